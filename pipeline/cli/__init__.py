@@ -1,0 +1,107 @@
+"""Command-line interface: `klimatspend VERB ...`; each verb lives in its own module here."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from typing import Sequence
+
+from .. import __version__
+from ..errors import KlimatspendError, UsageError
+
+# Verb modules, in the order `--help` lists them. Each exposes `register(subparsers)`,
+# which adds its parser(s) and sets `func` (called with the parsed args, returns an exit code).
+VERB_MODULES = [
+    "init",
+    "ingest",
+    "batches",
+    "validate",
+    "map",
+    "factors",
+    "run",
+    "show",
+    "compare",
+    "report",
+    "budget",
+    "investments",
+    "serve",
+    "user",
+    "demo",
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose usage errors become UsageError (exit code 2, one line, no traceback)."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the top-level parser with every available verb registered."""
+    parser = _Parser(
+        prog="klimatspend",
+        description="Consumption-based greenhouse-gas emissions from a procurement ledger, "
+        "per department, followed against a carbon budget.",
+    )
+    parser.add_argument("--version", action="version", version=f"klimatspend {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+    for name in VERB_MODULES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{name}":
+                continue  # verb not built yet in this version
+            raise
+        module.register(sub)
+    return parser
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    """Add the common --db option (default: $KLIMATSPEND_DB or ./klimatspend.duckdb)."""
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        help="database file (default: $KLIMATSPEND_DB, else ./klimatspend.duckdb)",
+    )
+
+
+def print_json(data) -> None:
+    """Print `data` as indented JSON on stdout (decimals and dates as strings/numbers)."""
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
+
+
+def _json_default(value):
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `klimatspend` console script; returns the process exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        return int(args.func(args) or 0)
+    except KlimatspendError as exc:
+        print(f"klimatspend: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("klimatspend: interrupted; nothing partial was kept", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
