@@ -34,13 +34,18 @@ the one before, all of it within R)::
 
     Σ_{j≥1} a_Y (1 − r)^j = a_Y (1 − r) / r = R   ⇒   r = a_Y / (R + a_Y)
 
+The same formula applied to the budget path itself gives the reduction the plan makes from Y on,
+`r_plan = b(Y) / (b(Y) + Σ_{t>Y} b(t))` (for a rate path exactly r, for a Paris path 1 − e^(−k)).
+Verdict: *on track* when r ≤ r_plan (no faster cuts are needed than the budget itself makes),
+*behind* when r > r_plan, *over budget* when R ≤ 0.
+
 Worked example (numbers used in the tests): a −16 % path with E_base = 500 t in 2023 has
 Σ b = 500 / 0.16 = 3,125 t. Actuals 2023–2025: 500, 450, 400 t (cumulative 1,350 t). Remaining
 R = 3,125 − 1,350 = 1,775 t. Budgets: 500, 420, 352.8 (cumulative 1,272.8 t), so 2025 is over by
-47.2 t and the cumulative by 77.2 t: behind. Trend: m = −50 t/yr, â(2026) = 350, f0 = 350 + 25 = 375;
+47.2 t and the cumulative by 77.2 t. Trend: m = −50 t/yr, â(2026) = 350, f0 = 350 + 25 = 375;
 m τ²/2 + f0 τ − R = −25 τ² + 375 τ − 1,775: f0² + 2 m R = 140,625 − 177,500 < 0, so the trend
 reaches zero (after 7.5 years, having used 375²/100 = 1,406.25 t < 1,775 t) and the budget never
-runs out on it. Needed: r = 400 / (1,775 + 400) = 18.39 % a year from 2026.
+runs out on it. Needed: r = 400 / (1,775 + 400) = 18.39 % a year from 2026 > r_plan = 16 %: behind.
 With R = 1,000 t instead: τ² − 15 τ + 40 = 0, τ = (15 − √65) / 2 = 3.4689, T = 2029.4689 →
 2029-06-21; needed r = 400 / 1,400 = 28.57 %.
 """
@@ -111,6 +116,7 @@ class FollowUp:
     runs_out_date: date | None
     has_run_out: bool
     needed_rate: float | None         # constant yearly reduction needed from Y + 1 (share)
+    plan_rate: float | None           # the reduction the budget path itself makes from Y on (share)
     status: str                       # on_track | behind | over_budget | no_data
     verdict_sv: str
     verdict_en: str
@@ -284,24 +290,34 @@ def follow_up(path: BudgetPath, actuals: dict[int, float], year: int, *, follow_
         when = runs_out(remaining, trend, year + 1, reductions_t)
     last = a_y if a_y is not None else (actuals.get(trend.year) if trend else None)
     need = needed_rate(last, remaining) if last is not None else None
-    status, sv, en = verdict(a_y, b_y, cum_a, cum_b, remaining, need, year, when if has_run_out else None)
+    plan = plan_rate(path, year, share) if year >= path.start_year else None
+    status, sv, en = verdict(a_y, remaining, need, plan, year, when if has_run_out else None)
     return FollowUp(year=year, follow_up_from=start, rows=rows, budget_t=b_y, actual_t=a_y,
                     deviation_t=None if a_y is None or b_y is None else a_y - b_y, cumulative_actual_t=cum_a,
                     cumulative_budget_t=cum_b, total_budget_t=total, remaining_t=remaining, trend=trend,
                     runs_out_year=when, runs_out_date=year_fraction_to_date(when) if when is not None else None,
-                    has_run_out=has_run_out, needed_rate=need, status=status, verdict_sv=sv, verdict_en=en,
+                    has_run_out=has_run_out, needed_rate=need, plan_rate=plan, status=status, verdict_sv=sv, verdict_en=en,
                     missing_years=missing)
 
 
-def verdict(actual_t: float | None, budget_t: float | None, cumulative_actual_t: float, cumulative_budget_t: float,
-            remaining_t: float, needed: float | None, year: int, ran_out_at: float | None = None) -> tuple[str, str, str]:
+def plan_rate(path, year: int, share: float = 1.0) -> float:
+    """Return r_plan = b(Y) / (b(Y) + Σ_{t>Y} b(t)): the constant reduction the path itself makes from `year`.
+
+    Rate path: exactly r (b(Y) / (b(Y) + b(Y)(1 − r)/r) = r); Paris path: 1 − e^(−k); 1 when nothing is left.
+    """
+    b = (path.budget_t(year) or 0.0) * share
+    rest = path.total_from_t(year + 1) * share
+    return b / (b + rest) if b + rest > 0 else 1.0
+
+
+def verdict(actual_t: float | None, remaining_t: float, needed: float | None, plan: float | None, year: int,
+            ran_out_at: float | None = None) -> tuple[str, str, str]:
     """Return (status, Swedish text, English text) for a unit's follow-up in `year`.
 
-    on_track: this year's emissions and the cumulative use are both within budget;
-    behind: either is over, and the constant reduction needed from next year is stated;
-    over_budget: the whole budget is used up (no constant reduction can keep within it);
-    no_data: no actual emissions for the year.
-    Example: needed 0.2343 in 2025 -> "behind: needs −23 % a year from 2026".
+    on_track: the constant reduction needed from next year is no steeper than the path's own (r ≤ r_plan);
+    behind: it is steeper, and the text states it; over_budget: the whole budget is used up (no constant
+    reduction keeps within it); no_data: no actual emissions for the year.
+    Example: needed 0.2343, plan 0.16 in 2025 -> "behind: needs −23 % a year from 2026".
     """
     if actual_t is None:
         return ("no_data", f"inga utfall för {year}", f"no actual emissions for {year}")
@@ -310,10 +326,11 @@ def verdict(actual_t: float | None, budget_t: float | None, cumulative_actual_t:
         when = f" ({year_fraction_to_date(ran_out_at).isoformat()})" if ran_out_at is not None else ""
         return ("over_budget", f"budgeten är slut{when}: överskriden med {_t(over)} t",
                 f"budget used up{when}: over by {_t(over)} t")
-    eps = 1e-9
-    if actual_t <= (budget_t or 0.0) + eps and cumulative_actual_t <= cumulative_budget_t + eps:
+    if needed is not None and plan is not None and needed <= plan + 1e-9:
         return ("on_track", "i fas", "on track")
     pct = f"{(needed or 0.0) * 100:.0f}"
+    if plan is not None and round((needed or 0.0) * 100) <= round(plan * 100):
+        pct = f"{(needed or 0.0) * 100:.1f}"     # e.g. 16.3 against a 16 % plan: show the difference
     return ("behind", f"efter: behöver −{pct} % per år från {year + 1}",
             f"behind: needs −{pct} % a year from {year + 1}")
 
@@ -345,3 +362,26 @@ def cost_per_tonne(cost_sek: float | None, yearly_cost_sek: float | None, reduct
 
 def _t(value: float) -> str:
     return f"{value:,.0f}".replace(",", " ")
+
+
+def projection(trend: Trend | None, path, from_year: int, to_year: int, *, share: float = 1.0,
+               reductions_t: dict[int, float] | None = None) -> list[dict]:
+    """Return yearly rows from `from_year` to `to_year`: trend, reductions, scenario, budget and gap, in t.
+
+    trend_t = max(0, â(y)); scenario_t = max(0, â(y) − reductions(y)); budget_t = share × b(y);
+    gap_t = trend_t − budget_t (positive: the trend is above the budget); gap_after_t = scenario_t − budget_t.
+    Example (trend 400 t in 2025 falling 50 t/yr, −16 % path from 500 t in 2023): 2026 trend 350,
+    budget 500 × 0.84³ = 296.35, gap 53.65 t.
+    """
+    reductions_t = reductions_t or {}
+    rows = []
+    for y in range(from_year, to_year + 1):
+        t = max(trend.yearly_t(y), 0.0) if trend else None
+        red = reductions_t.get(y, 0.0)
+        b = path.budget_t(y)
+        b = None if b is None else b * share
+        scenario = None if t is None else max(t - red, 0.0)
+        rows.append({"year": y, "trend_t": t, "reductions_t": red, "scenario_t": scenario, "budget_t": b,
+                     "gap_t": None if t is None or b is None else t - b,
+                     "gap_after_t": None if scenario is None or b is None else scenario - b})
+    return rows

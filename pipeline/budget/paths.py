@@ -112,14 +112,14 @@ class BudgetPath:
         if self.method == "rate":
             pct = _pct(self.rate)
             return {"sv": f"−{pct} per år från {self.start_year} ({_t(self.base_emissions_t)} t {self.start_year})",
-                    "en": f"−{pct} a year from {self.start_year} ({_t(self.base_emissions_t)} t in {self.start_year})"}
+                    "en": f"−{pct} a year from {self.start_year} ({_t(self.base_emissions_t, 'en')} t in {self.start_year})"}
         if self.method == "paris":
             pct = _pct(self.rate)
             return {"sv": f"budget {_t(self.total_t)} t från {self.start_year} (Parisbana, −{pct} per år)",
-                    "en": f"budget {_t(self.total_t)} t from {self.start_year} (Paris path, −{pct} a year)"}
+                    "en": f"budget {_t(self.total_t, 'en')} t from {self.start_year} (Paris path, −{pct} a year)"}
         if self.method == "linear":
             return {"sv": f"linjärt till noll {self.zero_year} från {_t(self.start_emissions_t)} t {self.start_year}",
-                    "en": f"linear to zero by {self.zero_year} from {_t(self.start_emissions_t)} t in {self.start_year}"}
+                    "en": f"linear to zero by {self.zero_year} from {_t(self.start_emissions_t, 'en')} t in {self.start_year}"}
         last = max(self.values) if self.values else self.start_year
         return {"sv": f"egna årsvärden {self.start_year}–{last}", "en": f"custom yearly values {self.start_year}–{last}"}
 
@@ -202,5 +202,36 @@ def _pct(share: float) -> str:
     return f"{share * 100:.1f} %".replace(".0 %", " %")
 
 
-def _t(value: float) -> str:
-    return f"{value:,.0f}".replace(",", " ")
+def _t(value: float, lang: str = "sv") -> str:
+    text = f"{value:,.0f}"
+    return text.replace(",", " ") if lang == "sv" else text
+
+
+@dataclass(frozen=True)
+class CombinedPath:
+    """The sum of several paths, each counted from its own first year (the group view of companies' budgets).
+
+    b(t) = Σ_i b_i(t) for the paths with t ≥ from_i;  Σ_{t≥s} b(t) = Σ_i Σ_{t ≥ max(s, from_i)} b_i(t).
+    """
+
+    parts: tuple[tuple[BudgetPath, int], ...]   # (path, first year counted)
+
+    @property
+    def start_year(self) -> int:
+        """The earliest first year of the parts."""
+        return min(max(p.start_year, f) for p, f in self.parts)
+
+    @property
+    def method(self) -> str:
+        """'combined'."""
+        return "combined"
+
+    def budget_t(self, year: int) -> float | None:
+        """Return Σ b_i(year) over the parts counted in `year`; None before every part starts."""
+        if year < self.start_year:
+            return None
+        return sum((p.budget_t(year) or 0.0) for p, f in self.parts if year >= max(f, p.start_year))
+
+    def total_from_t(self, year: int) -> float:
+        """Return Σ_i Σ_{t ≥ max(year, from_i)} b_i(t), in tonnes."""
+        return sum(p.total_from_t(max(year, f)) for p, f in self.parts)
