@@ -834,6 +834,7 @@ class SpendItem:
     split: float = 0.08
     switch: int | None = None
     whole_kronor: bool = False
+    metered: bool = False          # monthly invoices whose amounts follow the season (energy)
 
 
 def _i(key, kind, account, msek, lines, units, industries, texts, **kw) -> SpendItem:
@@ -924,12 +925,12 @@ MUNICIPAL_ITEMS: tuple[SpendItem, ...] = (
     # --- energy --------------------------------------------------------------------------------
     _i("electricity", "energy", "6221", 36, 900, "tag:premises 52020=30 52010=15 51010=25", "electricity",
        ["Elförbrukning {month} {unit}", "El {period}, anläggning {unit}"], season="electricity", sigma=0.7,
-       growth=(-0.22, 0.04), split=0.0, switch=2024),
+       growth=(-0.22, 0.04), split=0.0, metered=True, switch=2024),
     _i("grid", "energy", "6222", 22, 900, "tag:premises 52020=30 52010=15 51010=25", "grid",
        ["Nätavgift {month} {unit}", "Elnät {period}"], season="electricity", sigma=0.6, growth=(0.06, 0.05),
-       split=0.0),
+       split=0.0, metered=True),
     _i("district_heating", "energy", "6231", 64, 1000, "tag:premises", "district_heat",
-       ["Fjärrvärme {month} {unit}", "Värme {period}"], season="heating", sigma=0.7, growth=(0.01, 0.05), split=0.0),
+       ["Fjärrvärme {month} {unit}", "Värme {period}"], season="heating", sigma=0.7, growth=(0.01, 0.05), split=0.0, metered=True),
     _i("fuel", "energy", "6911", 17, 1200, "tag:vehicles", "fuel_wholesale fuel_station",
        ["Drivmedel {month}", "Diesel arbetsmaskiner", "Tankkort {month}", "HVO100 {month}"], sigma=0.8,
        growth=(-0.08, -0.04), split=0.0),
@@ -1079,10 +1080,10 @@ COMPANY_PROJECT_WORKS: tuple[tuple[str, float, str, tuple[str, ...]], ...] = (
 
 COMPANY_ITEMS: tuple[SpendItem, ...] = (
     _i("c_heating", "energy", "5130", 42, 600, "tag:res", "district_heat", ["Fjärrvärme {month} {unit}"],
-       season="heating", sigma=0.4, growth=(0.01, 0.05), split=0.0),
+       season="heating", sigma=0.4, growth=(0.01, 0.05), split=0.0, metered=True),
     _i("c_electricity", "energy", "5120", 9, 600, "tag:res", "electricity grid",
        ["Fastighetsel {month} {unit}", "Nätavgift {month} {unit}"], season="electricity", sigma=0.5,
-       growth=(-0.2, 0.04), split=0.0),
+       growth=(-0.2, 0.04), split=0.0, metered=True),
     _i("c_water", "services", "5140", 18, 240, "tag:res", "own_municipality",
        ["VA-avgift {month} {unit}", "Vatten och avlopp {period}"], sigma=0.3, split=0.0),
     _i("c_waste_fee", "services", "5162", 6, 240, "tag:res", "own_municipality",
@@ -1261,10 +1262,15 @@ def _total_ore(msek: float, year: int, growth: tuple[float, float], rng: np.rand
 
 
 def _allocate(rng: np.random.Generator, n: int, total_ore: int, sigma: float, *, whole_kronor: bool = False,
-              cap_ore: int = MAX_LINE_SEK * 100) -> np.ndarray:
-    """Split `total_ore` into `n` positive lognormal-shaped amounts (öre) that sum exactly to it."""
+              cap_ore: int = MAX_LINE_SEK * 100, weight: np.ndarray | None = None) -> np.ndarray:
+    """Split `total_ore` into `n` positive lognormal-shaped amounts (öre) that sum exactly to it.
+
+    `weight` scales each line's expected size (e.g. the month's share of a year's heating).
+    """
     unit = 100 if whole_kronor else 1
     draws = rng.lognormal(0.0, sigma, n)
+    if weight is not None:
+        draws = draws * weight
     x = draws / draws.sum() * total_ore
     for _ in range(50):                      # move the excess of capped lines to the others
         over = x > cap_ore
@@ -1400,12 +1406,13 @@ def _invoice_lines(rows: _Rows, rng: np.random.Generator, year: int, units: _Uni
                    total_ore: int, *, unit_spec: str | None = None, project: str = "",
                    extra_tokens: dict[str, str] | None = None, series: str = "LF") -> None:
     """Generate `n` supplier invoices for one spend item (split over several lines now and then)."""
-    if item.season == "monthly":            # contracts invoiced every month: same count per month
+    if item.season == "monthly" or item.metered:      # invoiced every month: same count per month
         months = rng.permutation(np.arange(n) % 12 + 1)
     else:
         months = _months(rng, n, item.season)
     dates = _dates(rng, year, months)
-    amounts = _allocate(rng, n, total_ore, item.sigma, whole_kronor=item.whole_kronor)
+    weight = np.array(SEASONS[item.season])[months - 1] if item.metered else None
+    amounts = _allocate(rng, n, total_ore, item.sigma, whole_kronor=item.whole_kronor, weight=weight)
     uidx, up = units.select(unit_spec or item.units)
     unit = uidx[rng.choice(uidx.size, size=n, p=up)]
     sidx, sp = _supplier_choice(item.industries, year, item.switch)
@@ -1459,7 +1466,10 @@ def _credit_notes(df: pd.DataFrame, rng: np.random.Generator, year: int, rows: _
     inv = df[(df["invoice"] >= 0) & df["kind"].isin(CREDITABLE_KINDS)]
     first_lines = inv.drop_duplicates("invoice")
     first_lines = first_lines[first_lines["date"] < np.datetime64(f"{year}-12-01")]
-    pick = first_lines[rng.random(len(first_lines)) < CREDIT_NOTE_RATE * 1.04]
+    chosen = rng.random(len(first_lines)) < CREDIT_NOTE_RATE * 1.04
+    if not chosen.any() and len(first_lines):     # a small file still shows one credit note
+        chosen[rng.integers(0, len(first_lines))] = True
+    pick = first_lines[chosen]
     n = len(pick)
     if n == 0:
         return df
@@ -1482,12 +1492,22 @@ def _credit_notes(df: pd.DataFrame, rng: np.random.Generator, year: int, rows: _
     return pd.concat([df, credit], ignore_index=True)
 
 
-def _subsample(rng: np.random.Generator, n_grid: int, scale: float, minimum: int = 12) -> np.ndarray:
-    """Indices of a structured grid kept at this scale (all of them at the default size)."""
+def _subsample(rng: np.random.Generator, n_grid: int, scale: float, minimum: int = 12,
+               groups: np.ndarray | None = None) -> np.ndarray:
+    """Indices of a structured grid kept at this scale (all of them at the default size).
+
+    With `groups`, every group keeps at least one row, so no group's amount is lost.
+    """
     if scale >= 1:
         return np.arange(n_grid)
     k = min(n_grid, max(minimum, int(round(n_grid * scale))))
-    return np.sort(rng.choice(n_grid, size=k, replace=False))
+    if groups is None:
+        return np.sort(rng.choice(n_grid, size=k, replace=False))
+    order = rng.permutation(n_grid)
+    _, first = np.unique(groups[order], return_index=True)
+    chosen = set(order[first].tolist())
+    rest = [i for i in order.tolist() if i not in chosen][:max(0, k - len(chosen))]
+    return np.sort(np.array(sorted(chosen) + rest, dtype=np.int64))
 
 
 def _exact_ore(amount_sek: np.ndarray, groups: np.ndarray, keep: np.ndarray, *, whole_kronor: bool = False) -> np.ndarray:
@@ -1566,7 +1586,7 @@ def _depreciation(rows: _Rows, rng: np.random.Generator, year: int, units: _Unit
     m = np.tile(np.arange(1, 13), n)
     annual = np.array([d[2] for d in DEPRECIATION]) * 1e6 * _year_factor(year, DEPRECIATION_GROWTH)
     amount = annual[e] / 12
-    keep = _subsample(rng, e.size, scale)
+    keep = _subsample(rng, e.size, scale, groups=e)
     ore = _exact_ore(amount, e, keep, whole_kronor=True)
     starts = _month_starts(year)
     dates = starts[m[keep]] - np.timedelta64(1, "D")
@@ -1878,6 +1898,9 @@ def _inject_bad_rows(table: pd.DataFrame, rng: np.random.Generator, year: int,
         pieces.append(table.iloc[start:src + 1])
         kind_pieces.append(kinds.iloc[start:src + 1])
         copy = table.iloc[[src]].copy()
+        # another line of the same invoice (a different amount), so it is no duplicate of its source
+        ore = int(_parse_amounts(copy["Belopp"])[0])
+        copy["Belopp"] = format_amount(np.array([max(100, int(ore * rng.uniform(0.3, 0.9)))]))
         value, message, note = _bad_value(column, code, copy.iloc[0].to_dict(), year)
         copy[column] = value
         pieces.append(copy)
