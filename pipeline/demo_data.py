@@ -1488,7 +1488,6 @@ def _credit_notes(df: pd.DataFrame, rng: np.random.Generator, year: int, rows: _
     credit["credit_of"] = pick["invoice"].to_numpy()
     credit["invoice"] = keys
     credit["vkey"] = keys
-    credit["text"] = "Kreditering: " + pick["text"].astype(object)
     return pd.concat([df, credit], ignore_index=True)
 
 
