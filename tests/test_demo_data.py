@@ -349,3 +349,27 @@ def test_seasonality_and_year_on_year_change(demo, tmp_path):
 def test_bad_arguments_are_refused(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
         dd.generate(tmp_path, **kwargs)
+
+
+def test_ingest_reproduces_the_manifest(demo, tmp_path):
+    """Ingest (with the fiscal year declared) reads, loads and rejects exactly what the manifest says."""
+    ingest = pytest.importorskip("pipeline.ingest")
+    from pipeline import store
+
+    out, manifest = demo
+    con = store.connect(tmp_path / "demo.duckdb")
+    try:
+        for f in manifest.ledgers():
+            result = ingest.ingest_file(con, out / f.name,
+                                        ingest.IngestOptions(organisation_id=f.organisation, year=f.year))
+            assert (result.rows_read, result.rows_loaded, result.rows_rejected) == \
+                (f.rows, f.loaded_rows, f.rejected_rows), f.name
+            assert result.sum_read == pytest.approx(f.total_amount_sek, abs=0.01)
+            assert result.sum_loaded == pytest.approx(f.loaded_amount_sek, abs=0.01)
+            assert result.n_errors == len(f.bad_rows), result.errors
+            # a 2,000-line year has fewer, larger lines: only "unusually large" warnings may appear
+            assert all(w.endswith("(large-amount)") for w in result.warnings), result.warnings
+            for b in f.bad_rows:
+                assert any(f"row {b.row}," in e and f"({b.code})" in e for e in result.errors), (b, result.errors)
+    finally:
+        con.close()
