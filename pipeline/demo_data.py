@@ -19,7 +19,6 @@ xlsx zip entries carry fixed timestamps.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import io
 import json

@@ -309,7 +309,6 @@ def test_bad_rows_are_exactly_the_listed_ones(demo):
         df = read_municipal(out / g.name)
         found = set()
         for i, r in enumerate(df.itertuples(index=False)):
-            row = r._asdict() if hasattr(r, "_asdict") else dict(zip(df.columns, r))
             values = dict(zip(df.columns, r))
             problems = []
             if parse_amount(values["Belopp"]) is None:
@@ -326,7 +325,6 @@ def test_bad_rows_are_exactly_the_listed_ones(demo):
             if problems:
                 assert len(problems) == 1, (i + 2, problems)
                 found.add((i + 2, problems[0]))
-            del row
         assert found == {(b.row, b.field) for b in g.bad_rows}
 
 
