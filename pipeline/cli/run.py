@@ -1,0 +1,119 @@
+"""`klimatspend run`: compute a year's emissions as a recorded run; publish (freeze) it."""
+
+from __future__ import annotations
+
+from .. import store, transform
+from ..config import resolve_db_path
+from ..errors import UsageError
+from . import add_db_option, print_json
+from ._output import fmt_number, fmt_percent, print_table, progress
+
+
+def register(sub) -> None:
+    """Add the `run` verb."""
+    p = sub.add_parser("run", help="compute a year's emissions as a recorded run",
+                       description="Classify every loaded line of the year, apply factors with currency and "
+                                   "inflation adjustments, build the marts and record the run with the versions used.")
+    p.add_argument("--year", type=int, metavar="YYYY", help="fiscal year to compute")
+    p.add_argument("--factors", metavar="SET[@VERSION]", help="factor set (default: newest useeio)")
+    p.add_argument("--mapping", metavar="MAP[@VERSION]", help="account map (default: newest kommunbas13)")
+    p.add_argument("--org", metavar="ID", help="only this organisation (default: all in the database)")
+    p.add_argument("--without-margins", action="store_true",
+                   help="use factors without margins (basic prices) instead of purchaser prices")
+    p.add_argument("--inflation", choices=["factor_currency", "ledger_currency_first"], default="factor_currency",
+                   help="convert then deflate in the factor's currency (default), or deflate in the ledger "
+                        "currency first and convert at the base year's rate")
+    p.add_argument("--publish", action="store_true", help="freeze the run: its results never change afterwards")
+    p.add_argument("--publish-run", type=int, metavar="RUN_ID", help="freeze an existing run")
+    p.add_argument("--list", action="store_true", help="list recorded runs")
+    p.add_argument("--note", help="a note stored with the run")
+    add_db_option(p)
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=run)
+
+
+def run_summary(con, run_id: int) -> dict:
+    """Return the headline figures of a run and its table per department (for --json and the demo)."""
+    totals = transform.mart(con, "run_totals", run_id)[0]
+    departments = transform.mart(con, "emissions_by_department", run_id, order_by="emissions_kg_co2e desc")
+    return {
+        "run_id": run_id, "year": totals["year"],
+        "factor_set": f"{totals['factor_set_id']}@{totals['factor_set_version']}",
+        "mapping": f"{totals['mapping_id']}@{totals['mapping_version']}",
+        "is_published": totals["is_published"],
+        "loaded_spend_sek": totals["loaded_spend_sek"],
+        "total_spend_sek": totals["total_spend_sek"], "mapped_spend_sek": totals["mapped_spend_sek"],
+        "excluded_spend_sek": totals["excluded_spend_sek"], "unmapped_spend_sek": totals["unmapped_spend_sek"],
+        "total_emissions_kg_co2e": totals["total_emissions_kg_co2e"],
+        "total_emissions_kg_co2": totals["total_emissions_kg_co2"],
+        "emissions_lower_kg_co2e": totals["emissions_lower_kg_co2e"],
+        "emissions_upper_kg_co2e": totals["emissions_upper_kg_co2e"],
+        "n_lines": totals["n_lines"],
+        "by_department": [
+            {"organisation_id": d["organisation_id"], "name": d["department"], "spend_sek": d["spend_sek"],
+             "mapped_spend_sek": d["mapped_spend_sek"], "emissions_kg_co2e": d["emissions_kg_co2e"],
+             "emissions_t_co2e": d["emissions_t_co2e"],
+             "intensity_kg_co2e_per_ksek": d["intensity_kg_co2e_per_ksek"], "share_of_total": d["share_of_total"]}
+            for d in departments],
+    }
+
+
+def print_department_table(summary: dict) -> None:
+    """Print the per-department table of a run summary."""
+    print(f"Emissions {summary['year']} (run {summary['run_id']}, factors {summary['factor_set']}, "
+          f"mapping {summary['mapping']})")
+    rows = [[d["name"], d["organisation_id"], fmt_number(d["spend_sek"]), fmt_number(d["emissions_t_co2e"], 1),
+             fmt_number(d["intensity_kg_co2e_per_ksek"], 1), fmt_percent(d["share_of_total"])]
+            for d in summary["by_department"]]
+    rows.append(["Total", "", fmt_number(summary["total_spend_sek"]),
+                 fmt_number(summary["total_emissions_kg_co2e"] / 1000, 1),
+                 fmt_number(summary["total_emissions_kg_co2e"] / float(summary["mapped_spend_sek"]) * 1000
+                            if summary["mapped_spend_sek"] else None, 1), "100.0 %"])
+    print_table(["department", "org", "spend SEK", "t CO2e", "kg CO2e/kSEK", "share"], rows, align="llrrrr")
+    print(f"range: {fmt_number(summary['emissions_lower_kg_co2e'] / 1000, 0)} .. "
+          f"{fmt_number(summary['emissions_upper_kg_co2e'] / 1000, 0)} t CO2e; "
+          f"excluded spend {fmt_number(summary['excluded_spend_sek'])} SEK, "
+          f"unmapped spend {fmt_number(summary['unmapped_spend_sek'])} SEK")
+
+
+def run(args) -> int:
+    """Compute, publish or list runs."""
+    con = store.connect(resolve_db_path(args.db))
+    try:
+        if args.list:
+            cur = con.execute("""select run_id, year, organisation_id, factor_set_id || '@' || factor_set_version,
+                                        mapping_id || '@' || mapping_version, is_published, created_at, status
+                                 from run order by run_id""")
+            rows = cur.fetchall()
+            if args.json:
+                print_json([dict(zip(["run_id", "year", "organisation_id", "factor_set", "mapping", "is_published",
+                                      "created_at", "status"], r)) for r in rows])
+            else:
+                print_table(["run", "year", "org", "factors", "mapping", "published", "created", "status"],
+                            [[*r[:5], "yes" if r[5] else "no", f"{r[6]:%Y-%m-%d %H:%M}", r[7]] for r in rows])
+            return 0
+        if args.publish_run is not None:
+            transform.publish_run(con, args.publish_run)
+            print(f"run {args.publish_run} published: its results are frozen")
+            return 0
+        if args.year is None:
+            raise UsageError("klimatspend run: give --year YYYY (or --list, --publish-run RUN_ID)")
+        if not args.json:
+            progress(f"computing {args.year} ...")
+        settings = transform.RunSettings(use_margins=not args.without_margins, inflation_convention=args.inflation)
+        result = transform.compute_run(con, args.year, factors=args.factors, mapping=args.mapping,
+                                       settings=settings, organisation_id=args.org, note=args.note)
+        if args.publish:
+            transform.publish_run(con, result.run_id)
+        summary = run_summary(con, result.run_id)
+        summary["timings_s"] = {k: round(v, 3) for k, v in result.timings.items()}
+        summary["settings"] = result.settings
+        if args.json:
+            print_json(summary)
+        else:
+            print_department_table(summary)
+            if args.publish:
+                print(f"run {result.run_id} published: its results are frozen")
+        return 0
+    finally:
+        con.close()

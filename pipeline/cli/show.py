@@ -1,0 +1,87 @@
+"""`klimatspend show`: print a year's results by department, category, supplier, account or month."""
+
+from __future__ import annotations
+
+import csv
+import sys
+
+from .. import store, transform
+from ..config import resolve_db_path
+from ..errors import UsageError
+from . import add_db_option, print_json
+from ._output import fmt_number, fmt_percent, print_table
+
+VIEWS = {
+    "department": ("emissions_by_department", "emissions_kg_co2e desc",
+                   [("department", "department"), ("organisation_id", "org"), ("spend_sek", "spend SEK"),
+                    ("emissions_t_co2e", "t CO2e"), ("intensity_kg_co2e_per_ksek", "kg/kSEK"),
+                    ("share_of_total", "share")]),
+    "category": ("emissions_by_category", "emissions_kg_co2e desc",
+                 [("category_name_en", "category"), ("spend_sek", "spend SEK"), ("emissions_t_co2e", "t CO2e"),
+                  ("intensity_kg_co2e_per_ksek", "kg/kSEK"), ("share_of_total", "share"),
+                  ("has_negative_net", "negative net")]),
+    "supplier": ("emissions_by_supplier", "emissions_kg_co2e desc",
+                 [("supplier_name", "supplier"), ("supplier_org_number", "org nr"), ("spend_sek", "spend SEK"),
+                  ("emissions_t_co2e", "t CO2e")]),
+    "account": ("emissions_by_account", "spend_sek desc",
+                [("account", "account"), ("rule_level", "rule"), ("category_id", "category"),
+                 ("factor_code", "factor"), ("exclusion_reason", "excluded as"), ("spend_sek", "spend SEK"),
+                 ("emissions_kg_co2e", "kg CO2e")]),
+    "month": ("emissions_by_month", "period",
+              [("period", "month"), ("spend_sek", "spend SEK"), ("emissions_t_co2e", "t CO2e")]),
+    "coverage": ("spend_coverage", "spend_sek desc",
+                 [("rule_level", "rule level"), ("spend_sek", "spend SEK"), ("share_of_spend", "share of spend"),
+                  ("n_lines", "lines"), ("emissions_kg_co2e", "kg CO2e")]),
+    "excluded": ("excluded_spend", "spend_sek desc",
+                 [("exclusion_reason", "reason"), ("spend_sek", "spend SEK"), ("n_lines", "lines")]),
+    "unmapped": ("unmapped_accounts", "spend_sek desc",
+                 [("account", "account"), ("reason", "reason"), ("spend_sek", "spend SEK"), ("n_lines", "lines")]),
+}
+
+
+def register(sub) -> None:
+    """Add the `show` verb."""
+    p = sub.add_parser("show", help="print a year's results by department, category, supplier, account or month",
+                       description="Print the results of the year's run (the published one if any, else the newest).")
+    p.add_argument("--year", type=int, required=True, metavar="YYYY")
+    p.add_argument("--by", choices=sorted(VIEWS), default="department", help="grouping (default: department)")
+    p.add_argument("--run", type=int, metavar="RUN_ID", help="a specific run instead of the year's current one")
+    p.add_argument("--limit", type=int, default=0, help="only the first N rows")
+    add_db_option(p)
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print as JSON")
+    fmt.add_argument("--csv", action="store_true", help="print as CSV")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    """Print the chosen mart for the year's run."""
+    con = store.connect(resolve_db_path(args.db))
+    try:
+        run_id = args.run or transform.latest_run_id(con, args.year)
+        if run_id is None:
+            raise UsageError(f"no run for {args.year}; compute one with `klimatspend run --year {args.year}`")
+        name, order, columns = VIEWS[args.by]
+        rows = transform.mart(con, name, run_id, order_by=order)
+    finally:
+        con.close()
+    if args.limit:
+        rows = rows[: args.limit]
+    if args.json:
+        print_json({"run_id": run_id, "year": args.year, "by": args.by, "rows": rows})
+    elif args.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0].keys()) if rows else ["empty"])
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        def cell(key, value):
+            if key.startswith("share"):
+                return fmt_percent(value)
+            if key.endswith("_t_co2e") or key.startswith("intensity"):
+                return fmt_number(value, 1)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) or hasattr(value, "as_tuple"):
+                return fmt_number(value)
+            return value
+        print(f"{args.year}, run {run_id}, by {args.by}")
+        print_table([h for _, h in columns], [[cell(k, r.get(k)) for k, _ in columns] for r in rows])
+    return 0

@@ -1,0 +1,26 @@
+-- The factor set version chosen for the run, with the country whose CPI deflates its currency.
+with source as (
+    select * from factor_set
+),
+
+final as (
+    select
+        factor_set_id,
+        version as factor_set_version,
+        base_year,
+        upper(currency) as factor_currency,
+        case upper(currency)
+            when 'USD' then 'USA'
+            when 'GBP' then 'GBR'
+            when 'SEK' then 'SWE'
+            when 'EUR' then 'EMU'
+            when 'NOK' then 'NOR'
+            when 'DKK' then 'DNK'
+        end as factor_cpi_country,
+        coalesce(relative_uncertainty, 0.5) as relative_uncertainty
+    from source
+    where factor_set_id = getvariable('factor_set_id')
+      and version = getvariable('factor_set_version')
+)
+
+select * from final

@@ -1,0 +1,161 @@
+"""Tests for pipeline.transform: the worked example, run bookkeeping and the SQL checks."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from pipeline import transform
+from pipeline.errors import UsageError
+
+
+def seed_reference(con) -> None:
+    """A tiny hand-made factor set 'test@1.0' (USD, base year 2022), rates, CPI and account map."""
+    con.execute("""insert into factor_set (factor_set_id, version, name, base_year, currency, relative_uncertainty)
+                   values ('test', '1.0', 'Test factors', 2022, 'USD', 0.3)""")
+    con.execute("""insert into factor (factor_set_id, version, factor_code, factor_name, gas, value,
+                                       value_without_margins, numerator_unit, denominator_unit) values
+                   ('test', '1.0', 'F1', 'care', 'CO2e', 0.5, 0.4, 'kg CO2e', 'USD'),
+                   ('test', '1.0', 'F1', 'care', 'CO2', 0.4, 0.3, 'kg', 'USD'),
+                   ('test', '1.0', 'F2', 'food', 'CO2e', 0.2, 0.1, 'kg CO2e', 'USD')""")
+    con.execute("""insert into exchange_rate (year, currency, units_per_eur) values
+                   (2024, 'SEK', 10.0), (2024, 'USD', 1.25), (2022, 'SEK', 10.5), (2022, 'USD', 1.05)""")
+    con.execute("""insert into price_index (country_code, year, index_value, base_year) values
+                   ('USA', 2022, 100.0, 2022), ('USA', 2024, 125.0, 2022),
+                   ('SWE', 2022, 100.0, 2022), ('SWE', 2024, 110.0, 2022)""")
+    con.execute("""insert into category (category_id, name_sv, name_en, sort_order) values
+                   ('care_education', 'Köpt vård', 'Purchased care', 1), ('food', 'Livsmedel', 'Food', 2)""")
+    con.execute("""insert into account_map (mapping_id, mapping_version, account_prefix, category_id, factor_set_id,
+                                            factor_code, scope3_category, is_excluded, exclusion_reason) values
+                   ('map', '1.0', '46', 'care_education', 'test', 'F1', 1, false, null),
+                   ('map', '1.0', '6461', 'food', 'test', 'F2', 1, false, null),
+                   ('map', '1.0', '5', null, null, null, null, true, 'personnel')""")
+
+
+def seed_ledger(con) -> None:
+    """Two departments, six lines of fiscal year 2024 in one loaded SEK batch."""
+    con.execute("""insert into ledger_batch (batch_id, organisation_id, source_file_name, sha256, file_format,
+                       rows_read, rows_loaded, rows_rejected, status) values
+                   (1, 'org', 'worked.csv', 'x', 'csv', 6, 6, 0, 'loaded')""")
+    con.execute("""insert into ledger_line (batch_id, source_row, organisation_id, fiscal_year, period, account,
+                                            department, amount, currency) values
+                   (1, 2, 'org', 2024, '2024-03', '4610', 'A', 10000.00, 'SEK'),
+                   (1, 3, 'org', 2024, '2024-03', '6461', 'A', 2500.00, 'SEK'),
+                   (1, 4, 'org', 2024, '2024-03', '5011', 'A', 50000.00, 'SEK'),
+                   (1, 5, 'org', 2024, '2024-04', '6461', 'B', -500.00, 'SEK'),
+                   (1, 6, 'org', 2024, '2024-04', '4630', 'B', 1000.00, 'SEK'),
+                   (1, 7, 'org', 2024, '2024-04', '9999', 'B', 300.00, 'SEK')""")
+
+
+def test_worked_example(con):
+    """Two departments, a handful of lines, two factors.
+
+    Factor set test@1.0: kg CO2e per USD of 2022 (with margins): F1 = 0.5, F2 = 0.2.
+    Spend year 2024: 10.00 SEK and 1.25 USD per EUR, so 1 SEK = 1.25 / 10.00 = 0.125 USD.
+    US CPI 2022 = 100, 2024 = 125, so 1 USD of 2024 = 100 / 125 = 0.8 USD of 2022.
+    Hence 1 SEK of 2024 = 0.125 x 0.8 = 0.1 USD of 2022.
+
+    Department A: 4610 (46 -> F1) 10,000.00 SEK -> 1,000 USD2022 x 0.5 = 500.000 kg
+                  6461 (-> F2)     2,500.00 SEK ->   250 USD2022 x 0.2 =  50.000 kg
+                  5011 (class 5, personnel) 50,000.00 SEK excluded       =   0 kg
+                  total 550.000 kg; in-scope spend 12,500.00 SEK; intensity 550 / 12,500 x 1,000 = 44 kg/kSEK
+    Department B: 6461 credit note -500.00 SEK -> -50 USD2022 x 0.2     = -10.000 kg
+                  4630 (46 -> F1)   1,000.00 SEK -> 100 USD2022 x 0.5   =  50.000 kg
+                  9999 unmapped        300.00 SEK                       (no figure)
+                  total 40.000 kg; mapped spend 500.00 SEK; intensity 40 / 500 x 1,000 = 80 kg/kSEK
+    Organisation: 590.000 kg; shares A 550/590 = 0.9322, B 40/590 = 0.0678.
+    Range +-30 %: A 385.000 .. 715.000 kg. CO2 only (F1 CO2 = 0.4): A 10,000 x 0.1 x 0.4 = 400.000 kg.
+    """
+    seed_reference(con)
+    seed_ledger(con)
+    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    rows = {r["department"]: r for r in transform.mart(con, "emissions_by_department", result.run_id)}
+
+    a, b = rows["A"], rows["B"]
+    assert a["emissions_kg_co2e"] == pytest.approx(550.000, abs=1e-6)
+    assert a["spend_sek"] == Decimal("12500.00")
+    assert a["excluded_spend_sek"] == Decimal("50000.00")
+    assert a["intensity_kg_co2e_per_ksek"] == pytest.approx(44.0)
+    assert a["emissions_lower_kg_co2e"] == pytest.approx(385.0)
+    assert a["emissions_upper_kg_co2e"] == pytest.approx(715.0)
+    assert a["emissions_kg_co2"] == pytest.approx(400.0)
+    assert b["emissions_kg_co2e"] == pytest.approx(40.000, abs=1e-6)
+    assert b["mapped_spend_sek"] == Decimal("500.00")
+    assert b["unmapped_spend_sek"] == Decimal("300.00")
+    assert b["intensity_kg_co2e_per_ksek"] == pytest.approx(80.0)
+    assert a["share_of_total"] == pytest.approx(550 / 590)
+
+    lines = {r[0]: r[1:] for r in con.execute(
+        """select source_row, rule_level, rule_id, factor_code, fx_rate, price_adjustment, real_amount, dq_score
+           from line_emission where run_id = ?""", [result.run_id]).fetchall()}
+    assert lines[2] == ("account_group", "46", "F1", pytest.approx(0.125), pytest.approx(0.8), pytest.approx(1000.0), 4)
+    assert lines[3][:3] == ("account", "6461", "F2") and lines[3][-1] == 3
+    assert lines[4][:2] == ("excluded", "5")
+    assert lines[7][0] == "unmapped"
+
+    totals = transform.mart(con, "run_totals", result.run_id)[0]
+    assert totals["total_emissions_kg_co2e"] == pytest.approx(590.0)
+    assert totals["mapped_spend_sek"] + totals["excluded_spend_sek"] + totals["unmapped_spend_sek"] \
+        == totals["loaded_spend_sek"] == Decimal("63300.00")
+
+
+def test_without_margins_and_sek_first_convention(con):
+    """Without margins F1 = 0.4; deflating in SEK first: 10,000 SEK x 100/110 (SE CPI) = 9,090.91 SEK of 2022,
+    converted at 2022's 1.05 / 10.5 = 0.1 USD per SEK -> 909.0909 USD x 0.4 = 363.636 kg."""
+    seed_reference(con)
+    seed_ledger(con)
+    settings = transform.RunSettings(use_margins=False, inflation_convention="ledger_currency_first")
+    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0", settings=settings)
+    value = con.execute("select emissions_kg_co2e from line_emission where run_id = ? and source_row = 2",
+                        [result.run_id]).fetchone()[0]
+    assert value == pytest.approx(10000 * 100 / 110 * 0.1 * 0.4)
+
+
+def test_rerun_replaces_unpublished_but_never_published(con):
+    seed_reference(con)
+    seed_ledger(con)
+    first = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    second = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    assert con.execute("select count(*) from run").fetchone()[0] == 1
+    assert con.execute("select count(*) from line_emission where run_id = ?", [first.run_id]).fetchone()[0] == 0
+    transform.publish_run(con, second.run_id)
+    con.execute("update factor set value = 1.0 where factor_code = 'F1' and gas = 'CO2e'")
+    third = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    frozen = con.execute("select sum(emissions_kg_co2e) from line_emission where run_id = ?",
+                         [second.run_id]).fetchone()[0]
+    assert frozen == pytest.approx(590.0)
+    assert transform.latest_run_id(con, 2024) == second.run_id  # the published run is the one shown
+    assert third.run_id != second.run_id
+
+
+def test_run_without_lines_says_what_to_do(con):
+    seed_reference(con)
+    with pytest.raises(UsageError, match="no loaded ledger lines .* `klimatspend ingest FILE`"):
+        transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+
+
+def test_checks_pass_after_a_run(con):
+    seed_reference(con)
+    seed_ledger(con)
+    transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    assert all(not rows for rows in transform.run_checks(con).values())
+
+
+def test_check_catches_a_duplicated_line(con):
+    seed_reference(con)
+    seed_ledger(con)
+    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    con.execute("insert into line_emission select * from line_emission where run_id = ? and source_row = 2",
+                [result.run_id])
+    failures = {k: v for k, v in transform.run_checks(con).items() if v}
+    assert "assert_line_emission_unique" in failures
+
+
+def test_models_are_ordered_by_dependency():
+    models = transform.load_models()
+    order = [m.name for m in transform.build_order(models)]
+    assert order.index("stg_ledger_lines") < order.index("int_accounts__mapped") < order.index("int_line__emissions")
+    for name, model in models.items():
+        if model.layer != "checks":
+            assert model.sql.lower().count("select * from final") == 1 or model.layer == "staging", name
