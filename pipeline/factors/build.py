@@ -14,6 +14,7 @@ import csv
 import sys
 from pathlib import Path
 
+from ..errors import DataError
 from .prices import annual_fx_means, chain_index, today_year
 from .useeio import convert_useeio, write_factors
 
@@ -26,13 +27,13 @@ CPI_FIRST_YEAR = 2000
 CPI_EXTRAPOLATION_PCT = 2.0
 
 
-def build_fx(ecb_csv: Path, out_csv: Path) -> int:
+def build_fx(ecb_csv: Path, out_csv: Path, currencies: list[str] | None = None) -> int:
     """Write annual ECB means (units per EUR) for FX_CURRENCIES to `out_csv`; return the number of rows.
 
     A year whose last quote is before 31 December is incomplete: its mean is the estimate used for the
     whole year and is flagged is_extrapolated = true.
     """
-    rows = annual_fx_means(ecb_csv, FX_CURRENCIES)
+    rows = annual_fx_means(ecb_csv, currencies or FX_CURRENCIES)
     with out_csv.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["year", "currency", "units_per_eur", "n_days", "first_date", "last_date",
@@ -47,10 +48,12 @@ def build_fx(ecb_csv: Path, out_csv: Path) -> int:
     return len(rows)
 
 
-def build_cpi(worldbank_csv: Path, out_csv: Path, last_year: int | None = None) -> int:
-    """Write CPI indices (CPI_BASE_YEAR = 100) for CPI_COUNTRIES to `out_csv`; return the number of rows."""
+def build_cpi(worldbank_csv: Path, out_csv: Path, last_year: int | None = None,
+              countries: dict[str, str] | None = None) -> int:
+    """Write CPI indices (CPI_BASE_YEAR = 100) for `countries` (default CPI_COUNTRIES) to `out_csv`; return the row count."""
     last_year = last_year or today_year()
-    series: dict[str, dict[int, float]] = {code: {} for code in CPI_COUNTRIES}
+    countries = countries or CPI_COUNTRIES
+    series: dict[str, dict[int, float]] = {code: {} for code in countries}
     with worldbank_csv.open(encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle):
             code = row["Country Code"]
@@ -58,12 +61,16 @@ def build_cpi(worldbank_csv: Path, out_csv: Path, last_year: int | None = None) 
                 year = int(row["Year"])
                 if year >= CPI_FIRST_YEAR:
                     series[code][year] = float(row["CPI"])
+    empty = [code for code, observed in series.items() if not observed]
+    if empty:
+        raise DataError(f"{worldbank_csv.name}: no inflation figures from {CPI_FIRST_YEAR} for {', '.join(empty)}",
+                        code="input-error")
     count = 0
     with out_csv.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["country_code", "country_name", "year", "index_value", "base_year", "inflation_pct",
                          "is_extrapolated", "source", "notes"])
-        for code, name in CPI_COUNTRIES.items():
+        for code, name in countries.items():
             observed = series[code]
             last_obs = max(observed)
             for r in chain_index(observed, CPI_BASE_YEAR, last_year, CPI_EXTRAPOLATION_PCT):

@@ -125,8 +125,8 @@ def spend_emissions_kg(amount_net: float, fx: float, cpi_base_year: float, cpi_s
     """Return kg CO2e for `amount_net` (ledger currency) given fx (factor units per ledger unit), CPIs and factor.
 
     emissions = amount_net × fx × CPI(base) / CPI(spend) × factor. Worked example: 1 000 SEK spent in 2023
-    on soybeans (factor 0.532 kg CO2e/USD 2022), fx 2023 = 1.0813 / 11.4788 = 0.094202 USD/SEK,
-    US CPI 2022 = 100, 2023 = 104.116: 1000 × 0.094202 × 100 / 104.116 × 0.532 = 48.13 kg CO2e.
+    on soybeans (factor 0.532 kg CO2e/USD 2022), fx 2023 = 1.081269 / 11.478758 = 0.0941974 USD/SEK,
+    US CPI 2022 = 100, 2023 = 104.1163: 1000 × 0.0941974 × 100 / 104.1163 × 0.532 = 48.13 kg CO2e.
     """
     return amount_net * fx * price_adjustment(cpi_base_year, cpi_spend_year) * factor
 
