@@ -19,8 +19,8 @@ create table industry_crosswalk (
     industry_code varchar not null,              -- SNI 2007 / NACE Rev. 2 code without dots: 2 (division), 3 (group) or 4 (class) digits; longest prefix wins
     industry_name varchar,
     category_id varchar,
-    factor_set_id varchar not null,
-    factor_code varchar not null,
+    factor_set_id varchar,                       -- null with factor_code: no spend-based factor for this industry
+    factor_code varchar,                         -- (e.g. electricity); the account map then decides
     notes varchar,
     primary key (crosswalk_id, version, industry_code)
 );
