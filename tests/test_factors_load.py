@@ -150,7 +150,7 @@ def resolve(con, account: str) -> tuple:
 
 @pytest.mark.parametrize("account, expected", [
     ("64631", ("646", "food", "311999", False, None)),          # 5-digit sub-account inherits 646
-    ("4611", ("461", "care_education", "624120", False, None)),
+    ("4611", ("461", "care_education", "623312", False, None)),
     ("5011", ("5", None, None, True, "personnel")),
     ("5712", ("57", None, None, True, "pensions")),
     ("4510", ("45", None, None, True, "grants_transfers")),
