@@ -29,11 +29,21 @@ def seed_store(con) -> list[int]:
     return [transform.compute_run(con, y, factors="test@1.0", mapping="map@1.0").run_id for y in (2023, 2024, 2025)]
 
 
-@pytest.fixture
-def db(tmp_path):
-    path = tmp_path / "k.duckdb"
+@pytest.fixture(scope="session")
+def seeded_db_file(tmp_path_factory) -> Path:
+    """A store with the seed computed once per test session; tests work on copies of it."""
+    path = tmp_path_factory.mktemp("seed") / "seed.duckdb"
     con = store.connect(path)
     seed_store(con)
+    con.close()
+    return path
+
+
+@pytest.fixture
+def db(tmp_path, seeded_db_file):
+    path = tmp_path / "k.duckdb"
+    shutil.copy(seeded_db_file, path)
+    con = store.connect(path)
     defn = definitions.load_definition(FIX / "budget.toml")
     budget_store.save_definition(con, defn, source_file="budget.toml")
     yield con, path

@@ -282,6 +282,11 @@ def _series_budget(b: BudgetDef, actuals: dict[int, float], year: int, horizon: 
            "projection": followup.projection(trend, path, max(fu_year + 1, start), horizon)}
     if fu is None:
         out["runs_out_date_on_trend"] = followup.year_fraction_to_date(runs).isoformat() if runs else None
+    if b.perspective == "territorial":
+        row = find_municipality(b.municipality)
+        out["klimatkollen"] = {"budget_runs_out": row["budget_runs_out_klimatkollen"],
+                               "stays_within_budget": row["stays_within_budget_klimatkollen"],
+                               "needed_reduction_pct": row["needed_reduction_pct_klimatkollen"]}
     return out
 
 

@@ -204,6 +204,14 @@ def chosen_runs(con: duckdb.DuckDBPyConnection, organisations: list[str]) -> lis
                  [organisations])
 
 
+def ensure_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the SQL model views unless the marts exist already (every computed run (re)creates them)."""
+    exists = con.execute("select count(*) from duckdb_views() where view_name = 'emissions_by_department' "
+                         "and not internal").fetchone()[0]
+    if not exists:
+        transform.build_views(con)
+
+
 def department_actuals(con: duckdb.DuckDBPyConnection, organisations: list[str], scope: str,
                        include_own: bool) -> list[dict]:
     """Return rows (year, organisation_id, department, emissions_t, spend_sek, run_id, is_direct) for the organisations.
@@ -211,7 +219,7 @@ def department_actuals(con: duckdb.DuckDBPyConnection, organisations: list[str],
     Emissions are the chosen run's mart figures in tonnes (CO2e or CO2 only by `scope`), plus own direct
     emissions from `own_emission` when `include_own` is set (as their own rows, is_direct = true).
     """
-    transform.build_views(con)
+    ensure_views(con)
     column = "emissions_kg_co2e" if scope == "co2e" else "emissions_kg_co2"
     runs = chosen_runs(con, organisations)
     out = []

@@ -312,6 +312,12 @@ def print_overview(result: dict, lang: str = "en") -> None:
         if fu is None:
             print(f"   {b['warnings'][-1]['en']}; latest actual {fmt_number(b['latest_actual_t'])} t "
                   f"({b['follow_up_year']}); on the trend the budget runs out {b.get('runs_out_date_on_trend') or 'never'}")
+        kk = b.get("klimatkollen")
+        if kk:
+            print(f"   Klimatkollen's published figures (trend 2015–2022): runs out "
+                  f"{kk['budget_runs_out'] or 'never (stays within budget)'}, needed −{kk['needed_reduction_pct']:.1f} % "
+                  "a year")
+        if fu is None:
             continue
         print_table(["year", "budget t", "actual t", "deviation t", "cum. actual t", "cum. budget t", "remaining t"],
                     [[r["year"], fmt_number(r["budget_t"]), fmt_number(r["actual_t"]), _signed(r["deviation_t"]),
