@@ -252,6 +252,16 @@ def test_cli_import_check_and_errors(tmp_path, capsys):
     assert "4 budget(s) (kommun, bostad, territorial, residents), 2 measure(s)" in capsys.readouterr().out
     assert main(["budget", "import", str(FIX / "budget.toml"), "--db", str(path)]) == 0
     capsys.readouterr()
+    # the organisation budgets cannot be followed up without runs; the other perspectives still show
+    assert main(["budget", "show", "--year", "2025", "--db", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert ('budget "kommun": no computed runs for organisation(s) kommun; compute a year with '
+            '`klimatspend run --year YYYY`') in out
+    assert "Invånarnas konsumtion [residents]" in out
+    (tmp_path / "only.toml").write_text('[[budget]]\nid = "kommun"\nmethod = "rate"\nrate = 0.16\nbase_year = 2023\n'
+                                        'base_emissions_t = "actual"\n', encoding="utf-8")
+    assert main(["budget", "import", str(tmp_path / "only.toml"), "--db", str(path)]) == 0
+    capsys.readouterr()
     assert main(["budget", "show", "--year", "2025", "--db", str(path)]) == 1
     err = capsys.readouterr().err.strip()
     assert err == ('klimatspend: budget "kommun": no computed runs for organisation(s) kommun; compute a year with '

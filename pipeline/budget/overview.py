@@ -69,21 +69,30 @@ def budget_overview(con: duckdb.DuckDBPyConnection, year: int, *, budget_id: str
     horizon = horizon_year or defn.settings.get("horizon_year") or max(DEFAULT_HORIZON, year + 5)
     trend_default = defn.settings.get("trend_years") or followup.DEFAULT_TREND_YEARS
     all_measures = store.measures(con)
-    results = []
+    results, failed = [], []
     for b in budgets:
         trend_years = b.trend_years or trend_default
-        if b.perspective == "organisation":
-            results.append(_organisation_budget(con, defn, b, year, horizon, trend_years, all_measures))
-        elif b.perspective == "territorial":
-            results.append(_series_budget(b, store.territorial_actuals(con, b.municipality), year, horizon,
-                                          trend_years, "SMHI (Nationella emissionsdatabasen)"))
-        else:
-            results.append(_series_budget(b, store.residents_actuals(con), year, horizon, trend_years,
-                                          "the imported residents' emissions"))
-    org_results = [r for r in results if r["perspective"] == "organisation"]
+        try:
+            if b.perspective == "organisation":
+                results.append(_organisation_budget(con, defn, b, year, horizon, trend_years, all_measures))
+            elif b.perspective == "territorial":
+                results.append(_series_budget(b, store.territorial_actuals(con, b.municipality), year, horizon,
+                                              trend_years, "SMHI (Nationella emissionsdatabasen)"))
+            else:
+                results.append(_series_budget(b, store.residents_actuals(con), year, horizon, trend_years,
+                                              "the imported residents' emissions"))
+        except BudgetError as exc:
+            # one budget that cannot be followed up (e.g. a company not computed yet) must not hide the others
+            failed.append(exc)
+            results.append({"budget_id": b.budget_id, "name": b.name, "perspective": b.perspective,
+                             "error": str(exc), "error_code": exc.code})
+    if failed and len(failed) == len(results):
+        raise failed[0]
+    results_ok = [r for r in results if "error" not in r]
+    org_results = [r for r in results_ok if r["perspective"] == "organisation"]
     group = _group(org_results, year, horizon, trend_default) if len(org_results) > 1 else None
     return {"year": year, "horizon_year": horizon, "budgets": results, "group": group,
-            "perspectives": _perspectives(results, group), "definition_file": defn.source}
+            "perspectives": _perspectives(results_ok, group), "definition_file": defn.source}
 
 
 def _organisation_budget(con, defn: Definition, b: BudgetDef, year: int, horizon: int, trend_years: int,

@@ -304,6 +304,10 @@ def print_overview(result: dict, lang: str = "en") -> None:
     year = result["year"]
     for b in result["budgets"]:
         print()
+        if "error" in b:
+            print(f"== {b['name']} [{b['budget_id']}] — {b['perspective']}: not followed up")
+            print(f"   {b['error']}")
+            continue
         fu = b["follow_up"]
         desc = b["path"].get("describe") or {}
         print(f"== {b['name']} [{b['budget_id']}] — {b['perspective']}, {b['unit']}: {desc.get('en', b['method'])}")

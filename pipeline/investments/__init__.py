@@ -64,6 +64,9 @@ def demo_summary(con: duckdb.DuckDBPyConnection, year: int) -> list[str]:
     for b in ov["budgets"]:
         if b["perspective"] != "organisation":
             continue
+        if "error" in b:
+            lines.append(f"Carbon budget {b['name']}: not followed up ({b['error']})")
+            continue
         fu = b["follow_up"]
         lines.append(f"Carbon budget {b['name']} ({b['path']['describe']['en']}): {year} actual "
                      f"{fu['actual_t']:,.0f} t against {fu['budget_t']:,.0f} t; remaining {fu['remaining_t']:,.0f} t; "

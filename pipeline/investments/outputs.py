@@ -265,7 +265,7 @@ def abatement_gap(con: duckdb.DuckDBPyConnection, year: int, reg: list[dict], *,
     Uses the first organisation budget (or `budget_id`); see the module docstring for the formulas.
     """
     ov = budget_overview_mod.budget_overview(con, year, budget_id=budget_id, horizon_year=horizon_year)
-    org = [b for b in ov["budgets"] if b["perspective"] == "organisation"]
+    org = [b for b in ov["budgets"] if b["perspective"] == "organisation" and "error" not in b]
     if not org:
         raise UsageError("the abatement-gap comparison needs an organisation budget; define one "
                          "(see docs/budget.md) and import it with `klimatspend budget import`")

@@ -158,7 +158,7 @@ def read_plan(path: str | Path, green_ids: set[str], display_name: str | None = 
                 elif known[k] is None:
                     known[k] = attrs[k]
         else:
-            plan.projects[pid] = {"project_id": pid, **attrs, "source_row": row}
+            plan.projects[pid] = {"project_id": pid, **attrs, "notes": r["notes"], "source_row": row}
             first_row[pid] = row
         green_loan = r["green_loan_sek"]
         if green_loan is None and r["financing"] == "green_loan":
@@ -187,7 +187,7 @@ def save_plan(con: duckdb.DuckDBPyConnection, plan: Plan, *, imported_by: str | 
                                source_file, source_row, imported_by) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                         [p["project_id"], p["name"], p["organisation"], p["department"], p["category"],
                          p["expected_reduction_t_per_year"], p["reduction_start_year"], p["lifetime_years"],
-                         p["financing"], None, plan.source, p["source_row"], imported_by])
+                         p["financing"], p["notes"], plan.source, p["source_row"], imported_by])
             if p["green_category"] is not None:
                 # a later decision made in the CLI or web app stays current over the plan's
                 newer = con.execute("select count(*) from green_classification where project_id = ? and is_current "
