@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,21 @@ def test_cli_check_and_import(tmp_path, capsys):
     (tmp_path / "bad.csv").write_text("project_id,name,year,amount_sek\nA,x,20x6,1\n", encoding="utf-8")
     assert main(["investments", "check", str(tmp_path / "bad.csv")]) == 1
     assert 'bad.csv: row 2, column "year": value "20x6" is not a year (type-error)' in capsys.readouterr().err
+
+
+def test_reimport_keeps_a_later_decision(db):
+    """P3 was 'not green' in the plan (2024-03-15); a later decision (2026-01-20) survives re-importing the plan."""
+    con, _ = db
+    plan.classify(con, "P3", "climate_adaptation", "Kommunstyrelsen", date(2026, 1, 20), "Bron byggs som skyfallsled")
+    ids = {c["category_id"] for c in plan.taxonomy(con)}
+    plan.save_plan(con, plan.read_plan(FIX / "investment_plan.csv", ids))
+    current = con.execute("select green_category_id, decided_by from green_classification "
+                          "where project_id = 'P3' and is_current").fetchall()
+    assert current == [("climate_adaptation", "Kommunstyrelsen")]
+
+
+def test_template_has_every_plan_column(tmp_path, capsys):
+    assert main(["investments", "template", str(tmp_path / "plan.csv")]) == 0
+    header = (tmp_path / "plan.csv").read_text(encoding="utf-8").strip().split(",")
+    assert header == [c.name for c in plan.PLAN_COLUMNS]
+    assert main(["investments", "template", str(tmp_path / "plan.csv")]) == 2

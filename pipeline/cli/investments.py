@@ -270,7 +270,7 @@ def cmd_fee(args) -> int:
         print_json(f)
         return 0
     what = f"categories {', '.join(f['categories'])}" if f["categories"] else "all categories"
-    print(f"internal carbon fee {args.year}: {f['price_sek_per_kg_co2e']:g} SEK per kg {f['scope'].upper()} "
+    print(f"internal carbon fee {args.year}: {f['price_sek_per_kg_co2e']:g} SEK per kg {'CO2e' if f['scope'] == 'co2e' else 'CO2'} "
           f"({what})")
     print_table(["organisation", "department", "t charged", "fee SEK"],
                 [[r["organisation_id"], r["department"], fmt_number(r["emissions_kg"] / 1000, 1),

@@ -10,7 +10,8 @@ Formulas (per year y, per department d and in total):
                                   goods, counted in full in the year of acquisition), from the run of the year
     capital goods (estimated)   = planned_sek × i_c,  i_c = Σ capital-goods kg / Σ capital-goods SEK of the latest
                                   run in the project's category c (all categories when c has none); for planned
-                                  years without bookings
+                                  years the organisation has no computed run for (future years, companies not
+                                  computed); a computed year shows what was booked, never an estimate
     gap(y)                      = max(0, â(y)) − b(y)   (the organisation's trend less its budget, followup.projection)
     abatement(y)                = Σ_p r_p for projects with start_p ≤ y < start_p + lifetime_p
                                   (start_p = reduction_start_year, else the year after the project's last amount)
@@ -161,7 +162,7 @@ def green_share(reg: list[dict]) -> dict:
     for r in reg:
         if r["project_id"] is None:
             continue
-        for target in (years[r["year"]], depts[(r["year"], r["department"])]):
+        for target in (years[r["year"]], depts[(r["year"], _unit(r))]):
             for basis in ("planned", "booked"):
                 amount = r[f"{basis}_sek"] or 0.0
                 target[f"{basis}_sek"] += amount
@@ -180,6 +181,11 @@ def green_share(reg: list[dict]) -> dict:
             "by_department": [{"year": y, "department": d, **shares(v)}
                               for (y, d), v in sorted(depts.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))],
             "unclassified_projects": sorted({r["project_id"] for r in reg if r["project_id"] and r["is_green"] is None})}
+
+
+def _unit(r: dict) -> str | None:
+    # a company's projects have no förvaltning: show the organisation instead
+    return r["department"] or (f"({r['organisation_id']})" if r.get("organisation_id") else None)
 
 
 def capital_goods_intensity(con: duckdb.DuckDBPyConnection) -> dict:
@@ -207,20 +213,21 @@ def capital_goods_intensity(con: duckdb.DuckDBPyConnection) -> dict:
 def capital_goods(con: duckdb.DuckDBPyConnection, reg: list[dict]) -> dict:
     """Return capital-goods emissions per year and department: booked from runs, estimated for planned years.
 
-    estimated_t = planned_sek × intensity(category) / 1000 for project-years with no bookings.
+    estimated_t = planned_sek × intensity(category) / 1000 for project-years whose organisation has no run that year.
     """
     intensity = capital_goods_intensity(con)
-    booked_years = {r["year"] for r in reg if r["booked_sek"] is not None}
+    orgs = sorted({r["organisation_id"] for r in reg if r["organisation_id"]})
+    computed = {(c["organisation_id"], c["year"]) for c in budget_store.chosen_runs(con, orgs)}
     years: dict[int, dict] = defaultdict(lambda: {"booked_t_co2e": 0.0, "estimated_t_co2e": 0.0,
                                                   "booked_capital_sek": 0.0, "estimated_from_sek": 0.0})
     depts: dict[tuple, dict] = defaultdict(lambda: {"booked_t_co2e": 0.0, "estimated_t_co2e": 0.0})
     for r in reg:
-        key = (r["year"], r["department"])
+        key = (r["year"], _unit(r))
         if r["capital_goods_t_co2e"] is not None:
             years[r["year"]]["booked_t_co2e"] += r["capital_goods_t_co2e"]
             years[r["year"]]["booked_capital_sek"] += r["capital_goods_sek"] or 0.0
             depts[key]["booked_t_co2e"] += r["capital_goods_t_co2e"]
-        elif r["planned_sek"] and r["year"] not in booked_years and intensity:
+        elif r["planned_sek"] and (r["organisation_id"], r["year"]) not in computed and intensity:
             i = intensity.get(r["category_id"], intensity.get(None))
             if i is not None:
                 est = r["planned_sek"] * i / 1000
