@@ -202,8 +202,6 @@ def _departments(con, b: BudgetDef, path, per_unit, spend, year, start, trend_ye
                                    "andel 0", "en": f"{len(unlisted)} units have no allocation basis ({names}) and "
                                                     "get share 0"})
         units = sorted(set(units) | listed, key=lambda u: (u[0] or "", u[1] or ""))
-    else:
-        units = units
     try:
         shares = allocation.shares(method, units, basis)
     except allocation.AllocationError as exc:

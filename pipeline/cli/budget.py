@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 from pathlib import Path
 
 from .. import store
-from ..budget import definitions, followup, overview, paths, territorial
+from ..budget import definitions, overview, paths, territorial
 from ..budget import store as budget_store
 from ..budget.inputs import InputValidationError
 from ..config import resolve_db_path
@@ -394,5 +393,3 @@ def _signed(value) -> str:
         return "-"
     return ("+" if value > 0 else "") + fmt_number(value)
 
-
-__all__ = ["register", "print_overview", "parse_rate", "followup"]

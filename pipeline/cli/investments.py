@@ -185,7 +185,7 @@ def cmd_register(args) -> int:
                 [[r["year"], r["project_id"] or "-", r["name"][:40], r["department"] or "-",
                   fmt_number(r["planned_sek"]), fmt_number(r["booked_sek"]), fmt_number(r["capital_goods_t_co2e"], 1),
                   r["green_category"] or "UNCLASSIFIED", f"{r['decided_by']} {r['decided_at']}" if r["decided_by"]
-                  else "-"] for r in reg], align="lllllrrrll")
+                  else "-"] for r in reg], align="llllrrrll")
     return 0
 
 

@@ -84,7 +84,7 @@ def read_taxonomy(path: Path) -> list[dict]:
     table = inputs.read_table(path, cols, unique=("category_id",))
     for r in table.rows:
         if r["category_id"] == NOT_GREEN:
-            table.problems.append(Problem(table.file, "constraint-error", f"is reserved for projects that are not green",
+            table.problems.append(Problem(table.file, "constraint-error", "is reserved for projects that are not green",
                                           r["source_row"], "category_id", NOT_GREEN))
     rows = inputs.require(table)
     for i, r in enumerate(rows, 1):
@@ -136,7 +136,7 @@ def read_plan(path: str | Path, green_ids: set[str], display_name: str | None = 
             r["green_category"] = gc
             for key in ("classified_by", "classified_at"):
                 if r[key] is None:
-                    problems.append(Problem(name, "missing-cell", f"is empty; a classification needs who decided "
+                    problems.append(Problem(name, "missing-cell", "is empty; a classification needs who decided "
                                             "(classified_by) and when (classified_at)", row, header.get(key, key), ""))
         if r["financing"] == "green_loan" and gc in (None, NOT_GREEN):
             problems.append(Problem(name, "constraint-error", "is green_loan but the project is not classified green",
