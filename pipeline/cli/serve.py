@@ -1,0 +1,72 @@
+"""`klimatspend serve`: the web application on the database (uvicorn, one process that holds the database)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .. import auth, store
+from ..config import resolve_db_path
+from ..errors import KlimatspendError, UsageError
+from . import add_db_option
+
+
+def register(sub) -> None:
+    """Add the `serve` verb."""
+    p = sub.add_parser("serve", help="start the web application (upload, review, map accounts)",
+                       description="Serve the web app on the database: finance staff upload ledgers, strategists "
+                                   "review emissions and map accounts, administrators manage users and publish runs. "
+                                   "The server holds the database while it runs (DuckDB allows one writing process): "
+                                   "stop it before using CLI verbs that write. Create the first administrator with "
+                                   "`klimatspend user add NAME --role admin`. See docs/web.md.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    add_db_option(p)
+    p.add_argument("--max-upload-mb", type=int, default=200, metavar="MB",
+                   help="largest ledger file accepted (default 200 MB)")
+    p.add_argument("--upload-dir", metavar="DIR",
+                   help="private folder for uploads waiting to be loaded (default: a new temporary folder, "
+                        "removed when the server stops)")
+    p.add_argument("--overrides", metavar="FILE",
+                   help="organisation overrides CSV the mapping page writes (default: <database>.overrides.csv)")
+    p.add_argument("--secure-cookies", action="store_true",
+                   help="always mark cookies Secure (they are whenever a request arrives over https, e.g. via a "
+                        "proxy listed in --forwarded-allow-ips)")
+    p.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IPS",
+                   help="proxies whose X-Forwarded-Proto/For headers are trusted (default 127.0.0.1)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    """Open the database, check there is an administrator, and serve until interrupted."""
+    import uvicorn
+
+    from ..web import WebConfig, create_app
+
+    if not 1 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: use a port between 1 and 65535")
+    if args.max_upload_mb < 1:
+        raise UsageError("--max-upload-mb: use at least 1")
+    db_path = resolve_db_path(args.db)
+    con = store.connect(db_path)
+    try:
+        if not auth.has_active_admin(con):
+            raise KlimatspendError(
+                f"{db_path}: no administrator can log in yet; create one first with "
+                f"`klimatspend user add NAME --role admin --db {db_path}`", code="no-admin")
+        config = WebConfig(db_path=Path(db_path), upload_dir=Path(args.upload_dir) if args.upload_dir else None,
+                           max_upload_bytes=args.max_upload_mb * 2**20,
+                           overrides_path=Path(args.overrides) if args.overrides else None,
+                           secure_cookies=args.secure_cookies)
+        app = create_app(config, db=con)
+    except BaseException:
+        con.close()
+        raise
+    print(f"klimatspend: serving {db_path} on http://{args.host}:{args.port}/ (Ctrl-C stops)", file=sys.stderr)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True,
+                    forwarded_allow_ips=args.forwarded_allow_ips, server_header=False, workers=1)
+    except OSError as exc:
+        raise KlimatspendError(f"cannot listen on {args.host}:{args.port} ({exc.strerror}); choose another --port",
+                               code="serve-error") from None
+    return 0

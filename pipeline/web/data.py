@@ -1,0 +1,188 @@
+"""What the review pages read: runs, marts (through `transform.mart`), drill-down levels and ledger lines."""
+
+from __future__ import annotations
+
+import threading
+import time
+from decimal import Decimal
+
+import duckdb
+
+from .. import transform
+
+# transform.mart (re)creates the SQL views before reading; two threads doing that at the same moment
+# collide in DuckDB's catalog ("write-write conflict"), so mart reads in this process take turns.
+_VIEWS_LOCK = threading.Lock()
+NO_DEPARTMENT = "__none__"
+DRILL_LEVELS = ("department", "category", "account", "supplier")
+LINES_PER_PAGE = 100
+
+
+def mart(con: duckdb.DuckDBPyConnection, name: str, run_id: int, order_by: str | None = None) -> list[dict]:
+    """Return mart `name` for `run_id` via transform.mart (decimals as floats), one reader at a time, retrying a
+    catalog conflict."""
+    for attempt in range(5):
+        try:
+            with _VIEWS_LOCK:
+                rows = transform.mart(con, name, run_id, order_by=order_by)
+            return [{k: float(v) if isinstance(v, Decimal) else v for k, v in r.items()} for r in rows]
+        except duckdb.TransactionException:
+            if attempt == 4:
+                raise
+            time.sleep(0.05 * (attempt + 1))   # a background run was rebuilding the views
+    return []
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cur = con.execute(sql, params or [])
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def run_row(con: duckdb.DuckDBPyConnection, run_id: int) -> dict | None:
+    """Return one complete run (versions, organisation, publication), or None."""
+    rows = _rows(con, """select r.run_id, r.year, r.organisation_id, o.name as organisation_name, r.factor_set_id,
+                                r.factor_set_version, r.mapping_id, r.mapping_version, r.settings, r.created_at,
+                                r.created_by, r.is_published, r.published_at, r.status, r.note
+                         from run r left join organisation o using (organisation_id)
+                         where r.run_id = ? and r.status = 'complete'""", [run_id])
+    return rows[0] if rows else None
+
+
+def runs(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Return every run, newest first, with its versions and line count."""
+    return _rows(con, """select r.run_id, r.year, r.organisation_id, o.name as organisation_name, r.factor_set_id,
+                                r.factor_set_version, r.mapping_id, r.mapping_version, r.created_at, r.created_by,
+                                r.is_published, r.published_at, r.status,
+                                (select count(*) from line_emission e where e.run_id = r.run_id) as n_lines
+                         from run r left join organisation o using (organisation_id)
+                         order by r.run_id desc""")
+
+
+def run_choices(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Return the (year, organisation) pairs that have a complete run, newest year first."""
+    return _rows(con, """select distinct r.year, r.organisation_id, o.name as organisation_name
+                         from run r left join organisation o using (organisation_id)
+                         where r.status = 'complete'
+                         order by r.year desc, r.organisation_id nulls first""")
+
+
+def default_run(con: duckdb.DuckDBPyConnection, year: int | None, organisation_id: str | None) -> int | None:
+    """Return the run to show: the given year and organisation (published first, then newest), else the newest."""
+    if year is not None:
+        return transform.latest_run_id(con, year, organisation_id)
+    row = con.execute("""select year, organisation_id from run where status = 'complete'
+                         order by year desc, is_published desc, run_id desc limit 1""").fetchone()
+    if row is None:
+        return None
+    return transform.latest_run_id(con, row[0], organisation_id if organisation_id else row[1])
+
+
+def organisations(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Return the organisations in the store."""
+    return _rows(con, "select organisation_id, name, kind from organisation order by organisation_id")
+
+
+def ledger_years(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Return per fiscal year and organisation the loaded batches and lines (what a run can compute)."""
+    return _rows(con, """select fiscal_year as year, organisation_id, count(*) as n_batches,
+                                sum(rows_loaded) as n_lines, max(uploaded_at) as last_upload
+                         from ledger_batch where status = 'loaded' and fiscal_year is not null
+                         group by 1, 2 order by 1 desc, 2""")
+
+
+def stale_reasons(con: duckdb.DuckDBPyConnection, run: dict) -> list[str]:
+    """Return why a run may be out of date: ledger data loaded, or overrides saved, after it was computed."""
+    reasons = []
+    newer = con.execute("""select count(*) from ledger_batch where fiscal_year = ? and uploaded_at > ?
+                           and (? is null or organisation_id = ?)""",
+                        [run["year"], run["created_at"], run["organisation_id"], run["organisation_id"]]).fetchone()[0]
+    if newer:
+        reasons.append("ledger")
+    mapped = con.execute("""select count(*) from audit_log where action = 'mapping.override' and logged_at > ?
+                            and (? is null or json_extract_string(detail, '$.organisation_id') = ?)""",
+                         [run["created_at"], run["organisation_id"], run["organisation_id"]]).fetchone()[0]
+    if mapped:
+        reasons.append("mapping")
+    return reasons
+
+
+def _filters(filters: dict) -> tuple[str, list]:
+    clauses, params = [], []
+    if "department" in filters:
+        if filters["department"] == NO_DEPARTMENT:
+            clauses.append("department is null")
+        else:
+            clauses.append("department = ?")
+            params.append(filters["department"])
+    if "category" in filters:
+        clauses.append("coalesce(category_id, rule_level) = ?")
+        params.append(filters["category"])
+    if "account" in filters:
+        clauses.append("account = ?")
+        params.append(filters["account"])
+    if "supplier" in filters:
+        clauses.append("coalesce(supplier_org_number, supplier_name, '') = ?")
+        params.append(filters["supplier"])
+    return "".join(f" and {c}" for c in clauses), params
+
+
+def next_level(filters: dict) -> str | None:
+    """Return the drill-down level below `filters` (department → category → account → supplier), or None for lines."""
+    return next((lvl for lvl in DRILL_LEVELS if lvl not in filters), None)
+
+
+def drill(con: duckdb.DuckDBPyConnection, run_id: int, filters: dict) -> tuple[str | None, list[dict]]:
+    """Return (level, rows): spend, emissions and line count per value of the next level under `filters`."""
+    level = next_level(filters)
+    where, params = _filters(filters)
+    if level is None:
+        return None, []
+    key = {"department": f"coalesce(e.department, '{NO_DEPARTMENT}')",
+           "category": "coalesce(e.category_id, e.rule_level)",
+           "account": "e.account",
+           "supplier": "coalesce(e.supplier_org_number, e.supplier_name, '')"}[level]
+    label_sv = {"department": "max(e.department)", "category": "max(c.name_sv)", "account": "max(l.account_name)",
+                "supplier": "max(e.supplier_name)"}[level]
+    label_en = "max(c.name_en)" if level == "category" else label_sv
+    join = ""
+    if level == "category":
+        join = "left join category c on c.category_id = e.category_id"
+    elif level == "account":
+        join = "left join ledger_line l on l.batch_id = e.batch_id and l.source_row = e.source_row"
+    rows = _rows(con, f"""
+        with e as (select * from line_emission where run_id = ?{where})
+        select {key} as key,
+               {label_sv} as label_sv, {label_en} as label_en,
+               max(e.supplier_org_number) as org_number,
+               sum(e.amount_sek) as spend_sek,
+               coalesce(sum(e.emissions_kg_co2e), 0) as emissions_kg_co2e,
+               sum(e.emissions_lower_kg_co2e) as emissions_lower_kg_co2e,
+               sum(e.emissions_upper_kg_co2e) as emissions_upper_kg_co2e,
+               count(*) as n_lines
+        from e {join}
+        group by 1
+        order by emissions_kg_co2e desc, spend_sek desc, key""", [run_id, *params])
+    return level, rows
+
+
+def lines(con: duckdb.DuckDBPyConnection, run_id: int, filters: dict, page: int = 1) -> tuple[int, list[dict]]:
+    """Return (number of lines, one page of them) under `filters`, largest emissions first, with ledger text."""
+    where, params = _filters(filters)
+    total = con.execute(f"select count(*) from line_emission where run_id = ?{where}", [run_id, *params]).fetchone()[0]
+    offset = max(0, (page - 1) * LINES_PER_PAGE)
+    rows = _rows(con, f"""
+        with e as (select * from line_emission where run_id = ?{where})
+        select e.batch_id, e.source_row, l.posting_date, coalesce(l.period, e.period) as period, e.department,
+               e.account, l.account_name, e.supplier_name, e.supplier_org_number, l.description, l.invoice_id,
+               e.amount_sek, e.category_id, e.rule_level, e.rule_id, e.exclusion_reason, e.factor_code,
+               e.factor_value, e.emissions_kg_co2e, e.dq_score
+        from e left join ledger_line l on l.batch_id = e.batch_id and l.source_row = e.source_row
+        order by coalesce(e.emissions_kg_co2e, 0) desc, abs(e.amount_sek) desc, e.batch_id, e.source_row
+        limit {LINES_PER_PAGE} offset {int(offset)}""", [run_id, *params])
+    return total, rows
+
+
+def categories(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Return the reporting categories with Swedish and English names, in their order."""
+    return _rows(con, "select category_id, name_sv, name_en from category order by sort_order, category_id")

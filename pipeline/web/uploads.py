@@ -1,0 +1,304 @@
+"""Uploaded ledger files: type check by content, storage under generated names, the check before loading
+(in a private in-memory database) and the load itself, both run as background jobs."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import secrets
+import zipfile
+from pathlib import Path
+
+import duckdb
+
+from .. import audit, batches, store
+from ..errors import KlimatspendError
+from ..ingest import IngestOptions, ingest_file, preview_columns
+from ..ingest.columns import SYNONYMS
+
+TEXT_EXTENSIONS = {".csv", ".txt", ".tsv", ".skv", ".tab", ".se", ".si", ".sie"}
+XLSX_EXTENSIONS = {".xlsx", ".xlsm"}
+FIRST_ERRORS = 50           # findings shown on the page; all are in the CSV
+FIELDS = tuple(SYNONYMS)    # canonical ledger fields a column can be mapped to
+_ORG_ID = re.compile(r"^[a-z0-9_]{1,40}$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+class UploadRefused(KlimatspendError):
+    """The uploaded file is not of a kind klimatspend reads (the message says which kinds it reads)."""
+
+    code = "upload-refused"
+
+
+def sniff(head: bytes, extension: str, open_zip=None) -> str:
+    """Return 'xlsx' or 'text' for the first bytes of an upload and its extension; raise UploadRefused otherwise.
+
+    The content decides, and it must agree with the extension: an .xlsx must be a zip with an Excel
+    workbook inside (`open_zip()` returns a ZipFile to check), a text file must not be binary.
+    """
+    ext = extension.lower()
+    if ext not in TEXT_EXTENSIONS | XLSX_EXTENSIONS:
+        raise UploadRefused(f"files ending in {ext or '(nothing)'} are not read; upload a CSV or text export, "
+                            "an Excel .xlsx workbook or an SIE 4 file")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UploadRefused("this is an old binary Excel file (.xls) or another Office 97 file; "
+                            "save it as .xlsx or CSV and upload again")
+    if head.startswith(b"%PDF"):
+        raise UploadRefused("this is a PDF, not a ledger export; export the ledger as CSV or xlsx")
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        if ext not in XLSX_EXTENSIONS:
+            raise UploadRefused(f"the file is named {ext} but is a zip archive; upload the ledger itself "
+                                "(CSV, xlsx or SIE)")
+        try:
+            names = set(open_zip().namelist()) if open_zip else set()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            raise UploadRefused("the file looks like an xlsx workbook but the archive is damaged; "
+                                "save it again from Excel") from None
+        if "xl/workbook.xml" not in names:
+            kind = "an OpenDocument spreadsheet (.ods)" if "content.xml" in names else "a zip archive"
+            raise UploadRefused(f"the file is {kind}, not an Excel workbook; save it as .xlsx or CSV")
+        return "xlsx"
+    if ext in XLSX_EXTENSIONS:
+        raise UploadRefused(f"the file is named {ext} but is not an Excel workbook; save it again from Excel "
+                            "or upload it as CSV")
+    binary_magic = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"MZ", b"\x7fELF", b"7z\xbc\xaf", b"Rar!")
+    if head.startswith(binary_magic):
+        raise UploadRefused("this is a binary file (image, archive or program), not a ledger export")
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if not utf16 and b"\x00" in head:
+        raise UploadRefused("this is a binary file, not a text ledger export; export the ledger as CSV, "
+                            "xlsx or SIE")
+    if not head.strip():
+        raise UploadRefused("the file is empty")
+    return "text"
+
+
+def check_form(organisation_id: str, year: str, currency: str) -> list[str]:
+    """Return the problems of the upload form's fields (English text, translated by the page)."""
+    problems = []
+    if not _ORG_ID.match(organisation_id or ""):
+        problems.append("Organisation must be 1-40 characters: a-z, digits and _.")
+    if year and not (year.isdigit() and 1990 <= int(year) <= 2100):
+        problems.append("Year must be a year such as 2024.")
+    if currency and not _CURRENCY.match(currency):
+        problems.append("Currency must be a three-letter code such as SEK.")
+    return problems
+
+
+def save_upload(con: duckdb.DuckDBPyConnection, upload_dir: Path, source, original_name: str, *, username: str,
+                organisation_id: str, options: dict, max_bytes: int) -> dict:
+    """Copy an uploaded file object to `upload_dir` under a random name, check its type and record it.
+
+    The user's file name is kept for display only. Returns the web_upload row. Raises UploadRefused.
+    """
+    upload_id = secrets.token_hex(16)
+    path = upload_dir / f"{upload_id}.upload"
+    digest = hashlib.sha256()
+    size = 0
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := source.read(1 << 20):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise UploadRefused(f"the file is larger than the upload limit of {max_bytes // 2**20} MB")
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise UploadRefused("the file is empty")
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+        kind = sniff(head, Path(original_name).suffix, open_zip=lambda: zipfile.ZipFile(path))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    con.execute("""insert into web_upload (upload_id, original_name, size_bytes, sha256, detected_type, uploaded_by,
+                                           organisation_id, options, status)
+                   values (?, ?, ?, ?, ?, ?, ?, ?, 'validating')""",
+                [upload_id, original_name, size, digest.hexdigest(), kind, username, organisation_id,
+                 json.dumps(options, ensure_ascii=False)])
+    return get_upload(con, upload_id)
+
+
+def upload_path(upload_dir: Path, upload_id: str) -> Path:
+    """Return where an upload is stored: its generated id, never the user's file name."""
+    if not re.fullmatch(r"[0-9a-f]{32}", upload_id):
+        raise KlimatspendError("no such upload", code="not-found")
+    return upload_dir / f"{upload_id}.upload"
+
+
+def findings_path(upload_dir: Path, upload_id: str) -> Path:
+    """Return where the full list of findings of an upload's check is written (CSV)."""
+    return upload_path(upload_dir, upload_id).with_suffix(".findings.csv")
+
+
+def get_upload(con: duckdb.DuckDBPyConnection, upload_id: str) -> dict | None:
+    """Return the web_upload row (options and validation decoded), or None."""
+    cur = con.execute("select * from web_upload where upload_id = ?", [upload_id])
+    row = cur.fetchone()
+    if row is None:
+        return None
+    up = dict(zip([d[0] for d in cur.description], row))
+    up["options"] = json.loads(up["options"]) if up["options"] else {}
+    up["validation"] = json.loads(up["validation"]) if up["validation"] else None
+    return up
+
+
+def ingest_options(upload: dict, *, username: str, replace: bool = False) -> IngestOptions:
+    """Build IngestOptions from an upload's stored form options (only what the user set; the rest default)."""
+    o = upload["options"]
+    wanted = {
+        "organisation_id": upload["organisation_id"],
+        "year": int(o["year"]) if o.get("year") else None,
+        "currency": o.get("currency") or None,
+        "sheet": o.get("sheet") or None,
+        "profile": o.get("profile") or None,
+        "column_overrides": o.get("column_overrides") or None,
+        "uploaded_by": username,
+        "display_name": upload["original_name"],
+        "replace_batch_id": int(o["replace_batch_id"]) if replace and o.get("replace_batch_id") else None,
+    }
+    if o.get("any_account"):
+        wanted["account_pattern"] = None
+    known = {f.name for f in dataclasses.fields(IngestOptions)}
+    return IngestOptions(**{k: v for k, v in wanted.items() if k in known and (v is not None or k == "account_pattern")})
+
+
+def _findings_csv(con: duckdb.DuckDBPyConnection, batch_id: int, out: Path) -> None:
+    """Write every error (one row per error, also several per ledger row) and warning of a checked file as CSV.
+
+    Text that a spreadsheet would run as a formula gets a leading apostrophe.
+    """
+    safe = "case when regexp_matches(coalesce({0}, ''), '^[=+\\-@\\t\\r]') then '''' || {0} else {0} end"
+    con.execute(f"""
+        copy (
+            with errs as (
+                select r.source_row, unnest(coalesce(from_json(r.errors,
+                         '[{{"code":"VARCHAR","column":"VARCHAR","value":"VARCHAR","message":"VARCHAR"}}]'),
+                         [{{'code': r.error_code, 'column': r.column_name, 'value': r.value,
+                            'message': r.message}}])) as e
+                from rejected_line r where r.batch_id = {int(batch_id)}
+            ),
+            final as (
+                select 'error' as severity, source_row as "row", e.column as "column", e.value as "value",
+                       e.code as code, e.message as message from errs
+                union all
+                select severity, source_row, column_name, value, error_code, message
+                from validation_issue where batch_id = {int(batch_id)}
+            )
+            select severity, "row", {safe.format('"column"')} as "column", {safe.format('"value"')} as "value", code,
+                   {safe.format('message')} as message
+            from final order by severity = 'warning', "row" nulls first, code
+        ) to '{str(out).replace("'", "''")}' (header, delimiter ',')""")
+
+
+def _first_findings(mem: duckdb.DuckDBPyConnection, batch_id: int) -> tuple[list[dict], list[dict]]:
+    def rows(sql: str) -> list[dict]:
+        cur = mem.execute(sql, [batch_id])
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+    errors = rows(f"""select source_row as "row", column_name as "column", value, error_code as code, message
+                      from rejected_line where batch_id = ? order by source_row limit {FIRST_ERRORS}""")
+    warnings = rows(f"""select source_row as "row", column_name as "column", value, error_code as code, message
+                        from validation_issue where batch_id = ? order by source_row nulls first limit {FIRST_ERRORS}""")
+    return errors, warnings
+
+
+def check_upload(db: duckdb.DuckDBPyConnection, upload_dir: Path, upload_id: str, *, username: str,
+                 progress=lambda step, **kw: None) -> dict:
+    """Check an upload as a load would, in a private in-memory database; store and return what was found.
+
+    Nothing is written to the ledger tables of `db`; the full list of findings goes to a CSV next to the upload.
+    """
+    up = get_upload(db, upload_id)
+    path = upload_path(upload_dir, upload_id)
+    opts = ingest_options(up, username=username)
+    progress("reading and validating the file")
+    result: dict = {"detected_type": up["detected_type"]}
+    mem = store.connect(":memory:")
+    try:
+        try:
+            result["preview"] = _plain(preview_columns(mem, path, opts))
+        except KlimatspendError as exc:
+            result["preview"] = None
+            result.update(status="invalid", message=str(exc))
+            return _save_check(db, upload_id, "invalid", result)
+        dup = batches.find_duplicate(db, up["sha256"], up["organisation_id"])
+        if dup is not None and not up["options"].get("replace_batch_id"):
+            result.update(status="duplicate", duplicate_batch_id=dup)
+            return _save_check(db, upload_id, "invalid", result)
+        try:
+            res = ingest_file(mem, path, opts)
+        except KlimatspendError as exc:
+            result.update(status="invalid", message=str(exc))
+            return _save_check(db, upload_id, "invalid", result)
+        errors, warnings = _first_findings(mem, res.batch_id)
+        _findings_csv(mem, res.batch_id, findings_path(upload_dir, upload_id))
+        data = res.as_dict()
+        result.update(status="validated", counts={k: data[k] for k in (
+            "rows_read", "rows_loaded", "rows_rejected", "sum_read", "sum_loaded", "sum_rejected", "currency",
+            "n_errors", "n_warnings")},
+            summary=res.summary, notes=list(getattr(res, "notes", []) or []), errors=errors, warnings=warnings,
+            column_mapping=res.column_mapping, check_seconds=res.timings.get("total"))
+        return _save_check(db, upload_id, "validated", result)
+    finally:
+        mem.close()
+
+
+def _plain(value):
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+def _save_check(db: duckdb.DuckDBPyConnection, upload_id: str, status: str, result: dict) -> dict:
+    db.execute("update web_upload set status = ?, validation = ? where upload_id = ?",
+               [status, json.dumps(_plain(result), ensure_ascii=False), upload_id])
+    return result
+
+
+def load_upload(db: duckdb.DuckDBPyConnection, upload_dir: Path, upload_id: str, *, username: str, role: str,
+                ip: str | None = None, progress=lambda step, **kw: None) -> dict:
+    """Load a checked upload into the ledger as one batch (or in place of the batch it replaces); audit it."""
+    up = get_upload(db, upload_id)
+    estimate = (up["validation"] or {}).get("check_seconds")
+    progress("loading the batch", estimate_s=estimate * 1.2 if estimate else None,
+             basis="left (estimated from the check of the same file)")
+    replace = bool(up["options"].get("replace_batch_id"))
+    opts = ingest_options(up, username=username, replace=replace)
+    try:
+        res = ingest_file(db, upload_path(upload_dir, upload_id), opts)
+    except KlimatspendError as exc:
+        db.execute("update web_upload set status = 'failed' where upload_id = ?", [upload_id])
+        audit.record(db, "batch.load", actor=username, actor_role=role, object_kind="upload", object_id=upload_id,
+                     detail={"file": up["original_name"], "outcome": "failed", "error": str(exc)}, ip=ip)
+        raise
+    data = res.as_dict()
+    action = "batch.replace" if replace and res.status != "duplicate" else "batch.load"
+    audit.record(db, action, actor=username, actor_role=role, object_kind="batch", object_id=res.batch_id,
+                 detail={"file": up["original_name"], "sha256": up["sha256"], "status": res.status,
+                         "organisation_id": up["organisation_id"], "replaced_batch_id": res.replaced_batch_id,
+                         **{k: data[k] for k in ("rows_read", "rows_loaded", "rows_rejected", "sum_read",
+                                                 "sum_loaded", "sum_rejected", "currency")}}, ip=ip)
+    db.execute("update web_upload set status = 'loaded', batch_id = ? where upload_id = ?", [res.batch_id, upload_id])
+    discard_files(upload_dir, upload_id)
+    return {"batch_id": res.batch_id, "status": res.status, **{k: data[k] for k in (
+        "rows_read", "rows_loaded", "rows_rejected", "sum_read", "sum_loaded", "sum_rejected", "currency")}}
+
+
+def discard_files(upload_dir: Path, upload_id: str) -> None:
+    """Delete an upload's stored file and its findings CSV."""
+    upload_path(upload_dir, upload_id).unlink(missing_ok=True)
+    findings_path(upload_dir, upload_id).unlink(missing_ok=True)
+
+
+def batch_findings_csv(con: duckdb.DuckDBPyConnection, batch_id: int, tmp_dir: Path) -> bytes:
+    """Return the quarantined rows (one line per error) and warnings of a stored batch as CSV bytes (UTF-8, BOM)."""
+    out = tmp_dir / f"findings-{secrets.token_hex(8)}.csv"
+    try:
+        _findings_csv(con, batch_id, out)
+        return b"\xef\xbb\xbf" + out.read_bytes()
+    finally:
+        out.unlink(missing_ok=True)
