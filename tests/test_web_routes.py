@@ -380,7 +380,7 @@ def test_dashboard_figures_equal_the_marts(web):
     assert f'<span class="value">{shown} <small>ton CO2e</small>' in page
     for d in deps:
         assert (d["department"] or "(ingen förvaltning)") in page
-    assert '<svg viewBox="0 0 780' in page and 'role="img"' in page
+    assert '<svg viewBox="0 0 1100' in page and 'role="img"' in page
 
 
 def test_drill_down_reaches_ledger_lines_with_their_batch_and_row(web):

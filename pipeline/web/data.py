@@ -15,7 +15,7 @@ from .. import transform
 _VIEWS_LOCK = threading.Lock()
 NO_DEPARTMENT = "__none__"
 DRILL_LEVELS = ("department", "category", "account", "supplier")
-LINES_PER_PAGE = 100
+LINES_PER_PAGE = 50
 
 
 def mart(con: duckdb.DuckDBPyConnection, name: str, run_id: int, order_by: str | None = None) -> list[dict]:
@@ -164,6 +164,22 @@ def drill(con: duckdb.DuckDBPyConnection, run_id: int, filters: dict) -> tuple[s
         group by 1
         order by emissions_kg_co2e desc, spend_sek desc, key""", [run_id, *params])
     return level, rows
+
+
+def names_for(con: duckdb.DuckDBPyConnection, run_id: int, filters: dict) -> dict:
+    """Return display rows for the account and supplier in `filters` ({level: {"label_sv": name}})."""
+    out = {}
+    if "account" in filters:
+        row = con.execute("""select max(l.account_name) from line_emission e join ledger_line l
+                             on l.batch_id = e.batch_id and l.source_row = e.source_row
+                             where e.run_id = ? and e.account = ?""", [run_id, filters["account"]]).fetchone()
+        out["account"] = {"label_sv": row[0] if row else None}
+    if "supplier" in filters:
+        row = con.execute("""select max(supplier_name) from line_emission where run_id = ?
+                             and coalesce(supplier_org_number, supplier_name, '') = ?""",
+                          [run_id, filters["supplier"]]).fetchone()
+        out["supplier"] = {"label_sv": row[0] if row else None}
+    return out
 
 
 def lines(con: duckdb.DuckDBPyConnection, run_id: int, filters: dict, page: int = 1) -> tuple[int, list[dict]]:

@@ -311,6 +311,14 @@ SV: dict[str, str] = {
     "on_track": "i fas",
     "behind": "efter",
     "ahead": "före",
+    "perspective_organisation": "Organisationens konsumtion",
+    "perspective_territorial": "Geografiskt",
+    "perspective_residents": "Invånarnas konsumtion",
+    "Measure": "Åtgärd",
+    "Start year": "Startår",
+    "Reduction t/yr": "Minskning t/år",
+    "Total cost SEK": "Total kostnad kr",
+    "Cost per tonne SEK": "Kostnad per ton kr",
     "Green share of investments": "Grön andel av investeringarna",
     "Planned": "Planerat",
     "Planned green": "Planerat grönt",
@@ -402,11 +410,19 @@ SV: dict[str, str] = {
 }
 
 
+# Keys that are not English text (codes from the data) and their English.
+EN: dict[str, str] = {
+    "perspective_organisation": "The organisation's consumption",
+    "perspective_territorial": "Territorial",
+    "perspective_residents": "Residents' consumption",
+}
+
+
 def translate(text: str, lang: str) -> str:
-    """Return `text` (English) in `lang`; English text is returned as it is."""
+    """Return `text` (English, or a code listed in EN) in `lang`; English text is returned as it is."""
     if lang == "sv":
         return SV.get(text, text)
-    return text
+    return EN.get(text, text)
 
 
 def pick_language(value: str | None) -> str:

@@ -117,10 +117,11 @@ def drill(ctx: Ctx) -> Response:
     cats = {c["category_id"]: c for c in data.categories(ctx.con)}
     crumbs = [{"label": ctx.t("All"), "href": url("/drill", run=run["run_id"])}]
     so_far: dict = {}
+    names = data.names_for(ctx.con, run["run_id"], filters)
     for lvl in data.DRILL_LEVELS:
         if lvl in filters:
             so_far[lvl] = filters[lvl]
-            crumbs.append({"label": _label(ctx, lvl, filters[lvl], cats), "level": lvl,
+            crumbs.append({"label": _label(ctx, lvl, filters[lvl], cats, names.get(lvl)), "level": lvl,
                            "href": url("/drill", run=run["run_id"], **so_far)})
     for r in rows:
         r["href"] = url("/drill", run=run["run_id"], **filters, **{level: r["key"]}) if level else None
@@ -130,7 +131,8 @@ def drill(ctx: Ctx) -> Response:
                       rows=rows, crumbs=crumbs, lines=lines, total_lines=total_lines, page_no=page_no, pages=pages,
                       page_url=lambda n: url("/drill", run=run["run_id"], **filters, page=n),
                       csv_url=url("/drill.csv", run=run["run_id"], **filters), cats=cats,
-                      chart=bars(rows, lambda r: r["label"], "emissions_kg_co2e", href=lambda r: r["href"]))
+                      chart=bars(rows, lambda r: r["label"], "emissions_kg_co2e", href=lambda r: r["href"]),
+                      filters=filters)
 
 
 def _label(ctx: Ctx, level: str | None, key, cats: dict, row: dict | None = None) -> str:
@@ -324,8 +326,11 @@ def investments(ctx: Ctx) -> Response:
             fee = outputs.carbon_fee(ctx.con, year)
         except KlimatspendError:
             fee = None
+    from ..investments import plan
+
+    green = {c["category_id"]: c for c in plan.taxonomy(ctx.con)}
     return ctx.render("investments.html", year=year, years=_years(ctx), s=summary, fee=fee, error=error,
-                      has_plan=has_plan)
+                      has_plan=has_plan, green=green)
 
 
 # Downloads ------------------------------------------------------------------------------------------------
