@@ -405,14 +405,15 @@ def test_drill_down_reaches_ledger_lines_with_their_batch_and_row(web):
 def test_xss_in_a_ledger_cell_is_rendered_escaped(web):
     client, state = as_user(web, "rita")
     run_id = transform.latest_run_id(state.db.cursor(), 2024, "kommun")
-    pages = [client.get(f"/drill?run={run_id}&department=Serviceförvaltningen&category=food&account=6461"
-                        "&supplier=556036-0793").text,
+    evil = '<script>alert("xss-supplier")</script> AB'
+    params = {"run": run_id, "department": "Serviceförvaltningen", "category": "food", "account": "6461"}
+    pages = [client.get("/drill", params=params).text, client.get("/drill", params={**params, "supplier": evil}).text,
              client.get(f"/dashboard?run={run_id}").text]
     joined = "".join(pages)
-    assert '<script>alert("xss-supplier")</script>' not in joined
-    assert "<img src=x onerror=alert(1)>" not in joined
-    assert "&lt;script&gt;alert(&#34;xss-supplier&#34;)&lt;/script&gt;" in joined
-    assert "&lt;img src=x onerror=alert(1)&gt;" in pages[0]
+    assert evil not in joined and "<img src=x onerror=alert(1)>" not in joined
+    escaped = "&lt;script&gt;alert(&#34;xss-supplier&#34;)&lt;/script&gt; AB"
+    assert escaped in pages[0] and escaped in pages[1] and escaped in pages[2]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in pages[1]
 
 
 def test_map_an_unmapped_account_saves_an_override_and_the_rerun_uses_it(web, tmp_path):
