@@ -251,6 +251,7 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
             ids = ", ".join(map(str, old))
             con.execute(f"delete from line_emission where run_id in ({ids})")
             con.execute(f"delete from run_organisation where run_id in ({ids})")
+            con.execute(f"delete from run_activity where run_id in ({ids})")
             con.execute(f"delete from run where run_id in ({ids})")
         con.execute(
             """insert into run (run_id, year, organisation_id, factor_set_id, factor_set_version, mapping_id,
@@ -265,6 +266,8 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
         t1 = time.perf_counter()
         con.execute("insert into line_emission by name select getvariable('run_id') as run_id, * "
                     "from int_line__emissions")
+        con.execute("insert into run_activity by name select getvariable('run_id') as run_id, * "
+                    "from int_activity__scopes")
         timings["compute"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         failures = {name: rows for name, rows in run_checks(con, models).items() if rows}

@@ -127,3 +127,27 @@ alter table line_emission add column adjustments varchar;              -- what w
 alter table line_emission add column emissions_scope1_kg_co2e double;
 alter table line_emission add column emissions_scope2_kg_co2e double;
 alter table line_emission add column emissions_scope3_kg_co2e double;
+
+-- The activity scopes a run used (what the activity data covered and what it weighed), kept with the run.
+create table run_activity (
+    run_id integer not null,
+    activity_scope_id varchar not null,
+    organisation_id varchar not null,
+    account_prefix varchar,
+    category_id varchar,
+    department varchar,
+    activity_code varchar,
+    quantity_summary varchar,
+    n_activity_rows bigint,
+    has_own_factor boolean,
+    factor_refs varchar,
+    emissions_kg_co2e double,
+    emissions_kg_co2 double,
+    emissions_scope1_kg_co2e double,
+    emissions_scope2_kg_co2e double,
+    emissions_scope3_kg_co2e double,
+    scope3_category integer,
+    emissions_lower_kg_co2e double,
+    emissions_upper_kg_co2e double,
+    primary key (run_id, activity_scope_id)
+);
