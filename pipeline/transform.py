@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -94,15 +95,39 @@ def build_order(models: dict[str, Model]) -> list[Model]:
     return [models[n] for n in ordered]
 
 
-def build_views(con: duckdb.DuckDBPyConnection, models: dict[str, Model] | None = None) -> None:
-    """Create (or replace) one view per staging, intermediate and mart model."""
+MODELS_MARKER = "_klimatspend_models"
+
+
+def models_hash(models: dict[str, Model]) -> str:
+    """Return a sha256 over every model's name and SQL (changes whenever a model changes)."""
+    digest = hashlib.sha256()
+    for name in sorted(models):
+        digest.update(f"{models[name].layer}/{name}\0{models[name].sql}\0".encode("utf-8"))
+    return digest.hexdigest()
+
+
+def build_views(con: duckdb.DuckDBPyConnection, models: dict[str, Model] | None = None, *, force: bool = False) -> None:
+    """Create (or replace) one view per staging, intermediate and mart model.
+
+    Views persist in the database file; a marker view holds the hash of the models they were built from,
+    so an unchanged set is not rebuilt (a new klimatspend version with changed SQL rebuilds them).
+    """
     models = models or load_models()
     _ensure_variables(con)
+    wanted = models_hash(models)
+    if not force:
+        try:
+            row = con.execute(f"select models_hash from {MODELS_MARKER}").fetchone()
+        except duckdb.Error:
+            row = None
+        if row and row[0] == wanted:
+            return
     for model in build_order(models):
         try:
             con.execute(f"create or replace view {model.name} as\n{model.sql}")
         except duckdb.Error as exc:
             raise DataError(f"sql/{model.layer}/{model.name}.sql: {str(exc).splitlines()[0]}") from None
+    con.execute(f"create or replace view {MODELS_MARKER} as select '{wanted}' as models_hash")
 
 
 VARIABLE_DEFAULTS = {"run_id": None, "run_year": None, "run_organisation_id": None, "factor_set_id": None,

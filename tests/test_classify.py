@@ -21,12 +21,15 @@ def seed_rules(con) -> None:
         ('S-OTHER-ORG', 'other', 'org_number', '556000-0006', 'food', 'test', 'F4', null, null, false, null)""")
     con.execute("""insert into supplier_register (org_number, name, sni_code, sni_text) values
         ('556000-0003', 'Grossisten AB', '46390', 'Icke specialiserad partihandel med livsmedel'),
-        ('556000-0006', 'Bageriet AB', '10710', 'Bagerier')""")
+        ('556000-0006', 'Bageriet AB', '10710', 'Bagerier'),
+        ('556000-0008', 'Elbolaget AB', '35110', 'Produktion av elektricitet')""")
     con.execute("""insert into industry_crosswalk (crosswalk_id, version, industry_code, industry_name, category_id,
                                                    factor_set_id, factor_code) values
         ('nace_test', '1.0', '46', 'Wholesale', 'goods', 'test', 'F1'),
         ('nace_test', '1.0', '4639', 'Non-specialised wholesale of food', 'food', 'test', 'F3'),
-        ('nace_test', '1.0', '10', 'Food products', 'food', 'test', 'F2')""")
+        ('nace_test', '1.0', '10', 'Food products', 'food', 'test', 'F2'),
+        ('nace_test', '1.0', '35', 'Energy supply', 'energy', 'test', 'F5'),
+        ('nace_test', '1.0', '351', 'Electricity', 'energy', null, null)""")
     con.execute("""insert into keyword_rule (rule_id, account_prefix, keyword, category_id, factor_set_id, factor_code)
                    values ('K-MEAT', '64', 'Kött', 'food', 'test', 'F4'),
                           ('K-ANY', null, 'kött', 'food', 'test', 'F1')""")
@@ -56,6 +59,7 @@ LEDGER = [
     dict(source_row=16, account="6469", amount=10000),
     dict(source_row=17, account="6461", amount=10000, supplier_org_number="556000-0006"),
     dict(source_row=18, account="6440", amount=10000, supplier_org_number="556000-0002", description="kött"),
+    dict(source_row=19, account="6461", amount=10000, supplier_org_number="556000-0008"),
 ]
 
 
@@ -123,22 +127,27 @@ def test_precedence_conflicts(classified):
     row 17: S-OTHER-ORG belongs to organisation 'other', so org's line falls to the supplier register:
             SNI 10710 -> crosswalk 10 -> F2: 10,000 x 0.1 x 0.2 = 200 kg.
     row 18: supplier rule S-CODE (F2) wins over the keyword rule 'kött': 200 kg, not 400.
+    row 19: SNI 35110 matches the crosswalk row 351 (electricity) that has no factor: the longest code decides,
+            so there is no supplier-industry factor (the shorter 35 -> F5 is not used) and the account decides:
+            6461 -> F2: 200 kg.
     """
     _, lines = classified
     assert lines[17][:2] == ("supplier_industry", "crosswalk:10 (SNI 10710)")
     assert lines[17][6] == pytest.approx(200.0)
     assert lines[18][:2] == ("supplier", "supplier_rule:S-CODE")
     assert lines[18][6] == pytest.approx(200.0)
+    assert lines[19][:2] == ("account", "6461")
+    assert lines[19][6] == pytest.approx(200.0)
 
 
 def test_coverage_explains_all_spend(classified, con):
-    """Mapped + excluded + unmapped = loaded spend (17 lines x 10,000 SEK), shares sum to 1."""
+    """Mapped + excluded + unmapped = loaded spend (18 lines x 10,000 SEK), shares sum to 1."""
     result, _ = classified
     coverage = transform.mart(con, "spend_coverage", result.run_id)
-    assert sum(r["spend_sek"] for r in coverage) == 170000
+    assert sum(r["spend_sek"] for r in coverage) == 180000
     assert sum(r["share_of_spend"] for r in coverage) == pytest.approx(1.0)
     by_level = {r["rule_level"]: r["n_lines"] for r in coverage}
-    assert by_level == {"supplier": 4, "supplier_industry": 2, "account_keyword": 1, "account": 1,
+    assert by_level == {"supplier": 4, "supplier_industry": 2, "account_keyword": 1, "account": 2,
                         "account_group": 1, "default": 1, "excluded": 7}
     excluded = {r["exclusion_reason"]: r["spend_sek"] for r in transform.mart(con, "excluded_spend", result.run_id)}
     assert excluded == {"personnel": 10000, "internal": 30000, "pensions": 10000, "grants_transfers": 10000,

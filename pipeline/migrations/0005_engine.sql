@@ -1,4 +1,5 @@
--- 0005 engine: per-organisation classification settings, the supplier register, activity data and
+-- 0005 engine: per-organisation classification settings, the supplier register (industry_crosswalk is
+-- in 0004), activity data and
 -- activity factors (energy and travel measured in kWh, litres, km ...), capital projects, and the
 -- provenance columns of line_emission (method, scopes, intra-group flag, adjustments). Runs record the
 -- account map used per organisation and, once published, a checksum of their results.
@@ -17,20 +18,6 @@ create table supplier_register (
     sni_text varchar,
     source_file_name varchar,
     loaded_at timestamp not null default current_timestamp
-);
-
--- Industry crosswalk (SNI/NACE -> factor code). The factors library (migration 0004) creates the same
--- table; `if not exists` keeps both orders working.
-create table if not exists industry_crosswalk (
-    crosswalk_id varchar not null,
-    version varchar not null,
-    industry_code varchar not null,              -- 2, 3 or 4 digits without dots; longest prefix wins
-    industry_name varchar,
-    category_id varchar,
-    factor_set_id varchar not null,
-    factor_code varchar not null,
-    notes varchar,
-    primary key (crosswalk_id, version, industry_code)
 );
 
 -- Investment projects whose spend is capital goods (scope 3 category 2) whatever the account.

@@ -90,30 +90,55 @@ industry_candidates as (
     cross join lateral (select unnest(generate_series(2, length(i.sni_code))) as n) as n
 ),
 
-industry_matches as (
+industry_rows as (
     select
-        c.organisation_id,
-        c.supplier_org_number,
-        c.supplier_name,
-        c.sni_code,
-        coalesce(r.rule_id, 'crosswalk:' || x.industry_code) as industry_rule_id,
-        coalesce(r.category_id, x.category_id) as industry_category_id,
-        coalesce(r.factor_code, x.factor_code) as industry_factor_code
+        c.*,
+        'crosswalk:' || x.industry_code as industry_rule_id,
+        x.category_id,
+        x.factor_set_id,
+        x.factor_code,
+        false as is_rule,
+        false as is_own_rule
     from industry_candidates as c
-    left join crosswalk as x on x.industry_code = c.industry_prefix
-    left join rules as r
+    inner join crosswalk as x on x.industry_code = c.industry_prefix
+    union all
+    select
+        c.*,
+        r.rule_id as industry_rule_id,
+        r.category_id,
+        r.factor_set_id,
+        r.factor_code,
+        true as is_rule,
+        r.organisation_id is not null as is_own_rule
+    from industry_candidates as c
+    inner join rules as r
         on r.match_kind = 'nace'
        and r.match_value = c.industry_prefix
        and (r.organisation_id is null or r.organisation_id = c.organisation_id)
-       and r.factor_code in (select factor_code from factors)
-       and r.factor_set_id = (select factor_set_id from factor_set)
-    where (x.industry_code is not null
-           and x.factor_set_id = (select factor_set_id from factor_set)
-           and x.factor_code in (select factor_code from factors))
-       or r.rule_id is not null
+),
+
+-- The longest matching industry code decides; a row without a usable factor (e.g. electricity, 35.1) means
+-- "no supplier-industry factor" and the account map decides, rather than falling back to a shorter code.
+industry_best as (
+    select *
+    from industry_rows
     qualify row_number() over (
-        partition by c.organisation_id, c.supplier_org_number, c.supplier_name
-        order by length(c.industry_prefix) desc, (r.rule_id is not null) desc, (r.organisation_id is not null) desc) = 1
+        partition by organisation_id, supplier_org_number, supplier_name
+        order by length(industry_prefix) desc, is_rule desc, is_own_rule desc, industry_rule_id) = 1
+),
+
+industry_matches as (
+    select
+        organisation_id,
+        supplier_org_number,
+        supplier_name,
+        sni_code,
+        industry_rule_id,
+        category_id as industry_category_id,
+        factor_code as industry_factor_code
+    from industry_best
+    where factor_set_id = (select factor_set_id from factor_set)
+      and factor_code in (select factor_code from factors)
 ),
 
 explicit_exclusions as (

@@ -1,4 +1,5 @@
--- Per run: each organisation, and each consolidated group (a parent organisation with its companies).
+-- Per run: each organisation, and each consolidated group (a parent organisation with its companies) that has
+-- more than one member in the run.
 -- The group rows leave out intra-group purchases (bought from another member of the group), whose
 -- emissions the selling member reports from its own purchases; per-organisation rows keep them.
 with lines as (
@@ -57,6 +58,7 @@ per_group as (
         count(distinct organisation_id) as n_organisations
     from lines
     group by run_id, group_id
+    having count(distinct organisation_id) > 1
 ),
 
 combined as (

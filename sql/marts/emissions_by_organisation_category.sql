@@ -8,6 +8,13 @@ categories as (
     select * from category
 ),
 
+groups as (
+    select run_id, group_id
+    from line_emission
+    group by run_id, group_id
+    having count(distinct organisation_id) > 1
+),
+
 per_organisation as (
     select
         run_id, organisation_id, false as is_group, category_id,
@@ -31,6 +38,7 @@ per_group as (
         coalesce(sum(amount_sek) filter (where amount_sek < 0), 0) as credit_notes_sek,
         count(*) as n_lines
     from lines
+    inner join groups using (run_id, group_id)
     where not is_intra_group
     group by run_id, group_id, category_id
 ),

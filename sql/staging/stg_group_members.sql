@@ -1,13 +1,14 @@
--- Every organisation in the store with its group and normalised org number: purchases from another
--- member of the same group are intra-group (left out of the consolidated group figures).
+-- The run's organisations with their group and org number: a purchase from another organisation of the
+-- same group that is also in the run is intra-group (left out of the consolidated group figures, because
+-- the selling member reports the emissions of its own purchases in the same run).
 with organisations as (
-    select * from organisation
+    select * from stg_organisations
 ),
 
 final as (
     select
         organisation_id,
-        coalesce(parent_organisation_id, organisation_id) as group_id,
+        group_id,
         org_number
     from organisations
     where org_number is not null
