@@ -182,8 +182,9 @@ def test_gbp_ledger_both_inflation_conventions(con):
     add_lines(con, 1, [dict(source_row=2, account="4610", amount=1000, department="Adult Services")],
               "calderdale", currency="GBP")
     first = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    transform.build_views(con)
     row = con.execute("""select amount_sek, amount_ledger_currency, currency, fx_rate, price_adjustment,
-                                emissions_kg_co2e, adjustments from line_emission where run_id = ?""",
+                                emissions_kg_co2e, adjustments from line_results where run_id = ?""",
                       [first.run_id]).fetchone()
     assert row[:3] == (Decimal("12500.00"), Decimal("1000.00"), "GBP")
     assert row[3] == pytest.approx(1.5625) and row[4] == pytest.approx(0.8)
@@ -209,7 +210,7 @@ def test_vat_is_removed_when_the_ledger_includes_it(con):
     add_lines(con, 1, [dict(source_row=2, account="4610", amount=12500, vat_amount=2500),
                        dict(source_row=3, account="4610", amount=12500)])
     result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
-    rows = con.execute("""select amount_sek, amount_net_sek, emissions_kg_co2e, adjustments from line_emission
+    rows = con.execute("""select amount_sek, amount_net_sek, emissions_kg_co2e, adjustments from line_results
                           where run_id = ? order by source_row""", [result.run_id]).fetchall()
     for amount, net, kg, adjustments in rows:
         assert (amount, net) == (Decimal("12500.00"), Decimal("10000.00"))

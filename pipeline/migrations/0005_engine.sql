@@ -103,14 +103,12 @@ create table run_organisation (
 alter table line_emission add column group_id varchar;                 -- consolidated group (parent organisation)
 alter table line_emission add column currency varchar;                 -- ledger currency
 alter table line_emission add column amount_ledger_currency decimal(18, 2);
-alter table line_emission add column description varchar;
 alter table line_emission add column supplier_sni_code varchar;
 alter table line_emission add column method varchar;                   -- spend | supplier_specific | activity | spend_fallback | none
 alter table line_emission add column is_energy boolean;
 alter table line_emission add column is_intra_group boolean;           -- bought from another organisation of the group
 alter table line_emission add column activity_code varchar;
 alter table line_emission add column activity_scope_id varchar;
-alter table line_emission add column adjustments varchar;              -- what was applied: vat, fx, cpi, margins
 alter table line_emission add column emissions_scope1_kg_co2e double;
 alter table line_emission add column emissions_scope2_kg_co2e double;
 alter table line_emission add column emissions_scope3_kg_co2e double;

@@ -80,8 +80,8 @@ joined as (
     inner join accounts as a on a.organisation_id = l.organisation_id and a.account = l.account
     left join suppliers as s
         on s.organisation_id = l.organisation_id
-       and s.supplier_org_number is not distinct from l.supplier_org_number
-       and s.supplier_name is not distinct from l.supplier_name
+       and coalesce(s.supplier_org_number, '') = coalesce(l.supplier_org_number, '')
+       and coalesce(s.supplier_name, '') = coalesce(l.supplier_name, '')
     left join descriptions as d on d.account = l.account and d.description = l.description
     left join counterparties as c on c.organisation_id = l.organisation_id and c.counterparty = l.counterparty
     left join projects as p on p.organisation_id = l.organisation_id and p.project = l.project

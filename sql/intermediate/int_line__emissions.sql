@@ -11,7 +11,7 @@
 -- currency at spend-year rates x factor; no inflation adjustment.
 -- Activity data: the activity scope's emissions shared over the lines it covers in proportion to their net
 -- SEK amount (credit notes take a negative share), replacing the spend-based estimate (no double counting).
-with lines as (
+with lines as not materialized (
     select * from int_ledger_lines__classified
 ),
 
@@ -40,10 +40,65 @@ currency_country as (
                           ('NOK', 'NOR'), ('DKK', 'DNK')) as t(currency, country_code)
 ),
 
+-- Every rate and index a line needs depends only on its currency and (for a supplier-specific factor) the
+-- supplier factor's currency: one small table, joined once per line.
+price_keys as (
+    select distinct l.currency, coalesce(r.factor_currency, '') as supplier_factor_currency
+    from (select distinct currency from stg_ledger_lines) as l
+    cross join (select distinct factor_currency from stg_supplier_rules union select null) as r
+),
+
+fx_spend_year as (
+    select currency, units_per_eur from fx where year = getvariable('run_year')
+),
+
+fx_base_year as (
+    select currency, units_per_eur from fx where year = (select base_year from factor_set)
+),
+
+cpi_of as (
+    select
+        country_code,
+        max(index_value) filter (where year = (select base_year from factor_set)) as cpi_base_year,
+        max(index_value) filter (where year = getvariable('run_year')) as cpi_spend_year
+    from cpi
+    group by country_code
+),
+
+prices as materialized (
+    select
+        k.currency,
+        k.supplier_factor_currency,
+        fs.factor_set_id as run_factor_set_id,
+        fs.factor_set_version as run_factor_set_version,
+        fs.base_year,
+        fs.factor_currency,
+        fs.relative_uncertainty,
+        fx_ledger.units_per_eur as ledger_per_eur,
+        (select units_per_eur from fx_spend_year where currency = 'SEK') as sek_per_eur,
+        (select units_per_eur from fx_spend_year where currency = fs.factor_currency) as factor_per_eur,
+        fx_supplier.units_per_eur as supplier_per_eur,
+        fx_ledger_base.units_per_eur as ledger_per_eur_base,
+        (select units_per_eur from fx_base_year where currency = fs.factor_currency) as factor_per_eur_base,
+        cpi_f.cpi_base_year / cpi_f.cpi_spend_year as factor_cpi_ratio,
+        cpi_l.cpi_base_year / cpi_l.cpi_spend_year as ledger_cpi_ratio
+    from price_keys as k
+    cross join factor_set as fs
+    left join fx_spend_year as fx_ledger on fx_ledger.currency = k.currency
+    left join fx_spend_year as fx_supplier on fx_supplier.currency = k.supplier_factor_currency
+    left join fx_base_year as fx_ledger_base on fx_ledger_base.currency = k.currency
+    left join currency_country as lc on lc.currency = k.currency
+    left join cpi_of as cpi_f on cpi_f.country_code = fs.factor_cpi_country
+    left join cpi_of as cpi_l on cpi_l.country_code = lc.country_code
+),
+
+-- Activity scopes: which (organisation, account, category, department) each scope covers, most specific
+-- scope first. Only organisations with activity data are looked at.
 line_keys as (
     select distinct organisation_id, account, category_id, department
     from lines
     where not is_excluded
+      and organisation_id in (select organisation_id from activity_scopes)
 ),
 
 key_scopes as (
@@ -65,33 +120,19 @@ key_scopes as (
                  length(coalesce(s.account_prefix, '')) desc, (s.category_id is not null) desc) = 1
 ),
 
-joined as (
+joined as not materialized (
     select
         l.*,
         ks.activity_scope_id,
-        fs.factor_set_id as run_factor_set_id,
-        fs.factor_set_version as run_factor_set_version,
-        fs.base_year,
-        fs.factor_currency,
-        fs.factor_cpi_country,
-        fs.relative_uncertainty,
+        p.* exclude (currency, supplier_factor_currency),
         f.factor_kg_co2e_per_unit,
         f.factor_kg_co2_per_unit,
-        fx_ledger.units_per_eur as ledger_per_eur,
-        fx_sek.units_per_eur as sek_per_eur,
-        fx_factor.units_per_eur as factor_per_eur,
-        fx_supplier.units_per_eur as supplier_per_eur,
-        fx_ledger_base.units_per_eur as ledger_per_eur_base,
-        fx_factor_base.units_per_eur as factor_per_eur_base,
-        cpi_f_base.index_value / cpi_f_spend.index_value as factor_cpi_ratio,
-        cpi_l_base.index_value / cpi_l_spend.index_value as ledger_cpi_ratio,
         case
             when l.amounts_include_vat and l.vat_amount is not null then l.amount - l.vat_amount
             when l.amounts_include_vat then l.amount / (1 + getvariable('vat_rate'))
             else l.amount
         end as amount_net
     from lines as l
-    cross join factor_set as fs
     left join key_scopes as ks
         on not l.is_excluded
        and ks.organisation_id = l.organisation_id
@@ -99,20 +140,12 @@ joined as (
        and ks.category_id is not distinct from l.category_id
        and ks.department = l.department
     left join factors as f on f.factor_code = l.factor_code
-    left join fx as fx_ledger on fx_ledger.year = l.fiscal_year and fx_ledger.currency = l.currency
-    left join fx as fx_sek on fx_sek.year = l.fiscal_year and fx_sek.currency = 'SEK'
-    left join fx as fx_factor on fx_factor.year = l.fiscal_year and fx_factor.currency = fs.factor_currency
-    left join fx as fx_supplier on fx_supplier.year = l.fiscal_year and fx_supplier.currency = l.supplier_factor_currency
-    left join fx as fx_ledger_base on fx_ledger_base.year = fs.base_year and fx_ledger_base.currency = l.currency
-    left join fx as fx_factor_base on fx_factor_base.year = fs.base_year and fx_factor_base.currency = fs.factor_currency
-    left join currency_country as lc on lc.currency = l.currency
-    left join cpi as cpi_f_base on cpi_f_base.country_code = fs.factor_cpi_country and cpi_f_base.year = fs.base_year
-    left join cpi as cpi_f_spend on cpi_f_spend.country_code = fs.factor_cpi_country and cpi_f_spend.year = l.fiscal_year
-    left join cpi as cpi_l_base on cpi_l_base.country_code = lc.country_code and cpi_l_base.year = fs.base_year
-    left join cpi as cpi_l_spend on cpi_l_spend.country_code = lc.country_code and cpi_l_spend.year = l.fiscal_year
+    left join prices as p
+        on p.currency = l.currency
+       and p.supplier_factor_currency = coalesce(l.supplier_factor_currency, '')
 ),
 
-priced as (
+priced as not materialized (
     select
         *,
         cast(amount_net as double) * sek_per_eur / ledger_per_eur as amount_net_sek_exact,
@@ -194,7 +227,6 @@ final as (
         supplier_name,
         supplier_org_number,
         supplier_sni_code,
-        description,
         currency,
         amount as amount_ledger_currency,
         cast(round(cast(amount as double) * sek_per_eur / ledger_per_eur, 2) as decimal(18, 2)) as amount_sek,
@@ -284,22 +316,7 @@ final as (
                 then cast(amount_net as double) * fx_rate * price_adjustment * factor_value_used * (1 + relative_uncertainty)
             when method_found = 'supplier_specific'
                 then cast(amount_net as double) * fx_rate * factor_value_used * (1 + getvariable('supplier_factor_uncertainty'))
-        end as emissions_upper_kg_co2e,
-        concat_ws(';',
-            case when amounts_include_vat then 'vat_removed' end,
-            case when currency <> 'SEK' then 'ledger_' || currency || '_to_SEK@' || fiscal_year end,
-            case when method_found = 'spend' then
-                case when getvariable('inflation_convention') = 'ledger_currency_first'
-                     then 'cpi_' || currency || '_' || fiscal_year || '_to_' || base_year
-                          || ';fx_' || currency || '_to_' || factor_currency || '@' || base_year
-                     else 'fx_' || currency || '_to_' || factor_currency || '@' || fiscal_year
-                          || ';cpi_' || factor_currency || '_' || fiscal_year || '_to_' || base_year
-                end || case when getvariable('use_margins') then ';with_margins' else ';without_margins' end
-            end,
-            case when method_found = 'supplier_specific' then
-                'fx_' || currency || '_to_' || supplier_factor_currency || '@' || fiscal_year end,
-            case when method_found = 'activity' then 'activity_share' end
-        ) as adjustments
+        end as emissions_upper_kg_co2e
     from computed
 )
 
