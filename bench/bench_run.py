@@ -183,7 +183,10 @@ def phase_pandas(file: Path, factors: Path) -> dict:
 
 
 def measured(argv: list[str]) -> tuple[dict, float, float]:
-    """Run this script with `argv` in a child process; return (its JSON output, wall seconds, peak RSS in MB)."""
+    """Run this script with `argv` in a child process; return (its JSON output, wall seconds, peak RSS in MB).
+
+    The output also gets 'cpu_s' (user + system CPU seconds of the whole process, load-independent).
+    """
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, __file__, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, cwd=Path(__file__).resolve().parent.parent)
@@ -194,7 +197,9 @@ def measured(argv: list[str]) -> tuple[dict, float, float]:
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"phase {argv[:2]} failed ({proc.returncode}):\n{err[-3000:]}")
-    return json.loads(out), wall, usage.ru_maxrss / 1024
+    result = json.loads(out)
+    result["cpu_s"] = usage.ru_utime + usage.ru_stime
+    return result, wall, usage.ru_maxrss / 1024
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,12 +242,13 @@ def main(argv: list[str] | None = None) -> int:
         b, b_wall, b_rss = measured(["--phase", "pandas", "--file", str(file), "--factors", str(factors)])
         print(f"\n{n:,} lines ({size_mb:.0f} MB), load average now {os.getloadavg()[0]:.2f}")
         print(f"  klimatspend whole run   {full['run_s']:7.1f} s   peak RSS {full_rss:7.0f} MB"
-              f"   (+ reference data {full['reference_data_s']:.1f} s, process {full_wall:.1f} s)")
+              f"   (+ reference data {full['reference_data_s']:.1f} s; process {full_wall:.1f} s wall, "
+              f"{full['cpu_s']:.1f} s CPU)")
         print(f"     ingest + validate    {full['ingest_validate_s']:7.1f} s   {full['ingest_stages_s']}")
         print(f"     compute + checks     {full['compute_s']:7.1f} s   {full['compute_stages_s']}")
         print(f"     marts                {full['marts_s']:7.1f} s")
-        print(f"  (a) bare DuckDB         {a['run_s']:7.1f} s   peak RSS {a_rss:7.0f} MB")
-        print(f"  (b) pandas              {b['run_s']:7.1f} s   peak RSS {b_rss:7.0f} MB")
+        print(f"  (a) bare DuckDB         {a['run_s']:7.1f} s   peak RSS {a_rss:7.0f} MB   ({a['cpu_s']:.1f} s CPU)")
+        print(f"  (b) pandas              {b['run_s']:7.1f} s   peak RSS {b_rss:7.0f} MB   ({b['cpu_s']:.1f} s CPU)")
         print(f"  ratio run / (a) = {full['run_s'] / a['run_s']:.1f} (goal <= 4);  run / (b) = "
               f"{full['run_s'] / b['run_s']:.2f} (goal < 1);  compute only / (a) = {full['compute_s'] / a['run_s']:.1f}")
         print(f"  peak memory goal < 4096 MB at 5M lines: {'met' if full_rss < 4096 else 'NOT met'} "
