@@ -40,8 +40,19 @@ DEPARTMENTS = ["Kommunledningsförvaltningen", "Barn- och utbildningsförvaltnin
                "Kultur- och fritidsförvaltningen", "Miljö- och byggförvaltningen", "Serviceförvaltningen"]
 
 
-def generate(path: Path, n_lines: int, seed: float = 0.42) -> None:
-    """Write a Swedish municipal ledger of `n_lines` rows (';', decimal comma, UTF-8) with DuckDB."""
+PART_LINES = 2_500_000   # ingest refuses files above 512 MiB: larger ledgers are exported per half-year
+
+
+def ledger_parts(n_lines: int) -> list[Path]:
+    """Return the file names of an `n_lines` ledger: one file, or one per period of at most PART_LINES lines."""
+    k = -(-n_lines // PART_LINES)
+    return [OUT / f"ledger_{n_lines}.csv"] if k == 1 else [OUT / f"ledger_{n_lines}_part{i + 1}of{k}.csv"
+                                                           for i in range(k)]
+
+
+def generate(path: Path, n_lines: int, seed: float = 0.42, months: tuple[int, int] = (1, 12)) -> None:
+    """Write a Swedish municipal ledger of `n_lines` rows (';', decimal comma, UTF-8) with DuckDB, dated in
+    the months `months` (first, last) of the year."""
     import duckdb
 
     con = duckdb.connect()
@@ -57,12 +68,17 @@ def generate(path: Path, n_lines: int, seed: float = 0.42) -> None:
     con.execute("create table suppliers as select unnest(?) as org_number, generate_subscripts(?, 1) - 1 as k",
                 [numbers, numbers])
     n_acc, n_dep = len(accounts), len(DEPARTMENTS)
+    import datetime as dt
+
+    end = dt.date(YEAR + 1, 1, 1) if months[1] == 12 else dt.date(YEAR, months[1] + 1, 1)
+    days = (end - dt.date(YEAR, months[0], 1)).days
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     con.execute(f"""
         copy (
             select
-                strftime(date '{YEAR}-01-01' + cast(floor(random() * 365) as integer), '%Y-%m-%d') as "Bokföringsdatum",
+                strftime(date '{YEAR}-{months[0]:02d}-01' + cast(floor(random() * {days}) as integer), '%Y-%m-%d')
+                    as "Bokföringsdatum",
                 a.konto as "Konto",
                 d.name as "Förvaltning",
                 cast(d.i * 10000 + cast(floor(random() * 40) as integer) * 10 as varchar) as "Ansvar",
@@ -114,7 +130,7 @@ def factor_table(path: Path) -> Path:
 
 # --- phases, each run in its own process ----------------------------------------------------------------
 
-def phase_full(file: Path, db: Path, explain: Path | None) -> dict:
+def phase_full(files: list[Path], db: Path, explain: Path | None) -> dict:
     """Whole annual run on a fresh database: reference data, ingest (+validate), compute, marts."""
     from pipeline import batches, store, transform
     from pipeline.cli.run import run_summary
@@ -128,10 +144,15 @@ def phase_full(file: Path, db: Path, explain: Path | None) -> dict:
     batches.ensure_organisation(con, "bench", "Bench kommun", "municipality", "212000-0000")
     t["reference_data_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    result = ingest_file(con, file, IngestOptions(organisation_id="bench", year=YEAR))
+    stages: dict[str, float] = {}
+    t["rows_loaded"] = 0
+    for file in files:
+        result = ingest_file(con, file, IngestOptions(organisation_id="bench", year=YEAR))
+        t["rows_loaded"] += result.rows_loaded
+        for k, v in result.timings.items():
+            stages[k] = stages.get(k, 0.0) + v
     t["ingest_validate_s"] = time.perf_counter() - t1
-    t["ingest_stages_s"] = {k: round(v, 2) for k, v in result.timings.items()}
-    t["rows_loaded"] = result.rows_loaded
+    t["ingest_stages_s"] = {k: round(v, 2) for k, v in stages.items()}
     t2 = time.perf_counter()
     run = transform.compute_run(con, YEAR, organisation_id="bench")
     t["compute_s"] = time.perf_counter() - t2
@@ -154,7 +175,7 @@ def phase_full(file: Path, db: Path, explain: Path | None) -> dict:
     return t
 
 
-def phase_duckdb(file: Path, factors: Path) -> dict:
+def phase_duckdb(files: list[Path], factors: Path) -> dict:
     """Baseline (a): bare DuckDB read_csv + join to the factor table + group by department."""
     import duckdb
 
@@ -162,19 +183,20 @@ def phase_duckdb(file: Path, factors: Path) -> dict:
     con = duckdb.connect()
     rows = con.execute(f"""
         select l."Förvaltning" as department, sum(l."Belopp" * 0.1 * f.factor) / 1000 as t_co2e
-        from read_csv('{file}', delim = ';', header = true, decimal_separator = ',',
+        from read_csv({[str(f) for f in files]}, delim = ';', header = true, decimal_separator = ',',
                       types = {{'Konto': 'VARCHAR', 'Belopp': 'DECIMAL(18,2)'}}) as l
         join read_csv('{factors}', header = true, types = {{'account': 'VARCHAR'}}) as f on f.account = l."Konto"
         group by all""").fetchall()
     return {"run_s": time.perf_counter() - t0, "by_department": {d: round(v, 1) for d, v in rows}}
 
 
-def phase_pandas(file: Path, factors: Path) -> dict:
+def phase_pandas(files: list[Path], factors: Path) -> dict:
     """Baseline (b): plain pandas read_csv + merge + groupby."""
     import pandas as pd
 
     t0 = time.perf_counter()
-    lines = pd.read_csv(file, sep=";", decimal=",", dtype={"Konto": str, "Ansvar": str})
+    lines = pd.concat([pd.read_csv(f, sep=";", decimal=",", dtype={"Konto": str, "Ansvar": str}) for f in files],
+                      ignore_index=True)
     table = pd.read_csv(factors, dtype={"account": str})
     merged = lines.merge(table, left_on="Konto", right_on="account", how="inner")
     merged["t"] = merged["Belopp"] * 0.1 * merged["factor"] / 1000
@@ -208,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lines", type=int, nargs="+", default=[1_000_000, 5_000_000])
     p.add_argument("--explain", action="store_true", help="save the profile of the heavy query (bench/out/)")
     p.add_argument("--phase", choices=["full", "duckdb", "pandas"], help=argparse.SUPPRESS)
-    p.add_argument("--file", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--file", type=Path, nargs="+", help=argparse.SUPPRESS)
     p.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--factors", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--explain-file", type=Path, help=argparse.SUPPRESS)
@@ -226,21 +248,23 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}; "
           f"cpus {os.cpu_count()}")
     for n in args.lines:
-        file = OUT / f"ledger_{n}.csv"
-        if not file.exists():
-            t0 = time.perf_counter()
-            generate(file, n)
-            print(f"generated {file} in {time.perf_counter() - t0:.1f} s")
-        factors = factor_table(file)
-        size_mb = file.stat().st_size / 1e6
+        files = ledger_parts(n)
+        for i, file in enumerate(files):
+            if not file.exists():
+                t0 = time.perf_counter()
+                first = 1 + 12 * i // len(files)
+                generate(file, n // len(files), seed=0.42 + i / 100, months=(first, 12 * (i + 1) // len(files)))
+                print(f"generated {file} in {time.perf_counter() - t0:.1f} s")
+        factors = factor_table(files[0])
+        size_mb = sum(f.stat().st_size for f in files) / 1e6
         with tempfile.TemporaryDirectory(dir=OUT) as tmp:
             explain = OUT / f"profile_{n}.json" if args.explain else None
-            full, full_wall, full_rss = measured(["--phase", "full", "--file", str(file), "--db",
+            full, full_wall, full_rss = measured(["--phase", "full", "--file", *map(str, files), "--db",
                                                   str(Path(tmp) / "bench.duckdb")]
                                                  + (["--explain-file", str(explain)] if explain else []))
-        a, a_wall, a_rss = measured(["--phase", "duckdb", "--file", str(file), "--factors", str(factors)])
-        b, b_wall, b_rss = measured(["--phase", "pandas", "--file", str(file), "--factors", str(factors)])
-        print(f"\n{n:,} lines ({size_mb:.0f} MB), load average now {os.getloadavg()[0]:.2f}")
+        a, a_wall, a_rss = measured(["--phase", "duckdb", "--file", *map(str, files), "--factors", str(factors)])
+        b, b_wall, b_rss = measured(["--phase", "pandas", "--file", *map(str, files), "--factors", str(factors)])
+        print(f"\n{n:,} lines in {len(files)} file(s), {size_mb:.0f} MB, load average now {os.getloadavg()[0]:.2f}")
         print(f"  klimatspend whole run   {full['run_s']:7.1f} s   peak RSS {full_rss:7.0f} MB"
               f"   (+ reference data {full['reference_data_s']:.1f} s; process {full_wall:.1f} s wall, "
               f"{full['cpu_s']:.1f} s CPU)")
