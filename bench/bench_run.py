@@ -130,6 +130,13 @@ def factor_table(path: Path) -> Path:
 
 # --- phases, each run in its own process ----------------------------------------------------------------
 
+def _peak_mb() -> int:
+    """Peak resident memory of this process so far, in MB."""
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 def phase_full(files: list[Path], db: Path, explain: Path | None) -> dict:
     """Whole annual run on a fresh database: reference data, ingest (+validate), compute, marts."""
     from pipeline import batches, store, transform
@@ -153,16 +160,19 @@ def phase_full(files: list[Path], db: Path, explain: Path | None) -> dict:
             stages[k] = stages.get(k, 0.0) + v
     t["ingest_validate_s"] = time.perf_counter() - t1
     t["ingest_stages_s"] = {k: round(v, 2) for k, v in stages.items()}
+    t["peak_rss_after_mb"] = {"ingest": _peak_mb()}
     t2 = time.perf_counter()
     run = transform.compute_run(con, YEAR, organisation_id="bench")
     t["compute_s"] = time.perf_counter() - t2
     t["compute_stages_s"] = {k: round(v, 2) for k, v in run.timings.items()}
+    t["peak_rss_after_mb"]["compute"] = _peak_mb()
     t3 = time.perf_counter()
     summary = run_summary(con, run.run_id)
     for name in ("emissions_by_category", "emissions_by_supplier", "emissions_by_unit", "emissions_by_scope",
                  "spend_coverage", "unmapped_accounts", "emissions_by_month"):
         transform.mart(con, name, run.run_id)
     t["marts_s"] = time.perf_counter() - t3
+    t["peak_rss_after_mb"]["marts"] = _peak_mb()
     t["run_s"] = t["ingest_validate_s"] + t["compute_s"] + t["marts_s"]
     t["total_emissions_t_co2e"] = round(summary["total_emissions_kg_co2e"] / 1000, 1)
     t["by_department"] = {d["name"]: round(d["emissions_kg_co2e"] / 1000, 1) for d in summary["by_department"]}
@@ -271,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"     ingest + validate    {full['ingest_validate_s']:7.1f} s   {full['ingest_stages_s']}")
         print(f"     compute + checks     {full['compute_s']:7.1f} s   {full['compute_stages_s']}")
         print(f"     marts                {full['marts_s']:7.1f} s")
+        print(f"     peak RSS after each stage (MB): {full['peak_rss_after_mb']}")
         print(f"  (a) bare DuckDB         {a['run_s']:7.1f} s   peak RSS {a_rss:7.0f} MB   ({a['cpu_s']:.1f} s CPU)")
         print(f"  (b) pandas              {b['run_s']:7.1f} s   peak RSS {b_rss:7.0f} MB   ({b['cpu_s']:.1f} s CPU)")
         print(f"  ratio run / (a) = {full['run_s'] / a['run_s']:.1f} (goal <= 4);  run / (b) = "
