@@ -49,7 +49,8 @@ HEADERS: dict[str, list[str]] = {
     "activity": ["aktivitet", "activity", "activitycode", "energibarare", "typ", "type"],
     "quantity": ["mangd", "kvantitet", "quantity", "antal", "forbrukning"],
     "unit": ["enhet", "unit"],
-    "factor": ["egenfaktor", "faktor", "emissionsfaktor", "factor", "factorkgco2eperunit", "kgco2eperenhet"],
+    "factor": ["egenfaktor", "faktor", "emissionsfaktor", "factor", "factorkgco2eperunit", "kgco2eperenhet",
+               "egenfaktorkgco2eperenhet", "ownfactor", "ownfactorkgco2eperunit"],
     "factor_source": ["faktorkalla", "factorsource", "kalla", "source"],
     "notes": ["kommentar", "anteckning", "notes", "note"],
 }
@@ -108,6 +109,18 @@ def activity_codes(con: duckdb.DuckDBPyConnection, version: str) -> dict[str, se
     return out
 
 
+def table_totals(con: duckdb.DuckDBPyConnection, version: str) -> dict[tuple[str, str], float]:
+    """Return (activity code, canonical unit) -> kg CO2e per unit of the newest year, all components summed."""
+    rows = con.execute(
+        """select activity_code, denominator_unit, sum(value) as total
+           from activity_factor
+           where activity_factor_set_id = ? and version = ? and gas = 'CO2e'
+           group by activity_code, denominator_unit, year
+           qualify year = max(year) over (partition by activity_code, denominator_unit)""",
+        [ACTIVITY_FACTOR_SET, version]).fetchall()
+    return {(code, unit): total for code, unit, total in rows}
+
+
 def parse_number(text: str) -> float:
     """Parse '1 250,5', '1250.5', '1,250.5' or '-3' as a float; raise ValueError if it is not a number."""
     t = text.strip().replace("\u00a0", "").replace(" ", "")
@@ -122,11 +135,17 @@ def parse_number(text: str) -> float:
     return float(t)
 
 
+PLAUSIBLE_RATIO = 100.0   # an own factor more than 100 times off the table's value is most likely per another unit
+
+
 def check_rows(rows: list[dict], codes: dict[str, set[str]], file_name: str,
-               default_organisation: str | None) -> tuple[list[dict], list[str]]:
+               default_organisation: str | None,
+               totals: dict[tuple[str, str], float] | None = None) -> tuple[list[dict], list[str]]:
     """Check and convert raw activity rows (header -> text); return (rows ready to store, every error found).
 
     Each error reads like `activity.csv: row 3, column "enhet": value "MJ" is not a known unit (unit-error)`.
+    An own factor is per the row's unit; one more than 100 times above or below the shipped factor of the
+    same activity (`totals`) is refused as implausible (typically given per kWh on a row in MWh).
     """
     good, errors = [], []
 
@@ -184,6 +203,12 @@ def check_rows(rows: list[dict], codes: dict[str, set[str]], file_name: str,
                     err(row, "factor", cells["factor"], "is negative", "constraint-error")
             except ValueError as exc:
                 err(row, "factor", cells["factor"], str(exc), "type-error")
+        if factor is not None and unit is not None and totals and (code, unit[0]) in totals and factor > 0:
+            table = totals[(code, unit[0])] * unit[1]
+            if table > 0 and not 1 / PLAUSIBLE_RATIO <= factor / table <= PLAUSIBLE_RATIO:
+                err(row, "factor", cells["factor"], f"kg CO2e per {unit_text} is implausible: the table gives "
+                    f"{table:.4g} kg CO2e per {unit_text} for {code}; give the factor per {unit_text}, the unit of "
+                    "the row", "implausible-factor")
         if len(errors) > n_errors or unit is None or quantity is None:
             continue
         out.update(quantity=quantity * unit[1], unit=unit[0], quantity_as_given=quantity, unit_as_given=unit_text,
@@ -237,7 +262,8 @@ def load_activity_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, orga
         organisation_row(con, organisation_id)
     chosen = load_activity_factors(con, version)
     codes = activity_codes(con, chosen)
-    rows, errors = check_rows(read_activity_file(con, path), codes, path.name, organisation_id)
+    rows, errors = check_rows(read_activity_file(con, path), codes, path.name, organisation_id,
+                              table_totals(con, chosen))
     if errors:
         more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
         raise DataError("; ".join(errors[:10]) + more + "; nothing was loaded", code="activity-error")

@@ -133,6 +133,7 @@ def test_activity_file_errors_name_row_column_and_value(con, tmp_path):
         ["2024", "622", "", "", "solar_magic", "10", "kWh", "", ""],
         ["2024", "622", "", "", "electricity_se", "10", "MJ", "", ""],
         ["2024", "691", "", "", "diesel", "10", "kWh", "", ""],
+        ["2024", "623", "", "", "district_heating_uk", "31 000", "MWh", "0,038", "per kWh by mistake"],
     ])
     with pytest.raises(DataError) as exc:
         activity.load_activity_file(con, path, organisation_id="org")
@@ -142,6 +143,8 @@ def test_activity_file_errors_name_row_column_and_value(con, tmp_path):
     assert 'row 4, column "Aktivitet": value "solar_magic" is not a known activity code' in text
     assert 'row 5, column "Enhet": value "MJ" is not a known unit' in text
     assert 'row 6, column "Enhet": value "kWh" has no factor for diesel (units with factors: litre)' in text
+    assert ('row 7, column "Egen faktor": value "0,038" kg CO2e per MWh is implausible: the table gives 224.3 kg '
+            'CO2e per MWh for district_heating_uk; give the factor per MWh, the unit of the row') in text
     assert text.endswith("nothing was loaded")
     assert con.execute("select count(*) from activity_data").fetchone()[0] == 0
 
