@@ -439,8 +439,10 @@ def test_map_an_unmapped_account_saves_an_override_and_the_rerun_uses_it(web, tm
     assert job["status"] == "done", job
     new_run = transform.latest_run_id(con, 2024, "kommun")
     assert new_run != run_id
-    assert con.execute("select mapping_id, mapping_version from run where run_id = ?", [new_run]).fetchone() == (
-        "kommun_kommunbas13", "1.0.0.1")
+    assert con.execute("select mapping_id, mapping_version from run_organisation where run_id = ?",
+                       [new_run]).fetchone() == ("kommun_kommunbas13", "1.0.0.1")
+    assert con.execute("select mapping_id from organisation where organisation_id = 'kommun'").fetchone()[0] == \
+        "kommun_kommunbas13"
     assert transform.mart(con, "unmapped_accounts", new_run) == []
     assert audit.entries(con, action="run.compute")[0]["detail"]["run_id"] == new_run
 

@@ -8,17 +8,16 @@ from pathlib import Path
 
 import duckdb
 
-from .. import audit
+from .. import audit, classify
 from ..errors import UsageError
 from ..factors import overrides as ov
 
-ALL_ORGANISATIONS = "all"      # derived-map prefix for runs that cover every organisation
 
 
 def base_mapping(con: duckdb.DuckDBPyConnection, mapping_id: str, mapping_version: str,
-                 organisation_id: str | None) -> tuple[str, str]:
-    """Return the released account map behind a run's map: a derived `<org>_<base>@<v>.<n>` gives `<base>@<v>`."""
-    prefix = f"{organisation_id or ALL_ORGANISATIONS}_"
+                 organisation_id: str) -> tuple[str, str]:
+    """Return the released account map behind a map: a derived `<org>_<base>@<v>.<n>` gives `<base>@<v>`."""
+    prefix = f"{organisation_id}_"
     derived = con.execute("""select count(*) from reference_release where kind = 'account_map' and release_id = ?
                              and version = ? and status = 'override'""", [mapping_id, mapping_version]).fetchone()[0]
     if derived and mapping_id.startswith(prefix) and "." in mapping_version:
@@ -26,9 +25,25 @@ def base_mapping(con: duckdb.DuckDBPyConnection, mapping_id: str, mapping_versio
     return mapping_id, mapping_version
 
 
+def organisation_mapping(con: duckdb.DuckDBPyConnection, run: dict, organisation_id: str) -> tuple[str, str]:
+    """Return the account map (id, version) the run used for `organisation_id`'s lines."""
+    row = con.execute("select mapping_id, mapping_version from run_organisation where run_id = ? "
+                      "and organisation_id = ?", [run["run_id"], organisation_id]).fetchone()
+    return (row[0], row[1]) if row and row[0] else (run["mapping_id"], run["mapping_version"])
+
+
+def run_organisations(con: duckdb.DuckDBPyConnection, run: dict) -> list[str]:
+    """Return the organisations whose lines a run covers."""
+    rows = con.execute("select organisation_id from run_organisation where run_id = ? order by 1",
+                       [run["run_id"]]).fetchall()
+    if rows:
+        return [r[0] for r in rows]
+    return [run["organisation_id"]] if run["organisation_id"] else []
+
+
 def mapping_for_run(con: duckdb.DuckDBPyConnection, year: int, organisation_id: str | None) -> str | None:
-    """Return the account map a new run of (year, organisation) should use: the organisation's derived map with
-    its overrides when one exists for the base map of the latest run, else the latest run's map (None: default)."""
+    """Return the default account map for a new run of (year, organisation): the one the latest such run used
+    (organisations with their own map, e.g. one with overrides, use theirs); None lets the engine choose."""
     row = con.execute("""select mapping_id, mapping_version from run where year = ? and status = 'complete'
                          and organisation_id is not distinct from ? order by run_id desc limit 1""",
                       [year, organisation_id]).fetchone()
@@ -38,15 +53,12 @@ def mapping_for_run(con: duckdb.DuckDBPyConnection, year: int, organisation_id: 
                           [organisation_id]).fetchone()
     if row is None:
         return None
-    base_id, _ = base_mapping(con, row[0], row[1], organisation_id)
-    derived_id = f"{organisation_id or ALL_ORGANISATIONS}_{base_id}"
-    has_derived = con.execute("select count(*) from account_map where mapping_id = ?", [derived_id]).fetchone()[0]
-    return derived_id if has_derived else base_id
+    return base_mapping(con, row[0], row[1], organisation_id or "")[0]
 
 
-def factor_choices(con: duckdb.DuckDBPyConnection, run: dict) -> list[dict]:
-    """Return, per category, the factors the run's base account map uses for it (code, name, value, unit)."""
-    base_id, base_version = base_mapping(con, run["mapping_id"], run["mapping_version"], run["organisation_id"])
+def factor_choices(con: duckdb.DuckDBPyConnection, run: dict, organisation_id: str) -> list[dict]:
+    """Return, per category, the factors the organisation's base account map uses for it (code, name, value)."""
+    base_id, base_version = base_mapping(con, *organisation_mapping(con, run, organisation_id), organisation_id)
     cur = con.execute("""
         with used as (
             select category_id, factor_code, count(*) as n_prefixes
@@ -66,14 +78,18 @@ def factor_choices(con: duckdb.DuckDBPyConnection, run: dict) -> list[dict]:
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
-def save_account_override(con: duckdb.DuckDBPyConnection, overrides_path: Path, run: dict, *, account: str,
-                          category_id: str | None, factor_code: str | None, exclusion_reason: str | None,
-                          note: str, author: str, author_role: str, ip: str | None = None) -> dict:
-    """Append an account override for the run's organisation, load it (derived account map) and audit it.
+def save_account_override(con: duckdb.DuckDBPyConnection, overrides_path: Path, run: dict, *, organisation_id: str,
+                          account: str, category_id: str | None, factor_code: str | None,
+                          exclusion_reason: str | None, note: str, author: str, author_role: str,
+                          ip: str | None = None) -> dict:
+    """Append an account override for `organisation_id`, load it as the organisation's derived account map
+    (which its next runs use) and audit it.
 
     Returns the override row, the derived map 'id@version' and the spend of the account in the run.
     Raises UsageError (or the overrides module's SchemaError) when the choice is not valid.
     """
+    if organisation_id not in run_organisations(con, run):
+        raise UsageError(f"organisation {organisation_id!r} is not part of run {run['run_id']}")
     account = (account or "").strip()
     if not re.fullmatch(r"[0-9]{1,6}", account):
         raise UsageError(f"account {account!r}: only numeric account prefixes (1-6 digits) can be mapped; "
@@ -90,20 +106,22 @@ def save_account_override(con: duckdb.DuckDBPyConnection, overrides_path: Path, 
         if not known:
             raise UsageError(f"emission factor {factor_code!r} is not in {run['factor_set_id']}@"
                              f"{run['factor_set_version']}; choose one from the list")
-    organisation = run["organisation_id"] or ""
     spend = con.execute("""select coalesce(sum(amount_sek), 0), count(*) from line_emission where run_id = ?
-                           and account = ?""", [run["run_id"], account]).fetchone()
+                           and organisation_id = ? and account = ?""",
+                        [run["run_id"], organisation_id, account]).fetchone()
     row = ov.append_override(Path(overrides_path), {
-        "organisation_id": organisation, "kind": "account", "match_value": account,
+        "organisation_id": organisation_id, "kind": "account", "match_value": account,
         "category_id": "" if excluded else category_id,
         "factor_set_id": "" if excluded else run["factor_set_id"], "factor_code": "" if excluded else factor_code,
         "is_excluded": "true" if excluded else "false", "exclusion_reason": exclusion_reason or "",
         "author": author, "notes": (note or "").replace("\n", " ").strip()[:500]})
-    base = base_mapping(con, run["mapping_id"], run["mapping_version"], run["organisation_id"])
-    loaded = ov.load_overrides(con, Path(overrides_path), run["organisation_id"] or ALL_ORGANISATIONS, base)
+    base = base_mapping(con, *organisation_mapping(con, run, organisation_id), organisation_id)
+    loaded = ov.load_overrides(con, Path(overrides_path), organisation_id, base)
+    # the organisation's own account map from now on: the derived map, newest version (the engine's setting)
+    classify.set_organisation(con, organisation_id, mapping=loaded.mapping.split("@")[0])
     audit.record(con, "mapping.override", actor=author, actor_role=author_role, object_kind="account",
                  object_id=account, ip=ip,
-                 detail={"organisation_id": run["organisation_id"], "run_id": run["run_id"], "year": run["year"],
+                 detail={"organisation_id": organisation_id, "run_id": run["run_id"], "year": run["year"],
                          "override_id": row["override_id"], "category_id": row["category_id"] or None,
                          "factor": f"{row['factor_set_id']}:{row['factor_code']}" if row["factor_code"] else None,
                          "exclusion_reason": row["exclusion_reason"] or None, "note": row["notes"],
@@ -112,11 +130,11 @@ def save_account_override(con: duckdb.DuckDBPyConnection, overrides_path: Path, 
     return {"override": row, "mapping": loaded.mapping, "spend_sek": float(spend[0]), "n_lines": spend[1]}
 
 
-def saved_overrides(overrides_path: Path, organisation_id: str | None) -> list[dict]:
-    """Return the account overrides in the file that apply to `organisation_id` (newest first)."""
+def saved_overrides(overrides_path: Path, organisations: list[str]) -> list[dict]:
+    """Return the account overrides in the file that apply to any of `organisations` (newest first)."""
     path = Path(overrides_path)
     if not path.is_file():
         return []
     rows = [r for r in ov.read_overrides(path)
-            if r["kind"] == "account" and r["organisation_id"] in ("", organisation_id or "")]
+            if r["kind"] == "account" and r["organisation_id"] in ("", *organisations)]
     return list(reversed(rows))

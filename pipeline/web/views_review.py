@@ -21,11 +21,14 @@ from .views import _download, message
 # Marts offered as CSV downloads (name -> English title), in this order.
 CSV_MARTS = {
     "run_totals": "Run totals",
+    "emissions_by_organisation": "Emissions by organisation",
     "emissions_by_department": "Emissions by department",
     "emissions_by_category": "Emissions by category",
     "emissions_by_supplier": "Emissions by supplier",
     "emissions_by_account": "Emissions by account",
     "emissions_by_month": "Emissions by month",
+    "emissions_by_scope": "Emissions by scope 3 category",
+    "emissions_by_method": "Emissions by method (spend or activity data)",
     "spend_coverage": "Spend coverage",
     "excluded_spend": "Excluded spend by reason",
     "unmapped_accounts": "Unmapped accounts",
@@ -81,6 +84,8 @@ def dashboard(ctx: Ctx) -> Response:
     coverage = data.mart(ctx.con, "spend_coverage", rid, order_by="spend_sek desc")
     excluded = data.mart(ctx.con, "excluded_spend", rid, order_by="spend_sek desc")
     months = data.mart(ctx.con, "emissions_by_month", rid, order_by="period")
+    organisations = data.mart(ctx.con, "emissions_by_organisation", rid,
+                              order_by="is_group, emissions_kg_co2e desc") if not run["organisation_id"] else []
     spend_in_scope = _float(totals["total_spend_sek"]) or 0
     mapped = _float(totals["mapped_spend_sek"]) or 0
     lang = ctx.lang
@@ -95,7 +100,7 @@ def dashboard(ctx: Ctx) -> Response:
                      href=lambda r: url("/drill", run=rid, category=r["category_id"]))
     return ctx.render(
         "dashboard.html", run=run, totals=totals, departments=departments, categories=categories,
-        suppliers=suppliers, coverage=coverage, excluded=excluded, months=months, chart=chart, cat_chart=cat_chart,
+        suppliers=suppliers, coverage=coverage, organisations=organisations, excluded=excluded, months=months, chart=chart, cat_chart=cat_chart,
         coverage_share=(mapped / spend_in_scope) if spend_in_scope else None,
         intensity=(_float(totals["total_emissions_kg_co2e"]) / mapped * 1000) if mapped else None,
         choices=choices, stale=data.stale_reasons(ctx.con, run), may_run=ctx.user.can("reviewer"),
@@ -177,20 +182,26 @@ def unmapped(ctx: Ctx) -> Response:
         return ctx.render("dashboard_empty.html", ledger_years=data.ledger_years(ctx.con),
                           may_run=ctx.user.can("reviewer"))
     rows = data.mart(ctx.con, "unmapped_accounts", run["run_id"], order_by="spend_sek desc")
-    names = dict(ctx.con.execute("""select e.account, max(l.account_name) from line_emission e
-                                    left join ledger_line l on l.batch_id = e.batch_id and l.source_row = e.source_row
-                                    where e.run_id = ? and e.rule_level = 'unmapped' group by 1""",
-                                 [run["run_id"]]).fetchall())
+    names = {(o, a): n for o, a, n in ctx.con.execute(
+        """select e.organisation_id, e.account, max(l.account_name) from line_emission e
+           left join ledger_line l on l.batch_id = e.batch_id and l.source_row = e.source_row
+           where e.run_id = ? and e.rule_level = 'unmapped' group by 1, 2""", [run["run_id"]]).fetchall()}
+    orgs = mapping.run_organisations(ctx.con, run)
     for r in rows:
-        r["account_name"] = names.get(r["account"])
+        r.setdefault("organisation_id", run["organisation_id"] or (orgs[0] if orgs else None))
+        r["account_name"] = names.get((r["organisation_id"], r["account"]))
     cats = data.categories(ctx.con)
-    choices = mapping.factor_choices(ctx.con, run)
-    by_cat = [{"category": c, "factors": [f for f in choices if f["category_id"] == c["category_id"]]} for c in cats]
+    by_org = {}
+    for org in {r["organisation_id"] for r in rows}:
+        choices = mapping.factor_choices(ctx.con, run, org)
+        by_org[org] = [{"category": c, "factors": [f for f in choices if f["category_id"] == c["category_id"]]}
+                       for c in cats]
+    org_names = dict(ctx.con.execute("select organisation_id, name from organisation").fetchall())
     path = ctx.state.config.resolved_overrides()
-    return ctx.render("unmapped.html", run=run, rows=rows, by_cat=by_cat, reasons=ov.REASONS,
-                      may_map=ctx.user.can("reviewer"), saved=mapping.saved_overrides(path, run["organisation_id"]),
+    return ctx.render("unmapped.html", run=run, rows=rows, by_org=by_org, reasons=ov.REASONS, org_names=org_names,
+                      may_map=ctx.user.can("reviewer"), saved=mapping.saved_overrides(path, orgs),
                       overrides_path=path, choices=data.run_choices(ctx.con), message=message(ctx),
-                      total=sum(_float(r["spend_sek"]) or 0 for r in rows))
+                      total=sum(_float(r["spend_sek"]) or 0 for r in rows), several_orgs=len(orgs) > 1)
 
 
 @page("/unmapped/map", roles=("reviewer",), methods=("POST",))
@@ -210,6 +221,7 @@ def unmapped_map(ctx: Ctx) -> Response:
     author = ctx.user.display_name or ctx.user.username
     try:
         mapping.save_account_override(ctx.con, ctx.state.config.resolved_overrides(), run,
+                                      organisation_id=ctx.form.get("organisation_id") or run["organisation_id"] or "",
                                       account=ctx.form.get("account", ""), category_id=None if reason else category,
                                       factor_code=None if reason else code, exclusion_reason=reason or None,
                                       note=ctx.form.get("note", ""), author=author, author_role=ctx.user.role,
