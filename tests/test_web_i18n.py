@@ -11,7 +11,7 @@ from pipeline.web import i18n
 
 WEB = Path(__file__).resolve().parent.parent / "pipeline" / "web"
 LITERAL = re.compile(r"""\bt\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*[,)]""")
-STEP_LITERAL = re.compile(r"""(?:progress|STEP_TEXT|basis=|MESSAGES)[^\n]*""")
+
 
 
 def _texts() -> set[str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from pipeline import audit, auth, store, transform
+from pipeline import audit, auth, transform
 from pipeline.web import WebConfig, create_app
 from pipeline.web.app import ANY, PUBLIC, ROUTES
 

@@ -33,6 +33,12 @@ def mart(con: duckdb.DuckDBPyConnection, name: str, run_id: int, order_by: str |
     return []
 
 
+# A run of every organisation is named by the organisations it covered.
+_NAMES = """coalesce(o.name, (select string_agg(coalesce(o2.name, ro.organisation_id), ', ' order by ro.organisation_id)
+                             from run_organisation ro left join organisation o2 using (organisation_id)
+                             where ro.run_id = r.run_id)) as organisation_name"""
+
+
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
     cur = con.execute(sql, params or [])
     cols = [d[0] for d in cur.description]
@@ -41,7 +47,7 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
 
 def run_row(con: duckdb.DuckDBPyConnection, run_id: int) -> dict | None:
     """Return one complete run (versions, organisation, publication), or None."""
-    rows = _rows(con, """select r.run_id, r.year, r.organisation_id, o.name as organisation_name, r.factor_set_id,
+    rows = _rows(con, f"""select r.run_id, r.year, r.organisation_id, {_NAMES}, r.factor_set_id,
                                 r.factor_set_version, r.mapping_id, r.mapping_version, r.settings, r.created_at,
                                 r.created_by, r.is_published, r.published_at, r.status, r.note
                          from run r left join organisation o using (organisation_id)
@@ -51,7 +57,7 @@ def run_row(con: duckdb.DuckDBPyConnection, run_id: int) -> dict | None:
 
 def runs(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Return every run, newest first, with its versions and line count."""
-    return _rows(con, """select r.run_id, r.year, r.organisation_id, o.name as organisation_name, r.factor_set_id,
+    return _rows(con, f"""select r.run_id, r.year, r.organisation_id, {_NAMES}, r.factor_set_id,
                                 r.factor_set_version, r.mapping_id, r.mapping_version, r.created_at, r.created_by,
                                 r.is_published, r.published_at, r.status,
                                 (select count(*) from line_emission e where e.run_id = r.run_id) as n_lines
@@ -61,10 +67,12 @@ def runs(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 def run_choices(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Return the (year, organisation) pairs that have a complete run, newest year first."""
-    return _rows(con, """select distinct r.year, r.organisation_id, o.name as organisation_name
-                         from run r left join organisation o using (organisation_id)
-                         where r.status = 'complete'
-                         order by r.year desc, r.organisation_id nulls first""")
+    return _rows(con, f"""select distinct r.year, r.organisation_id, {_NAMES}
+                          from run r left join organisation o using (organisation_id)
+                          where r.status = 'complete' and r.run_id = (
+                              select max(r3.run_id) from run r3 where r3.year = r.year and r3.status = 'complete'
+                              and r3.organisation_id is not distinct from r.organisation_id)
+                          order by r.year desc, r.organisation_id nulls first""")
 
 
 def default_run(con: duckdb.DuckDBPyConnection, year: int | None, organisation_id: str | None) -> int | None:

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from .. import audit, transform
 from ..errors import KlimatspendError, UsageError
 from ..factors import overrides as ov
-from . import data, mapping
+from . import charts, data, mapping
 from .app import ANY, Ctx, NotFound, page, url
 from .views import _download, message
 
@@ -316,7 +316,30 @@ def budget(ctx: Ctx) -> Response:
             ov_data = overview.public(overview.budget_overview(ctx.con, year))
         except KlimatspendError as exc:
             error = str(exc)
-    return ctx.render("budget.html", year=year, years=_years(ctx), ov=ov_data, error=error)
+    charts = {}
+    for b in (ov_data or {}).get("budgets", []):
+        chart = budget_chart(b, ctx.t)
+        if chart:
+            charts[b["budget_id"]] = chart
+    return ctx.render("budget.html", year=year, years=_years(ctx), ov=ov_data, error=error, charts=charts)
+
+
+def budget_chart(b: dict, t) -> dict | None:
+    """Return the line-chart layout of one budget: budget path, actual, trend and trend with measures (t)."""
+    fu = b.get("follow_up") or {}
+    rows = fu.get("rows") or []
+    proj = b.get("projection") or []
+    last_actual = [(r["year"], r.get("actual_t")) for r in rows if r.get("actual_t") is not None][-1:]
+    series = [
+        {"key": "budget", "label": t("Budget"), "points": [(r["year"], r.get("budget_t")) for r in rows + proj]},
+        {"key": "actual", "label": t("Actual"), "points": [(r["year"], r.get("actual_t")) for r in rows]},
+        {"key": "trend", "label": t("Trend"), "points": last_actual + [(r["year"], r.get("trend_t")) for r in proj]},
+        {"key": "measures", "label": t("With measures"),
+         "points": last_actual + [(r["year"], r.get("scenario_t")) for r in proj]},
+    ]
+    if not any(v is not None for _, v in series[1]["points"]):
+        return None
+    return charts.line_chart(series, width=1000, height=280)
 
 
 @page("/investments", roles=ANY)

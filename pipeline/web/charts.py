@@ -1,0 +1,61 @@
+"""Chart geometry for the pages' inline SVG (no script, no inline style): pure functions, pixels out."""
+
+from __future__ import annotations
+
+import math
+
+
+def nice_ticks(top: float, n: int = 5) -> list[float]:
+    """Return 0 and round steps up to at least `top` (about `n` of them), e.g. top 43,251 → 0, 10,000 … 50,000."""
+    if top <= 0:
+        return [0.0, 1.0]
+    raw = top / n
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    count = math.ceil(top / step - 1e-9)
+    return [i * step for i in range(count + 1)]
+
+
+def line_chart(series: list[dict], *, width: int = 760, height: int = 300, left: int = 70, right: int = 150,
+               top: int = 14, bottom: int = 30) -> dict | None:
+    """Lay out year series for an SVG line chart; None when there is nothing to draw.
+
+    `series`: [{"key": css class, "label": text, "points": [(year, value), ...]}]. Returns the plot box, x
+    ticks (years), y ticks (values with their y), and per series the polyline points "x,y x,y" and the
+    position of its end label. Values are drawn from 0 up to the next round number above the largest.
+    """
+    pts = [(y, v) for s in series for y, v in s["points"] if v is not None]
+    if not pts:
+        return None
+    years = sorted({y for y, _ in pts})
+    y0, y1 = years[0], years[-1]
+    ticks = nice_ticks(max(v for _, v in pts))
+    vmax = ticks[-1] or 1.0
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def x(year: float) -> float:
+        return left + (plot_w * (year - y0) / (y1 - y0) if y1 != y0 else plot_w / 2)
+
+    def y(value: float) -> float:
+        return top + plot_h * (1 - value / vmax)
+
+    out_series = []
+    for s in series:
+        ps = [(yr, v) for yr, v in s["points"] if v is not None]
+        if not ps:
+            continue
+        coords = [(round(x(yr), 1), round(y(v), 1)) for yr, v in ps]
+        out_series.append({"key": s["key"], "label": s["label"], "points": " ".join(f"{a},{b}" for a, b in coords),
+                           "dots": coords, "end": coords[-1], "values": ps})
+    # keep end labels apart (at least 14 px), in the order of their height
+    ends = sorted(out_series, key=lambda s: s["end"][1])
+    last = -1e9
+    for s in ends:
+        label_y = max(s["end"][1], last + 14)
+        s["label_y"] = round(label_y, 1)
+        last = label_y
+    return {"width": width, "height": height, "left": left, "top": top, "right": width - right,
+            "bottom": height - bottom,
+            "x_ticks": [{"year": yr, "x": round(x(yr), 1)} for yr in years],
+            "y_ticks": [{"value": v, "y": round(y(v), 1)} for v in ticks],
+            "series": out_series}

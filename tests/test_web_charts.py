@@ -1,0 +1,32 @@
+"""Chart geometry for the inline SVG charts."""
+
+from __future__ import annotations
+
+from pipeline.web.charts import line_chart, nice_ticks
+
+
+def test_nice_ticks_cover_the_largest_value_in_round_steps():
+    assert nice_ticks(43251) == [0, 10000, 20000, 30000, 40000, 50000]
+    assert nice_ticks(9.5) == [0, 2, 4, 6, 8, 10]
+    assert nice_ticks(100) == [0, 20, 40, 60, 80, 100]
+    assert nice_ticks(0) == [0.0, 1.0]
+
+
+def test_line_chart_scales_years_and_values_into_the_plot_box():
+    """Worked example: plot box x 70..610 (760 − 150), y 14..270 (300 − 30); values 0..50 000.
+
+    2023 → x 70 and 2025 → x 610 (two years over 540 px); 50 000 t → y 14, 25 000 t → y 14 + 256 × 0.5 = 142.
+    """
+    c = line_chart([{"key": "actual", "label": "Actual", "points": [(2023, 50000.0), (2024, None), (2025, 25000.0)]},
+                    {"key": "budget", "label": "Budget", "points": [(2023, 50000.0), (2025, 40000.0)]}])
+    actual = c["series"][0]
+    assert actual["points"] == "70.0,14.0 610.0,142.0"        # the missing year is skipped, not drawn as 0
+    assert [t["x"] for t in c["x_ticks"]] == [70.0, 610.0]
+    assert c["y_ticks"][-1] == {"value": 50000, "y": 14.0}
+    # end labels are kept at least 14 px apart
+    ys = sorted(s["label_y"] for s in c["series"])
+    assert ys[1] - ys[0] >= 14
+
+
+def test_nothing_to_draw():
+    assert line_chart([{"key": "a", "label": "A", "points": [(2024, None)]}]) is None
