@@ -47,6 +47,7 @@ class ReportData:
     previous: dict | None = None
     budget: dict | None = None
     investments: dict | None = None
+    organisation_names: dict[str, str] = field(default_factory=dict)
     generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
 
     @property
@@ -70,10 +71,7 @@ class ReportData:
 
     def organisation_name(self, organisation_id: str) -> str:
         """Return an organisation's name (its id when the organisation table has no row for it)."""
-        for org in self.organisations:
-            if org["organisation_id"] == organisation_id:
-                return org["name"]
-        return organisation_id
+        return self.organisation_names.get(organisation_id, organisation_id)
 
 
 def plain(value: Any) -> Any:
@@ -108,14 +106,36 @@ def _mart(con, name: str, run_id: int, order_by: str | None = None) -> list[dict
     return [plain(dict(zip(cols, r))) for r in cur.fetchall()]
 
 
-def resolve_run(con: duckdb.DuckDBPyConnection, year: int | None, run_id: int | None = None) -> dict:
+def choose_run_id(con: duckdb.DuckDBPyConnection, year: int, organisation_id: str | None = None) -> int | None:
+    """Return the run a report shows for `year`, or None.
+
+    With `organisation_id`: that organisation's runs only. Without: a run over all organisations comes
+    first, then a run of a top-level organisation (one without a parent, e.g. the municipality rather
+    than its company). Within those, published runs before unpublished ones, then the newest.
+    """
+    row = con.execute(
+        """select r.run_id
+           from run as r
+           left join organisation as o on o.organisation_id = r.organisation_id
+           where r.year = ? and r.status = 'complete'
+             and (? is null or r.organisation_id is not distinct from ?)
+           order by r.organisation_id is null desc, o.parent_organisation_id is null desc,
+                    r.is_published desc, r.run_id desc
+           limit 1""", [year, organisation_id, organisation_id]).fetchone()
+    return row[0] if row else None
+
+
+def resolve_run(con: duckdb.DuckDBPyConnection, year: int | None, run_id: int | None = None,
+                organisation_id: str | None = None) -> dict:
     """Return the run row to report: `run_id` if given (its year must match `year`), else the year's shown run."""
     if run_id is None:
         if year is None:
             raise UsageError("give --year YYYY (or --run RUN_ID)")
-        run_id = transform.latest_run_id(con, year)
+        run_id = choose_run_id(con, year, organisation_id)
         if run_id is None:
-            raise UsageError(f"no run for {year}; compute one with `klimatspend run --year {year}`")
+            org = f" and organisation {organisation_id}" if organisation_id else ""
+            org_option = f" --org {organisation_id}" if organisation_id else ""
+            raise UsageError(f"no run for {year}{org}; compute one with `klimatspend run --year {year}{org_option}`")
     cur = con.execute("select * from run where run_id = ?", [run_id])
     cols = [d[0] for d in cur.description]
     row = cur.fetchone()
@@ -178,23 +198,24 @@ BudgetProvider = Callable[[duckdb.DuckDBPyConnection, "ReportData"], dict | None
 
 
 def gather(con: duckdb.DuckDBPyConnection, year: int | None, *, run_id: int | None = None,
+           organisation_id: str | None = None,
            budget: dict | None = None, investments: dict | None = None,
            budget_provider: BudgetProvider | None = None,
            investments_provider: BudgetProvider | None = None) -> ReportData:
-    """Read the run of `year` (or `run_id`) and return every figure the reports need.
+    """Read the run of `year` (or `run_id`; `organisation_id` narrows the choice) and return every figure.
 
     `budget` / `investments` are the optional follow-up sections as dicts; when not given they are
     asked of `budget_provider` / `investments_provider` (callables of the database and the data
     gathered so far, returning a dict or None). None means "not defined" and the reports say so.
     """
-    run = resolve_run(con, year, run_id)
+    run = resolve_run(con, year, run_id, organisation_id)
     run_id = run["run_id"]
     transform.build_views(con)  # once; the marts are views over line_emission
     year = run["year"]
     totals = _mart(con, "run_totals", run_id)[0]
     departments = _mart(con, "emissions_by_department", run_id,
                         order_by="emissions_kg_co2e desc, organisation_id, department")
-    previous_run_id = transform.latest_run_id(con, year - 1, run.get("organisation_id"))
+    previous_run_id = choose_run_id(con, year - 1, run.get("organisation_id"))
     previous = None
     previous_departments = None
     if previous_run_id is not None:
@@ -227,6 +248,7 @@ def gather(con: duckdb.DuckDBPyConnection, year: int | None, *, run_id: int | No
         quality=quality,
         history=history,
         previous=previous,
+        organisation_names=dict(con.execute("select organisation_id, name from organisation").fetchall()),
     )
     data.budget = budget if budget is not None else (budget_provider(con, data) if budget_provider else None)
     data.investments = investments if investments is not None else (

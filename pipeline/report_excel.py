@@ -288,6 +288,7 @@ def _department_chart(summary: Worksheet, anchor_row: int, departments: Workshee
     names = Reference(departments, min_col=3, min_row=header_row + 1, max_row=header_row + shown)
     chart.add_data(values, titles_from_data=True)
     chart.set_categories(names)
+    chart.gapWidth = 40
     chart.x_axis.scaling.orientation = "maxMin"  # largest on top
     chart.x_axis.delete = False
     chart.y_axis.delete = False

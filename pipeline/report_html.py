@@ -137,8 +137,8 @@ def report_basename(data: ReportData, lang: str) -> str:
 
 
 def write_reports(con, year: int | None, out_dir: str | Path, lang: str = "sv", *, formats=FORMATS,
-                  run_id: int | None = None, budget: dict | None = None, investments: dict | None = None,
-                  progress=None) -> list[Path]:
+                  run_id: int | None = None, organisation_id: str | None = None, budget: dict | None = None,
+                  investments: dict | None = None, progress=None) -> list[Path]:
     """Write the year's reports (xlsx and/or html) into `out_dir` (created if missing); return the paths.
 
     `progress`, if given, is called with a short message before each step (the CLI prints it on stderr).
@@ -152,7 +152,7 @@ def write_reports(con, year: int | None, out_dir: str | Path, lang: str = "sv", 
         raise ValueError(f"unknown report formats {sorted(unknown)}")
     say = progress or (lambda message: None)
     say(f"reading run for {year if year is not None else f'run {run_id}'}")
-    data = gather(con, year, run_id=run_id, budget=budget, investments=investments,
+    data = gather(con, year, run_id=run_id, organisation_id=organisation_id, budget=budget, investments=investments,
                   budget_provider=budget_section, investments_provider=investments_section)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():

@@ -112,3 +112,26 @@ def test_optional_sections_come_from_dicts_or_providers(db):
         report_data.gather(con, 2024, budget={"name": "no years"})
     with pytest.raises(ValueError, match="budget year 2030 lacks"):
         report_data.gather(con, 2024, budget={"years": [{"year": 2030}]})
+
+
+def test_run_choice_prefers_all_organisations_then_the_top_level_one(tmp_path):
+    con = store.connect(tmp_path / "choice.duckdb")
+    try:
+        runs = seed.build(con)                                  # runs over all organisations
+        company = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
+                                        organisation_id="bolag").run_id
+        assert report_data.choose_run_id(con, 2024) == runs[2024]
+        assert report_data.choose_run_id(con, 2024, "bolag") == company
+        assert report_data.gather(con, 2024, organisation_id="bolag").organisations[0]["name"] == "Testbybostäder AB"
+        con.execute("delete from run where run_id = ?", [runs[2024]])
+        municipality = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
+                                             organisation_id="kommun").run_id
+        newer_company = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
+                                              organisation_id="bolag", note="newer").run_id
+        assert newer_company > municipality
+        assert report_data.choose_run_id(con, 2024) == municipality  # the municipality, not its company
+        with pytest.raises(UsageError, match=r"no run for 2024 and organisation x; compute one with "
+                                             r"`klimatspend run --year 2024 --org x`"):
+            report_data.gather(con, 2024, organisation_id="x")
+    finally:
+        con.close()

@@ -23,6 +23,8 @@ def register(sub) -> None:
                     "browser). Files are named klimatrapport_YYYY_LANG.xlsx/.html.")
     p.add_argument("--year", type=int, metavar="YYYY", help="fiscal year to report (or give --run)")
     p.add_argument("--run", type=int, metavar="RUN_ID", help="a specific run instead of the year's current one")
+    p.add_argument("--org", metavar="ID", help="the run of this organisation (default: a run over all "
+                                            "organisations, else the top-level organisation's)")
     p.add_argument("--format", choices=sorted(FORMAT_CHOICES), default="all",
                    help="xlsx, html or all (default: all)")
     p.add_argument("--out", metavar="DIR", default=".", help="folder to write into (created if missing; default: .)")
@@ -38,7 +40,7 @@ def run(args) -> int:
         raise UsageError("report: give --year YYYY (or --run RUN_ID) (see `klimatspend report --help`)")
     con = store.connect(resolve_db_path(args.db), create=False)
     try:
-        chosen = resolve_run(con, args.year, args.run)
+        chosen = resolve_run(con, args.year, args.run, args.org)
         paths = write_reports(con, chosen["year"], args.out, args.lang, formats=FORMAT_CHOICES[args.format],
                               run_id=chosen["run_id"], progress=progress)
     finally:

@@ -1,17 +1,27 @@
--- Every year's shown run (the newest published, else the newest complete run) with its totals.
--- Parameters: $organisation_id (null = runs over all organisations are taken as they are).
+-- Every year's shown run with its totals, chosen as pipeline.report_data.choose_run_id does: the
+-- organisation's runs when $organisation_id is set; else a run over all organisations first, then a
+-- top-level organisation's run; published before unpublished, then the newest.
 with runs as (
     select * from run
     where status = 'complete'
       and ($organisation_id is null or organisation_id is not distinct from $organisation_id)
 ),
 
+organisations as (
+    select * from organisation
+),
+
 ranked as (
     select
-        run_id,
-        year,
-        row_number() over (partition by year order by is_published desc, run_id desc) as rank_in_year
-    from runs
+        r.run_id,
+        r.year,
+        row_number() over (
+            partition by r.year
+            order by r.organisation_id is null desc, o.parent_organisation_id is null desc,
+                     r.is_published desc, r.run_id desc
+        ) as rank_in_year
+    from runs as r
+    left join organisations as o on o.organisation_id = r.organisation_id
 ),
 
 totals as (
