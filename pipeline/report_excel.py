@@ -178,9 +178,9 @@ def _key_values(ws: Worksheet, top: int, items: list[tuple[str, object, str | No
         cell.font = BOLD
         cell.fill = KEY_FILL
         cell.alignment = WRAP_TOP
+        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
         put(ws, r, col + 1, value, fmt).alignment = Alignment(
-            horizontal="right" if not isinstance(value, str) else "left", vertical="top",
-            wrap_text=isinstance(value, str))
+            horizontal="right" if is_number else "left", vertical="top", wrap_text=isinstance(value, str))
         put(ws, r, col + 2, unit).font = NOTE_FONT
     if widths:
         for j, w in enumerate(widths):
@@ -289,7 +289,8 @@ def _department_chart(summary: Worksheet, anchor_row: int, departments: Workshee
     chart.add_data(values, titles_from_data=True)
     chart.set_categories(names)
     chart.gapWidth = 40
-    chart.x_axis.scaling.orientation = "maxMin"  # largest on top
+    chart.x_axis.scaling.orientation = "maxMin"  # largest on top ...
+    chart.y_axis.crosses = "max"                 # ... and the value axis stays at the bottom
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     chart.y_axis.numFmt = "#,##0"
