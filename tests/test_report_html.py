@@ -189,3 +189,26 @@ def test_write_reports_writes_both_files(db, tmp_path):
     assert [p.name for p in paths] == ["klimatrapport_2024_en.xlsx", "klimatrapport_2024_en.html"]
     assert all(p.stat().st_size > 5000 for p in paths)
     assert not list((tmp_path / "out").glob("*.part"))
+
+
+def test_a_run_without_classified_spend_still_renders(tmp_path):
+    """Only an unmapped and an excluded line: no emissions, no categories, no suppliers - both reports still write."""
+    con = store.connect(tmp_path / "empty.duckdb")
+    try:
+        for sql in seed.REFERENCE_SQL:
+            con.execute(sql)
+        con.execute("""insert into ledger_batch (batch_id, organisation_id, source_file_name, sha256, file_format,
+                       fiscal_year, rows_read, rows_loaded, rows_rejected, status)
+                       values (1, 'kommun', 'x.csv', 'a', 'csv', 2024, 2, 2, 0, 'loaded')""")
+        seed.insert_lines(con, [(1, 2, "kommun", "2024-01", "9999", "?", "A", None, None, 100.0),
+                                (1, 3, "kommun", "2024-01", "5011", "Löner", "A", None, None, 100.0)], 2024)
+        transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+        xlsx, html = report_html.write_reports(con, 2024, tmp_path / "out", "sv")
+    finally:
+        con.close()
+    text = html.read_text(encoding="utf-8")
+    assert_self_contained(text)
+    assert float(Page(text).one(data_key="total_emissions_t")["data-value"]) == 0.0
+    import openpyxl
+
+    assert "Kategorier" in openpyxl.load_workbook(xlsx).sheetnames
