@@ -163,12 +163,12 @@ def column_chart(items: list[dict], *, title: str, lang: str, decimals: int = 1,
 
 
 def line_chart(series: list[dict], *, title: str, lang: str, band: dict | None = None, decimals: int = 1,
-               width: int = 760, height: int = 300, marker_x: int | None = None) -> str:
+               width: int = 760, height: int = 300, marker_x: int | None = None, marker_label: str = "") -> str:
     """Return a line chart over whole years.
 
     `series`: [{name, points: [(year, value|None)], color, dashed}]; gaps (None) break the line.
     `band`: optional {name, points: [(year, lower, upper)], color} drawn as a shaded range behind.
-    `marker_x`: a year to mark with a vertical line (e.g. the year the budget runs out).
+    `marker_x`: a year to mark with a vertical line (e.g. the year the budget runs out), labelled `marker_label`.
     """
     left, right, top, bottom = 60, 16, 40, 34
     x0, x1, y0, y1 = left, width - right, height - bottom, top
@@ -212,6 +212,10 @@ def line_chart(series: list[dict], *, title: str, lang: str, band: dict | None =
     if marker_x is not None and xmin <= marker_x <= xmax:
         parts.append(f'<line class="marker" x1="{sx(marker_x):.1f}" y1="{y1}" x2="{sx(marker_x):.1f}" y2="{y0}" '
                      f'stroke="{BUDGET}" stroke-dasharray="2 3"/>')
+        if marker_label:
+            anchor = "end" if sx(marker_x) > (x0 + x1) / 2 else "start"
+            dx = -5 if anchor == "end" else 5
+            parts.append(_text(sx(marker_x) + dx, y1 + 12, marker_label, size=11, anchor=anchor, fill=BUDGET))
     for k, s in enumerate(series):
         color = s.get("color", PALETTE[k % len(PALETTE)])
         dash = ' stroke-dasharray="6 4"' if s.get("dashed") else ""

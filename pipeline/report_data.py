@@ -300,6 +300,8 @@ INVESTMENT_KEYS = {"projects"}
 
 def check_budget_section(budget: dict) -> None:
     """Raise ValueError when a budget section lacks the keys the reports use (see docs/reports.md)."""
+    if budget.get("error"):
+        return  # a budget that cannot be followed up: the reports show its error instead of figures
     missing = BUDGET_KEYS - set(budget)
     if missing:
         raise ValueError(f"budget section lacks {sorted(missing)}")

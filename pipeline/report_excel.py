@@ -366,21 +366,40 @@ def _table_sheets(wb: Workbook, data: ReportData, lab: Labels, taken: set[str], 
     return out
 
 
+def localised(d: dict, key: str, lang: str):
+    """Return d[key_lang] (e.g. verdict_sv), else d[key], else None."""
+    return d.get(f"{key}_{lang}") or d.get(key)
+
+
+def _status(lab: Labels, status: str | None) -> str | None:
+    if status is None:
+        return None
+    return lab[f"status_{status}"] if f"status_{status}" in lab.keys() else status
+
+
 def _budget_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str]) -> None:
     ws = wb.create_sheet(sheet_name(lab["budget_vs_actual"], taken))
     row = _title(ws, f"{lab['budget_vs_actual']} {data.year}")
     b = data.budget
-    if not b:
-        _note(ws, row, lab["no_budget"], 6)
+    if not b or b.get("error"):
+        text = lab.t("budget_error", name=b.get("name") or "", error=b["error"]) if b else lab["no_budget"]
+        _note(ws, row, text, 6)
         ws.column_dimensions["A"].width = 60
         return
-    items = [(lab["name"], b.get("name"), None, ""), (lab["budget_method"], b.get("method"), None, ""),
+    lang = lab.lang
+    items = [(lab["name"], b.get("name"), None, ""),
+             (lab["budget_method"], localised(b, "describe", lang) or b.get("method"), None, ""),
              (lab["budget_start_year"], b.get("start_year"), "year", ""),
              (lab["budget_total"], b.get("total_t"), "decimal1", lab["unit_t"]),
              (lab["remaining_budget"], b.get("remaining_t"), "decimal1", lab["unit_t"]),
              (lab["runs_out_year"], b.get("runs_out_year") or lab["runs_out_never"], "year", ""),
+             (lab["runs_out_date"], b.get("runs_out_date"), None, ""),
              (lab["required_reduction"], b.get("required_reduction"), "share", ""),
-             (lab["verdict"], b.get("verdict"), None, "")]
+             (lab["status"], _status(lab, b.get("status")), None, ""),
+             (lab["verdict"], localised(b, "verdict", lang), None, "")]
+    for w in b.get("warnings") or []:
+        items.append((lab["warnings"], w if isinstance(w, str) else (w.get(lang) or w.get("en")), None, ""))
+    has_trend = any(y.get("trend_t") is not None for y in b["years"])
     columns = [
         {"key": "year", "label": "year", "format": "year", "width": 8},
         {"key": "budget_t", "label": "budget_year", "format": "decimal1", "width": 14},
@@ -388,16 +407,18 @@ def _budget_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str]) 
         {"key": "deviation_t", "label": "deviation", "format": "decimal1", "width": 14},
         {"key": "cumulative_budget_t", "label": "cumulative_budget", "format": "decimal1", "width": 16},
         {"key": "cumulative_actual_t", "label": "cumulative_actual", "format": "decimal1", "width": 16},
-    ]
+    ] + ([{"key": "trend_t", "label": "trend", "format": "decimal1", "width": 14}] if has_trend else [])
     header = row
     last = write_table(ws, header, columns, b["years"], lab, {})
     facts_end = _key_values(ws, header, [i for i in items if i[1] is not None], col=len(columns) + 2,
-                            widths=(28, 30, 10))
+                            widths=(28, 34, 10))
     if b["years"]:
         chart = LineChart()
         chart.title = lab["chart_budget"]
         chart.style = 12
         chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=header, max_row=last), titles_from_data=True)
+        if has_trend:
+            chart.add_data(Reference(ws, min_col=7, max_col=7, min_row=header, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=header + 1, max_row=last))
         chart.x_axis.delete = False
         chart.y_axis.delete = False
@@ -406,23 +427,48 @@ def _budget_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str]) 
         chart.series[0].graphicalProperties.line.dashStyle = "dash"
         chart.series[1].graphicalProperties.line.solidFill = "1D6F58"
         chart.series[1].graphicalProperties.line.width = 28000
+        if has_trend:
+            chart.series[2].graphicalProperties.line.solidFill = "6B7785"
+            chart.series[2].graphicalProperties.line.dashStyle = "sysDot"
         chart.height = 8.5
         chart.width = 18
         ws.add_chart(chart, f"{get_column_letter(len(columns) + 2)}{facts_end + 1}")
+    top = last + 3
     if b.get("departments"):
-        top = last + 3
         put(ws, top - 1, 1, lab["budget_by_department"]).font = BOLD
         dep_cols = [
-            {"key": "organisation_id", "label": "organisation", "format": "ledger", "width": 24},
-            {"key": "department", "label": "department", "format": "ledger", "width": 30},
+            {"key": "organisation_name", "label": "organisation", "format": "ledger", "width": 22},
+            {"key": "department", "label": "department", "format": "ledger", "width": 34},
             {"key": "budget_t", "label": "budget_year", "format": "decimal1", "width": 14},
             {"key": "actual_t", "label": "actual", "format": "decimal1", "width": 14},
             {"key": "deviation_t", "label": "deviation", "format": "decimal1", "width": 14},
+            {"key": "remaining_t", "label": "remaining_budget", "format": "decimal1", "width": 16},
+            {"key": "status_label", "label": "status", "format": "text", "width": 14},
+            {"key": "verdict", "label": "verdict", "format": "text", "width": 14},
         ]
-        rows = [{**r, "deviation_t": r.get("deviation_t", None if r.get("actual_t") is None or
-                                           r.get("budget_t") is None else r["actual_t"] - r["budget_t"])}
+        rows = [{**r, "organisation_name": data.organisation_name(r.get("organisation_id") or ""),
+                 "deviation_t": r.get("deviation_t", None if r.get("actual_t") is None or r.get("budget_t") is None
+                                      else r["actual_t"] - r["budget_t"]),
+                 "status_label": _status(lab, r.get("status")), "verdict": localised(r, "verdict", lang)}
                 for r in b["departments"]]
-        write_table(ws, top, dep_cols, rows, lab, {}, filter_and_freeze=False)
+        top = write_table(ws, top, dep_cols, rows, lab, {}, filter_and_freeze=False) + 3
+    if len(b.get("perspectives") or []) > 1:
+        put(ws, top - 1, 1, lab["perspectives"]).font = BOLD
+        p_cols = [
+            {"key": "perspective_label", "label": "perspective", "format": "text", "width": 22},
+            {"key": "name", "label": "name", "format": "ledger", "width": 34},
+            {"key": "year", "label": "year", "format": "year", "width": 14},
+            {"key": "actual_t", "label": "actual", "format": "decimal1", "width": 14},
+            {"key": "budget_t", "label": "budget_year", "format": "decimal1", "width": 14},
+            {"key": "remaining_t", "label": "remaining_budget", "format": "decimal1", "width": 16},
+            {"key": "runs_out_date", "label": "runs_out_date", "format": "text", "width": 14},
+            {"key": "verdict", "label": "verdict", "format": "text", "width": 14},
+            {"key": "unit", "label": "unit", "format": "text", "width": 10},
+        ]
+        rows = [{**p, "perspective_label": lab[f"perspective_{p.get('perspective')}"]
+                 if f"perspective_{p.get('perspective')}" in lab.keys() else p.get("perspective"),
+                 "verdict": localised(p, "verdict", lang)} for p in b["perspectives"]]
+        write_table(ws, top, p_cols, rows, lab, {}, filter_and_freeze=False)
     _page_setup(ws)
 
 
@@ -439,10 +485,21 @@ def _investments_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[s
              (lab["green_share"], inv.get("green_share"), "share", ""),
              (lab["capital_goods_emissions"], inv.get("capital_goods_t"), "decimal1", lab["unit_t"]),
              (lab["avoided_emissions"], inv.get("avoided_t_per_year"), "decimal1", lab["unit_t"])]
+    loans = inv.get("green_loans") or {}
+    if loans:
+        items += [(lab["green_loan_total"], loans.get("total_green_loan_sek"), "sek", lab["unit_sek"]),
+                  (lab["attributed_reduction"], loans.get("total_attributed_reduction_t_per_year"), "decimal1",
+                   lab["unit_t"])]
     fee = inv.get("carbon_fee") or {}
     if fee:
         items += [(lab["carbon_fee_price"], fee.get("price_sek_per_kg"), "decimal2", "kr/kg CO₂e"),
-                  (lab["carbon_fee_total"], fee.get("total_sek"), "sek", lab["unit_sek"])]
+                  (lab["carbon_fee_total"], fee.get("total_sek"), "sek", lab["unit_sek"]),
+                  (lab["carbon_fee_fund"], fee.get("fund"), None, "")]
+    gap = inv.get("gap") or {}
+    if gap.get("rows"):
+        closes = gap.get("closes_from")
+        items.append((lab["gap"], lab.t("gap_closes_from", year=closes) if closes else
+                      lab.t("gap_never_closes", year=max(r["year"] for r in gap["rows"])), None, ""))
     columns = [
         {"key": "project", "label": "project", "format": "ledger", "width": 34},
         {"key": "department", "label": "department", "format": "ledger", "width": 30},
@@ -452,8 +509,21 @@ def _investments_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[s
         {"key": "expected_reduction_t", "label": "avoided_emissions", "format": "decimal1", "width": 16},
         {"key": "financing", "label": "financing", "format": "ledger", "width": 16},
     ]
-    _key_values(ws, row, [i for i in items if i[1] is not None], col=len(columns) + 2, widths=(30, 16, 10))
-    write_table(ws, row, columns, inv["projects"], lab, {})
+    facts_end = _key_values(ws, row, [i for i in items if i[1] is not None], col=len(columns) + 2,
+                            widths=(30, 34, 10))
+    last = write_table(ws, row, columns, inv["projects"], lab, {})
+    if gap.get("rows"):
+        top = max(last, facts_end) + 3
+        put(ws, top - 1, 1, lab["gap"]).font = BOLD
+        gap_cols = [
+            {"key": "year", "label": "year", "format": "year"},
+            {"key": "trend_t", "label": "trend", "format": "decimal1"},
+            {"key": "budget_t", "label": "budget_year", "format": "decimal1"},
+            {"key": "gap_t", "label": "gap", "format": "decimal1"},
+            {"key": "abatement_t", "label": "abatement", "format": "decimal1"},
+            {"key": "remaining_gap_t", "label": "remaining_gap", "format": "decimal1"},
+        ]
+        write_table(ws, top, gap_cols, gap["rows"], lab, {}, filter_and_freeze=False)
     _page_setup(ws)
 
 

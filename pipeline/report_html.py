@@ -32,8 +32,24 @@ def _environment(lang: str) -> Environment:
     env.filters["t"] = lambda kg, d=None, signed=False: fmt_tonnes(kg, d, lang, signed=signed)
     env.filters["sek"] = lambda v: fmt_sek(v, lang)
     env.filters["msek"] = lambda v: fmt_msek(v, lang)
+    env.globals["tr"] = lambda d, key: _localised(d, key, lang)
+    env.globals["status_label"] = lambda status: _status_label(status, lang)
     env.filters["raw"] = lambda v: "" if v is None else repr(float(v)) if isinstance(v, (int, float)) else str(v)
     return env
+
+
+def _localised(d, key: str, lang: str):
+    """Return d[key_lang] (e.g. verdict_sv), else d[key], else ''; with key '' a dict {sv, en} itself."""
+    if not isinstance(d, dict):
+        return d or ""
+    if key == "":
+        return d.get(lang) or d.get("en") or ""
+    return d.get(f"{key}_{lang}") or d.get(key) or ""
+
+
+def _status_label(status: str | None, lang: str) -> str:
+    lab = get_labels(lang)
+    return lab[f"status_{status}"] if f"status_{status}" in lab.keys() else (status or "")
 
 
 def _tonne_decimals(values_kg: list[float]) -> int:
@@ -79,19 +95,27 @@ def build_charts(data: ReportData, lab: Labels) -> dict[str, Markup]:
                                for h in data.history]}
     actual = {"name": lab["actual"], "color": charts.PRIMARY,
               "points": [(h["year"], h["total_emissions_kg_co2e"] / 1000) for h in data.history]}
-    if data.budget:
+    if data.budget and not data.budget.get("error"):
         b = data.budget
         years = sorted({y["year"] for y in b["years"]} | {h["year"] for h in data.history})
         actual_by_year = {h["year"]: h["total_emissions_kg_co2e"] / 1000 for h in data.history}
         actual_by_year.update({y["year"]: y["actual_t"] for y in b["years"] if y.get("actual_t") is not None})
         budget_pts = [(y["year"], y["budget_t"]) for y in b["years"]]
+        series = [{"name": lab["budget_path"], "points": budget_pts, "color": charts.BUDGET, "dashed": True},
+                  {"name": lab["actual"], "color": charts.PRIMARY,
+                   "points": [(y, actual_by_year.get(y)) for y in years]}]
+        trend = [(y["year"], y["trend_t"]) for y in b["years"] if y.get("trend_t") is not None]
+        if trend:
+            last = max((y for y in years if actual_by_year.get(y) is not None), default=None)
+            start = [(last, actual_by_year[last])] if last is not None and last < trend[0][0] else []
+            series.append({"name": lab["trend"], "points": start + trend, "color": charts.MUTED, "dashed": True})
+        runs_out = b.get("runs_out_year")
         out["budget"] = Markup(charts.line_chart(
-            [{"name": lab["budget_path"], "points": budget_pts, "color": charts.BUDGET, "dashed": True},
-             {"name": lab["actual"], "color": charts.PRIMARY,
-              "points": [(y, actual_by_year.get(y)) for y in years]}],
-            band=history_band, title=lab["chart_budget"], lang=lang, marker_x=b.get("runs_out_year")))
+            series, band=history_band, title=lab["chart_budget"], lang=lang, marker_x=runs_out,
+            marker_label=f"{lab['runs_out_year']} {runs_out}" if runs_out else ""))
     else:
         out["history"] = Markup(charts.line_chart([actual], band=history_band, title=lab["chart_history"], lang=lang))
+        out["budget"] = Markup("")
     return out
 
 
@@ -118,7 +142,10 @@ def render_html(data: ReportData, lang: str = "sv") -> str:
         unmapped_top=data.unmapped[:10], multi=data.multiple_organisations,
         dec={"departments": _tonne_decimals([r["emissions_upper_kg_co2e"] for r in data.departments]),
              "categories": _tonne_decimals([r["emissions_kg_co2e"] for r in data.categories]),
-             "suppliers": _tonne_decimals([r["emissions_kg_co2e"] for r in data.suppliers[:TOP_SUPPLIERS]])},
+             "suppliers": _tonne_decimals([r["emissions_kg_co2e"] for r in data.suppliers[:TOP_SUPPLIERS]]),
+             "budget": _tonne_decimals([1000 * (y.get("budget_t") or 0) for y in (data.budget or {}).get("years", [])]
+                                       + [1000 * (r.get("budget_t") or 0)
+                                          for r in (data.budget or {}).get("departments", [])])},
     )
 
 

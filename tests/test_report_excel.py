@@ -117,6 +117,26 @@ def test_department_category_supplier_account_sheets_equal_the_marts(wb, db):
     assert sum(r[headers.index("Belopp (kr)")] for r in rows) == pytest.approx(30000 + 4000 + 80000 + 3000)
 
 
+def test_budget_and_investment_sheets(wb):
+    ws = wb["Budget och utfall"]
+    headers, rows = table(ws, "År")
+    assert headers == ["År", "Budget", "Utfall", "Avvikelse", "Budget ackumulerat", "Utfall ackumulerat", "Trend"]
+    assert [r[0] for r in rows] == list(range(2023, 2031))
+    assert rows[1][2] == pytest.approx(10.499) and rows[0][1] == pytest.approx(2.0)
+    assert key_value(ws, "Bedömning") == "efter: behöver −31 % per år från 2025"
+    headers, rows = table(ws, "Organisation")
+    assert [r[1] for r in rows] == ["Socialförvaltningen", "<b>Kultur</b>"] and rows[0][6] == "efter"
+    headers, rows = table(ws, "Perspektiv")
+    assert [r[0] for r in rows] == ["organisationens inköp", "geografiskt"]
+    inv = wb["Investeringar"]
+    assert key_value(inv, "Grön andel") == 0.75
+    assert key_value(inv, "Avgiften går till") == "gröna investeringar"
+    _, rows = table(inv, "Projekt")
+    assert "'=Ombyggnad kök" in {r[0] for r in rows}
+    _, rows = table(inv, "År")
+    assert [r[0] for r in rows] == [2025, 2026]
+
+
 def test_reconciliation_sheet(wb):
     headers, rows = table(wb["Avstämning"], "Fil-id")
     by_id = {r[0]: dict(zip(headers, r)) for r in rows}

@@ -156,6 +156,27 @@ def test_ledger_text_is_html_escaped(html_sv):
         ET.fromstring(svg)  # every chart is well-formed XML
 
 
+def test_budget_follow_up_details(html_sv):
+    assert "efter: behöver −31 % per år från 2025" in html_sv and "−16 % per år från 2023" in html_sv
+    assert '<span class="badge behind">efter</span>' in html_sv and '<span class="badge on_track">i fas</span>' in html_sv
+    assert "&lt;b&gt;Kultur&lt;/b&gt;" in html_sv and "<b>Kultur" not in html_sv
+    assert "Tre perspektiv" in html_sv and "geografiskt" in html_sv
+    assert 'data-series="Trend"' in html_sv
+    assert "Observera: inga beräknade år för 2022" in html_sv
+    assert "budgeten tar då slut 2027-09-30 i stället för 2027-03-01" in html_sv
+    assert "Investeringsplanen sluter inte gapet före 2026." in html_sv
+    assert "gröna investeringar" in html_sv
+
+
+def test_a_budget_that_cannot_be_followed_up_shows_its_error(db):
+    con, _ = db
+    data = report_data.gather(con, 2024, budget={"name": "Bolaget", "error": "no computed runs for bolag"})
+    html = report_html.render_html(data, "en")
+    assert "The budget Bolaget cannot be followed up: no computed runs for bolag" in html
+    assert 'id="chart-history"' in html and 'data-key="remaining_budget_t"' not in html
+    assert_self_contained(html)
+
+
 def test_budget_and_investments_sections(html_sv, html_en):
     page = Page(html_sv)
     assert page.one(data_key="runs_out_year") is not None
