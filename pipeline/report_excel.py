@@ -511,7 +511,12 @@ def _investments_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[s
     ]
     facts_end = _key_values(ws, row, [i for i in items if i[1] is not None], col=len(columns) + 2,
                             widths=(30, 34, 10))
-    last = write_table(ws, row, columns, inv["projects"], lab, {})
+    rows = [{**p, "green_category": localised(p, "green_category", lab.lang),
+             "department": p.get("department") or (data.organisation_name(p["organisation_id"])
+                                                   if p.get("organisation_id") else None),
+             "financing": lab[f"financing_{p['financing']}"] if p.get("financing") and
+             f"financing_{p['financing']}" in lab.keys() else p.get("financing")} for p in inv["projects"]]
+    last = write_table(ws, row, columns, rows, lab, {})
     if gap.get("rows"):
         top = max(last, facts_end) + 3
         put(ws, top - 1, 1, lab["gap"]).font = BOLD

@@ -1,15 +1,20 @@
-"""Optional report sections: the carbon-budget follow-up and the investments, as the reports take them.
+"""Optional report sections: the carbon-budget follow-up and the investments, in the shape the reports take.
 
-Each provider takes the database and the ReportData gathered so far and returns the section as a
-dict in the shape docs/reports.md describes, or None when nothing is defined - the reports then say
-"no budget defined yet - see klimatspend budget" instead of showing figures.
+Each provider takes the database and the ReportData gathered so far and returns the section as a dict
+(docs/reports.md describes its keys), or None when nothing is defined - the reports then say "no budget
+defined yet - see klimatspend budget" instead of showing figures. The figures come from
+`pipeline.budget.overview.budget_overview` and `pipeline.investments.summary`; this module only picks
+the budget that matches the report's organisations and renames fields.
 """
 
 from __future__ import annotations
 
 import importlib
+import math
 
 import duckdb
+
+from .errors import KlimatspendError
 
 
 def _module(name: str):
@@ -17,22 +22,147 @@ def _module(name: str):
     try:
         return importlib.import_module(f"pipeline.{name}")
     except ModuleNotFoundError as exc:
-        if exc.name in (f"pipeline.{name}",):
+        if exc.name == f"pipeline.{name}":
             return None
         raise
 
 
+def _has_rows(con: duckdb.DuckDBPyConnection, table: str, where: str = "true") -> bool:
+    exists = con.execute("select count(*) from information_schema.tables where table_name = ?", [table]).fetchone()[0]
+    return bool(exists) and con.execute(f"select count(*) from {table} where {where}").fetchone()[0] > 0
+
+
+def _year_of(runs_out_year: float | None) -> int | None:
+    return None if runs_out_year is None else int(math.floor(runs_out_year))
+
+
+def _pick_budget(overview: dict, organisations: set[str]) -> dict | None:
+    """Return the organisation-perspective budget of the report's organisations (the group when several);
+    None when the defined budgets cover other organisations only."""
+    org_budgets = [b for b in overview["budgets"] if b["perspective"] == "organisation"]
+    if not org_budgets:
+        return None
+    if len(organisations) > 1 and overview.get("group"):
+        return {"name": None, "group": overview["group"], "budgets": org_budgets}
+    matching = [b for b in org_budgets if set(b.get("organisations") or []) & organisations]
+    if matching:
+        usable = [b for b in matching if "error" not in b]
+        return usable[0] if usable else matching[0]
+    # a budget that failed carries no organisation list: it may be this report's, so say why it has no figures
+    failed = [b for b in org_budgets if "error" in b]
+    return failed[0] if failed else None
+
+
+def budget_from_overview(overview: dict, organisations: set[str]) -> dict | None:
+    """Return the report's budget section from a `budget_overview` result (None without an organisation budget)."""
+    b = _pick_budget(overview, organisations)
+    if b is None:
+        return None
+    if "error" in b:
+        return {"name": b["name"], "error": b["error"]}
+    if "group" in b:
+        fu, path, name, departments, measures, warnings, projection = (
+            b["group"]["follow_up"], {}, None, [], None, [], [])
+    else:
+        fu, path, name = b["follow_up"], b["path"], b["name"]
+        departments, measures = b.get("departments") or [], b.get("measures")
+        warnings, projection = b.get("warnings") or [], b.get("projection") or []
+    years = [{k: r.get(k) for k in ("year", "budget_t", "actual_t", "deviation_t", "cumulative_budget_t",
+                                    "cumulative_actual_t")} for r in fu["rows"]]
+    known = {r["year"] for r in years}
+    years += [{"year": p["year"], "budget_t": p.get("budget_t"), "actual_t": None, "trend_t": p.get("trend_t")}
+              for p in projection if p["year"] not in known]
+    describe = path.get("describe") or {}
+    return {
+        "name": name or "", "method": path.get("method"), "start_year": path.get("start_year"),
+        "total_t": path.get("total_t"), "describe_sv": describe.get("sv"), "describe_en": describe.get("en"),
+        "unit": b.get("unit"), "horizon_year": overview.get("horizon_year"),
+        "years": years, "remaining_t": fu["remaining_t"], "runs_out_year": _year_of(fu.get("runs_out_year")),
+        "runs_out_date": fu.get("runs_out_date"), "has_run_out": fu.get("has_run_out"),
+        "required_reduction": fu.get("needed_rate"), "status": fu.get("status"),
+        "verdict_sv": fu.get("verdict_sv"), "verdict_en": fu.get("verdict_en"),
+        "departments": [{k: d.get(k) for k in ("organisation_id", "department", "share", "budget_t", "actual_t",
+                                               "deviation_t", "remaining_t", "runs_out_date", "status",
+                                               "verdict_sv", "verdict_en")} for d in departments],
+        "perspectives": overview.get("perspectives") or [],
+        "measures": measures,
+        "warnings": warnings,
+    }
+
+
 def budget_section(con: duckdb.DuckDBPyConnection, data) -> dict | None:
     """Return the budget follow-up of `data.year` for the report, or None when no budget is defined."""
-    budget = _module("budget")
-    if budget is None or not hasattr(budget, "report_section"):
+    if _module("budget") is None or not _has_rows(con, "budget", "perspective = 'organisation'"):
         return None
-    return budget.report_section(con, data.year, lang=None)
+    from .budget import overview
+
+    try:
+        result = overview.budget_overview(con, data.year)
+    except KlimatspendError as exc:
+        return {"name": "", "error": str(exc)}
+    return budget_from_overview(overview.public(result), {o["organisation_id"] for o in data.organisations})
+
+
+def investments_from_summary(summary: dict, year: int, carbon_fee: dict | None = None,
+                             green_names: dict[str, dict] | None = None) -> dict | None:
+    """Return the report's investments section from `pipeline.investments.summary` (None without projects)."""
+    register = summary.get("register") or []
+    by_year = {r["year"]: r for r in (summary.get("green_share") or {}).get("by_year", [])}
+    share = by_year.get(year) or {}
+    if not register and not share:
+        return None
+    booked = share.get("booked_sek")
+    use_booked = bool(booked)
+    capital = {r["year"]: r for r in (summary.get("capital_goods") or {}).get("by_year", [])}.get(year) or {}
+    names = green_names or {}
+    projects = []
+    for r in register:
+        cat = r.get("green_category")
+        projects.append({"project": r.get("name") or r.get("project_id"), "department": r.get("department"),
+                         "organisation_id": r.get("organisation_id"),
+                         "amount_sek": r.get("booked_sek") if use_booked and r.get("booked_sek") is not None
+                         else r.get("planned_sek"),
+                         "planned_sek": r.get("planned_sek"), "booked_sek": r.get("booked_sek"),
+                         "green_category": cat, "green_category_sv": (names.get(cat) or {}).get("name_sv"),
+                         "green_category_en": (names.get(cat) or {}).get("name_en"), "is_green": r.get("is_green"),
+                         "expected_reduction_t": r.get("expected_reduction_t_per_year"),
+                         "financing": r.get("financing"), "capital_goods_t": r.get("capital_goods_t_co2e")})
+    gap = summary.get("gap")
+    loans = summary.get("green_loans") or {}
+    first_gap = (gap or {}).get("rows", [{}])[0] if gap else {}
+    return {
+        "year": year,
+        "total_sek": booked if use_booked else share.get("planned_sek"),
+        "green_sek": share.get("booked_green_sek") if use_booked else share.get("planned_green_sek"),
+        "green_share": share.get("booked_green_share") if use_booked else share.get("planned_green_share"),
+        "planned_sek": share.get("planned_sek"), "planned_green_share": share.get("planned_green_share"),
+        "capital_goods_t": (capital.get("booked_t_co2e") or 0.0) + (capital.get("estimated_t_co2e") or 0.0)
+        if capital else None,
+        "avoided_t_per_year": first_gap.get("abatement_t") if first_gap else
+        sum(p["expected_reduction_t"] or 0.0 for p in projects if p["is_green"]),
+        "projects": projects,
+        "gap": {"rows": gap["rows"], "closes_from": gap.get("closes_from")} if gap else None,
+        "green_loans": {"total_green_loan_sek": loans.get("total_green_loan_sek"),
+                        "total_attributed_reduction_t_per_year": loans.get("total_attributed_reduction_t_per_year")}
+        if loans.get("projects") else None,
+        "carbon_fee": carbon_fee,
+    }
 
 
 def investments_section(con: duckdb.DuckDBPyConnection, data) -> dict | None:
     """Return the investments of `data.year` for the report, or None when none are registered."""
     investments = _module("investments")
-    if investments is None or not hasattr(investments, "report_section"):
+    if investments is None or not _has_rows(con, "investment"):
         return None
-    return investments.report_section(con, data.year)
+    from .investments import outputs, plan
+
+    summary = investments.summary(con, data.year)
+    fee = None
+    if _has_rows(con, "carbon_fee"):
+        try:
+            f = outputs.carbon_fee(con, data.year, organisations=[o["organisation_id"] for o in data.organisations])
+            fee = {"price_sek_per_kg": f["price_sek_per_kg_co2e"], "total_sek": f["total_fee_sek"], "fund": f["fund"]}
+        except KlimatspendError:
+            fee = None  # no fee for this year (outside its years, or no price): the section omits it
+    names = {c["category_id"]: c for c in plan.taxonomy(con)}
+    return investments_from_summary(summary, data.year, fee, names)
