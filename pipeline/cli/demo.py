@@ -12,6 +12,7 @@ from ..config import resolve_db_path
 from ..demo_data import DemoManifest, generate
 from ..factors import load_reference_data
 from ..ingest import IngestOptions, ingest_file
+from ..investments import demo_summary, load_demo_inputs
 from . import add_db_option, print_json
 from ._output import fmt_number, progress
 from .run import print_department_table, run_summary
@@ -98,7 +99,7 @@ def run(args) -> int:
             say(f"      {f.name}: {'already loaded, ' if result.status == 'duplicate' else ''}"
                 f"{result.rows_loaded:,} of {result.rows_read:,} rows loaded, {result.rows_rejected} quarantined")
 
-        say("[3/4] computing emissions per year ...")
+        say("[3/4] computing emissions per year, budget follow-up and investments ...")
         mappings = {m for (m,) in con.execute("select distinct mapping_id from account_map").fetchall()}
         runs: dict[int, int] = {}
         skipped_company = COMPANY_MAPPING not in mappings
@@ -111,6 +112,9 @@ def run(args) -> int:
                                       created_by="demo", note="klimatspend demo")
         latest = max(manifest.years)
         summary = run_summary(con, runs[latest])
+        # The demo's carbon budget (-16 % a year), measures and investment plan, followed up for the latest year.
+        load_demo_inputs(con)
+        follow_up = demo_summary(con, latest)
 
         say(f"[4/4] writing results to {out_dir} ...")
         written = _write_outputs(con, out_dir, runs)
@@ -122,10 +126,13 @@ def run(args) -> int:
                     "rows_loaded": sum(r.rows_loaded for r in loaded),
                     "rows_quarantined": sum(r.rows_rejected for r in loaded),
                     "files_newly_loaded": sum(1 for r in loaded if r.status != "duplicate"),
-                    "seconds": round(elapsed, 1), **summary})
+                    "seconds": round(elapsed, 1), "follow_up": follow_up, **summary})
         return 0
     print()
     print_department_table(summary)
+    print()
+    for line in follow_up:
+        print(line)
     print()
     total_rows = sum(r.rows_read for r in loaded)
     print(f"{total_rows:,} ledger rows in {len(loaded)} files; {sum(r.rows_rejected for r in loaded)} quarantined "
