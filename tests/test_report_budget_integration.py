@@ -13,11 +13,6 @@ from pipeline import report_data, report_html, report_sections, store
 
 BUDGET_DIR = Path(__file__).parent / "fixtures" / "reports" / "budget"
 
-# Until pipeline.budget/investments (issues 6 and 7) are merged into this branch the module is skipped;
-# once they are, it runs (and the skip below is to be removed).
-pytest.importorskip("pipeline.budget.overview")
-pytest.importorskip("pipeline.investments")
-
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
