@@ -444,7 +444,7 @@ def _budget_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str]) 
             {"key": "deviation_t", "label": "deviation", "format": "decimal1", "width": 14},
             {"key": "remaining_t", "label": "remaining_budget", "format": "decimal1", "width": 16},
             {"key": "status_label", "label": "status", "format": "text", "width": 14},
-            {"key": "verdict", "label": "verdict", "format": "text", "width": 14},
+            {"key": "verdict", "label": "verdict", "format": "text", "width": 40},
         ]
         rows = [{**r, "organisation_name": data.organisation_name(r.get("organisation_id") or ""),
                  "deviation_t": r.get("deviation_t", None if r.get("actual_t") is None or r.get("budget_t") is None

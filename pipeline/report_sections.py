@@ -81,9 +81,11 @@ def budget_from_overview(overview: dict, organisations: set[str]) -> dict | None
         "runs_out_date": fu.get("runs_out_date"), "has_run_out": fu.get("has_run_out"),
         "required_reduction": fu.get("needed_rate"), "status": fu.get("status"),
         "verdict_sv": fu.get("verdict_sv"), "verdict_en": fu.get("verdict_en"),
-        "departments": [{k: d.get(k) for k in ("organisation_id", "department", "share", "budget_t", "actual_t",
-                                               "deviation_t", "remaining_t", "runs_out_date", "status",
-                                               "verdict_sv", "verdict_en")} for d in departments],
+        "departments": sorted(  # furthest behind first
+            ({k: d.get(k) for k in ("organisation_id", "department", "share", "budget_t", "actual_t", "deviation_t",
+                                    "remaining_t", "runs_out_date", "status", "verdict_sv", "verdict_en")}
+             for d in departments),
+            key=lambda d: (d["deviation_t"] is None, -(d["deviation_t"] or 0.0))),
         "perspectives": overview.get("perspectives") or [],
         "measures": measures,
         "warnings": warnings,

@@ -64,6 +64,7 @@ def test_charts_draw_and_nothing_is_fetched(browser, report_file, tmp_path):
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.goto(path.as_uri(), wait_until="load")
     assert requests == [path.as_uri()] and problems == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1100  # nothing sticks out sideways
 
     chart = page.locator("#chart-departments")
     chart.scroll_into_view_if_needed()
