@@ -251,14 +251,14 @@ def _summary_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str])
         (lab["dq_score"], h["dq_score"], "decimal1", ""),
         (lab["n_lines"], h["n_lines"], "int", ""),
     ]
-    if data.budget:
+    if data.budget and not data.budget.get("error"):
         b = data.budget
-        figures += [
+        figures += [f for f in [
             (lab["remaining_budget"], b.get("remaining_t"), "decimal1", lab["unit_t"]),
             (lab["runs_out_year"], b.get("runs_out_year") or lab["runs_out_never"], "year", ""),
             (lab["required_reduction"], b.get("required_reduction"), "share", ""),
-            (lab["verdict"], b.get("verdict"), None, ""),
-        ]
+            (lab["verdict"], localised(b, "verdict", lab.lang), None, ""),
+        ] if f[1] is not None]
     if data.investments and data.investments.get("green_share") is not None:
         figures.append((lab["green_share"], data.investments["green_share"], "share", ""))
     summary_keys_top = row

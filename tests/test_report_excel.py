@@ -84,6 +84,7 @@ def test_summary_figures_equal_the_marts(wb, db):
     assert key_value(ws, "Exkluderade belopp") == pytest.approx(float(totals["excluded_spend_sek"]))
     assert key_value(ws, "Förändring %") == pytest.approx(8499 / 2000)
     assert key_value(ws, "Budgeten tar slut") == 2027
+    assert key_value(ws, "Bedömning") == "efter: behöver −31 % per år från 2025"
     assert ws.cell(row=1, column=1).value == "Klimatrapport 2024 – underlag för ekonomi"
 
 
