@@ -18,6 +18,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -287,7 +288,8 @@ def _department_chart(summary: Worksheet, anchor_row: int, departments: Workshee
     values = Reference(departments, min_col=4, min_row=header_row, max_row=header_row + shown)
     names = Reference(departments, min_col=3, min_row=header_row + 1, max_row=header_row + shown)
     chart.add_data(values, titles_from_data=True)
-    chart.set_categories(names)
+    # department names are text: refer to them as strings (set_categories would write a numeric reference)
+    chart.series[0].cat = AxDataSource(strRef=StrRef(f=str(names)))
     chart.gapWidth = 40
     chart.x_axis.scaling.orientation = "maxMin"  # largest on top ...
     chart.y_axis.crosses = "max"                 # ... and the value axis stays at the bottom
