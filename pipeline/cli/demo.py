@@ -102,16 +102,20 @@ def run(args) -> int:
         say("[3/4] computing emissions per year, budget follow-up and investments ...")
         mappings = {m for (m,) in con.execute("select distinct mapping_id from account_map").fetchall()}
         runs: dict[int, int] = {}
+        company_runs: dict[int, int] = {}
         skipped_company = COMPANY_MAPPING not in mappings
         for year in manifest.years:
             result = transform.compute_run(con, year, mapping=MUNICIPAL_MAPPING, organisation_id=MUNICIPALITY_ID,
                                            created_by="demo", note="klimatspend demo")
             runs[year] = result.run_id
             if not skipped_company:
-                transform.compute_run(con, year, mapping=COMPANY_MAPPING, organisation_id=COMPANY_ID,
-                                      created_by="demo", note="klimatspend demo")
+                company_runs[year] = transform.compute_run(con, year, mapping=COMPANY_MAPPING,
+                                                           organisation_id=COMPANY_ID, created_by="demo",
+                                                           note="klimatspend demo").run_id
         latest = max(manifest.years)
         summary = run_summary(con, runs[latest])
+        if latest in company_runs:
+            summary = add_company(summary, run_summary(con, company_runs[latest]), manifest.company["name"])
         # The demo's carbon budget (-16 % a year), measures and investment plan, followed up for the latest year.
         load_demo_inputs(con)
         follow_up = demo_summary(con, latest)
@@ -143,6 +147,29 @@ def run(args) -> int:
     print(f"Written: {', '.join(str(p) for p in written)}")
     print(f"Next: klimatspend show --year {latest} --by category   (database {db_path})")
     return 0
+
+
+def add_company(municipal: dict, company: dict, company_name: str) -> dict:
+    """Return the group view: the municipality's departments plus the company as one row, shares recomputed."""
+    group = dict(municipal)
+    for key in ("loaded_spend_sek", "total_spend_sek", "mapped_spend_sek", "excluded_spend_sek",
+                "unmapped_spend_sek", "total_emissions_kg_co2e", "total_emissions_kg_co2",
+                "emissions_lower_kg_co2e", "emissions_upper_kg_co2e", "n_lines"):
+        group[key] = municipal[key] + company[key]
+    row = {"organisation_id": company["by_department"][0]["organisation_id"] if company["by_department"] else None,
+           "name": company_name, "spend_sek": company["total_spend_sek"],
+           "mapped_spend_sek": company["mapped_spend_sek"], "emissions_kg_co2e": company["total_emissions_kg_co2e"],
+           "emissions_t_co2e": company["total_emissions_kg_co2e"] / 1000,
+           "intensity_kg_co2e_per_ksek": company["total_emissions_kg_co2e"] / float(company["mapped_spend_sek"]) * 1000
+           if company["mapped_spend_sek"] else None}
+    rows = municipal["by_department"] + [row]
+    total = group["total_emissions_kg_co2e"]
+    group["by_department"] = sorted(
+        [{**r, "share_of_total": r["emissions_kg_co2e"] / total if total else None} for r in rows],
+        key=lambda r: -r["emissions_kg_co2e"])
+    group["run_ids"] = [municipal["run_id"], company["run_id"]]
+    group["mapping"] = f"{municipal['mapping']}; {company_name}: {company['mapping']} (run {company['run_id']})"
+    return group
 
 
 def _write_outputs(con, out_dir: Path, runs: dict[int, int]) -> list[Path]:

@@ -3,6 +3,7 @@
     python -m pipeline.factors.build useeio  CO2E_CSV BYGAS_CSV  OUT_DIR
     python -m pipeline.factors.build fx      ECB_HISTORY_CSV     OUT_CSV
     python -m pipeline.factors.build cpi     WORLDBANK_CPI_CSV   OUT_CSV
+    python -m pipeline.factors.build bas     KONTOPLAN_BAS_CSV   OUT_CSV     (BAS chart of accounts, ';' + BOM)
 
 The product never runs this at run time; it reads only the files under emission_factors/.
 A released factor-set version must not be regenerated in place: write a new version directory.
@@ -15,6 +16,7 @@ import sys
 from pathlib import Path
 
 from ..errors import DataError
+from .chart import convert_bas_chart, write_chart
 from .prices import annual_fx_means, chain_index, today_year
 from .useeio import convert_useeio, write_factors
 
@@ -101,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{build_fx(Path(args[1]), Path(args[2]))} exchange-rate rows")
     elif len(args) == 3 and args[0] == "cpi":
         print(f"{build_cpi(Path(args[1]), Path(args[2]))} price-index rows")
+    elif len(args) == 3 and args[0] == "bas":
+        rows = convert_bas_chart(Path(args[1]))
+        write_chart(rows, Path(args[2]))
+        print(f"{len(rows)} chart-of-accounts rows")
     else:
         print(__doc__, file=sys.stderr)
         return 2
