@@ -3,8 +3,9 @@
 Each provider takes the database and the ReportData gathered so far and returns the section as a dict
 (docs/reports.md describes its keys), or None when nothing is defined - the reports then say "no budget
 defined yet - see klimatspend budget" instead of showing figures. The figures come from
-`pipeline.budget.overview.budget_overview` and `pipeline.investments.summary`; this module only picks
-the budget that matches the report's organisations and renames fields.
+`pipeline.budget.overview.budget_overview` and `pipeline.investments.outputs` (register, green_loans,
+abatement_gap, carbon_fee); this module picks the budget and the projects of the report's organisations
+and renames fields.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def budget_from_overview(overview: dict, organisations: set[str]) -> dict | None
     if b is None:
         return None
     if "error" in b:
-        return {"name": b["name"], "error": b["error"]}
+        return {"budget_id": b.get("budget_id"), "name": b["name"], "error": b["error"]}
     if "group" in b:
         fu, path, name, departments, measures, warnings, projection = (
             b["group"]["follow_up"], {}, None, [], None, [], [])
@@ -74,7 +75,7 @@ def budget_from_overview(overview: dict, organisations: set[str]) -> dict | None
               for p in projection if p["year"] not in known]
     describe = path.get("describe") or {}
     return {
-        "name": name or "", "method": path.get("method"), "start_year": path.get("start_year"),
+        "budget_id": b.get("budget_id"), "name": name or "", "method": path.get("method"), "start_year": path.get("start_year"),
         "total_t": path.get("total_t"), "describe_sv": describe.get("sv"), "describe_en": describe.get("en"),
         "unit": b.get("unit"), "horizon_year": overview.get("horizon_year"),
         "years": years, "remaining_t": fu["remaining_t"], "runs_out_year": _year_of(fu.get("runs_out_year")),
@@ -106,24 +107,35 @@ def budget_section(con: duckdb.DuckDBPyConnection, data) -> dict | None:
 
 
 def investments_from_summary(summary: dict, year: int, carbon_fee: dict | None = None,
-                             green_names: dict[str, dict] | None = None) -> dict | None:
-    """Return the report's investments section from `pipeline.investments.summary` (None without projects)."""
-    register = summary.get("register") or []
-    by_year = {r["year"]: r for r in (summary.get("green_share") or {}).get("by_year", [])}
-    share = by_year.get(year) or {}
-    if not register and not share:
-        return None
-    booked = share.get("booked_sek")
-    use_booked = bool(booked)
-    capital = {r["year"]: r for r in (summary.get("capital_goods") or {}).get("by_year", [])}.get(year) or {}
+                             green_names: dict[str, dict] | None = None,
+                             organisations: set[str] | None = None) -> dict | None:
+    """Return the report's investments section from the investment register (None without projects).
+
+    `summary` holds `register` (the year's rows of pipeline.investments.outputs.register), `green_loans`
+    (outputs.green_loans) and `gap` (outputs.abatement_gap or None), as pipeline.investments.summary does.
+
+    Projects of other organisations than `organisations` (when given) are left out, and the year's totals
+    are summed from the projects shown: green share = green amount / all amounts, booked amounts when the
+    year has any, else planned; capital-goods emissions = the projects' booked capital-goods t CO2e.
+    """
     names = green_names or {}
+    register = [r for r in summary.get("register") or []
+                if organisations is None or r.get("organisation_id") in organisations or r.get("organisation_id")
+                is None]
+    if not register:
+        return None
+    booked = sum(r.get("booked_sek") or 0.0 for r in register)
+    use_booked = booked > 0
+    amount_key = "booked_sek" if use_booked else "planned_sek"
+    total = sum(r.get(amount_key) or 0.0 for r in register)
+    green = sum(r.get(amount_key) or 0.0 for r in register if r.get("is_green"))
+    capital = [r["capital_goods_t_co2e"] for r in register if r.get("capital_goods_t_co2e") is not None]
     projects = []
     for r in register:
         cat = r.get("green_category")
         projects.append({"project": r.get("name") or r.get("project_id"), "department": r.get("department"),
                          "organisation_id": r.get("organisation_id"),
-                         "amount_sek": r.get("booked_sek") if use_booked and r.get("booked_sek") is not None
-                         else r.get("planned_sek"),
+                         "amount_sek": r.get(amount_key) if r.get(amount_key) is not None else r.get("planned_sek"),
                          "planned_sek": r.get("planned_sek"), "booked_sek": r.get("booked_sek"),
                          "green_category": cat, "green_category_sv": (names.get(cat) or {}).get("name_sv"),
                          "green_category_en": (names.get(cat) or {}).get("name_en"), "is_green": r.get("is_green"),
@@ -131,34 +143,41 @@ def investments_from_summary(summary: dict, year: int, carbon_fee: dict | None =
                          "financing": r.get("financing"), "capital_goods_t": r.get("capital_goods_t_co2e")})
     gap = summary.get("gap")
     loans = summary.get("green_loans") or {}
-    first_gap = (gap or {}).get("rows", [{}])[0] if gap else {}
+    loan_projects = [p for p in loans.get("projects") or [] if p.get("project_id") in
+                     {r.get("project_id") for r in register}]
+    first_gap = gap["rows"][0] if gap and gap.get("rows") else None
     return {
-        "year": year,
-        "total_sek": booked if use_booked else share.get("planned_sek"),
-        "green_sek": share.get("booked_green_sek") if use_booked else share.get("planned_green_sek"),
-        "green_share": share.get("booked_green_share") if use_booked else share.get("planned_green_share"),
-        "planned_sek": share.get("planned_sek"), "planned_green_share": share.get("planned_green_share"),
-        "capital_goods_t": (capital.get("booked_t_co2e") or 0.0) + (capital.get("estimated_t_co2e") or 0.0)
-        if capital else None,
+        "year": year, "amounts": "booked" if use_booked else "planned",
+        "total_sek": total, "green_sek": green, "green_share": green / total if total > 0 else None,
+        "capital_goods_t": sum(capital) if capital else None,
         "avoided_t_per_year": first_gap.get("abatement_t") if first_gap else
         sum(p["expected_reduction_t"] or 0.0 for p in projects if p["is_green"]),
         "projects": projects,
         "gap": {"rows": gap["rows"], "closes_from": gap.get("closes_from")} if gap else None,
-        "green_loans": {"total_green_loan_sek": loans.get("total_green_loan_sek"),
-                        "total_attributed_reduction_t_per_year": loans.get("total_attributed_reduction_t_per_year")}
-        if loans.get("projects") else None,
+        "green_loans": {"total_green_loan_sek": sum(p.get("green_loan_sek") or 0.0 for p in loan_projects),
+                        "total_attributed_reduction_t_per_year":
+                            sum(p.get("attributed_reduction_t_per_year") or 0.0 for p in loan_projects)}
+        if loan_projects else None,
         "carbon_fee": carbon_fee,
     }
 
 
 def investments_section(con: duckdb.DuckDBPyConnection, data) -> dict | None:
     """Return the investments of `data.year` for the report, or None when none are registered."""
-    investments = _module("investments")
-    if investments is None or not _has_rows(con, "investment"):
+    if _module("investments") is None or not _has_rows(con, "investment"):
         return None
     from .investments import outputs, plan
 
-    summary = investments.summary(con, data.year)
+    orgs = {o["organisation_id"] for o in data.organisations}
+    budget_id = None if (data.budget or {}).get("error") else (data.budget or {}).get("budget_id")
+    register = outputs.register(con)
+    summary = {"register": [r for r in register if r["year"] == data.year],
+               "green_loans": outputs.green_loans(register, con), "gap": None}
+    if budget_id:  # the gap against this report's budget; another organisation's gap does not belong here
+        try:
+            summary["gap"] = outputs.abatement_gap(con, data.year, register, budget_id=budget_id)
+        except KlimatspendError:
+            summary["gap"] = None
     fee = None
     if _has_rows(con, "carbon_fee"):
         try:
@@ -167,4 +186,4 @@ def investments_section(con: duckdb.DuckDBPyConnection, data) -> dict | None:
         except KlimatspendError:
             fee = None  # no fee for this year (outside its years, or no price): the section omits it
     names = {c["category_id"]: c for c in plan.taxonomy(con)}
-    return investments_from_summary(summary, data.year, fee, names)
+    return investments_from_summary(summary, data.year, fee, names, orgs)

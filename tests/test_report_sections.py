@@ -1,7 +1,8 @@
 """Tests for pipeline.report_sections: the budget follow-up and investments turned into report sections.
 
-The dicts below have the shape of `pipeline.budget.overview.budget_overview` (public form) and
-`pipeline.investments.summary`, trimmed to the fields the adapter reads.
+The dicts below have the shape of `pipeline.budget.overview.budget_overview` (public form) and of
+`pipeline.investments.outputs` (register rows, green_loans, abatement_gap), trimmed to the fields the
+adapter reads.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def test_budget_section_picks_the_report_organisations_budget_and_passes_errors_
     ov = overview([org_budget("kommun", ["kommun"]),
                    {"budget_id": "bolag", "name": "Bolaget", "perspective": "organisation",
                     "error": "no computed runs for bolag"}])
-    assert report_sections.budget_from_overview(ov, {"bolag"}) == {"name": "Bolaget",
+    assert report_sections.budget_from_overview(ov, {"bolag"}) == {"budget_id": "bolag", "name": "Bolaget",
                                                                    "error": "no computed runs for bolag"}
     assert report_sections.budget_from_overview(ov, {"kommun"})["name"] == "Budget kommun"
     assert report_sections.budget_from_overview(overview([org_budget("kommun", ["kommun"])]), {"other"}) is None
@@ -73,7 +74,8 @@ def test_budget_section_of_a_group():
     assert [y["year"] for y in section["years"]] == [2023, 2024]
 
 
-def test_investments_section_from_the_summary():
+def test_investments_section_from_the_register():
+    """Booked amounts (the year has some): 9 + 3 = 12 MSEK, green 9 MSEK -> 75 %; capital goods 50 + 90 t."""
     summary = {
         "register": [
             {"project_id": "P1", "name": "Solceller", "organisation_id": "kommun", "department": "Skola",
@@ -82,10 +84,6 @@ def test_investments_section_from_the_summary():
             {"project_id": "P2", "name": "Bro", "organisation_id": "kommun", "department": None,
              "planned_sek": 4e6, "booked_sek": 3e6, "green_category": None, "is_green": False,
              "expected_reduction_t_per_year": None, "financing": "own", "capital_goods_t_co2e": 90.0}],
-        "green_share": {"by_year": [{"year": 2024, "planned_sek": 14e6, "planned_green_sek": 10e6,
-                                     "planned_green_share": 10 / 14, "booked_sek": 12e6, "booked_green_sek": 9e6,
-                                     "booked_green_share": 0.75}]},
-        "capital_goods": {"by_year": [{"year": 2024, "booked_t_co2e": 140.0, "estimated_t_co2e": 10.0}]},
         "green_loans": {"projects": [{"project_id": "P1"}], "total_green_loan_sek": 10e6,
                         "total_attributed_reduction_t_per_year": 30.0},
         "gap": {"rows": [{"year": 2025, "gap_t": 20.0, "abatement_t": 30.0, "remaining_gap_t": -10.0}],
@@ -95,13 +93,17 @@ def test_investments_section_from_the_summary():
     section = report_sections.investments_from_summary(summary, 2024, {"price_sek_per_kg": 1.5, "total_sek": 3.0,
                                                                        "fund": "x"}, names)
     assert (section["total_sek"], section["green_sek"], section["green_share"]) == (12e6, 9e6, 0.75)  # booked
-    assert section["capital_goods_t"] == pytest.approx(150.0)
+    assert section["capital_goods_t"] == pytest.approx(50.0 + 90.0)
     assert section["avoided_t_per_year"] == 30.0                       # the plan's abatement in the first gap year
     assert section["gap"]["closes_from"] == 2025 and section["carbon_fee"]["fund"] == "x"
     p1 = section["projects"][0]
     assert (p1["project"], p1["amount_sek"], p1["green_category_sv"], p1["expected_reduction_t"]) == \
         ("Solceller", 9e6, "Förnybar energi", 30.0)
-    assert report_sections.investments_from_summary({"register": [], "green_share": {"by_year": []}}, 2024) is None
+    assert report_sections.investments_from_summary({"register": []}, 2024) is None
+    company = {**summary, "register": [{**summary["register"][0], "organisation_id": "bolag"}, summary["register"][1]]}
+    only_kommun = report_sections.investments_from_summary(company, 2024, organisations={"kommun"})
+    assert [p["project"] for p in only_kommun["projects"]] == ["Bro"]
+    assert only_kommun["green_share"] == 0.0 and only_kommun["green_loans"] is None
 
 
 def test_providers_say_nothing_is_defined_on_a_database_without_budget_or_investments(con):
