@@ -124,6 +124,8 @@ def test_english_report_renders_without_budget(browser, tmp_path_factory, tmp_pa
     assert page.locator(".no-budget").inner_text() == "No carbon budget defined yet – see klimatspend budget."
     assert page.locator("#chart-history polyline.series").first.bounding_box()["width"] > 400
     page.screenshot(path=str(screenshot_dir(tmp_path) / "report_first_page_en.png"))
+    page.set_viewport_size({"width": 420, "height": 900})   # a phone: wide tables scroll inside the page
+    assert page.evaluate("document.documentElement.scrollWidth") <= 420
     page.close()
     if os.environ.get("KLIMATSPEND_SCREENSHOTS"):
         shutil.copy(path, Path(os.environ["KLIMATSPEND_SCREENSHOTS"]) / "fixture_report_en.html")
