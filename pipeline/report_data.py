@@ -125,6 +125,19 @@ def choose_run_id(con: duckdb.DuckDBPyConnection, year: int, organisation_id: st
     return row[0] if row else None
 
 
+def same_scope_run_id(con: duckdb.DuckDBPyConnection, year: int, organisation_id: str | None) -> int | None:
+    """Return `year`'s run over exactly the organisation scope `organisation_id` (null = all organisations):
+    the newest published, else the newest complete run; None when that year has no such run.
+
+    Used for "change from last year" and the history, so that years compare like with like.
+    """
+    row = con.execute(
+        """select run_id from run
+           where year = ? and status = 'complete' and organisation_id is not distinct from ?
+           order by is_published desc, run_id desc limit 1""", [year, organisation_id]).fetchone()
+    return row[0] if row else None
+
+
 def resolve_run(con: duckdb.DuckDBPyConnection, year: int | None, run_id: int | None = None,
                 organisation_id: str | None = None) -> dict:
     """Return the run row to report: `run_id` if given (its year must match `year`), else the year's shown run."""
@@ -215,7 +228,7 @@ def gather(con: duckdb.DuckDBPyConnection, year: int | None, *, run_id: int | No
     totals = _mart(con, "run_totals", run_id)[0]
     departments = _mart(con, "emissions_by_department", run_id,
                         order_by="emissions_kg_co2e desc, organisation_id, department")
-    previous_run_id = choose_run_id(con, year - 1, run.get("organisation_id"))
+    previous_run_id = same_scope_run_id(con, year - 1, run.get("organisation_id"))
     previous = None
     previous_departments = None
     if previous_run_id is not None:

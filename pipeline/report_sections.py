@@ -62,8 +62,19 @@ def budget_from_overview(overview: dict, organisations: set[str]) -> dict | None
     if "error" in b:
         return {"budget_id": b.get("budget_id"), "name": b["name"], "error": b["error"]}
     if "group" in b:
-        fu, path, name, departments, measures, warnings, projection = (
-            b["group"]["follow_up"], {}, None, [], None, [], [])
+        # the group's path is the sum of its members' paths: add up their future budgets and trends
+        members = [m for m in b["budgets"] if "error" not in m]
+        fu, path, measures = b["group"]["follow_up"], {}, None
+        name = " + ".join(m["name"] for m in members)
+        departments = [d for m in members for d in m.get("departments") or []]
+        warnings = [w for m in members for w in m.get("warnings") or []]
+        by_year: dict[int, dict] = {}
+        for m in members:
+            for p in m.get("projection") or []:
+                row = by_year.setdefault(p["year"], {"year": p["year"], "budget_t": 0.0, "trend_t": 0.0})
+                row["budget_t"] += p.get("budget_t") or 0.0
+                row["trend_t"] += p.get("trend_t") or 0.0
+        projection = [by_year[y] for y in sorted(by_year)]
     else:
         fu, path, name = b["follow_up"], b["path"], b["name"]
         departments, measures = b.get("departments") or [], b.get("measures")

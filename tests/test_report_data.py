@@ -135,3 +135,19 @@ def test_run_choice_prefers_all_organisations_then_the_top_level_one(tmp_path):
             report_data.gather(con, 2024, organisation_id="x")
     finally:
         con.close()
+
+
+def test_change_from_last_year_compares_runs_of_the_same_organisation_scope(tmp_path):
+    """2023 and 2024 are computed over all organisations; a company-only run of 2024 has no 2023 to compare with."""
+    con = store.connect(tmp_path / "scope.duckdb")
+    try:
+        seed.build(con)
+        company = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0", organisation_id="bolag")
+        data = report_data.gather(con, None, run_id=company.run_id)
+        assert data.previous is None and [h["year"] for h in data.history] == [2024]
+        assert all(d["previous_kg_co2e"] is None for d in data.departments)
+        everyone = report_data.gather(con, 2024)
+        assert everyone.previous["total_emissions_kg_co2e"] == pytest.approx(2000.0)
+        assert [h["year"] for h in everyone.history] == [2023, 2024]
+    finally:
+        con.close()

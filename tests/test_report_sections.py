@@ -70,8 +70,11 @@ def test_budget_section_of_a_group():
     group = {"follow_up": follow_up(runs_out_year=None, runs_out_date=None), "members": []}
     ov = overview([org_budget("kommun", ["kommun"]), org_budget("bolag", ["bolag"])], group=group)
     section = report_sections.budget_from_overview(ov, {"kommun", "bolag"})
-    assert section["runs_out_year"] is None and section["departments"] == []
-    assert [y["year"] for y in section["years"]] == [2023, 2024]
+    assert section["name"] == "Budget kommun + Budget bolag" and section["runs_out_year"] is None
+    assert [y["year"] for y in section["years"]] == [2023, 2024, 2025, 2026]
+    assert section["years"][2] == {"year": 2025, "budget_t": pytest.approx(2 * 70.56), "actual_t": None,
+                                   "trend_t": pytest.approx(2 * 90.0)}          # the members' paths added up
+    assert len(section["departments"]) == 2
 
 
 def test_investments_section_from_the_register():

@@ -1,27 +1,18 @@
--- Every year's shown run with its totals, chosen as pipeline.report_data.choose_run_id does: the
--- organisation's runs when $organisation_id is set; else a run over all organisations first, then a
--- top-level organisation's run; published before unpublished, then the newest.
+-- Every year's shown run with its totals, for runs of the same organisation scope as the report's run
+-- ($organisation_id; null = runs over all organisations), so that years compare like with like:
+-- the newest published run of a year, else its newest complete run.
 with runs as (
     select * from run
     where status = 'complete'
-      and ($organisation_id is null or organisation_id is not distinct from $organisation_id)
-),
-
-organisations as (
-    select * from organisation
+      and organisation_id is not distinct from $organisation_id
 ),
 
 ranked as (
     select
-        r.run_id,
-        r.year,
-        row_number() over (
-            partition by r.year
-            order by r.organisation_id is null desc, o.parent_organisation_id is null desc,
-                     r.is_published desc, r.run_id desc
-        ) as rank_in_year
-    from runs as r
-    left join organisations as o on o.organisation_id = r.organisation_id
+        run_id,
+        year,
+        row_number() over (partition by year order by is_published desc, run_id desc) as rank_in_year
+    from runs
 ),
 
 totals as (
