@@ -48,6 +48,7 @@ class ReportData:
     budget: dict | None = None
     investments: dict | None = None
     organisation_names: dict[str, str] = field(default_factory=dict)
+    organisation_totals: list[dict] = field(default_factory=list)
     generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
 
     @property
@@ -93,7 +94,8 @@ def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[dict
 
 
 MARTS = ("run_totals", "emissions_by_department", "emissions_by_category", "emissions_by_supplier",
-         "emissions_by_account", "emissions_by_month", "spend_coverage", "excluded_spend", "unmapped_accounts")
+         "emissions_by_account", "emissions_by_month", "spend_coverage", "excluded_spend", "unmapped_accounts",
+         "emissions_by_organisation")
 
 
 def _mart(con, name: str, run_id: int, order_by: str | None = None) -> list[dict]:
@@ -263,6 +265,10 @@ def gather(con: duckdb.DuckDBPyConnection, year: int | None, *, run_id: int | No
         previous=previous,
         organisation_names=dict(con.execute("select organisation_id, name from organisation").fetchall()),
     )
+    if "emissions_by_organisation" in transform.load_models() and data.multiple_organisations:
+        # per organisation, and the consolidated group without purchases within it (engine marts, issue 5)
+        data.organisation_totals = _mart(con, "emissions_by_organisation", run_id,
+                                         order_by="is_group desc, emissions_kg_co2e desc, organisation_id")
     data.budget = budget if budget is not None else (budget_provider(con, data) if budget_provider else None)
     data.investments = investments if investments is not None else (
         investments_provider(con, data) if investments_provider else None)
@@ -290,6 +296,9 @@ def headline(data: ReportData) -> dict:
         "emissions_lower_kg_co2e": t["emissions_lower_kg_co2e"],
         "emissions_upper_kg_co2e": t["emissions_upper_kg_co2e"],
         "emissions_kg_co2": t["total_emissions_kg_co2"],
+        # the consolidated figure of a run over a group, without purchases within the group (None before issue 5)
+        "group_emissions_kg_co2e": t.get("group_emissions_kg_co2e"),
+        "intra_group_spend_sek": t.get("intra_group_spend_sek"),
         "previous_year": data.year - 1,
         "previous_kg_co2e": previous,
         "change_kg_co2e": change,

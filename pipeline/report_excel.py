@@ -241,6 +241,9 @@ def _summary_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str])
     else:
         figures.append((lab.t("change_from_last_year", year=h["previous_year"]),
                         lab.t("no_previous_year", year=h["previous_year"]), None, ""))
+    if h["intra_group_spend_sek"]:
+        figures += [(lab["group_emissions"], h["group_emissions_kg_co2e"] / 1000, "t", lab["unit_t"]),
+                    (lab["intra_group_spend"], h["intra_group_spend_sek"], "sek", lab["unit_sek"])]
     figures += [
         (lab["spend_in_scope"], h["spend_in_scope_sek"], "sek", lab["unit_sek"]),
         (lab["spend_mapped"], h["mapped_spend_sek"], "sek", lab["unit_sek"]),
@@ -264,6 +267,17 @@ def _summary_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str])
         figures.append((lab["green_share"], data.investments["green_share"], "share", ""))
     summary_keys_top = row
     row = _key_values(ws, row, figures)
+    if data.organisation_totals:
+        put(ws, row, 1, lab["by_organisation"]).font = BOLD
+        org_cols = [
+            {"key": "label", "label": "organisation", "format": "ledger"},
+            {"key": "emissions_kg_co2e", "label": "emissions_t", "format": "t"},
+            {"key": "spend_sek", "label": "spend_in_scope", "format": "sek"},
+            {"key": "intra_group_spend_sek", "label": "intra_group_spend", "format": "sek"},
+        ]
+        rows = [{**o, "label": data.organisation_name(o["organisation_id"])
+                 + (f" – {lab['group_row']}" if o["is_group"] else "")} for o in data.organisation_totals]
+        row = write_table(ws, row + 1, org_cols, rows, lab, {}, filter_and_freeze=False) + 2
     _note(ws, row, lab["sheet_note_formula_safety"], 3)
     ws.column_dimensions["A"].width = 38
     ws.column_dimensions["B"].width = 30

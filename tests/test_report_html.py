@@ -235,3 +235,33 @@ def test_a_run_without_classified_spend_still_renders(tmp_path):
     import openpyxl
 
     assert "Kategorier" in openpyxl.load_workbook(xlsx).sheetnames
+
+
+def test_group_figures_when_the_run_covers_a_group(db, tmp_path):
+    """A run over a municipality and its company: the consolidated figure leaves purchases within the group out.
+
+    Hand-set here as the engine's marts give them (run_totals.group_emissions_kg_co2e, emissions_by_organisation).
+    """
+    con, _ = db
+    data = report_data.gather(con, 2024)
+    data.totals.update(group_emissions_kg_co2e=9499.0, intra_group_spend_sek=5000.0)
+    data.organisation_totals = [
+        {"organisation_id": "kommun", "is_group": True, "emissions_kg_co2e": 9499.0, "emissions_lower_kg_co2e": 6649.3,
+         "emissions_upper_kg_co2e": 12348.7, "spend_sek": 93620.0, "intra_group_spend_sek": 5000.0,
+         "intensity_kg_co2e_per_ksek": 105.0},
+        {"organisation_id": "bolag", "is_group": False, "emissions_kg_co2e": 7000.0, "emissions_lower_kg_co2e": 4900.0,
+         "emissions_upper_kg_co2e": 9100.0, "spend_sek": 40000.0, "intra_group_spend_sek": 0.0,
+         "intensity_kg_co2e_per_ksek": 175.0},
+    ]
+    html = report_html.render_html(data, "sv")
+    page = Page(html)
+    assert float(page.one(data_key="group_emissions_t")["data-value"]) == pytest.approx(9.499)
+    assert "Koncernen utan köp inom koncernen: 9,5" in " ".join(" ".join(page.text).split())
+    assert "Testby kommun – koncernen" in html and 'data-group="true"' in html
+    from pipeline import report_excel
+    import openpyxl
+
+    ws = openpyxl.load_workbook(report_excel.write_workbook(data, tmp_path / "g.xlsx", "sv"))["Sammanfattning"]
+    values = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r[0]}
+    assert values["Koncernen utan köp inom koncernen"] == pytest.approx(9.499)
+    assert values["Testby kommun – koncernen"] == pytest.approx(9.499)
