@@ -151,3 +151,28 @@ def test_change_from_last_year_compares_runs_of_the_same_organisation_scope(tmp_
         assert [h["year"] for h in everyone.history] == [2023, 2024]
     finally:
         con.close()
+
+
+def test_group_run_leaves_purchases_within_the_group_out_of_the_consolidated_figure(tmp_path):
+    """The municipality buys electricity for 1,000 SEK from its own housing company (org number 556000-0009).
+
+    6110 -> F4 = 2.0 kg per USD of 2022; 1,000 SEK x 0.1 = 100 USD -> 200 kg. The run's total counts it
+    (10,499 + 200 = 10,699 kg); the group figure leaves it out: 10,699 - 200 = 10,499 kg.
+    """
+    con = store.connect(tmp_path / "group.duckdb")
+    try:
+        seed.build(con)
+        seed.insert_lines(con, [(2, 16, "kommun", "2024-12", "6110", "El", "Socialförvaltningen",
+                                 "Testbybostäder AB", "556000-0009", 1000.00)], 2024)
+        transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+        data = report_data.gather(con, 2024)
+    finally:
+        con.close()
+    h = report_data.headline(data)
+    assert h["emissions_kg_co2e"] == pytest.approx(10699.0)
+    assert h["group_emissions_kg_co2e"] == pytest.approx(10499.0)
+    assert h["intra_group_spend_sek"] == pytest.approx(1000.0)
+    group = [o for o in data.organisation_totals if o["is_group"]]
+    assert len(group) == 1 and group[0]["organisation_id"] == "kommun"
+    assert group[0]["emissions_kg_co2e"] == pytest.approx(10499.0)
+    assert {o["organisation_id"] for o in data.organisation_totals if not o["is_group"]} == {"kommun", "bolag"}
