@@ -49,6 +49,7 @@ class ReportData:
     investments: dict | None = None
     organisation_names: dict[str, str] = field(default_factory=dict)
     organisation_totals: list[dict] = field(default_factory=list)
+    mappings: list[dict] = field(default_factory=list)
     generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
 
     @property
@@ -178,6 +179,28 @@ def _organisations(con, run_id: int) -> list[dict]:
     return [dict(zip(keys, r)) for r in rows]
 
 
+def _mappings(con, run: dict) -> list[dict]:
+    """Return the account maps the run used: one per organisation (run_organisation), else the run's own."""
+    rows = con.execute(
+        """select r.organisation_id, coalesce(o.name, r.organisation_id) as name, r.mapping_id, r.mapping_version
+           from run_organisation as r left join organisation as o using (organisation_id)
+           where r.run_id = ? and r.mapping_id is not null order by r.organisation_id""",
+        [run["run_id"]]).fetchall()
+    if rows:
+        return [dict(zip(("organisation_id", "name", "mapping_id", "mapping_version"), r)) for r in rows]
+    return [{"organisation_id": run.get("organisation_id"), "name": None, "mapping_id": run["mapping_id"],
+             "mapping_version": run["mapping_version"]}]
+
+
+def mapping_text(data: "ReportData") -> str:
+    """Return the account maps as text: 'kommunbas13@1.0.0' or 'kommunbas13@1.0.0 (Älvby kommun), bas2025@1.0.0 (...)'."""
+    maps = data.mappings or [{"mapping_id": data.run["mapping_id"], "mapping_version": data.run["mapping_version"]}]
+    if len({(m["mapping_id"], m["mapping_version"]) for m in maps}) == 1:
+        return f"{maps[0]['mapping_id']}@{maps[0]['mapping_version']}"
+    return ", ".join(f"{m['mapping_id']}@{m['mapping_version']} ({m.get('name') or m.get('organisation_id')})"
+                     for m in maps)
+
+
 def _factor_sets(con, run_id: int) -> list[dict]:
     cur = con.execute(
         """with used as (
@@ -265,6 +288,7 @@ def gather(con: duckdb.DuckDBPyConnection, year: int | None, *, run_id: int | No
         previous=previous,
         organisation_names=dict(con.execute("select organisation_id, name from organisation").fetchall()),
     )
+    data.mappings = _mappings(con, run)
     if "emissions_by_organisation" in transform.load_models() and data.multiple_organisations:
         # per organisation, and the consolidated group without purchases within it (engine marts, issue 5)
         data.organisation_totals = _mart(con, "emissions_by_organisation", run_id,

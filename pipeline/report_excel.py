@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import __version__
 from .i18n import Labels, labels as get_labels
-from .report_data import ReportData, headline
+from .report_data import ReportData, headline, mapping_text
 from .resources import reports_dir
 
 FORMULA_STARTERS = ("=", "+", "-", "@", "\t", "\r")
@@ -183,6 +183,8 @@ def _key_values(ws: Worksheet, top: int, items: list[tuple[str, object, str | No
         put(ws, r, col + 1, value, fmt).alignment = Alignment(
             horizontal="right" if is_number else "left", vertical="top", wrap_text=isinstance(value, str))
         put(ws, r, col + 2, unit).font = NOTE_FONT
+        if isinstance(value, str) and len(value) > 36:  # wrapped text: make room (spreadsheets do not grow rows)
+            ws.row_dimensions[r].height = 15 * (len(value) // 36 + 1)
     if widths:
         for j, w in enumerate(widths):
             ws.column_dimensions[get_column_letter(col + j)].width = w
@@ -209,7 +211,7 @@ def _run_lines(data: ReportData, lab: Labels) -> list[tuple[str, object, str | N
         (lab["organisations"], orgs, None, ""),
         (lab["run"], f"{run['run_id']} – {status}", None, ""),
         (lab["factor_set"], f"{run['factor_set_id']}@{run['factor_set_version']}", None, ""),
-        (lab["mapping"], f"{run['mapping_id']}@{run['mapping_version']}", None, ""),
+        (lab["mapping"], mapping_text(data), None, ""),
         (lab["generated"], data.generated_at, None, ""),
     ]
 
@@ -289,7 +291,7 @@ def _summary_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str])
 
 
 def _department_chart(summary: Worksheet, anchor_row: int, departments: Worksheet, header_row: int, n: int,
-                      lab: Labels) -> None:
+                      keys: list[str], lab: Labels) -> None:
     """Add a native horizontal bar chart of emissions per department (top 25) to the summary sheet."""
     if n == 0:
         return
@@ -299,8 +301,10 @@ def _department_chart(summary: Worksheet, anchor_row: int, departments: Workshee
     chart.style = 10
     chart.title = lab["chart_departments"]
     chart.legend = None
-    values = Reference(departments, min_col=4, min_row=header_row, max_row=header_row + shown)
-    names = Reference(departments, min_col=3, min_row=header_row + 1, max_row=header_row + shown)
+    value_col = keys.index("emissions_kg_co2e") + 1
+    name_col = keys.index("chart_label" if "chart_label" in keys else "department") + 1
+    values = Reference(departments, min_col=value_col, min_row=header_row, max_row=header_row + shown)
+    names = Reference(departments, min_col=name_col, min_row=header_row + 1, max_row=header_row + shown)
     chart.add_data(values, titles_from_data=True)
     # department names are text: refer to them as strings (set_categories would write a numeric reference)
     chart.series[0].cat = AxDataSource(strRef=StrRef(f=str(names)))
@@ -357,28 +361,34 @@ def _department_sheets(wb: Workbook, data: ReportData, lab: Labels, taken: set[s
 
 def _table_sheets(wb: Workbook, data: ReportData, lab: Labels, taken: set[str], categories: dict[str, str],
                   layout: list[dict], only: set[str]) -> dict[str, tuple[Worksheet, int, int]]:
-    """Write the layout's table sheets whose id is in `only`; return id -> (sheet, header row, n rows)."""
+    """Write the layout's table sheets whose id is in `only`; return id -> (sheet, header row, n rows, keys)."""
     out = {}
     for spec in layout:
         if spec["id"] not in only:
             continue
         ws = wb.create_sheet(sheet_name(lab[spec["name"]], taken))
         rows = getattr(data, spec["source"])
+        columns = spec["columns"]
         if spec["id"] == "departments":
             rows = [{**r, "organisation_name": data.organisation_name(r["organisation_id"]),
-                     "department": r["department"] or lab["unknown_department"]} for r in rows]
+                     "department": r["department"] or lab["unknown_department"],
+                     "chart_label": f"{r['department'] or lab['unknown_department']} "
+                                    f"({data.organisation_name(r['organisation_id'])})"} for r in rows]
+            if data.multiple_organisations:  # the chart names each department with its organisation
+                columns = [*columns, {"key": "chart_label", "label": "department_and_organisation",
+                                      "format": "ledger", "width": 44}]
         elif spec["id"] == "reconciliation":
             rows = [{**r, "status_label": lab.t(f"batch_status_{r['status']}") if f"batch_status_{r['status']}"
                      in lab.keys() else r["status"]} for r in rows]
         top = _title(ws, f"{lab[spec['name']]} {data.year}")
         if spec.get("intro"):
-            top = _note(ws, top, lab[spec["intro"]], len(spec["columns"]))
+            top = _note(ws, top, lab[spec["intro"]], len(columns))
         if not rows and spec.get("empty"):
-            _note(ws, top, lab[spec["empty"]], len(spec["columns"]))
+            _note(ws, top, lab[spec["empty"]], len(columns))
             top += 2
-        write_table(ws, top, spec["columns"], rows, lab, categories)
+        write_table(ws, top, columns, rows, lab, categories)
         _page_setup(ws)
-        out[spec["id"]] = (ws, top, len(rows))
+        out[spec["id"]] = (ws, top, len(rows), [c["key"] for c in columns])
     return out
 
 
@@ -581,7 +591,7 @@ def _methodology_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[s
          else settings.get("inflation_convention"), None, "inflation_convention"),
         (lab["setting_gases"], lab[f"gases_{settings.get('gases', 'all')}"]
          if f"gases_{settings.get('gases', 'all')}" in lab.keys() else settings.get("gases"), None, "gases"),
-        (lab["mapping"], f"{data.run['mapping_id']}@{data.run['mapping_version']}", None, ""),
+        (lab["mapping"], mapping_text(data), None, ""),
     ]
     row = _key_values(ws, row, conv)
 
@@ -636,8 +646,8 @@ def build_workbook(data: ReportData, lang: str = "sv") -> Workbook:
     _budget_sheet(wb, data, lab, taken)
     _investments_sheet(wb, data, lab, taken)
     _methodology_sheet(wb, data, lab, taken)
-    dep_ws, dep_header, n = tables["departments"]
-    _department_chart(summary, anchor_row, dep_ws, dep_header, n, lab)
+    dep_ws, dep_header, n, keys = tables["departments"]
+    _department_chart(summary, anchor_row, dep_ws, dep_header, n, keys, lab)
     wb.properties.title = lab.t("workbook_title", year=data.year)
     wb.properties.creator = f"klimatspend {__version__}"
     wb.properties.language = lab.lang

@@ -155,6 +155,11 @@ def test_charts_are_native_bar_and_line_charts(workbook_path):
         sheet1_rels = z.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
     assert sorted(k for v in kinds.values() for k in v) == ["barChart", "lineChart"]
     assert "drawing" in sheet1_rels  # the department chart is on the summary sheet
+    with zipfile.ZipFile(workbook_path) as z:
+        bar = next(z.read(n).decode() for n in charts if "barChart" in z.read(n).decode())
+    ref = re.search(r"<cat><strRef><f>'Förvaltningar'!\$([A-Z]+)\$(\d+):", bar)
+    header = openpyxl.load_workbook(workbook_path)["Förvaltningar"][f"{ref.group(1)}{int(ref.group(2)) - 1}"].value
+    assert header == "Förvaltning (organisation)"  # two organisations: each bar names its organisation
 
 
 def test_formatting_frozen_header_autofilter_widths(wb):
