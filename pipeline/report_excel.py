@@ -183,8 +183,8 @@ def _key_values(ws: Worksheet, top: int, items: list[tuple[str, object, str | No
         put(ws, r, col + 1, value, fmt).alignment = Alignment(
             horizontal="right" if is_number else "left", vertical="top", wrap_text=isinstance(value, str))
         put(ws, r, col + 2, unit).font = NOTE_FONT
-        if isinstance(value, str) and len(value) > 36:  # wrapped text: make room (spreadsheets do not grow rows)
-            ws.row_dimensions[r].height = 15 * (len(value) // 36 + 1)
+        if isinstance(value, str) and len(value) > 28:  # wrapped text: make room (spreadsheets do not grow rows)
+            ws.row_dimensions[r].height = 15 * (len(value) // 26 + 1)
     if widths:
         for j, w in enumerate(widths):
             ws.column_dimensions[get_column_letter(col + j)].width = w
