@@ -14,6 +14,7 @@ from ..factors import load_reference_data
 from ..ingest import IngestOptions, ingest_file
 from ..classify import set_organisation
 from ..investments import demo_summary, load_demo_inputs
+from ..report_html import write_reports
 from ..suppliers import load_supplier_register
 from . import add_db_option, print_json
 from ._output import fmt_number, progress
@@ -166,8 +167,11 @@ def group_view(summary: dict, company_name: str) -> dict:
 
 
 def _write_outputs(con, out_dir: Path, runs: dict[int, int]) -> list[Path]:
-    """Write the department tables of every year as CSV, and the reports that exist."""
+    """Write the department tables of every year as CSV, and the latest year's reports (Excel and HTML, sv + en)."""
+    latest = max(runs)
     written = []
+    for lang in ("sv", "en"):
+        written += write_reports(con, latest, out_dir / "reports", lang, run_id=runs[latest])
     for year, run_id in sorted(runs.items()):
         rows = transform.mart(con, "emissions_by_department", run_id, order_by="emissions_kg_co2e desc")
         path = out_dir / f"emissions_by_department_{year}.csv"

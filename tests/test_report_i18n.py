@@ -1,0 +1,58 @@
+"""Tests for pipeline.i18n: both languages have the same labels; numbers formatted the Swedish and English way."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from pipeline import i18n
+from pipeline.errors import UsageError
+
+
+def test_languages_have_the_same_keys():
+    sv, en = i18n.labels("sv"), i18n.labels("en")
+    assert sv.keys() == en.keys()
+    assert all(sv[k].strip() and en[k].strip() for k in sv.keys())
+
+
+def test_placeholders_match_between_languages():
+    import string
+
+    sv, en = i18n.labels("sv"), i18n.labels("en")
+    for key in sv.keys():
+        fields = lambda text: {f for _, f, _, _ in string.Formatter().parse(text) if f}  # noqa: E731
+        assert fields(sv[key]) == fields(en[key]), key
+
+
+def test_default_language_is_swedish_and_unknown_is_a_usage_error():
+    assert i18n.labels(None).lang == "sv"
+    with pytest.raises(UsageError, match="--lang de: unknown language; use one of sv, en"):
+        i18n.labels("de")
+
+
+@pytest.mark.parametrize("value, decimals, lang, expected", [
+    (1234567.891, 0, "sv", "1\u00a0234\u00a0568"),
+    (1234567.891, 1, "en", "1,234,567.9"),
+    (Decimal("-1500.25"), 2, "sv", "\u22121\u00a0500,25"),
+    (-0.04, 1, "sv", "0,0"),
+    (None, 1, "en", "–"),
+])
+def test_fmt_number(value, decimals, lang, expected):
+    assert i18n.fmt_number(value, decimals, lang) == expected
+
+
+def test_fmt_percent_signed_and_tonnes():
+    assert i18n.fmt_percent(0.5833, 0, "sv", signed=True) == "+58\u00a0%"
+    assert i18n.fmt_percent(0.125, 1, "en") == "12.5%"
+    assert i18n.fmt_tonnes(10499.0, lang="en") == "10.5"      # below 100 t: one decimal
+    assert i18n.fmt_tonnes(123456.0, lang="sv") == "123"       # from 100 t: whole tonnes
+    assert i18n.fmt_msek(98620.0, "sv") == "0,1"
+
+
+def test_label_formatting_and_readable_codes():
+    sv = i18n.labels("sv")
+    assert sv.t("report_title", year=2024) == "Klimatrapport 2024"
+    assert sv.rule_level("account_group") == "kontogrupp"
+    assert sv.reason("personnel") == "personalkostnader"
+    assert sv.rule_level("something_new") == "something_new"
