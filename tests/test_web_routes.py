@@ -92,7 +92,7 @@ def test_unauthenticated_request_is_redirected_to_login(web, spec):
 # Which roles may use which route: (method, path) -> roles allowed (admin always).
 UPLOADER_ONLY = {"/upload", "/uploads/{upload_id}", "/uploads/{upload_id}/findings.csv", "/uploads/{upload_id}/recheck",
                  "/uploads/{upload_id}/confirm", "/uploads/{upload_id}/discard", "/batches/{batch_id:int}/delete"}
-REVIEWER_ONLY = {"/unmapped/map", "/runs"}
+REVIEWER_ONLY = {"/unmapped/map", "/runs", "/reports/{run_id:int}/create"}
 ADMIN_ONLY_PREFIX = "/admin/"
 
 
@@ -505,6 +505,30 @@ def test_reports_page_offers_every_mart_as_csv(web):
     assert text.splitlines()[0].startswith("organisation_id;department;spend_sek")
     assert "Serviceförvaltningen" in text and f"/reports/{run_id}/unmapped_accounts.csv" in page
     assert client.get(f"/reports/{run_id}/ledger_line.csv").status_code == 404
+
+
+def test_reviewer_creates_the_reports_and_anyone_downloads_them(app_factory):
+    rita, state = as_user(app_factory(), "rita")
+    con = state.db.cursor()
+    run_id = transform.latest_run_id(con, 2024, "kommun")
+    assert "Ingen rapport har skrivits" in rita.get(f"/reports?run={run_id}").text
+    r = support.post(rita, f"/reports/{run_id}/create", {"lang": "en"}, page=f"/reports?run={run_id}")
+    assert r.status_code == 303
+    wait(state)
+    job = rita.get(r.headers["location"] + "/status").json()
+    assert job["status"] == "done", job
+    ulla, _ = as_user(app_factory(), "ulla")
+    page = ulla.get(f"/reports?run={run_id}").text
+    assert "klimatrapport_2024_en.xlsx" in page and "klimatrapport_2024_en.html" in page
+    assert 'action="/reports/' not in page                      # an uploader downloads, does not create
+    xlsx = ulla.get(f"/reports/{run_id}/files/klimatrapport_2024_en.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    html = ulla.get(f"/reports/{run_id}/files/klimatrapport_2024_en.html")
+    assert html.headers["content-disposition"].startswith("attachment;") and b"<html" in html.content[:500]
+    assert ulla.get(f"/reports/{run_id}/files/..%2F..%2Fweb.duckdb").status_code == 404
+    assert ulla.get(f"/reports/{run_id}/files/klimatrapport_2024_sv.html").status_code == 404
+    entry = audit.entries(con, action="report.create")[0]
+    assert entry["actor"] == "rita" and entry["detail"]["lang"] == "en" and len(entry["detail"]["files"]) == 2
 
 
 def test_job_status_is_private_to_its_creator(app_factory):

@@ -274,6 +274,8 @@ SV: dict[str, str] = {
     # unmapped
     "Spend the engine could not classify, by account, largest first. Map an account to a category: it is saved as an organisation override with your name and today's date, and the figures change when the year is computed again.":
         "Utgifter som inte kunde klassificeras, per konto, störst först. Mappa ett konto till en kategori: det sparas som en organisationsöverstyrning med ditt namn och dagens datum, och siffrorna ändras när året beräknas igen.",
+    "Energy bought by the kWh is computed from the quantity, not the amount paid: load the activity data (klimatspend activity load) and compute the year again. Map the account here only as a stopgap.":
+        "Energi som köps per kWh beräknas från mängden, inte beloppet: läs in aktivitetsdata (klimatspend activity load) och beräkna året igen. Mappa kontot här bara som en tillfällig lösning.",
     "Nothing is unmapped in this run.": "Inget är omappat i den här körningen.",
     "Map": "Mappa",
     "Save mapping": "Spara mappning",
@@ -370,6 +372,9 @@ SV: dict[str, str] = {
     "Create the reports": "Skapa rapporterna",
     "Excel workbook": "Excelarbetsbok",
     "HTML report": "HTML-rapport",
+    "No report has been written for this run yet.": "Ingen rapport har skrivits för den här körningen ännu.",
+    "An Excel workbook for finance and a self-contained HTML climate report (print it to PDF from the browser).":
+        "En Excelarbetsbok för ekonomi och en fristående HTML-klimatrapport (skriv ut den som PDF från webbläsaren).",
     # admin
     "Add a user": "Lägg till en användare",
     "Full name": "Fullständigt namn",

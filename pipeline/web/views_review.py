@@ -7,7 +7,9 @@ import csv
 import io
 import json
 import math
+import re
 from decimal import Decimal
+from pathlib import Path
 
 from starlette.responses import Response
 
@@ -370,11 +372,68 @@ def investments(ctx: Ctx) -> Response:
 
 # Downloads ------------------------------------------------------------------------------------------------
 
+REPORT_FILE = re.compile(r"^klimatrapport_\d{4}_(sv|en)\.(xlsx|html)$")
+
+
+def _report_dir(ctx_or_state, run_id: int) -> Path:
+    state = getattr(ctx_or_state, "state", ctx_or_state)
+    return state.upload_dir / "reports" / f"run{int(run_id)}"
+
+
+def _report_files(ctx: Ctx, run_id: int) -> list[dict]:
+    folder = _report_dir(ctx, run_id)
+    if not folder.is_dir():
+        return []
+    return [{"name": p.name, "bytes": p.stat().st_size, "format": p.suffix.lstrip(".")}
+            for p in sorted(folder.iterdir()) if REPORT_FILE.match(p.name)]
+
+
 @page("/reports", roles=ANY)
 def reports(ctx: Ctx) -> Response:
-    """Downloads for a run: every mart as CSV."""
+    """Downloads for a run: the Excel workbook and HTML climate report (made on request), every mart as CSV."""
     run = _run(ctx)
-    return ctx.render("reports.html", run=run, marts=CSV_MARTS, choices=data.run_choices(ctx.con))
+    return ctx.render("reports.html", run=run, marts=CSV_MARTS, choices=data.run_choices(ctx.con),
+                      files=_report_files(ctx, run["run_id"]) if run else [], may_create=ctx.user.can("reviewer"),
+                      message=message(ctx))
+
+
+@page("/reports/{run_id:int}/create", roles=("reviewer",), methods=("POST",))
+def report_create(ctx: Ctx) -> Response:
+    """Write the run's Excel workbook and HTML report in the chosen language, in the background; audit it."""
+    from ..report_html import write_reports
+
+    run = data.run_row(ctx.con, ctx.request.path_params["run_id"])
+    if run is None:
+        raise NotFound()
+    lang = ctx.form.get("lang") if ctx.form.get("lang") in ("sv", "en") else ctx.lang
+    out = _report_dir(ctx, run["run_id"])
+    user, ip = ctx.user, ctx.ip
+
+    def job(jc):
+        jc.progress("writing the reports")
+        paths = write_reports(jc.con, run["year"], out, lang, run_id=run["run_id"])
+        files = [{"name": p.name, "bytes": p.stat().st_size} for p in paths]
+        audit.record(jc.con, "report.create", actor=user.username, actor_role=user.role, object_kind="run",
+                     object_id=run["run_id"], detail={"year": run["year"], "lang": lang, "files": files}, ip=ip)
+        return {"files": files}, url("/reports", run=run["run_id"])
+
+    job_id = ctx.state.jobs.submit("report", job, params={"year": run["year"], "run_id": run["run_id"], "lang": lang},
+                                   created_by=user.username)
+    return ctx.redirect(f"/jobs/{job_id}")
+
+
+@page("/reports/{run_id:int}/files/{name}", roles=ANY)
+def report_file(ctx: Ctx) -> Response:
+    """Download a written report (always as an attachment, never shown inside the app)."""
+    name = ctx.request.path_params["name"]
+    if not REPORT_FILE.match(name):
+        raise NotFound()
+    path = _report_dir(ctx, ctx.request.path_params["run_id"]) / name
+    if not path.is_file():
+        raise NotFound()
+    media = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if name.endswith(".xlsx")
+             else "text/html; charset=utf-8")
+    return _download(path.read_bytes(), name, media)
 
 
 @page("/reports/{run_id:int}/{name}.csv", roles=ANY)

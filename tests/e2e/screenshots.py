@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
 HERE = Path(__file__).resolve().parent
@@ -62,8 +63,12 @@ def main() -> int:
         page = ctx.new_page()
 
         def shot(name: str, full: bool = True) -> None:
-            page.screenshot(path=args.out / f"web-{name}.png", full_page=full)
-            print(f"web-{name}.png", file=sys.stderr)
+            path = args.out / f"web-{name}.png"
+            page.screenshot(path=path, full_page=full)
+            # 256 colours are plenty for these pages and keep the repository small
+            Image.open(path).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
+                path, optimize=True)
+            print(path.name, file=sys.stderr)
 
         def login(user: str) -> None:
             ctx.clear_cookies()
@@ -115,6 +120,8 @@ def main() -> int:
         page.get_by_role("link", name="Investeringar").click()
         shot("investments")
         page.get_by_role("link", name="Rapporter").click()
+        page.get_by_role("button", name="Skapa rapporterna").click()
+        expect(page.get_by_role("link", name="Excelarbetsbok (svenska)")).to_be_visible(timeout=120000)
         shot("reports", full=False)
         page.goto(srv.url + "/lang/en?next=/dashboard%3Fyo%3D2025%257C")
         shot("dashboard-en")
