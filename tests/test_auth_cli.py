@@ -80,3 +80,15 @@ def test_serve_refuses_to_start_without_an_administrator(tmp_path, capsys):
 def test_serve_rejects_a_bad_port(tmp_path, capsys):
     assert main(["serve", "--db", str(tmp_path / "k.duckdb"), "--port", "70000"]) == 2
     assert "--port 70000" in capsys.readouterr().err
+
+
+def test_serve_says_when_the_port_is_taken(tmp_path, capsys):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        assert main(["serve", "--db", str(tmp_path / "k.duckdb"), "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "choose another --port" in err

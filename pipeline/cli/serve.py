@@ -47,6 +47,7 @@ def run(args) -> int:
         raise UsageError(f"--port {args.port}: use a port between 1 and 65535")
     if args.max_upload_mb < 1:
         raise UsageError("--max-upload-mb: use at least 1")
+    _check_port(args.host, args.port)
     db_path = resolve_db_path(args.db)
     con = store.connect(db_path)
     try:
@@ -66,7 +67,27 @@ def run(args) -> int:
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True,
                     forwarded_allow_ips=args.forwarded_allow_ips, server_header=False, workers=1)
-    except OSError as exc:
-        raise KlimatspendError(f"cannot listen on {args.host}:{args.port} ({exc.strerror}); choose another --port",
-                               code="serve-error") from None
+    except SystemExit as exc:          # uvicorn exits when it cannot start; it has logged why
+        if exc.code not in (0, None):
+            raise KlimatspendError(f"the web server stopped ({args.host}:{args.port}); see the messages above",
+                                   code="serve-error") from None
     return 0
+
+
+def _check_port(host: str, port: int) -> None:
+    """Raise a clear error if nothing can listen on host:port (in use, or an address of another machine)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise UsageError(f"--host {host}: not an address of this machine") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            raise KlimatspendError(f"cannot listen on {host}:{port} ({exc.strerror}); another program (perhaps "
+                                   "another klimatspend serve) uses it: choose another --port", code="serve-error"
+                                   ) from None
