@@ -289,6 +289,22 @@ def test_upload_check_confirm_load_flow(web):
     assert "Batchen lästes in." in page and "Öppna översikten" in page
 
 
+def test_a_check_that_crashes_shows_an_error_and_stops_refreshing(web, monkeypatch):
+    from pipeline.web import uploads
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(uploads, "check_upload", broken)
+    client, state = as_user(web, "ulla")
+    r = upload(client, support.LEDGER.read_bytes().replace(b"F1001", b"F6001"))
+    wait(state)
+    page = client.get(r.headers["location"]).text
+    assert "internal error (logged by the server)" in page
+    assert "data-job-status-url" not in page and 'http-equiv="refresh"' not in page
+    assert "simulated bug" not in page
+
+
 def test_the_same_file_again_is_recognised_as_already_loaded(web):
     client, state = as_user(web, "ulla")
     r = upload(client, support.LEDGER.read_bytes())

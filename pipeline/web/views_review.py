@@ -106,6 +106,7 @@ def dashboard(ctx: Ctx) -> Response:
         coverage_share=(mapped / spend_in_scope) if spend_in_scope else None,
         intensity=(_float(totals["total_emissions_kg_co2e"]) / mapped * 1000) if mapped else None,
         choices=choices, stale=data.stale_reasons(ctx.con, run), may_run=ctx.user.can("reviewer"),
+        uncomputed=[y for y in data.ledger_years(ctx.con) if y["year"] not in {c["year"] for c in choices}],
         no_department=data.NO_DEPARTMENT, message=message(ctx))
 
 
