@@ -1,9 +1,12 @@
-"""Validate a ledger batch with a great-expectations suite (the ledger contract) plus SQL checks.
+"""Validate a ledger batch: a great-expectations suite (the ledger contract) plus cross-row SQL checks.
 
-Every expectation carries, in its `meta`, the stable error code, the canonical field it checks
-and whether a failing row is rejected (`error`) or only flagged (`warning`). Failing rows are
-read from GX's `unexpected_index_list` (the frame is indexed by source row), so the suite itself
-decides what is quarantined.
+Every expectation carries, in its `meta`, the stable error code, the canonical field it checks and
+whether a failing row is rejected (`error`) or only flagged (`warning`). Failing rows are read from
+GX's `unexpected_index_list` (the frame is indexed by source row), so the suite itself decides what
+is quarantined. GX gets only the columns it checks, in cheap dtypes (categoricals, floats, booleans):
+it fingerprints the whole frame it is given, and object columns of a million strings make that
+slow. Checks that need other rows or other batches (lines already loaded in another batch, months
+missing from the declared year, a ledger whose amounts are mostly negative) run as SQL.
 """
 
 from __future__ import annotations
@@ -18,16 +21,24 @@ import pandas as pd
 LARGE_AMOUNT = 50_000_000          # a single line above this (in the ledger currency) is flagged
 KNOWN_CURRENCIES = ["SEK", "EUR", "USD", "GBP", "NOK", "DKK", "CHF", "JPY", "PLN", "CAD", "AUD", "ISK"]
 SWEDISH_ACCOUNT_PATTERN = r"^[0-9]{2,6}$"
+FINDING_COLUMNS = ["source_row", "severity", "code", "field", "value", "message"]
 
 # error code -> words used in the plain-language summary
 _PLAIN = {
     "missing-cell": "an empty required cell",
-    "type-error": "a value of the wrong type",
+    "type-error": "a value that cannot be read (not a number, date or period)",
     "constraint-error": "a value outside the allowed range or format",
     "unique-error": "a possible duplicate line",
     "extra-cell": "more cells than the header",
     "large-amount": "an unusually large amount",
+    "total-row": "a total row, not a ledger line",
+    "unbalanced-voucher": "an SIE voucher that does not balance",
+    "duplicate-of-loaded": "a line that is already loaded in another batch",
+    "period-gap": "months of the declared year without lines",
+    "sign-convention": "mostly negative amounts",
 }
+# the first error of a quarantined row is the one shown in lists: the most basic first
+CODE_PRIORITY = ["total-row", "extra-cell", "missing-cell", "type-error", "constraint-error", "unbalanced-voucher"]
 
 
 @dataclass
@@ -36,9 +47,12 @@ class Check:
 
     expectation: object
     code: str
-    field: str
+    field: str | None
     severity: str            # error (row rejected) | warning (row kept, flagged)
     message: str             # with {value}
+    raw_column: str | None = None       # typed-table column quoted as the value
+    empty_code: str | None = None       # code (and message) used instead when the raw cell is empty
+    empty_message: str | None = None
 
 
 @dataclass
@@ -51,76 +65,98 @@ class ValidationOutcome:
     success: bool = True
 
 
+def _fmt_month(yyyymm: int) -> str:
+    return f"{str(yyyymm)[:4]}-{str(yyyymm)[4:]}"
+
+
 def ledger_checks(*, account_pattern: str | None, period_start: int | None, period_end: int | None) -> list[Check]:
     """Return the ledger contract as GX expectations with their error code, field and severity.
 
-    `period_start`/`period_end` are yyyymmdd integers of the declared period (None = not declared).
+    `period_start`/`period_end` are YYYYMM integers of the declared period (None = not declared).
     """
     import great_expectations as gx
 
     E = gx.expectations
     checks = [
+        Check(E.ExpectColumnValuesToBeInSet(column="chk_total_row", value_set=[False]), "total-row", None, "error",
+              'the row looks like a total ("Summa"/"Total"), not a ledger line'),
         Check(E.ExpectColumnValuesToNotBeNull(column="account"), "missing-cell", "account", "error",
-              "the cell is empty"),
-        Check(E.ExpectColumnValuesToNotBeNull(column="raw_amount"), "missing-cell", "amount", "error",
-              "the cell is empty"),
-        Check(E.ExpectColumnValuesToBeInSet(column="chk_amount_type", value_set=[False]), "type-error", "amount", "error",
-              'value "{value}" is not a number'),
+              "the cell is empty", raw_column="raw_account"),
+        Check(E.ExpectColumnValuesToNotBeNull(column="amount"), "type-error", "amount", "error",
+              'value "{value}" is not a number', raw_column="raw_amount",
+              empty_code="missing-cell", empty_message="the cell is empty"),
         Check(E.ExpectColumnValuesToBeInSet(column="chk_date_type", value_set=[False]), "type-error", "posting_date",
-              "error", 'value "{value}" is not a date'),
+              "error", 'value "{value}" is not a date', raw_column="raw_posting_date"),
         Check(E.ExpectColumnValuesToBeInSet(column="chk_period_type", value_set=[False]), "type-error", "period",
-              "error", 'value "{value}" is not a period (YYYY-MM)'),
+              "error", 'value "{value}" is not a period (YYYY-MM)', raw_column="raw_period"),
         Check(E.ExpectColumnValuesToNotBeNull(column="fiscal_year"), "missing-cell", "posting_date", "error",
-              "no date and no period: the row cannot be placed in a year"),
+              "no date and no period: the row cannot be placed in a year (pass --year or --period)",
+              raw_column="raw_posting_date"),
         Check(E.ExpectColumnValuesToBeInSet(column="chk_org_invalid", value_set=[False]), "constraint-error",
-              "supplier_org_number", "error", 'value "{value}" is not a valid organisationsnummer (check digit)'),
+              "supplier_org_number", "error", 'value "{value}" is not a valid organisationsnummer (check digit)',
+              raw_column="raw_supplier_org_number"),
         Check(E.ExpectColumnValuesToBeInSet(column="currency", value_set=KNOWN_CURRENCIES), "constraint-error",
-              "currency", "error", 'value "{value}" is not a known currency code'),
-        Check(E.ExpectCompoundColumnsToBeUnique(column_list=["invoice_id", "account", "amount", "supplier_key"],
-                                                ignore_row_if="any_value_is_missing"),
-              "unique-error", "invoice_id", "warning",
-              'invoice "{value}" has another line with the same account, supplier and amount'),
+              "currency", "error", 'value "{value}" is not a known currency code', raw_column="currency"),
+        Check(E.ExpectColumnValuesToBeUnique(column="duplicate_key"), "unique-error", "invoice_id", "warning",
+              'invoice "{value}" has another line with the same account, supplier and amount',
+              raw_column="invoice_id"),
         Check(E.ExpectColumnValuesToBeBetween(column="amount", min_value=-LARGE_AMOUNT, max_value=LARGE_AMOUNT),
-              "large-amount", "amount", "warning", 'value "{value}" is unusually large; check it'),
+              "large-amount", "amount", "warning", 'value "{value}" is unusually large; check it',
+              raw_column="raw_amount"),
     ]
     if account_pattern:
-        checks.insert(1, Check(E.ExpectColumnValuesToMatchRegex(column="account", regex=account_pattern),
+        checks.insert(2, Check(E.ExpectColumnValuesToMatchRegex(column="account", regex=account_pattern),
                                "constraint-error", "account", "error",
-                               'value "{value}" is not an account number (expected 2-6 digits)'))
+                               'value "{value}" is not an account number (expected ' + _pattern_words(account_pattern)
+                               + ")", raw_column="raw_account"))
     if period_start is not None and period_end is not None:
-        checks.append(Check(E.ExpectColumnValuesToBeBetween(column="date_int", min_value=period_start,
-                                                            max_value=period_end),
+        span = f"{_fmt_month(period_start)}..{_fmt_month(period_end)}"
+        checks += [
+            Check(E.ExpectColumnValuesToBeBetween(column="date_month", min_value=period_start, max_value=period_end),
+                  "constraint-error", "posting_date", "error",
+                  f'value "{{value}}" is outside the declared period {span}', raw_column="raw_posting_date"),
+            Check(E.ExpectColumnValuesToBeBetween(column="period_month", min_value=period_start, max_value=period_end),
+                  "constraint-error", "period", "error",
+                  f'value "{{value}}" is outside the declared period {span}', raw_column="raw_period"),
+        ]
+    else:
+        checks.append(Check(E.ExpectColumnValuesToBeBetween(column="fiscal_year", min_value=1990, max_value=2100),
                             "constraint-error", "posting_date", "error",
-                            f'value "{{value}}" is outside the declared period {_fmt(period_start)}..{_fmt(period_end)}'))
+                            'value "{value}" is not a plausible booking date (years 1990-2100)',
+                            raw_column="raw_when"))
     return checks
 
 
-def _fmt(yyyymmdd: int) -> str:
-    s = str(yyyymmdd)
-    return f"{s[:4]}-{s[4:6]}-{s[6:]}"
-
-
-# raw text shown in messages, per canonical field
-_RAW_COLUMN = {"account": "raw_account", "amount": "raw_amount", "posting_date": "raw_posting_date",
-               "period": "raw_period", "supplier_org_number": "raw_supplier_org_number", "currency": "currency",
-               "invoice_id": "invoice_id"}
+def _pattern_words(pattern: str) -> str:
+    return "2-6 digits" if pattern == SWEDISH_ACCOUNT_PATTERN else f"the pattern {pattern}"
 
 
 def validation_frame(con: duckdb.DuckDBPyConnection, typed_table: str) -> pd.DataFrame:
-    """Return the columns the suite checks, indexed by source row (only those, to keep GX fast)."""
+    """Return the columns the suite checks, indexed by source row, in dtypes GX handles fast.
+
+    `duplicate_key` numbers each (invoice, account, amount, supplier) combination exactly (dense
+    rank), null where any part is missing, so that GX's uniqueness check runs on integers.
+    """
     frame = con.execute(f"""
-        select source_row, account, raw_account, raw_amount, cast(amount as double) as amount,
-               raw_posting_date, raw_period, raw_supplier_org_number, fiscal_year,
-               cast(strftime(posting_date, '%Y%m%d') as integer) as date_int,
-               chk_amount_type, chk_date_type, chk_period_type, chk_org_invalid, currency, invoice_id,
-               coalesce(supplier_org_number, supplier_name) as supplier_key
+        select source_row, account, cast(amount as double) as amount, cast(fiscal_year as double) as fiscal_year,
+               cast(date_month as double) as date_month, cast(period_month as double) as period_month,
+               chk_total_row, chk_date_type, chk_period_type, chk_org_invalid, currency,
+               case when invoice_id is not null and account is not null and amount is not null
+                         and coalesce(supplier_org_number, supplier_name) is not null
+                    then cast(dense_rank() over (order by invoice_id, account, amount,
+                                                 coalesce(supplier_org_number, supplier_name)) as double)
+               end as duplicate_key
         from {typed_table}
     """).df()
+    for col in ("account", "currency"):
+        frame[col] = frame[col].astype("category")
+    for col in ("chk_total_row", "chk_date_type", "chk_period_type", "chk_org_invalid"):
+        frame[col] = frame[col].fillna(False).astype(bool)
     return frame.set_index("source_row")
 
 
-def run_suite(frame: pd.DataFrame, checks: list[Check]) -> tuple[list[dict], dict]:
-    """Run the GX suite on `frame`; return (per-row findings, stored result summary)."""
+def run_suite(frame: pd.DataFrame, checks: list[Check]) -> tuple[pd.DataFrame, dict]:
+    """Run the GX suite on `frame`; return (failing rows as source_row + check index, stored result)."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -138,13 +174,15 @@ def run_suite(frame: pd.DataFrame, checks: list[Check]) -> tuple[list[dict], dic
         suite = ctx.suites.add(suite)
         vd = ctx.validation_definitions.add(gx.ValidationDefinition(name="ledger", data=batch_def, suite=suite))
         result = vd.run(batch_parameters={"dataframe": frame},
-                        result_format={"result_format": "COMPLETE", "partial_unexpected_count": 20})
-    findings: list[dict] = []
-    stored = {"suite": "ledger_contract", "success": bool(result.success), "statistics": dict(result.statistics),
-              "expectations": []}
+                        result_format={"result_format": "COMPLETE", "partial_unexpected_count": 20,
+                                       "return_unexpected_index_query": False})
+    failing: list[pd.DataFrame] = []
+    stored = {"suite": "ledger_contract", "engine": f"great_expectations {gx.__version__}",
+              "success": bool(result.success), "statistics": dict(result.statistics), "expectations": []}
     for res in result.results:
         meta = res.expectation_config.meta or {}
-        check = checks[int(meta["check"])]
+        idx = int(meta["check"])
+        check = checks[idx]
         info = res.result or {}
         raised = bool(res.exception_info and res.exception_info.get("raised_exception"))
         stored["expectations"].append({
@@ -160,55 +198,188 @@ def run_suite(frame: pd.DataFrame, checks: list[Check]) -> tuple[list[dict], dic
             raise RuntimeError(f"validation check {res.expectation_config.type} failed to run: "
                                f"{res.exception_info.get('exception_message')}")
         rows = [r["source_row"] if isinstance(r, dict) else r for r in info.get("unexpected_index_list") or []]
-        if not rows:
-            continue
-        raw_col = _RAW_COLUMN.get(check.field, check.field)
-        values = frame.loc[rows, raw_col] if raw_col in frame.columns else pd.Series([None] * len(rows), index=rows)
-        for row, value in zip(rows, values.tolist()):
-            text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-            findings.append({"source_row": int(row), "severity": check.severity, "code": check.code,
-                             "field": check.field, "value": text,
-                             "message": check.message.format(value=text[:200])})
-    return findings, stored
+        if rows:
+            failing.append(pd.DataFrame({"source_row": pd.array(rows, dtype="int64"), "check": idx}))
+    table = (pd.concat(failing, ignore_index=True) if failing
+             else pd.DataFrame({"source_row": pd.Series(dtype="int64"), "check": pd.Series(dtype="int64")}))
+    return table, stored
+
+
+def render_findings(con: duckdb.DuckDBPyConnection, typed_table: str, failing: pd.DataFrame,
+                    checks: list[Check]) -> pd.DataFrame:
+    """Turn (source_row, check) pairs into findings with code, field, quoted value and message (set-based)."""
+    if not len(failing):
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    spec = pd.DataFrame([{"check": i, "code": c.code, "field": c.field, "severity": c.severity,
+                          "message": c.message, "raw_column": c.raw_column or "",
+                          "empty_code": c.empty_code or c.code, "empty_message": c.empty_message or c.message}
+                         for i, c in enumerate(checks)])
+    raw_cols = sorted({c.raw_column for c in checks if c.raw_column})
+    con.register("_failing", failing)
+    con.register("_check_spec", spec)
+    try:
+        value_case = ("case s.raw_column "
+                      + " ".join(f"when '{col}' then cast(t.{col} as varchar)" for col in raw_cols) + " end")
+        frame = con.execute(f"""
+            with joined as (
+                select f.source_row, s.severity, s.field, s.code, s.message, s.empty_code, s.empty_message,
+                       {value_case} as value
+                from _failing f
+                join _check_spec s using ("check")
+                left join (select *, coalesce(raw_period, raw_posting_date) as raw_when from {typed_table}) t
+                    using (source_row)
+            )
+            select source_row, severity,
+                   case when value is null then empty_code else code end as code,
+                   field,
+                   coalesce(value, '') as value,
+                   replace(case when value is null then empty_message else message end, '{{value}}',
+                           left(coalesce(value, ''), 200)) as message
+            from joined
+            order by source_row
+        """).df()
+    finally:
+        con.unregister("_failing")
+        con.unregister("_check_spec")
+    return frame[FINDING_COLUMNS]
+
+
+def sql_checks(con: duckdb.DuckDBPyConnection, typed_table: str, *, organisation_id: str,
+               exclude_batch_id: int | None, period_start: int | None, period_end: int | None,
+               rejected_rows: set[int]) -> tuple[pd.DataFrame, list[dict]]:
+    """Run the cross-row checks GX cannot express; return (per-row warnings, batch-level warnings).
+
+    - duplicate-of-loaded: a line whose invoice, account, amount, supplier and date equal a line of
+      another live batch of the same organisation (two exports that overlap would count it twice);
+    - period-gap: months of a declared year (or period) with no line at all;
+    - sign-convention: more than half of the amount is negative (costs exported with credit sign?).
+    """
+    rows = con.execute(f"""
+        with mine as (
+            select source_row, invoice_id, account, amount, posting_date,
+                   coalesce(supplier_org_number, supplier_name) as supplier_key
+            from {typed_table}
+            where invoice_id is not null and amount is not null
+        ),
+        loaded as (
+            select l.batch_id, l.invoice_id, l.account, l.amount, l.posting_date,
+                   coalesce(l.supplier_org_number, l.supplier_name) as supplier_key
+            from ledger_line l join ledger_batch b using (batch_id)
+            where b.status = 'loaded' and b.organisation_id = ? and b.batch_id is distinct from ?
+        ),
+        final as (
+            select m.source_row, m.invoice_id, min(o.batch_id) as other_batch
+            from mine m join loaded o
+              on o.invoice_id = m.invoice_id and o.account = m.account and o.amount = m.amount
+             and o.supplier_key is not distinct from m.supplier_key
+             and o.posting_date is not distinct from m.posting_date
+            group by all
+        )
+        select * from final order by source_row
+    """, [organisation_id, exclude_batch_id]).fetchall()
+    per_row = pd.DataFrame(
+        [{"source_row": r[0], "severity": "warning", "code": "duplicate-of-loaded", "field": "invoice_id",
+          "value": r[1], "message": f'invoice "{r[1]}" with the same account, amount, supplier and date is '
+                                    f"already loaded in batch {r[2]}; check that the files do not overlap"}
+         for r in rows if r[0] not in rejected_rows], columns=FINDING_COLUMNS)
+    batch_level: list[dict] = []
+    if period_start is not None and period_end is not None:
+        present = {r[0] for r in con.execute(
+            f"select distinct cast(replace(period, '-', '') as integer) from {typed_table} where period is not null"
+        ).fetchall()}
+        months = [m for m in _months(period_start, period_end) if m not in present]
+        if months and len(present):
+            batch_level.append({"source_row": None, "severity": "warning", "code": "period-gap", "field": None,
+                                "value": ", ".join(_fmt_month(m) for m in months[:12]),
+                                "message": f"no lines for {len(months)} month(s) of the declared period: "
+                                           + ", ".join(_fmt_month(m) for m in months[:12])
+                                           + ("…" if len(months) > 12 else "")
+                                           + "; is the file complete?"})
+    neg, total = con.execute(
+        f"select coalesce(sum(-amount) filter (where amount < 0), 0), coalesce(sum(abs(amount)), 0) from {typed_table}"
+    ).fetchone()
+    if total and neg / total > 0.5:
+        batch_level.append({"source_row": None, "severity": "warning", "code": "sign-convention", "field": "amount",
+                            "value": f"{float(neg / total):.0%}",
+                            "message": f"{float(neg / total):.0%} of the amount is negative: costs should be "
+                                       "positive; if the export shows costs with a minus sign, fix the export"})
+    return per_row, batch_level
+
+
+def _months(start: int, end: int) -> list[int]:
+    out, y, m = [], start // 100, start % 100
+    while y * 100 + m <= end:
+        out.append(y * 100 + m)
+        m += 1
+        if m == 13:
+            y, m = y + 1, 1
+    return out
 
 
 def validate_batch(con: duckdb.DuckDBPyConnection, typed_table: str, *, account_pattern: str | None,
                    period_start: int | None, period_end: int | None,
-                   structural_errors: list[dict] | None = None) -> ValidationOutcome:
-    """Validate the typed batch table; return every finding (errors reject the row, warnings do not)."""
+                   structural_errors: list[dict] | None = None, reader_findings: list[dict] | None = None,
+                   organisation_id: str = "org", exclude_batch_id: int | None = None) -> ValidationOutcome:
+    """Validate the typed batch table; return every finding (errors reject the row, warnings do not).
+
+    `period_start`/`period_end` are YYYYMM integers. `structural_errors` are rows the reader could not
+    split into the header's cells; `reader_findings` come from the reader (e.g. unbalanced SIE vouchers).
+    """
     frame = validation_frame(con, typed_table)
     checks = ledger_checks(account_pattern=account_pattern, period_start=period_start, period_end=period_end)
-    findings, stored = run_suite(frame, checks) if len(frame) else ([], {"suite": "ledger_contract",
-                                                                           "success": True, "expectations": []})
-    for err in structural_errors or []:
-        code = "extra-cell" if err["n_cells"] > err["expected"] else "missing-cell"
-        findings.append({"source_row": err["source_row"], "severity": "error", "code": code, "field": None,
-                         "value": err["raw"][:200],
-                         "message": f"the row has {err['n_cells']} cells, the header has {err['expected']}"})
-    # A row rejected for a missing cell is not also reported as a type error of the same cell.
-    table = pd.DataFrame(findings, columns=["source_row", "severity", "code", "field", "value", "message"])
+    if len(frame):
+        failing, stored = run_suite(frame, checks)
+    else:
+        failing, stored = pd.DataFrame(columns=["source_row", "check"]), {"suite": "ledger_contract",
+                                                                        "success": True, "expectations": []}
+    parts = [render_findings(con, typed_table, failing, checks)]
+    structural = [{"source_row": e["source_row"], "severity": "error",
+                   "code": "extra-cell" if e["n_cells"] > e["expected"] else "missing-cell", "field": None,
+                   "value": e["raw"][:200],
+                   "message": f"the row has {e['n_cells']} cells, the header has {e['expected']}"}
+                  for e in structural_errors or []]
+    parts.append(pd.DataFrame(structural + list(reader_findings or []), columns=FINDING_COLUMNS))
+    rejected = set(pd.concat(parts)[lambda d: d["severity"] == "error"]["source_row"].astype(int)) if any(
+        len(p) for p in parts) else set()
+    per_row, batch_level = sql_checks(con, typed_table, organisation_id=organisation_id,
+                                      exclude_batch_id=exclude_batch_id, period_start=period_start,
+                                      period_end=period_end, rejected_rows=rejected)
+    parts += [per_row, pd.DataFrame(batch_level, columns=FINDING_COLUMNS)]
+    table = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else \
+        pd.DataFrame(columns=FINDING_COLUMNS)
+    table = table.astype({"source_row": "Int64"})
     if len(table):
-        table = table.sort_values(["source_row", "severity", "code"], kind="stable").reset_index(drop=True)
+        table["_prio"] = table["code"].map({c: i for i, c in enumerate(CODE_PRIORITY)}).fillna(len(CODE_PRIORITY))
+        table = (table.sort_values(["source_row", "_prio", "code"], kind="stable", na_position="first")
+                 .drop(columns="_prio").reset_index(drop=True))
+    stored["sql_checks"] = [
+        {"code": "duplicate-of-loaded", "severity": "warning", "unexpected_count": int(len(per_row))},
+        *[{"code": b["code"], "severity": b["severity"], "message": b["message"]} for b in batch_level],
+    ]
     errors = table[table["severity"] == "error"]
-    rejected = errors["source_row"].nunique()
-    summary = plain_summary(stored, rejected_rows=int(rejected), warnings=table[table["severity"] == "warning"],
-                            errors=errors, rows=len(frame) + len(structural_errors or []))
-    stored["rows_checked"] = int(len(frame))
-    return ValidationOutcome(findings=table, result=stored, summary=summary, success=bool(rejected == 0))
+    rows = len(frame) + len(structural_errors or [])
+    summary = plain_summary(stored, rejected_rows=int(errors["source_row"].nunique()),
+                            warnings=table[table["severity"] != "error"], errors=errors, rows=rows)
+    stored["rows_checked"] = int(rows)
+    stored["summary"] = summary
+    return ValidationOutcome(findings=table, result=stored, summary=summary, success=bool(len(errors) == 0))
 
 
 def plain_summary(stored: dict, *, rejected_rows: int, warnings: pd.DataFrame, errors: pd.DataFrame, rows: int) -> str:
     """Return the validation result in plain words, e.g. for the CLI and the web page."""
     exps = stored.get("expectations", [])
     passed = sum(1 for e in exps if e["success"])
-    parts = [f"{passed} of {len(exps)} checks passed on {rows} rows"]
+    parts = [f"{passed} of {len(exps)} checks of the ledger contract passed on {rows} rows"]
     if rejected_rows:
-        by_code = errors.groupby("code")["source_row"].nunique().to_dict()
-        detail = ", ".join(f"{n} with {_PLAIN.get(code, code)} ({code})" for code, n in sorted(by_code.items()))
+        first = errors.drop_duplicates("source_row")
+        by_code = first.groupby("code")["source_row"].nunique().to_dict()
+        detail = ", ".join(f"{n} with {_PLAIN.get(code, code)} ({code})" for code, n in
+                           sorted(by_code.items(), key=lambda kv: -kv[1]))
         parts.append(f"{rejected_rows} rows quarantined: {detail}")
     else:
         parts.append("no rows quarantined")
     if len(warnings):
         by_code = warnings.groupby("code").size().to_dict()
-        parts.append("warnings: " + ", ".join(f"{n} × {_PLAIN.get(code, code)}" for code, n in sorted(by_code.items())))
+        parts.append("warnings (rows kept): " + ", ".join(
+            f"{n} × {_PLAIN.get(code, code)}" for code, n in sorted(by_code.items(), key=lambda kv: -kv[1])))
     return "; ".join(parts) + "."
