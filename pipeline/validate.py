@@ -375,7 +375,7 @@ def plain_summary(stored: dict, *, rejected_rows: int, warnings: pd.DataFrame, e
         by_code = first.groupby("code")["source_row"].nunique().to_dict()
         detail = ", ".join(f"{n} with {_PLAIN.get(code, code)} ({code})" for code, n in
                            sorted(by_code.items(), key=lambda kv: -kv[1]))
-        parts.append(f"{rejected_rows} rows quarantined: {detail}")
+        parts.append(f"{rejected_rows} row{'s' if rejected_rows != 1 else ''} quarantined: {detail}")
     else:
         parts.append("no rows quarantined")
     if len(warnings):

@@ -87,7 +87,7 @@ def options_from_args(args) -> IngestOptions:
     if args.header_row is not None and args.header_row < 1:
         raise UsageError("--header-row: rows are numbered from 1")
     return IngestOptions(
-        organisation_id=args.org, currency=args.currency.upper() if args.currency else "SEK", period=args.period,
+        organisation_id=args.org, currency=args.currency.upper() if args.currency else None, period=args.period,
         year=args.year, sheet=args.sheet, profile=args.profile, profiles_file=args.profiles_file,
         column_overrides=overrides,
         account_pattern=None if args.any_account else IngestOptions().account_pattern,

@@ -32,7 +32,7 @@ class IngestOptions:
     """How to read and store one ledger file."""
 
     organisation_id: str = "org"
-    currency: str | None = "SEK"              # of the amounts when the file has no currency column
+    currency: str | None = None               # of the amounts without a currency column (None: profile, else SEK)
     period: str | None = None                 # YYYY-MM: declared period (files without dates, and the date check)
     year: int | None = None                   # fiscal year: declared year (files without dates, and the date check)
     sheet: str | None = None                  # xlsx sheet name or 1-based number (default: the first with data)
@@ -282,6 +282,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
         if no_amount:
             notes.append(f"{no_amount} row(s) have no readable amount: they are quarantined and count as 0 in the sums")
         notes += _sie_notes(raw)
+        notes += _total_row_notes(con, typed_table, outcome)
         source_info = _source_info(raw, info, opts, no_amount, notes)
         record = batches.BatchRecord(
             organisation_id=opts.organisation_id, source_file_name=name, sha256=sha, file_format=raw.file_format,
@@ -367,6 +368,24 @@ def _source_info(raw: RawTable, info: NormaliseInfo, opts: IngestOptions, no_amo
             "header_row": raw.header_row, "empty_rows_ignored": raw.empty_rows,
             "decimal": "comma" if info.decimal_comma else "point", "decimal_source": info.decimal_source,
             "rows_without_amount": no_amount, "profile": opts.profile, "notes": notes, **raw.facts}
+
+
+def _total_row_notes(con, typed_table: str, outcome) -> list[str]:
+    """Compare the file's own total rows (quarantined) with the sum of the rows that will load."""
+    totals = con.execute(f"select source_row, amount from {typed_table} where chk_total_row and amount is not null"
+                         ).fetchall()
+    if not totals:
+        return []
+    errs = outcome.findings[outcome.findings["severity"] == "error"]
+    rejected = {int(r) for r in errs["source_row"].dropna()}
+    loaded_sum = con.execute(f"select coalesce(sum(amount), 0) from {typed_table} where source_row not in "
+                             f"(select unnest(?::integer[]))", [sorted(rejected)]).fetchone()[0]
+    out = []
+    for row, amount in totals:
+        verdict = "equals" if amount == loaded_sum else f"differs by {amount - loaded_sum} from"
+        out.append(f"row {row} is the file's own total ({amount}); it {verdict} the sum of the loaded rows "
+                   f"({loaded_sum})")
+    return out
 
 
 def _sie_notes(raw: RawTable) -> list[str]:

@@ -223,8 +223,9 @@ def _read_delimited(con, path: Path, *, table: str, display_name: str, opts: Rea
         ncols = len(headers)
         names = [f"c{i}" for i in range(ncols)]
         structural: list[dict] = []
-        if _has_inner_blank_line(src):
-            # DuckDB skips blank lines, which would shift row numbers: read with Python's csv module.
+        if _needs_python_reader(src) or any('"' in line for line in lines[:hidx]):
+            # DuckDB skips blank lines and miscounts mixed line endings or quoted title rows, which
+            # would shift row numbers: read such files with Python's csv module.
             structural = _read_delimited_python(con, src, table=table, delimiter=delimiter, skip=hidx + 1,
                                                 ncols=ncols, display_name=display_name)
         else:
@@ -267,27 +268,36 @@ def _encoding_from_option(name: str) -> TextEncoding:
     return TextEncoding(codec, 0, f"{codec} (as given)")
 
 
-def _has_inner_blank_line(path: Path) -> bool:
-    """True when an empty line stands before the last content of the file (trailing blank lines are fine)."""
+def _needs_python_reader(path: Path) -> bool:
+    """True when DuckDB's CSV reader would number rows differently from the file: an empty line before
+    the last content (DuckDB skips it), or mixed line endings (DuckDB's `skip` then miscounts)."""
     first_blank = None
     last_content = -1
     offset = 0
     tail = b""
+    crlf = lf = cr = 0
     with open(path, "rb") as fh:
         while chunk := fh.read(4 * 1024 * 1024):
             buf = tail + chunk
             base = offset - len(tail)
             if first_blank is None:
-                for pattern in (b"\n\n", b"\n\r\n"):
+                for pattern in (b"\n\n", b"\n\r\n", b"\r\r"):
                     pos = buf.find(pattern)
                     if pos >= 0 and (first_blank is None or base + pos < first_blank):
                         first_blank = base + pos
+            # count line endings in this chunk, with the byte before it for a CRLF cut at the boundary
+            seg = buf[len(tail) - 1:] if tail else buf
+            crlf += seg.count(b"\r\n")
+            lf += chunk.count(b"\n")
+            cr += chunk.count(b"\r")
             stripped = chunk.rstrip(b" \t\r\n")
             if stripped:
                 last_content = offset + len(stripped) - 1
             offset += len(chunk)
             tail = buf[-2:]
-    return first_blank is not None and first_blank + 1 < last_content
+    inner_blank = first_blank is not None and first_blank + 1 < last_content
+    mixed = crlf not in (0, lf) or cr != crlf
+    return inner_blank or mixed
 
 
 def _columns_struct(names: list[str]) -> str:
@@ -296,7 +306,7 @@ def _columns_struct(names: list[str]) -> str:
 
 def _read_delimited_python(con, source: Path, *, table: str, delimiter: str, skip: int, ncols: int,
                            display_name: str) -> list[dict]:
-    csv.field_size_limit(MAX_CELL_CHARS * 4)
+    csv.field_size_limit(MAX_CELL_CHARS)
     good: list[list] = []
     structural: list[dict] = []
     with open(source, "r", encoding="utf-8", errors="replace", newline="") as fh:
@@ -401,7 +411,7 @@ def _read_workbook(con, path: Path, *, table: str, display_name: str, opts: Read
     try:
         wb = CalamineWorkbook.from_path(str(path))
         names = list(wb.sheet_names)
-        chosen = _choose_sheet(wb, names, opts.sheet, display_name)
+        chosen = _choose_sheet(wb, names, opts.sheet, display_name, opts.known_headers)
         sheet = wb.get_sheet_by_name(chosen)
         if sheet.width > MAX_COLUMNS:
             raise InputFileError(f"{display_name}: sheet \"{chosen}\" has {sheet.width} columns (limit {MAX_COLUMNS}); "
@@ -456,12 +466,18 @@ def _read_workbook(con, path: Path, *, table: str, display_name: str, opts: Read
     notes = []
     if opts.sheet is None and len(names) > 1:
         notes.append(f"read sheet \"{chosen}\" of {len(names)} ({', '.join(names[:6])}); choose another with --sheet")
+    blank_formulas = _formulas_without_values(path)
+    if blank_formulas:
+        notes.append(f"{blank_formulas} formula cell(s) have no saved value (the workbook was written by a program and "
+                     "never saved in Excel), so they read as empty; open and save the file in Excel, or export values")
     return RawTable(table=table, headers=headers, file_format="xlsx", rows_read=len(data), sheet=chosen,
                     header_row=hidx + 1, numeric_columns={j for j in range(ncols) if numeric[j] and seen[j]},
                     notes=notes, empty_rows=empty)
 
 
-def _choose_sheet(wb, names: list[str], wanted: str | None, display_name: str) -> str:
+def _choose_sheet(wb, names: list[str], wanted: str | None, display_name: str, known: tuple[str, ...] = ()) -> str:
+    """Return the sheet to read: the named one, else the first visible worksheet whose first rows hold a
+    recognisable header, else the first visible worksheet with data."""
     if not names:
         raise InputFileError(f"{display_name}: the workbook has no sheets")
     if wanted is not None:
@@ -473,21 +489,47 @@ def _choose_sheet(wb, names: list[str], wanted: str | None, display_name: str) -
         if wanted.isdigit() and 1 <= int(wanted) <= len(names):
             return names[int(wanted) - 1]
         raise InputFileError(f"{display_name}: no sheet named \"{wanted}\"; sheets: {', '.join(names)}")
-    # the first visible worksheet that holds anything
     try:
         meta = {m.name: m for m in wb.sheets_metadata}
     except Exception:  # noqa: BLE001 - metadata is a nicety
         meta = {}
+    candidates = []
     for name in names:
         m = meta.get(name)
-        if m is not None and "Visible" not in str(getattr(m, "visible", "Visible")):
+        if m is not None and ("WorkSheet" not in str(m.typ) or "Visible" not in str(m.visible)
+                              or "Hidden" in str(m.visible)):
             continue
         try:
-            if wb.get_sheet_by_name(name).height > 0:
-                return name
-        except Exception:  # noqa: BLE001
+            top = wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)
+        except Exception:  # noqa: BLE001 - an unreadable sheet is skipped here and reported if chosen
             continue
-    return names[0]
+        if not top:
+            continue
+        candidates.append(name)
+        rows = [[cell_text(c) or "" for c in r] for r in top]
+        names_known = known_header_names() | {normalise_header(h) for h in known}
+        if any(sum(1 for c in r if normalise_header(c) in names_known) >= 2 for r in rows):
+            return name
+    return candidates[0] if candidates else names[0]
+
+
+def _formulas_without_values(path: Path) -> int:
+    """Count formula cells saved without a value (workbooks written by programs, never opened in Excel)."""
+    count = 0
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for member in zf.namelist():
+                if not (member.startswith("xl/worksheets/") and member.endswith(".xml")):
+                    continue
+                with zf.open(member) as fh:
+                    tail = b""
+                    while chunk := fh.read(1 << 20):
+                        buf = tail + chunk
+                        count += buf.count(b"</f><v />") + buf.count(b"</f><v/>") + buf.count(b"</f></c>")
+                        tail = buf[-16:]
+    except Exception:  # noqa: BLE001 - a hint only
+        return 0
+    return count
 
 
 # --- SIE 4 -----------------------------------------------------------------------------------------
