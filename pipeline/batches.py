@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from .errors import KlimatspendError, UsageError
-from .validate import CODE_PRIORITY, FINDING_COLUMNS
+from .validate import CODE_PRIORITY, FINDING_COLUMNS, finish_pending
 
 
 @dataclass
@@ -110,6 +110,7 @@ def store_batch(con: duckdb.DuckDBPyConnection, record: BatchRecord, *, raw_tabl
     data = findings.copy() if len(findings) else _empty_findings()
     data["ord"] = range(len(data))
     data["source_row"] = data["source_row"].astype("Int64")
+    finish_pending(con)
     con.register("_findings", data)
     raw_json = ("json_object(" + ", ".join(f"'{h.replace(chr(39), chr(39) * 2)}', r.c{i}"
                                            for i, h in enumerate(headers)) + ")") if headers else "null"

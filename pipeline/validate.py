@@ -40,6 +40,14 @@ _PLAIN = {
 # the first error of a quarantined row is the one shown in lists: the most basic first
 CODE_PRIORITY = ["total-row", "extra-cell", "missing-cell", "type-error", "constraint-error", "unbalanced-voucher"]
 
+def finish_pending(con) -> None:
+    """Run a caller's half-read result to its end: DuckDB 2 refuses `register` while one is open."""
+    try:
+        con.complete()
+    except AttributeError:   # DuckDB before 2.0 has no complete() and no such restriction
+        pass
+
+
 
 @dataclass
 class Check:
@@ -215,7 +223,9 @@ def render_findings(con: duckdb.DuckDBPyConnection, typed_table: str, failing: p
                           "empty_code": c.empty_code or c.code, "empty_message": c.empty_message or c.message}
                          for i, c in enumerate(checks)])
     raw_cols = sorted({c.raw_column for c in checks if c.raw_column})
+    finish_pending(con)
     con.register("_failing", failing)
+    finish_pending(con)
     con.register("_check_spec", spec)
     try:
         value_case = ("case s.raw_column "

@@ -303,3 +303,10 @@ def test_missing_file_and_directory(con, tmp_path):
         ingest_file(con, tmp_path / "nope.csv")
     with pytest.raises(InputFileError, match="no such file"):
         ingest_file(con, tmp_path)
+
+
+def test_ingest_after_a_half_read_result_on_the_same_connection(con):
+    """DuckDB 2 refuses to register a DataFrame while a result is half read; callers (web app) may leave one."""
+    con.execute("select * from range(10)").fetchone()
+    r = ingest_file(con, INGEST / "ledger_title_rows.xlsx")
+    assert r.rows_loaded == 4

@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from ..errors import InputFileError
+from ..validate import finish_pending
 from . import sie as sie_format
 from .columns import known_header_names, normalise_header
 from .textfile import TextEncoding, decode_sample, detect_encoding, utf8_copy
@@ -337,6 +338,7 @@ def _read_delimited_python(con, source: Path, *, table: str, delimiter: str, ski
 
 def _frame_to_table(con, frame: pd.DataFrame, table: str, ncols: int) -> None:
     name = f"_frame_{table}"
+    finish_pending(con)
     con.register(name, frame)
     try:
         cols = ", ".join(["cast(source_row as integer) as source_row"]
@@ -390,6 +392,48 @@ def cell_text(value) -> str | None:
     return str(value).strip() or None
 
 
+def _column_texts(values) -> tuple[list[str | None], bool, int]:
+    """Return one spreadsheet column as text cells, whether its non-empty cells are all numbers, and
+    how many cells are empty."""
+    out: list[str | None] = []
+    append = out.append
+    numbers = 0
+    others = 0
+    for v in values:
+        t = type(v)
+        if t is date:
+            append(v.isoformat())
+            others += 1
+        elif t is str:
+            v = v.strip()
+            append(v or None)
+            if v:
+                others += 1
+        elif t is float:
+            if v != v or v in (_INF, -_INF):
+                append(None)
+            elif v.is_integer() and -1e15 < v < 1e15:
+                append(str(int(v)))
+                numbers += 1
+            else:
+                append(repr(round(v, 6)))
+                numbers += 1
+        elif t is int:
+            append(str(v))
+            numbers += 1
+        elif v is None:
+            append(None)
+        else:
+            text = cell_text(v)
+            append(text)
+            if text is not None:
+                others += 1
+    return out, numbers > 0 and others == 0, len(out) - numbers - others
+
+
+_INF = float("inf")
+
+
 def _read_workbook(con, path: Path, *, table: str, display_name: str, opts: ReadOptions) -> RawTable:
     from python_calamine import CalamineWorkbook
 
@@ -411,8 +455,7 @@ def _read_workbook(con, path: Path, *, table: str, display_name: str, opts: Read
     try:
         wb = CalamineWorkbook.from_path(str(path))
         names = list(wb.sheet_names)
-        chosen = _choose_sheet(wb, names, opts.sheet, display_name, opts.known_headers)
-        sheet = wb.get_sheet_by_name(chosen)
+        chosen, sheet = _choose_sheet(wb, names, opts.sheet, display_name, opts.known_headers)
         if sheet.width > MAX_COLUMNS:
             raise InputFileError(f"{display_name}: sheet \"{chosen}\" has {sheet.width} columns (limit {MAX_COLUMNS}); "
                                  "this does not look like a ledger export")
@@ -441,76 +484,83 @@ def _read_workbook(con, path: Path, *, table: str, display_name: str, opts: Read
     if ncols < 2:
         raise InputFileError(f"{display_name}: sheet \"{chosen}\" has no header row with two or more columns "
                              "in its first rows")
-    data: list[list] = []
-    numeric = [True] * ncols
-    seen = [False] * ncols
-    empty = 0
-    for i in range(hidx + 1, len(rows)):
-        raw = rows[i][:ncols]
-        cells = [cell_text(c) for c in raw]
-        if all(c is None for c in cells):
-            empty += 1
-            continue  # empty rows (trailing or between blocks) are not rows
-        for j, c in enumerate(raw):
-            if cells[j] is not None:
-                seen[j] = True
-                if numeric[j] and not (isinstance(c, (int, float)) and not isinstance(c, bool)):
-                    numeric[j] = False
-        cells += [None] * (ncols - len(cells))
-        data.append([i + 1, *cells])
-    if not data:
+    body = rows[hidx + 1:]
+    if not body:
         raise InputFileError(f"{display_name}: no data rows below the header (row {hidx + 1} of sheet \"{chosen}\")")
-    frame = pd.DataFrame(data, columns=["source_row", *[f"c{i}" for i in range(ncols)]], dtype="object")
+    if len({len(r) for r in body}) == 1 and len(body[0]) >= ncols:
+        transposed = list(zip(*body))[:ncols]          # rectangular sheet: transpose in C
+    else:
+        transposed = [[r[j] if j < len(r) else None for r in body] for j in range(ncols)]
+    columns, numeric, gaps_in_numbers = [], set(), 0
+    for j in range(ncols):
+        texts, is_number, n_empty = _column_texts(transposed[j])
+        columns.append(texts)
+        if is_number:
+            numeric.add(j)
+            gaps_in_numbers += n_empty
+    frame = pd.DataFrame({f"c{j}": pd.Series(col, dtype="object") for j, col in enumerate(columns)})
+    frame.insert(0, "source_row", range(hidx + 2, hidx + 2 + len(body)))
+    filled = frame.iloc[:, 1:].notna().any(axis=1)
+    empty = int((~filled).sum())      # empty rows (trailing or between blocks) are not rows
+    frame = frame[filled]
+    data = frame
+    if not len(data):
+        raise InputFileError(f"{display_name}: no data rows below the header (row {hidx + 1} of sheet \"{chosen}\")")
     _frame_to_table(con, frame, table, ncols)
     _check_cell_sizes(con, table, [f"c{i}" for i in range(ncols)], display_name, headers)
     notes = []
     if opts.sheet is None and len(names) > 1:
         notes.append(f"read sheet \"{chosen}\" of {len(names)} ({', '.join(names[:6])}); choose another with --sheet")
-    blank_formulas = _formulas_without_values(path)
+    # a formula saved without its value reads as an empty cell, typically in a column of numbers
+    blank_formulas = _formulas_without_values(path) if gaps_in_numbers else 0
     if blank_formulas:
         notes.append(f"{blank_formulas} formula cell(s) have no saved value (the workbook was written by a program and "
                      "never saved in Excel), so they read as empty; open and save the file in Excel, or export values")
     return RawTable(table=table, headers=headers, file_format="xlsx", rows_read=len(data), sheet=chosen,
-                    header_row=hidx + 1, numeric_columns={j for j in range(ncols) if numeric[j] and seen[j]},
+                    header_row=hidx + 1, numeric_columns=numeric,
                     notes=notes, empty_rows=empty)
 
 
-def _choose_sheet(wb, names: list[str], wanted: str | None, display_name: str, known: tuple[str, ...] = ()) -> str:
-    """Return the sheet to read: the named one, else the first visible worksheet whose first rows hold a
-    recognisable header, else the first visible worksheet with data."""
+def _choose_sheet(wb, names: list[str], wanted: str | None, display_name: str, known: tuple[str, ...] = ()):
+    """Return (name, sheet) to read: the named one, else the first visible worksheet whose first rows hold
+    a recognisable header, else the first visible worksheet with data (a sheet is parsed once)."""
     if not names:
         raise InputFileError(f"{display_name}: the workbook has no sheets")
     if wanted is not None:
-        if wanted in names:
-            return wanted
+        name = None
         folded = {n.casefold(): n for n in names}
-        if wanted.casefold() in folded:
-            return folded[wanted.casefold()]
-        if wanted.isdigit() and 1 <= int(wanted) <= len(names):
-            return names[int(wanted) - 1]
+        if wanted in names:
+            name = wanted
+        elif wanted.casefold() in folded:
+            name = folded[wanted.casefold()]
+        elif wanted.isdigit() and 1 <= int(wanted) <= len(names):
+            name = names[int(wanted) - 1]
+        if name is not None:
+            return name, wb.get_sheet_by_name(name)
         raise InputFileError(f"{display_name}: no sheet named \"{wanted}\"; sheets: {', '.join(names)}")
     try:
         meta = {m.name: m for m in wb.sheets_metadata}
     except Exception:  # noqa: BLE001 - metadata is a nicety
         meta = {}
     candidates = []
+    names_known = known_header_names() | {normalise_header(h) for h in known}
     for name in names:
         m = meta.get(name)
         if m is not None and ("WorkSheet" not in str(m.typ) or "Visible" not in str(m.visible)
                               or "Hidden" in str(m.visible)):
             continue
         try:
-            top = wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)
+            sheet = wb.get_sheet_by_name(name)
+            top = sheet.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)
         except Exception:  # noqa: BLE001 - an unreadable sheet is skipped here and reported if chosen
             continue
         if not top:
             continue
-        candidates.append(name)
+        candidates.append((name, sheet))
         rows = [[cell_text(c) or "" for c in r] for r in top]
-        names_known = known_header_names() | {normalise_header(h) for h in known}
         if any(sum(1 for c in r if normalise_header(c) in names_known) >= 2 for r in rows):
-            return name
-    return candidates[0] if candidates else names[0]
+            return name, sheet
+    return candidates[0] if candidates else (names[0], wb.get_sheet_by_name(names[0]))
 
 
 def _formulas_without_values(path: Path) -> int:
