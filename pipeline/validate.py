@@ -142,24 +142,39 @@ def _pattern_words(pattern: str) -> str:
 def validation_frame(con: duckdb.DuckDBPyConnection, typed_table: str) -> pd.DataFrame:
     """Return the columns the suite checks, indexed by source row, in dtypes GX handles fast.
 
-    `duplicate_key` numbers each (invoice, account, amount, supplier) combination exactly (dense
-    rank), null where any part is missing, so that GX's uniqueness check runs on integers.
+    Text columns with few distinct values (account, currency) come as pandas categoricals (DuckDB
+    ENUMs); `duplicate_key` is a 63-bit hash of (invoice, account, amount, supplier), null where any
+    part is missing, so that GX's uniqueness check runs on integers.
     """
-    frame = con.execute(f"""
-        select source_row, account, cast(amount as double) as amount, cast(fiscal_year as double) as fiscal_year,
-               cast(date_month as double) as date_month, cast(period_month as double) as period_month,
-               chk_total_row, chk_date_type, chk_period_type, chk_org_invalid, currency,
-               case when invoice_id is not null and account is not null and amount is not null
-                         and coalesce(supplier_org_number, supplier_name) is not null
-                    then cast(dense_rank() over (order by invoice_id, account, amount,
-                                                 coalesce(supplier_org_number, supplier_name)) as double)
-               end as duplicate_key
-        from {typed_table}
-    """).df()
+    tag = typed_table.rsplit("_", 1)[-1]
+    enums = {"account": f"_ks_account_{tag}", "currency": f"_ks_currency_{tag}"}
+    try:
+        for col, enum in enums.items():
+            con.execute(f"create or replace temp type {enum} as enum "
+                        f"(select distinct {col} from {typed_table} where {col} is not null order by 1)")
+        frame = con.execute(f"""
+            select source_row,
+                   cast(account as {enums['account']}) as account,
+                   cast(amount as double) as amount, cast(fiscal_year as double) as fiscal_year,
+                   cast(date_month as double) as date_month, cast(period_month as double) as period_month,
+                   coalesce(chk_total_row, false) as chk_total_row, coalesce(chk_date_type, false) as chk_date_type,
+                   coalesce(chk_period_type, false) as chk_period_type,
+                   coalesce(chk_org_invalid, false) as chk_org_invalid,
+                   cast(currency as {enums['currency']}) as currency,
+                   case when invoice_id is not null and account is not null and amount is not null
+                             and coalesce(supplier_org_number, supplier_name) is not null
+                        then cast(hash(invoice_id, account, amount, coalesce(supplier_org_number, supplier_name)) >> 1
+                                  as bigint)
+                   end as duplicate_key
+            from {typed_table}
+        """).df()
+    finally:
+        for enum in enums.values():
+            con.execute(f"drop type if exists {enum}")
     for col in ("account", "currency"):
-        frame[col] = frame[col].astype("category")
-    for col in ("chk_total_row", "chk_date_type", "chk_period_type", "chk_org_invalid"):
-        frame[col] = frame[col].fillna(False).astype(bool)
+        if not isinstance(frame[col].dtype, pd.CategoricalDtype):
+            frame[col] = frame[col].astype("category")
+    frame["duplicate_key"] = frame["duplicate_key"].astype("Int64")
     return frame.set_index("source_row")
 
 

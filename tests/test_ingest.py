@@ -310,3 +310,12 @@ def test_ingest_after_a_half_read_result_on_the_same_connection(con):
     con.execute("select * from range(10)").fetchone()
     r = ingest_file(con, INGEST / "ledger_title_rows.xlsx")
     assert r.rows_loaded == 4
+
+
+@pytest.mark.parametrize("title_end,body_end", [("\n", "\r\n"), ("\r\n", "\r\n"), ("\r", "\r"), ("\n", "\n")])
+def test_line_endings_mixed_or_not_keep_row_numbers(con, tmp_path, title_end, body_end):
+    text = (f"Leverantörsreskontra{title_end}Uttag 2024-04-02{title_end}"
+            + body_end.join(["Datum;Konto;Belopp", "2024-01-02;4610;1,00", "2024-01-03;4620;2,00"]) + body_end)
+    path = _write(tmp_path, "endings.csv", text, "cp1252")
+    r = ingest_file(con, path, IngestOptions(year=2024))
+    assert [x["source_row"] for x in _lines(con, r.batch_id)] == [4, 5] and r.sum_loaded == 3.0

@@ -174,4 +174,5 @@ def test_gx_gets_only_cheap_columns(con, tmp_path):
                 "false as chk_period_type, false as chk_org_invalid, 'SEK' as currency, 'F1' as invoice_id, "
                 "'A' as supplier_name, null as supplier_org_number")
     frame = validation_frame(con, "t")
-    assert {str(t) for t in frame.dtypes} <= {"category", "float64", "bool"}
+    assert {str(t) for t in frame.dtypes} <= {"category", "float64", "bool", "Int64"}
+    assert str(frame["account"].dtype) == "category" and str(frame["duplicate_key"].dtype) == "Int64"

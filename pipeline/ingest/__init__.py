@@ -23,6 +23,7 @@ from .columns import ColumnMapping, describe_missing, fixed_mapping, map_columns
 from .normalise import NormaliseInfo, NormaliseOptions, build_typed
 from .profiles import Profile, get_profile, suggest_profiles
 from .readers import RawTable, ReadOptions, read_table
+from .textfile import FileScan, scan_file
 
 __all__ = ["IngestOptions", "IngestResult", "ingest_file", "preview_columns", "format_finding", "resolve_options"]
 
@@ -175,9 +176,11 @@ def _mapping(raw: RawTable, opts: IngestOptions, prof: Profile | None) -> Column
 
 
 def _raw(con: duckdb.DuckDBPyConnection, path: Path, name: str, opts: IngestOptions, prof: Profile | None,
-         table: str) -> RawTable:
+         table: str, scan: FileScan | None = None) -> RawTable:
+    read_opts = _read_options(opts, prof)
+    read_opts.scan = scan
     try:
-        return read_table(con, path, table=table, display_name=name, options=_read_options(opts, prof))
+        return read_table(con, path, table=table, display_name=name, options=read_opts)
     except KlimatspendError:
         raise
     except (duckdb.Error, UnicodeError, ValueError, OverflowError, RecursionError) as exc:
@@ -237,7 +240,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
         raise InputFileError(f"{name}: no such file")
     _quiet(con)
     period_start, period_end = declared_bounds(opts)
-    sha = file_sha256(path)
+    scan = scan_file(path)
+    sha = scan.sha256
     early = _duplicate_result(con, sha, name, opts)
     if early is not None:
         return early
@@ -246,7 +250,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
     tag = uuid.uuid4().hex[:8]
     raw_table, typed_table = f"_raw_{tag}", f"_typed_{tag}"
     try:
-        raw = _raw(con, path, name, opts, prof, raw_table)
+        raw = _raw(con, path, name, opts, prof, raw_table, scan)
         timings["parse"] = time.perf_counter() - t0
         mapping = _mapping(raw, opts, prof)
         _require_columns(name, mapping, opts, raw)

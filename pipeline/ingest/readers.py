@@ -22,7 +22,7 @@ from ..errors import InputFileError
 from ..validate import finish_pending
 from . import sie as sie_format
 from .columns import known_header_names, normalise_header
-from .textfile import TextEncoding, decode_sample, detect_encoding, utf8_copy
+from .textfile import FileScan, TextEncoding, decode_sample, detect_encoding, scan_file, utf8_copy
 
 MAX_FILE_BYTES = 512 * 1024 * 1024      # larger files are refused before reading
 MAX_COLUMNS = 500                        # a ledger has tens of columns; thousands means a broken file
@@ -44,6 +44,7 @@ class ReadOptions:
     known_headers: tuple[str, ...] = ()      # profile headers that help find the header row
     sie_ledger_accounts: str | None = None   # regex of SIE accounts taken as ledger lines
     sie_dimensions: dict[str, int] = field(default_factory=dict)
+    scan: FileScan | None = None             # a pass over the file already made by the caller
 
 
 @dataclass
@@ -224,7 +225,11 @@ def _read_delimited(con, path: Path, *, table: str, display_name: str, opts: Rea
         ncols = len(headers)
         names = [f"c{i}" for i in range(ncols)]
         structural: list[dict] = []
-        if _needs_python_reader(src) or any('"' in line for line in lines[:hidx]):
+        # line structure is the same in an 8-bit transcoded copy; UTF-16 and mixed files are scanned anew
+        same_lines = used.codec in ("utf-8", "cp1252", "latin-1")
+        needs_python = (opts.scan.needs_python_reader if opts.scan is not None and same_lines
+                        else _needs_python_reader(src))
+        if needs_python or any('"' in line for line in lines[:hidx]):
             # DuckDB skips blank lines and miscounts mixed line endings or quoted title rows, which
             # would shift row numbers: read such files with Python's csv module.
             structural = _read_delimited_python(con, src, table=table, delimiter=delimiter, skip=hidx + 1,
@@ -272,33 +277,7 @@ def _encoding_from_option(name: str) -> TextEncoding:
 def _needs_python_reader(path: Path) -> bool:
     """True when DuckDB's CSV reader would number rows differently from the file: an empty line before
     the last content (DuckDB skips it), or mixed line endings (DuckDB's `skip` then miscounts)."""
-    first_blank = None
-    last_content = -1
-    offset = 0
-    tail = b""
-    crlf = lf = cr = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(4 * 1024 * 1024):
-            buf = tail + chunk
-            base = offset - len(tail)
-            if first_blank is None:
-                for pattern in (b"\n\n", b"\n\r\n", b"\r\r"):
-                    pos = buf.find(pattern)
-                    if pos >= 0 and (first_blank is None or base + pos < first_blank):
-                        first_blank = base + pos
-            # count line endings in this chunk, with the byte before it for a CRLF cut at the boundary
-            seg = buf[len(tail) - 1:] if tail else buf
-            crlf += seg.count(b"\r\n")
-            lf += chunk.count(b"\n")
-            cr += chunk.count(b"\r")
-            stripped = chunk.rstrip(b" \t\r\n")
-            if stripped:
-                last_content = offset + len(stripped) - 1
-            offset += len(chunk)
-            tail = buf[-2:]
-    inner_blank = first_blank is not None and first_blank + 1 < last_content
-    mixed = crlf not in (0, lf) or cr != crlf
-    return inner_blank or mixed
+    return scan_file(path).needs_python_reader
 
 
 def _columns_struct(names: list[str]) -> str:

@@ -10,6 +10,7 @@ line and reported.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -23,6 +24,53 @@ SAMPLE_BYTES = 256 * 1024
 _BOM_PREFIXES = (codecs.BOM_UTF8, "ï»¿".encode("utf-8"))
 _MISENCODED_TEXT = "ï»¿"
 _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+@dataclass(frozen=True)
+class FileScan:
+    """Facts of one pass over a file's bytes: its sha256 and the line structure DuckDB cares about."""
+
+    sha256: str
+    inner_blank_line: bool        # an empty line before the last content (DuckDB would skip it)
+    mixed_line_endings: bool      # CRLF and LF (or lone CR) in one file (DuckDB's `skip` miscounts)
+
+    @property
+    def needs_python_reader(self) -> bool:
+        """True when DuckDB's CSV reader would number the rows differently from the file."""
+        return self.inner_blank_line or self.mixed_line_endings
+
+
+def scan_file(path: Path) -> FileScan:
+    """Read `path` once: sha256, empty lines before the last content, mixed line endings."""
+    h = hashlib.sha256()
+    first_blank = None
+    last_content = -1
+    offset = 0
+    tail = b""
+    crlf = lf = cr = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            h.update(chunk)
+            buf = tail + chunk
+            if first_blank is None:
+                base = offset - len(tail)
+                for pattern in (b"\n\n", b"\n\r\n"):
+                    pos = buf.find(pattern)
+                    if pos >= 0 and (first_blank is None or base + pos < first_blank):
+                        first_blank = base + pos
+            n_cr = chunk.count(b"\r")
+            cr += n_cr
+            lf += chunk.count(b"\n")
+            if n_cr or tail.endswith(b"\r"):
+                crlf += (buf[len(tail) - 1:] if tail else buf).count(b"\r\n")
+            stripped = chunk.rstrip(b" \t\r\n")
+            if stripped:
+                last_content = offset + len(stripped) - 1
+            offset += len(chunk)
+            tail = buf[-2:]
+    inner = first_blank is not None and first_blank + 1 < last_content
+    mixed = crlf not in (0, lf) or cr != crlf
+    return FileScan(h.hexdigest(), inner, mixed)
 
 
 @dataclass(frozen=True)
