@@ -19,7 +19,10 @@ import duckdb
 import pandas as pd
 
 LARGE_AMOUNT = 50_000_000          # a single line above this (in the ledger currency) is flagged
-KNOWN_CURRENCIES = ["SEK", "EUR", "USD", "GBP", "NOK", "DKK", "CHF", "JPY", "PLN", "CAD", "AUD", "ISK"]
+# ISO 4217 codes of the currencies with ECB reference rates (the ones klimatspend can convert)
+KNOWN_CURRENCIES = ["SEK", "EUR", "USD", "GBP", "NOK", "DKK", "ISK", "CHF", "JPY", "PLN", "CZK", "HUF", "RON",
+                    "BGN", "TRY", "AUD", "BRL", "CAD", "CNY", "HKD", "IDR", "ILS", "INR", "KRW", "MXN", "MYR",
+                    "NZD", "PHP", "SGD", "THB", "ZAR"]
 SWEDISH_ACCOUNT_PATTERN = r"^[0-9]{2,6}$"
 FINDING_COLUMNS = ["source_row", "severity", "code", "field", "value", "message"]
 
@@ -251,8 +254,7 @@ def render_findings(con: duckdb.DuckDBPyConnection, typed_table: str, failing: p
                        {value_case} as value
                 from _failing f
                 join _check_spec s using ("check")
-                left join (select *, coalesce(raw_period, raw_posting_date) as raw_when from {typed_table}) t
-                    using (source_row)
+                left join {typed_table}_raw t using (source_row)
             )
             select source_row, severity,
                    case when value is null then empty_code else code end as code,

@@ -18,7 +18,7 @@ import duckdb
 
 from .. import batches
 from ..errors import InputFileError, KlimatspendError, MissingColumnError, UsageError
-from ..validate import SWEDISH_ACCOUNT_PATTERN, validate_batch
+from ..validate import KNOWN_CURRENCIES, SWEDISH_ACCOUNT_PATTERN, validate_batch
 from .columns import ColumnMapping, describe_missing, fixed_mapping, map_columns
 from .normalise import NormaliseInfo, NormaliseOptions, build_typed
 from .profiles import Profile, get_profile, suggest_profiles
@@ -234,6 +234,9 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
     path = Path(path)
     name = opts.display_name or path.name
     currency = (opts.currency or "SEK").upper()
+    if currency not in KNOWN_CURRENCIES:
+        raise UsageError(f"--currency {opts.currency}: not a currency klimatspend can convert; use an ISO 4217 "
+                         f"code such as SEK, EUR or GBP ({', '.join(KNOWN_CURRENCIES)})")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     if not path.is_file():
@@ -304,6 +307,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
                                       replace_batch_id=opts.replace_batch_id)
         timings["load"] = time.perf_counter() - t3
     finally:
+        con.execute(f"drop view if exists {typed_table}_raw")
         con.execute(f"drop table if exists {raw_table}")
         con.execute(f"drop table if exists {typed_table}")
     timings["total"] = time.perf_counter() - t0

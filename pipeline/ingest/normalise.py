@@ -143,17 +143,19 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
                 opts: NormaliseOptions, typed_table: str) -> NormaliseInfo:
     """Create temp table `typed_table`: one row per source row with typed canonical columns.
 
-    Next to each typed value the raw text is kept (`raw_<field>`) so that validation messages can
-    quote it; check columns (`chk_*`) say whether a value could be parsed. Amounts are DECIMAL(18,2)
-    in the ledger currency; `booking_month` is YYYYMM of the period the line is booked in.
+    Check columns (`chk_*`) say whether a value could be parsed; the temp view `<typed_table>_raw`
+    gives the cells as read (`raw_<field>`) so that validation messages can quote them. Amounts are
+    DECIMAL(18,2) in the ledger currency; `period_month`/`date_month` are YYYYMM of the booking.
     """
     install_macros(con)
 
     def text(fld: str) -> str:
+        # trim only cells that start or end with a space: most do not, and trim() copies every string
         cols = _cols(mapping, headers, fld)
         if not cols:
             return "cast(null as varchar)"
-        parts = [f"nullif(trim({c}), '')" for c in cols]
+        parts = [f"nullif(case when starts_with({c}, ' ') or ends_with({c}, ' ') then trim({c}) else {c} end, '')"
+                 for c in cols]
         return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
 
     amount_cols = _cols(mapping, headers, "amount")
@@ -232,14 +234,15 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
                 raw_account,
                 case when {split} then regexp_extract(raw_account, {_sql_text(split_re)}, ['num', 'txt'])
                 end as account_split
-            from (select distinct raw_account from base where raw_account is not null)
+            from (select distinct {text('account')} as raw_account from {raw_table})
+            where raw_account is not null
         ),
 
         account_lookup as (
             select
                 raw_account,
-                coalesce(nullif(account_split.num, ''), regexp_replace(raw_account, '^([0-9]+)\\.0+$', '\\1'))
-                    as account,
+                coalesce(nullif(account_split.num, ''),
+                         regexp_replace(trim(raw_account), '^([0-9]+)\\.0+$', '\\1')) as account,
                 nullif(account_split.txt, '') as account_name_from_cell
             from accounts
         ),
@@ -253,15 +256,16 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
                         then cast(date '1899-12-30' + cast(try_cast(raw_posting_date as double) as integer) as date)
                     else cast(try_strptime(raw_posting_date, {fmt_list}) as date)
                 end as posting_date
-            from (select distinct raw_posting_date from base where raw_posting_date is not null)
+            from (select distinct {text('posting_date')} as raw_posting_date from {raw_table})
+            where raw_posting_date is not null
         ),
 
         org_lookup as (
             select raw_supplier_org_number, ks_org_ten(raw_supplier_org_number, org_digits) as org_ten
             from (select raw_supplier_org_number,
                          regexp_replace(raw_supplier_org_number, '[^0-9]', '', 'g') as org_digits
-                  from (select distinct raw_supplier_org_number from base
-                        where raw_supplier_org_number is not null))
+                  from (select distinct {text('supplier_org_number')} as raw_supplier_org_number from {raw_table})
+                  where raw_supplier_org_number is not null)
         ),
 
         org_checked as (
@@ -304,8 +308,6 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
         final as (
             select
                 p.source_row,
-                p.raw_account, p.raw_amount, p.raw_posting_date, p.raw_period, p.raw_supplier_org_number,
-                p.raw_currency,
                 al.account,
                 coalesce(p.account_name_cell, al.account_name_from_cell) as account_name,
                 dl.posting_date,
@@ -337,5 +339,20 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
         )
 
         select * from final
+    """)
+    # The cells as read, for quoting in messages: a view, so they are not copied for every row.
+    con.execute(f"""
+        create or replace temp view {typed_table}_raw as
+        select source_row,
+               {text('account')} as raw_account,
+               {text('amount')} as raw_amount,
+               {text('posting_date')} as raw_posting_date,
+               {text('period')} as raw_period,
+               {text('supplier_org_number')} as raw_supplier_org_number,
+               {text('currency')} as raw_currency,
+               {text('invoice_id')} as invoice_id,
+               coalesce({text('period')}, {text('posting_date')}) as raw_when,
+               upper(coalesce({text('currency')}, {_sql_text(opts.currency)})) as currency
+        from {raw_table}
     """)
     return NormaliseInfo(decimal_comma=decimal_comma, decimal_source=source)
