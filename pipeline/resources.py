@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from importlib.resources import files
 from pathlib import Path
 
-_REPO_ROOT = Path(__file__).resolve().parent.parent
-_PACKAGED = {"sql": "pipeline._sql", "emission_factors": "pipeline._emission_factors", "reports": "pipeline._reports"}
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_REPO_ROOT = _PACKAGE_DIR.parent
+_NAMES = ("sql", "emission_factors", "reports")
 
 
 def resource_dir(name: str) -> Path:
@@ -15,12 +15,20 @@ def resource_dir(name: str) -> Path:
     In a checkout or an editable install the top-level directory of the repository is used;
     in a wheel install the copy packaged as `pipeline._<name>` is used.
     """
-    if name not in _PACKAGED:
+    if name not in _NAMES:
         raise ValueError(f"unknown resource directory {name!r}")
-    checkout = _REPO_ROOT / name
-    if checkout.is_dir():
+    return locate(name, _PACKAGE_DIR)
+
+
+def locate(name: str, package_dir: Path) -> Path:
+    """Return `<repo>/<name>` next to the package (checkout, editable install) or `<package>/_<name>` (wheel)."""
+    checkout = package_dir.parent / name
+    if checkout.is_dir() and (package_dir.parent / "pyproject.toml").is_file():
         return checkout
-    return Path(str(files(_PACKAGED[name])))
+    packaged = package_dir / f"_{name}"
+    if packaged.is_dir():
+        return packaged
+    raise FileNotFoundError(f"klimatspend's {name}/ directory is missing from {package_dir}; reinstall klimatspend")
 
 
 def sql_dir() -> Path:

@@ -156,9 +156,9 @@ def resolve_mapping(con: duckdb.DuckDBPyConnection, spec: str | None, default: s
         row = con.execute("select distinct mapping_id, mapping_version from account_map "
                           "where mapping_id = ? and mapping_version = ?", [map_id, version]).fetchone()
     else:
-        row = con.execute("select mapping_id, mapping_version from account_map where mapping_id = ? "
-                          "group by all order by string_split(mapping_version, '.')::int[] desc limit 1",
-                          [map_id]).fetchone()
+        row = con.execute("select distinct mapping_id, mapping_version, "
+                          "string_split(mapping_version, '.')::int[] as version_key from account_map "
+                          "where mapping_id = ? order by version_key desc limit 1", [map_id]).fetchone()
     if row is None:
         raise UsageError(f"--mapping {spec}: no such account map in the database; see `klimatspend factors list`")
     return row[0], row[1]

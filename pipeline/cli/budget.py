@@ -1,0 +1,395 @@
+"""`klimatspend budget`: define, import and follow up carbon budgets (koldioxidbudget); print paths and territorial budgets."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from .. import store
+from ..budget import definitions, overview, paths, territorial
+from ..budget import store as budget_store
+from ..budget.inputs import InputValidationError
+from ..config import resolve_db_path
+from ..errors import UsageError
+from . import add_db_option, print_json
+from ._output import fmt_number, fmt_percent, print_table
+
+
+def register(subparsers) -> None:
+    """Add `budget` and its sub-commands."""
+    parser = subparsers.add_parser(
+        "budget", help="carbon budget: paths, import definitions, yearly follow-up, territorial budgets",
+        description="Carbon budget (koldioxidbudget) follow-up. Define budgets in a TOML file "
+                    "(see docs/budget.md), import it, then follow up a year.")
+    sub = parser.add_subparsers(dest="budget_command", metavar="COMMAND", parser_class=type(parser))
+
+    p = sub.add_parser("show", help="follow up a year: budget, actual, remaining, runs-out date, verdict",
+                       description="Follow up every imported budget in a year: per year and department, the group "
+                                   "view, measures as a scenario and the three perspectives side by side.")
+    p.add_argument("--year", type=int, required=True, help="the follow-up year, e.g. 2025")
+    p.add_argument("--budget", metavar="ID", help="only this budget")
+    p.add_argument("--horizon", type=int, metavar="YEAR", help="last year of projections (default 2030 or year+5)")
+    p.add_argument("--lang", choices=("sv", "en"), default="en", help="language of verdicts in tables")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    add_db_option(p)
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("path", help="print a budget path year by year (Paris, rate-based or linear)",
+                       description="Print a path so anyone can see what a budget means. Paris path: --total T "
+                                   "--start-year Y --start-emissions E0. Rate-based: --rate R --base-year Y "
+                                   "--base-emissions E. Linear: --zero-year Z --start-year Y --start-emissions E0.")
+    p.add_argument("--total", type=float, metavar="T", help="total budget in tonnes (Paris path)")
+    p.add_argument("--start-year", type=int, metavar="Y")
+    p.add_argument("--start-emissions", type=float, metavar="E0", help="emissions in the start year, t/yr")
+    p.add_argument("--rate", metavar="R", help="yearly reduction, 0.16 or 16%% (rate-based path)")
+    p.add_argument("--base-year", type=int, metavar="Y")
+    p.add_argument("--base-emissions", type=float, metavar="E", help="emissions in the base year, t")
+    p.add_argument("--zero-year", type=int, metavar="Z", help="year emissions reach zero (linear path)")
+    p.add_argument("--to-year", type=int, default=2050, metavar="Y", help="last year printed (default 2050)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_path)
+
+    p = sub.add_parser("territorial", help="a municipality's geographic budget and path (shipped data)",
+                       description="Print a Swedish municipality's territorial CO2 budget from 2024 and its Paris "
+                                   "path (Klimatkollen data, MIT licence; budgets from CEMUS/Uppsala University). "
+                                   "Names match case- and accent-insensitively: Boras finds Borås.")
+    p.add_argument("kommun", metavar="KOMMUN", help="municipality name, e.g. Borås")
+    p.add_argument("--to-year", type=int, default=2035, metavar="Y", help="last year printed (default 2035)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_territorial)
+
+    p = sub.add_parser("check", help="validate a definition file and the tables it names (nothing stored)")
+    p.add_argument("file", metavar="FILE", help="definition file, e.g. budget.toml")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("import", help="validate a definition file and store it (replaces the stored definitions)")
+    p.add_argument("file", metavar="FILE", help="definition file, e.g. budget.toml")
+    p.add_argument("--by", metavar="NAME", help="who imported it (kept with the definition)")
+    add_db_option(p)
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="write the stored definitions back as budget.toml and its tables")
+    p.add_argument("--out", metavar="DIR", help="directory to write into (default: print the TOML on stdout)")
+    add_db_option(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("list", help="list the stored budget definitions")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    add_db_option(p)
+    p.set_defaults(func=cmd_list)
+
+    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+
+
+# --- path ----------------------------------------------------------------------------------------
+
+def parse_rate(text: str) -> float:
+    """Parse a reduction rate given as 0.16, 16% or "16 %" to a share; raise UsageError otherwise."""
+    t = text.strip().replace(",", ".")
+    try:
+        if t.endswith("%"):
+            return float(t[:-1].strip()) / 100
+        return float(t)
+    except ValueError:
+        raise UsageError(f"--rate {text}: give the yearly reduction as 0.16 or 16%") from None
+
+
+def build_cli_path(args) -> paths.BudgetPath:
+    """Return the path the `budget path` options describe; UsageError names what is missing."""
+    try:
+        if args.rate is not None:
+            _need(args, ("base_year", "base_emissions"), "a rate-based path")
+            return paths.rate_path(args.base_emissions, parse_rate(args.rate), args.base_year)
+        if args.zero_year is not None:
+            _need(args, ("start_year", "start_emissions"), "a linear path")
+            return paths.linear_path(args.start_emissions, args.start_year, args.zero_year)
+        if args.total is not None:
+            _need(args, ("start_year", "start_emissions"), "a Paris path")
+            return paths.paris_path(args.total, args.start_year, args.start_emissions)
+    except paths.PathError as exc:
+        raise UsageError(f"klimatspend budget path: {exc}") from None
+    raise UsageError("klimatspend budget path: give --total T --start-year Y --start-emissions E0 (Paris path), "
+                     "--rate R --base-year Y --base-emissions E (rate-based) or --zero-year Z --start-year Y "
+                     "--start-emissions E0 (linear)")
+
+
+def _need(args, names, what):
+    missing = [f"--{n.replace('_', '-')}" for n in names if getattr(args, n) is None]
+    if missing:
+        raise UsageError(f"klimatspend budget path: {what} also needs {' and '.join(missing)}")
+
+
+def cmd_path(args) -> int:
+    """Print a budget path: year, yearly budget, cumulative and remaining (and E(t) for a Paris path)."""
+    path = build_cli_path(args)
+    if args.to_year < path.start_year:
+        raise UsageError(f"--to-year {args.to_year}: must not be before the start year {path.start_year}")
+    rows = path.table(args.to_year)
+    info = {"method": path.method, "start_year": path.start_year, "total_t": path.total_from_t(path.start_year),
+            "implied_yearly_reduction": path.implied_rate(), "k_per_year": path.k, "describe": path.describe(),
+            "rows": rows}
+    if args.json:
+        print_json(info)
+        return 0
+    print(f"{path.describe()['en']}  /  {path.describe()['sv']}")
+    headers = ["year", "budget t", "cumulative t", "remaining t"]
+    if path.method == "paris":
+        headers.insert(1, "E(t) t/yr")
+    table = []
+    for r in rows:
+        line = [r["year"], fmt_number(r["budget_t"], 1), fmt_number(r["cumulative_t"], 1),
+                fmt_number(r["remaining_t"], 1)]
+        if path.method == "paris":
+            line.insert(1, fmt_number(r["rate_t_per_year"], 1))
+        table.append(line)
+    print_table(headers, table, align="l" + "r" * (len(headers) - 1))
+    total = path.total_from_t(path.start_year)
+    print(f"total budget {fmt_number(total, 1)} t from {path.start_year}"
+          + (f"; implied reduction {fmt_percent(path.implied_rate())} a year" if path.implied_rate() else ""))
+    if path.method == "paris":
+        print("E(t) is the emission rate on 1 January; the yearly budget is its integral over the year, "
+              "so the yearly budgets add up to the total exactly.")
+    return 0
+
+
+# --- territorial -----------------------------------------------------------------------------------
+
+def cmd_territorial(args) -> int:
+    """Print a municipality's territorial budget, path and history."""
+    s = territorial.territorial_summary(args.kommun, to_year=args.to_year)
+    if args.json:
+        print_json(s)
+        return 0
+    kk = s["klimatkollen"]
+    print(f"{s['kommun']} ({s['lan']}): territorial CO2 budget {fmt_number(s['budget_t_co2'])} t from "
+          f"{s['budget_start_year']}")
+    print(f"Paris path: E0 = {fmt_number(s['start_emissions_t_co2_per_year'])} t/yr, k = E0/B = "
+          f"{s['k_per_year']:.4f}, implied reduction {fmt_percent(s['implied_yearly_reduction'])} a year")
+    runs = kk["budget_runs_out"] or "stays within budget (håller budget)"
+    print(f"Klimatkollen: budget runs out on the trend {runs}; needed reduction {kk['needed_reduction_pct']:.1f} % a "
+          f"year; historical change {kk['historical_change_pct']:.1f} % a year")
+    measured = s["measured_t_co2"]
+    recent = [y for y in sorted(measured) if y >= 2015]
+    print("Measured (SMHI, t CO2): " + ", ".join(f"{y} {fmt_number(measured[y])}" for y in recent))
+    print(f"Residents' consumption ({s['residents_consumption_year']}): "
+          f"{fmt_number(s['residents_consumption_kg_co2e_per_person'])} kg CO2e per person")
+    print_table(["year", "E(t) t/yr", "budget t", "cumulative t", "remaining t"],
+                [[r["year"], fmt_number(r["rate_t_per_year"]), fmt_number(r["budget_t"]),
+                  fmt_number(r["cumulative_t"]), fmt_number(r["remaining_t"])] for r in s["path"]], align="lrrrr")
+    print(f"source: {s['source']}")
+    return 0
+
+
+# --- check / import / export / list ---------------------------------------------------------------
+
+def cmd_check(args) -> int:
+    """Validate a definition file; print every problem, one per line."""
+    try:
+        defn = definitions.load_definition(args.file)
+    except InputValidationError as exc:
+        for p in exc.problems:
+            print(f"klimatspend: {p}", file=_stderr())
+        print(f"klimatspend: {len(exc.problems)} problem(s); nothing stored", file=_stderr())
+        return 1
+    print(_summary_line(defn, Path(args.file).name) + "; valid")
+    return 0
+
+
+def _stderr():
+    import sys
+
+    return sys.stderr
+
+
+def _summary_line(defn: definitions.Definition, name: str) -> str:
+    return (f"{name}: {len(defn.budgets)} budget(s) ({', '.join(b.budget_id for b in defn.budgets)}), "
+            f"{len(defn.measures)} measure(s), {len(defn.allocation_basis)} allocation row(s), "
+            f"{len(defn.own_emissions)} own-emission row(s), {len(defn.residents)} residents row(s)"
+            + (f", carbon fee {defn.carbon_fee.price_sek_per_kg_co2e:g} SEK/kg" if defn.carbon_fee else ""))
+
+
+def cmd_import(args) -> int:
+    """Validate and store a definition file."""
+    defn = definitions.load_definition(args.file)
+    con = store.connect(resolve_db_path(args.db))
+    try:
+        budget_store.save_definition(con, defn, source_file=Path(args.file).name, imported_by=args.by)
+    finally:
+        con.close()
+    print(_summary_line(defn, Path(args.file).name) + "; imported")
+    return 0
+
+
+def cmd_export(args) -> int:
+    """Write the stored definitions as TOML (and the input tables as CSV with --out)."""
+    con = store.connect(resolve_db_path(args.db), create=False)
+    try:
+        defn = budget_store.stored_definition(con)
+    finally:
+        con.close()
+    if defn is None:
+        raise UsageError("no carbon budget is stored; import one with `klimatspend budget import budget.toml`")
+    if not args.out:
+        print(definitions.dump_definition(defn, files={}), end="")
+        return 0
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {}
+    tables = {"allocation_basis": (defn.allocation_basis, ["organisation", "department", "employees", "budget_sek",
+                                                           "weight"]),
+              "measures": (defn.measures, ["measure_id", "name", "budget", "organisation", "department", "start_year",
+                                           "end_year", "reduction_t_per_year", "cost_sek", "yearly_cost_sek",
+                                           "lifetime_years", "status", "notes"]),
+              "own_emissions": (defn.own_emissions, ["organisation", "department", "year", "emissions_t_co2e",
+                                                     "emissions_t_co2", "source", "notes"]),
+              "residents": (defn.residents, ["year", "emissions_t_co2e", "population", "kg_co2e_per_person",
+                                             "source"])}
+    for kind, (rows, columns) in tables.items():
+        if not rows:
+            continue
+        name = f"{kind}.csv"
+        with (out / name).open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        files[kind] = name
+    (out / "budget.toml").write_text(definitions.dump_definition(defn, files=files), encoding="utf-8")
+    print(f"wrote {out / 'budget.toml'}" + (f" and {', '.join(files.values())}" if files else ""))
+    return 0
+
+
+def cmd_list(args) -> int:
+    """List the stored budgets."""
+    con = store.connect(resolve_db_path(args.db), create=False)
+    try:
+        defn = budget_store.stored_definition(con)
+    finally:
+        con.close()
+    budgets = defn.budgets if defn else []
+    if args.json:
+        print_json([b.as_toml_table() for b in budgets])
+        return 0
+    if not budgets:
+        print("no budgets stored; import one with `klimatspend budget import budget.toml`")
+        return 0
+    print_table(["id", "name", "perspective", "scope", "method", "allocation"],
+                [[b.budget_id, b.name, b.perspective, b.scope, b.method,
+                  b.allocation_method if b.allocate_to != "none" else "-"] for b in budgets])
+    return 0
+
+
+# --- show ------------------------------------------------------------------------------------------
+
+def cmd_show(args) -> int:
+    """Follow up the stored budgets in a year."""
+    con = store.connect(resolve_db_path(args.db), create=False)
+    try:
+        result = overview.budget_overview(con, args.year, budget_id=args.budget, horizon_year=args.horizon)
+    finally:
+        con.close()
+    if args.json:
+        print_json(overview.public(result))
+        return 0
+    print_overview(result, args.lang)
+    return 0
+
+
+def _v(d: dict, lang: str) -> str:
+    return d.get(f"verdict_{lang}") or ""
+
+
+def print_overview(result: dict, lang: str = "en") -> None:
+    """Print the follow-up of a year as text tables."""
+    year = result["year"]
+    for b in result["budgets"]:
+        print()
+        if "error" in b:
+            print(f"== {b['name']} [{b['budget_id']}] — {b['perspective']}: not followed up")
+            print(f"   {b['error']}")
+            continue
+        fu = b["follow_up"]
+        desc = b["path"].get("describe") or {}
+        print(f"== {b['name']} [{b['budget_id']}] — {b['perspective']}, {b['unit']}: {desc.get('en', b['method'])}")
+        for w in b["warnings"]:
+            print(f"   note: {w['en']} / {w['sv']}")
+        if fu is None:
+            print(f"   {b['warnings'][-1]['en']}; latest actual {fmt_number(b['latest_actual_t'])} t "
+                  f"({b['follow_up_year']}); on the trend the budget runs out {b.get('runs_out_date_on_trend') or 'never'}")
+        kk = b.get("klimatkollen")
+        if kk:
+            print(f"   Klimatkollen's published figures (trend 2015–2022): runs out "
+                  f"{kk['budget_runs_out'] or 'never (stays within budget)'}, needed −{kk['needed_reduction_pct']:.1f} % "
+                  "a year")
+        if fu is None:
+            continue
+        print_table(["year", "budget t", "actual t", "deviation t", "cum. actual t", "cum. budget t", "remaining t"],
+                    [[r["year"], fmt_number(r["budget_t"]), fmt_number(r["actual_t"]), _signed(r["deviation_t"]),
+                      fmt_number(r["cumulative_actual_t"]), fmt_number(r["cumulative_budget_t"]),
+                      fmt_number(r["remaining_t"])] for r in fu["rows"]], align="lrrrrrr")
+        _print_status(fu, b["unit"])
+        if b.get("departments"):
+            alloc = b["allocation"]
+            base = f", base year {alloc['base_year']}" if alloc.get("base_year") else ""
+            print(f"-- per {'company' if alloc['allocate_to'] == 'organisation' else 'department'} {year} "
+                  f"(allocation: {alloc['method']}{base}; shares sum to {alloc['share_sum']:.6f})")
+            rows = sorted(b["departments"], key=lambda d: (d["status"] != "over_budget", d["status"] != "behind",
+                                                           -(d["deviation_t"] or 0)))
+            print_table(["unit", "share", "budget t", "actual t", "deviation t", "remaining t", "runs out",
+                         "needed/yr", "verdict"],
+                        [[d["department"] or d["organisation_id"], fmt_percent(d["share"]), fmt_number(d["budget_t"]),
+                          fmt_number(d["actual_t"]), _signed(d["deviation_t"]), fmt_number(d["remaining_t"]),
+                          d["runs_out_date"] or "-", fmt_percent(d["needed_rate"], 0) if d["needed_rate"] is not None
+                          else "-", _v(d, lang)] for d in rows], align="lrrrrrrrl")
+            behind = [d for d in b["departments"] if d["status"] in ("behind", "over_budget")]
+            print(f"{len(behind)} of {len(b['departments'])} behind or over budget / "
+                  f"{len(behind)} av {len(b['departments'])} efter eller över budget")
+        m = b.get("measures") or {}
+        if m.get("count"):
+            print(f"-- measures (action plan) as a scenario: {m['count']} measure(s), "
+                  f"{fmt_number(m['reduction_t_to_horizon'])} t less to {result['horizon_year']}")
+            print_table(["measure", "department", "from", "t/yr", "cost SEK", "SEK/t"],
+                        [[i["name"], i["department"] or i["organisation_id"] or "-", i["start_year"],
+                          fmt_number(i["reduction_t_per_year"]), fmt_number(i["cost_sek"]),
+                          fmt_number(i["cost_per_t_sek"])] for i in m["items"]], align="llrrrr")
+            print(f"runs out without measures: {m['runs_out_date_without'] or 'not on the trend'}; with measures: "
+                  f"{m['runs_out_date_with'] or 'not on the trend'}")
+    g = result.get("group")
+    if g:
+        print()
+        print(f"== group (koncernen): {', '.join(m['budget_id'] for m in g['members'])}, {g['unit']}")
+        print_table(["budget", "budget t", "actual t", "remaining t", "verdict"],
+                    [[m["name"], fmt_number(m["budget_t"]), fmt_number(m["actual_t"]), fmt_number(m["remaining_t"]),
+                      _v(m, lang)] for m in g["members"]] +
+                    [["group total", fmt_number(g["follow_up"]["budget_t"]), fmt_number(g["follow_up"]["actual_t"]),
+                      fmt_number(g["follow_up"]["remaining_t"]), _v(g["follow_up"], lang)]], align="lrrrl")
+        _print_status(g["follow_up"], g["unit"])
+    if len(result["perspectives"]) > 1:
+        print()
+        print("== three perspectives side by side / tre perspektiv")
+        print_table(["perspective", "name", "unit", "year", "actual", "budget", "remaining", "runs out", "verdict"],
+                    [[p["perspective"], p["name"], p["unit"], p["year"], fmt_number(p["actual_t"]),
+                      fmt_number(p["budget_t"]), fmt_number(p["remaining_t"]), p["runs_out_date"] or "-",
+                      _v(p, lang)] for p in result["perspectives"]], align="lllrrrrll")
+
+
+def _print_status(fu: dict, unit: str) -> None:
+    runs = fu["runs_out_date"]
+    if fu["has_run_out"]:
+        when = f"ran out {runs}" if runs else "is used up"
+    else:
+        when = f"runs out {runs} on the current trend" if runs else "does not run out on the current trend"
+    trend = fu.get("trend") or {}
+    years = trend.get("years") or []
+    trend_text = (f" (linear trend {years[0]}–{years[-1]}: {_signed(trend['slope_t_per_year'])} t a year)"
+                  if len(years) > 1 else "")
+    print(f"remaining {fmt_number(fu['remaining_t'])} {unit}; the budget {when}{trend_text}")
+    if fu["needed_rate"] is not None:
+        print(f"needed from {fu['year'] + 1}: −{fu['needed_rate'] * 100:.1f} % a year (constant) to stay within it")
+    print(f"verdict: {fu['verdict_en']}  /  bedömning: {fu['verdict_sv']}")
+
+
+def _signed(value) -> str:
+    if value is None:
+        return "-"
+    return ("+" if value > 0 else "") + fmt_number(value)
+

@@ -1,0 +1,192 @@
+"""`klimatspend demo`: the whole pipeline on the embedded demo municipality (Älvby kommun)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+
+from .. import batches, store, transform
+from ..config import resolve_db_path
+from ..demo_data import DemoManifest, generate
+from ..factors import load_reference_data
+from ..ingest import IngestOptions, ingest_file
+from ..investments import demo_summary, load_demo_inputs
+from . import add_db_option, print_json
+from ._output import fmt_number, progress
+from .run import print_department_table, run_summary
+
+DEFAULT_DIR = "klimatspend_demo"
+MUNICIPALITY_ID = "alvby_kommun"
+COMPANY_ID = "alvbybostader"
+MUNICIPAL_MAPPING = "kommunbas13"
+COMPANY_MAPPING = "bas2025"
+# In Älvby's ledger the Motpart column is set only on transactions between the municipality's own units.
+INTERNAL_COUNTERPARTY_RULE = ("alvby_motpart_internal", "counterparty", "*", "internal",
+                              "Älvby kommun: Motpart is only set on internal transactions between own units")
+
+
+def register(sub) -> None:
+    """Add the `demo` verb."""
+    p = sub.add_parser("demo", help="run the whole pipeline on the embedded demo municipality",
+                       description="Generate the demo ledgers of the fictional Älvby kommun and its housing company "
+                                   "(three fiscal years, deterministic), load them into the database, compute each "
+                                   "year and print the latest year per department. Safe to run twice.")
+    add_db_option(p)
+    p.add_argument("--dir", default=DEFAULT_DIR, metavar="DIR",
+                   help=f"where the demo ledgers and reports are written (default: ./{DEFAULT_DIR})")
+    p.add_argument("--lines-per-year", type=int, default=60_000, metavar="N",
+                   help="municipal ledger lines per year (default 60,000)")
+    p.add_argument("--json", action="store_true", help="print the latest year's department table as JSON")
+    p.set_defaults(func=run)
+
+
+def _ensure_files(data_dir: Path, lines_per_year: int) -> DemoManifest:
+    manifest_path = data_dir / "manifest.json"
+    if manifest_path.exists():
+        manifest = DemoManifest.from_json(manifest_path.read_text(encoding="utf-8"))
+        intact = manifest.lines_per_year == lines_per_year and all(
+            (data_dir / f.name).exists() and batches_sha(data_dir / f.name) == f.sha256 for f in manifest.files)
+        if intact:
+            return manifest
+    return generate(data_dir, lines_per_year=lines_per_year)
+
+
+def batches_sha(path: Path) -> str:
+    """Return the sha256 of a demo file (the same identity ingest uses)."""
+    from ..ingest import file_sha256
+
+    return file_sha256(path)
+
+
+def run(args) -> int:
+    """Generate (if needed), load, compute and print the demo."""
+    t0 = time.perf_counter()
+    out_dir = Path(args.dir)
+    data_dir = out_dir / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    db_path = resolve_db_path(args.db)
+    quiet = args.json
+
+    def say(msg: str) -> None:
+        if not quiet:
+            progress(msg)
+
+    say(f"[1/4] demo ledgers in {data_dir} ...")
+    manifest = _ensure_files(data_dir, args.lines_per_year)
+    con = store.connect(db_path)
+    try:
+        load_reference_data(con)
+        con.execute("insert or replace into exclusion (exclusion_id, match_kind, match_value, reason, notes) "
+                    "values (?, ?, ?, ?, ?)", list(INTERNAL_COUNTERPARTY_RULE))
+        batches.ensure_organisation(con, MUNICIPALITY_ID, manifest.municipality["name"], "municipality",
+                                    manifest.municipality["org_number"])
+        batches.ensure_organisation(con, COMPANY_ID, manifest.company["name"], "company",
+                                    manifest.company["org_number"], parent_organisation_id=MUNICIPALITY_ID)
+
+        say(f"[2/4] loading into {db_path} ...")
+        loaded = []
+        for f in manifest.files:
+            if f.kind not in ("municipal_ledger", "company_ledger"):
+                continue
+            org = MUNICIPALITY_ID if f.kind == "municipal_ledger" else COMPANY_ID
+            result = ingest_file(con, data_dir / f.name, IngestOptions(organisation_id=org, year=f.year,
+                                                                        sheet=manifest.company.get("sheet")
+                                                                        if f.kind == "company_ledger" else None,
+                                                                        uploaded_by="demo"))
+            loaded.append(result)
+            say(f"      {f.name}: {'already loaded, ' if result.status == 'duplicate' else ''}"
+                f"{result.rows_loaded:,} of {result.rows_read:,} rows loaded, {result.rows_rejected} quarantined")
+
+        say("[3/4] computing emissions per year, budget follow-up and investments ...")
+        mappings = {m for (m,) in con.execute("select distinct mapping_id from account_map").fetchall()}
+        runs: dict[int, int] = {}
+        company_runs: dict[int, int] = {}
+        skipped_company = COMPANY_MAPPING not in mappings
+        for year in manifest.years:
+            result = transform.compute_run(con, year, mapping=MUNICIPAL_MAPPING, organisation_id=MUNICIPALITY_ID,
+                                           created_by="demo", note="klimatspend demo")
+            runs[year] = result.run_id
+            if not skipped_company:
+                company_runs[year] = transform.compute_run(con, year, mapping=COMPANY_MAPPING,
+                                                           organisation_id=COMPANY_ID, created_by="demo",
+                                                           note="klimatspend demo").run_id
+        latest = max(manifest.years)
+        summary = run_summary(con, runs[latest])
+        if latest in company_runs:
+            summary = add_company(summary, run_summary(con, company_runs[latest]), manifest.company["name"])
+        # The demo's carbon budget (-16 % a year), measures and investment plan, followed up for the latest year.
+        load_demo_inputs(con)
+        follow_up = demo_summary(con, latest)
+
+        say(f"[4/4] writing results to {out_dir} ...")
+        written = _write_outputs(con, out_dir, runs)
+    finally:
+        con.close()
+    elapsed = time.perf_counter() - t0
+    if args.json:
+        print_json({"year": latest, "database": str(db_path), "files": [str(p) for p in written],
+                    "rows_loaded": sum(r.rows_loaded for r in loaded),
+                    "rows_quarantined": sum(r.rows_rejected for r in loaded),
+                    "files_newly_loaded": sum(1 for r in loaded if r.status != "duplicate"),
+                    "seconds": round(elapsed, 1), "follow_up": follow_up, **summary})
+        return 0
+    print()
+    print_department_table(summary)
+    print()
+    for line in follow_up:
+        print(line)
+    print()
+    total_rows = sum(r.rows_read for r in loaded)
+    print(f"{total_rows:,} ledger rows in {len(loaded)} files; {sum(r.rows_rejected for r in loaded)} quarantined "
+          f"on purpose (see `klimatspend batches`); {elapsed:.1f} s")
+    if skipped_company:
+        print(f"{manifest.company['name']} (BAS chart of accounts) is loaded but not computed: no '{COMPANY_MAPPING}' "
+              "account map is installed yet")
+    print(f"Written: {', '.join(str(p) for p in written)}")
+    print(f"Next: klimatspend show --year {latest} --by category   (database {db_path})")
+    return 0
+
+
+def add_company(municipal: dict, company: dict, company_name: str) -> dict:
+    """Return the group view: the municipality's departments plus the company as one row, shares recomputed."""
+    group = dict(municipal)
+    for key in ("loaded_spend_sek", "total_spend_sek", "mapped_spend_sek", "excluded_spend_sek",
+                "unmapped_spend_sek", "total_emissions_kg_co2e", "total_emissions_kg_co2",
+                "emissions_lower_kg_co2e", "emissions_upper_kg_co2e", "n_lines"):
+        group[key] = municipal[key] + company[key]
+    row = {"organisation_id": company["by_department"][0]["organisation_id"] if company["by_department"] else None,
+           "name": company_name, "spend_sek": company["total_spend_sek"],
+           "mapped_spend_sek": company["mapped_spend_sek"], "emissions_kg_co2e": company["total_emissions_kg_co2e"],
+           "emissions_t_co2e": company["total_emissions_kg_co2e"] / 1000,
+           "intensity_kg_co2e_per_ksek": company["total_emissions_kg_co2e"] / float(company["mapped_spend_sek"]) * 1000
+           if company["mapped_spend_sek"] else None}
+    rows = municipal["by_department"] + [row]
+    total = group["total_emissions_kg_co2e"]
+    group["by_department"] = sorted(
+        [{**r, "share_of_total": r["emissions_kg_co2e"] / total if total else None} for r in rows],
+        key=lambda r: -r["emissions_kg_co2e"])
+    group["run_ids"] = [municipal["run_id"], company["run_id"]]
+    group["mapping"] = f"{municipal['mapping']}; {company_name}: {company['mapping']} (run {company['run_id']})"
+    return group
+
+
+def _write_outputs(con, out_dir: Path, runs: dict[int, int]) -> list[Path]:
+    """Write the department tables of every year as CSV, and the reports that exist."""
+    written = []
+    for year, run_id in sorted(runs.items()):
+        rows = transform.mart(con, "emissions_by_department", run_id, order_by="emissions_kg_co2e desc")
+        path = out_dir / f"emissions_by_department_{year}.csv"
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["year", "organisation_id", "department", "spend_sek", "emissions_t_co2e",
+                             "intensity_kg_co2e_per_ksek", "share_of_total"])
+            for r in rows:
+                writer.writerow([year, r["organisation_id"], r["department"], r["spend_sek"],
+                                 round(r["emissions_t_co2e"], 3),
+                                 None if r["intensity_kg_co2e_per_ksek"] is None else
+                                 round(r["intensity_kg_co2e_per_ksek"], 3),
+                                 None if r["share_of_total"] is None else round(r["share_of_total"], 5)])
+        written.append(path)
+    return written

@@ -1,0 +1,76 @@
+"""Tests for `klimatspend init` and `klimatspend demo` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline import store
+from pipeline.cli import main
+
+
+def test_init_creates_database_with_reference_data(tmp_path, capsys):
+    db = tmp_path / "k.duckdb"
+    assert main(["init", "--db", str(db), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["created"] is True and data["schema_version"] >= 1
+    con = store.connect(db)
+    assert con.execute("select count(*) from factor where factor_set_id = 'useeio'").fetchone()[0] > 1000
+    con.close()
+    assert main(["init", "--db", str(db)]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_init_honours_environment_variable(tmp_path, monkeypatch, capsys):
+    db = tmp_path / "from_env.duckdb"
+    monkeypatch.setenv("KLIMATSPEND_DB", str(db))
+    assert main(["init"]) == 0
+    assert db.exists()
+
+
+@pytest.fixture
+def demo_run(tmp_path, monkeypatch, capsys):
+    """Run the demo once (small ledgers) in an empty directory; return the directory and what it printed."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--lines-per-year", "2000"]) == 0
+    return tmp_path, capsys.readouterr().out
+
+
+def test_demo_from_empty_directory_prints_department_table(demo_run):
+    demo_dir, out = demo_run
+    assert "Emissions 2025" in out
+    assert "Barn- och utbildningsförvaltningen" in out and "Total" in out
+    assert (demo_dir / "klimatspend.duckdb").exists()
+    assert (demo_dir / "klimatspend_demo" / "emissions_by_department_2025.csv").exists()
+
+
+def test_demo_is_safe_to_run_twice(demo_run, capsys):
+    demo_dir, _ = demo_run
+    con = store.connect(demo_dir / "klimatspend.duckdb")
+    before = con.execute("select count(*), sum(rows_loaded) from ledger_batch where status = 'loaded'").fetchone()
+    runs_before = con.execute("select count(*) from run").fetchone()[0]
+    con.close()
+    capsys.readouterr()
+    assert main(["demo", "--lines-per-year", "2000", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["files_newly_loaded"] == 0
+    con = store.connect(demo_dir / "klimatspend.duckdb")
+    after = con.execute("select count(*), sum(rows_loaded) from ledger_batch where status = 'loaded'").fetchone()
+    assert after == before
+    assert con.execute("select count(*) from run").fetchone()[0] == runs_before
+    con.close()
+
+
+def test_demo_json_has_department_table_with_year(demo_run, capsys):
+    capsys.readouterr()
+    assert main(["demo", "--lines-per-year", "2000", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["year"] == 2025
+    names = {d["name"] for d in data["by_department"]}
+    assert "Vård- och omsorgsförvaltningen" in names
+    total = sum(d["emissions_kg_co2e"] for d in data["by_department"])
+    assert total == pytest.approx(data["total_emissions_kg_co2e"])
+    assert data["rows_quarantined"] == 7  # the deliberate bad rows of the 2025 file
+    shares = sum(d["share_of_total"] for d in data["by_department"])
+    assert shares == pytest.approx(1.0)

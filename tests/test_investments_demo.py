@@ -1,0 +1,54 @@
+"""The demo municipality's budget definition and investment plan (pipeline/demo_inputs) on the demo ledgers."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline import store
+from pipeline.budget import definitions
+from pipeline.cli import main
+from pipeline.investments import demo_inputs_dir, demo_summary, load_demo_inputs, outputs, plan
+
+
+def test_demo_inputs_are_valid_files():
+    base = demo_inputs_dir()
+    defn = definitions.load_definition(base / "budget.toml")
+    assert [b.budget_id for b in defn.budgets] == ["kommun", "bostader", "geografiskt", "invanare"]
+    assert defn.budgets[0].rate == 0.16 and defn.budgets[0].allocation_method == "grandfathering"
+    assert len(defn.measures) == 7 and len(defn.allocation_basis) == 9
+    p = plan.read_plan(base / "investment_plan.csv", {c["category_id"] for c in plan.taxonomy()})
+    assert len(p.projects) == 23
+    # every project is classified or marked not green, except the one left for a decision
+    assert [pid for pid, pr in p.projects.items() if pr["green_category"] is None] == ["95101"]
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    """The lead's `klimatspend demo` on small ledgers, then the demo inputs imported."""
+    base = tmp_path_factory.mktemp("demo")
+    db = base / "demo.duckdb"
+    assert main(["demo", "--lines-per-year", "2000", "--db", str(db), "--dir", str(base / "out"), "--json"]) == 0
+    con = store.connect(db)
+    counts = load_demo_inputs(con)
+    yield con, counts
+    con.close()
+
+
+def test_demo_budget_follow_up_shows_departments_behind(demo_db):
+    con, counts = demo_db
+    assert counts["budgets"] == 4 and counts["investments"]["projects"] == 23
+    lines = demo_summary(con, 2025)
+    text = "\n".join(lines)
+    assert "Carbon budget Älvby kommun (−16 % a year from 2023" in text
+    assert "departments behind:" in text
+    assert "Green share of planned investments 2026:" in text
+    assert "Budget gap 2026:" in text
+
+
+def test_demo_plan_matches_ledger_project_codes(demo_db):
+    con, _ = demo_db
+    reg = outputs.register(con)
+    booked = {r["project_id"] for r in reg if r["booked_sek"]}
+    assert {"91101", "91104", "92104", "94101"} <= booked
+    # no municipal project in the ledger is missing from the plan
+    assert all(r["in_plan"] for r in reg if r["project_id"] and r["organisation_id"] == "alvby_kommun")
