@@ -107,6 +107,9 @@ def test_uk_account_is_the_expense_type_text(uk):
     assert accounts["Private Contractors"] == 589
     # 7 rows have no procurement category: their expense code stands in, so nothing is lost
     assert accounts["17LC0074"] == 3
+    # the other expense columns (and the fallback) stay with every line, by their headers
+    extra = json.loads(_lines(con, calderdale.batch_id)[0]["extra"])
+    assert extra["Expense Code"] == "88769499" and extra["Definition"] == "Residential Care"
     lines = _lines(con, harrogate.batch_id)
     assert (lines[0]["account"], lines[0]["department"], lines[0]["cost_centre"], lines[0]["currency"]) == (
         "Fuel/Oil", "Community", "Arboriculture", "GBP")

@@ -164,7 +164,9 @@ def map_columns(headers: list[str], overrides: dict[str, str | list[str]] | None
         mapping.fields[fld] = header
         mapping.source[fld] = "synonym"
         taken.add(header)
-    mapping.extra = [h for h in headers if h not in taken]
+    # fallback columns stay in `extra` too, so every line keeps the cells its values came from
+    primary = set(mapping.fields.values())
+    mapping.extra = [h for h in headers if h not in primary]
     return mapping
 
 
