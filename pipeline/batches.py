@@ -121,6 +121,11 @@ def store_batch(con: duckdb.DuckDBPyConnection, record: BatchRecord, *, raw_tabl
         con.execute("begin transaction")
         if replace_batch_id is not None:
             check_replaceable(con, replace_batch_id, record.organisation_id)
+        # checked again inside the transaction: two uploads of the same file at once must not both count
+        same = find_duplicate(con, record.sha256, record.organisation_id)
+        if same is not None:
+            raise KlimatspendError(f"{record.source_file_name}: the same file was just loaded as batch {same}; "
+                                   "not counted again", code="duplicate")
         batch_id = con.execute("select nextval('ledger_batch_id_seq')").fetchone()[0]
         con.execute("create or replace temp table _rejected_rows as "
                     "select distinct source_row from _findings where severity = 'error' and source_row is not null")

@@ -188,3 +188,19 @@ def test_findings_export_lists_every_error_and_warning(con, tmp_path):
     assert data.startswith("\ufeff".encode("utf-8")) and b"batch_id;file;row" in data
     with pytest.raises(UsageError, match="batch 999: no such batch"):
         batches.findings(con, 999)
+
+
+def test_a_duplicate_that_appears_during_the_load_is_not_counted(con, tmp_path, monkeypatch):
+    """Two uploads of the same file at once: the second one finds the first inside its transaction."""
+    path = _file(tmp_path, "a.csv", GOOD)
+    original = batches.store_batch
+
+    def racing(*args, **kwargs):
+        monkeypatch.setattr(batches, "store_batch", original)
+        ingest_file(con, path, IngestOptions(period="2024-03"))   # the other upload wins the race
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(batches, "store_batch", racing)
+    with pytest.raises(KlimatspendError, match="the same file was just loaded as batch 1; not counted again"):
+        ingest_file(con, path, IngestOptions(period="2024-03"))
+    assert con.execute("select count(*) from ledger_batch").fetchone() == (1,)
