@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from .errors import KlimatspendError
+
 LARGE_AMOUNT = 50_000_000          # a single line above this (in the ledger currency) is flagged
 # ISO 4217 codes of the currencies with ECB reference rates (the ones klimatspend can convert)
 KNOWN_CURRENCIES = ["SEK", "EUR", "USD", "GBP", "NOK", "DKK", "ISK", "CHF", "JPY", "PLN", "CZK", "HUF", "RON",
@@ -181,8 +183,7 @@ def validation_frame(con: duckdb.DuckDBPyConnection, typed_table: str) -> pd.Dat
     return frame.set_index("source_row")
 
 
-def run_suite(frame: pd.DataFrame, checks: list[Check]) -> tuple[pd.DataFrame, dict]:
-    """Run the GX suite on `frame`; return (failing rows as source_row + check index, stored result)."""
+def _run_gx(frame: pd.DataFrame, checks: list[Check], indices: list[int], result_format: dict):
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -194,38 +195,65 @@ def run_suite(frame: pd.DataFrame, checks: list[Check]) -> tuple[pd.DataFrame, d
         batch_def = (ctx.data_sources.add_pandas("ledger").add_dataframe_asset("lines")
                      .add_batch_definition_whole_dataframe("batch"))
         suite = gx.ExpectationSuite(name="ledger_contract")
-        for i, check in enumerate(checks):
-            check.expectation.meta = {"check": i, "code": check.code, "field": check.field, "severity": check.severity}
-            suite.add_expectation(check.expectation)
+        for i in indices:
+            check = checks[i]
+            expectation = check.expectation.copy(deep=True)   # an expectation belongs to one suite
+            expectation.id = None
+            expectation.meta = {"check": i, "code": check.code, "field": check.field, "severity": check.severity}
+            suite.add_expectation(expectation)
         suite = ctx.suites.add(suite)
         vd = ctx.validation_definitions.add(gx.ValidationDefinition(name="ledger", data=batch_def, suite=suite))
-        result = vd.run(batch_parameters={"dataframe": frame},
-                        result_format={"result_format": "COMPLETE", "partial_unexpected_count": 20,
-                                       "return_unexpected_index_query": False})
-    failing: list[pd.DataFrame] = []
-    stored = {"suite": "ledger_contract", "engine": f"great_expectations {gx.__version__}",
-              "success": bool(result.success), "statistics": dict(result.statistics), "expectations": []}
+        result = vd.run(batch_parameters={"dataframe": frame}, result_format=result_format)
     for res in result.results:
-        meta = res.expectation_config.meta or {}
-        idx = int(meta["check"])
+        if res.exception_info and res.exception_info.get("raised_exception"):
+            raise KlimatspendError(f"validation check {res.expectation_config.type} could not run "
+                                   f"({res.exception_info.get('exception_message')}); nothing was stored; "
+                                   "please report this with the file", code="validation-error")
+    return result, gx.__version__
+
+
+def _index_rows(index_list) -> list[int]:
+    """Return source rows from GX's unexpected_index_list: [{"source_row": [..]}] when unexpected values are
+    excluded (one entry holding every row), else one {"source_row": n, <column>: value} per row."""
+    rows: list[int] = []
+    for entry in index_list or []:
+        value = entry.get("source_row") if isinstance(entry, dict) else entry
+        if isinstance(value, (list, tuple)):
+            rows.extend(int(v) for v in value)
+        else:
+            rows.append(int(value))
+    return rows
+
+
+def run_suite(frame: pd.DataFrame, checks: list[Check]) -> tuple[pd.DataFrame, dict]:
+    """Run the GX suite on `frame`; return (failing rows as source_row + check index, stored result).
+
+    The result format is COMPLETE with `exclude_unexpected_values`: GX then returns each
+    expectation's failing rows as one list (`unexpected_index_list` = [{"source_row": [...]}]). With
+    the values included it builds, copies and serialises one dict per failing row, which takes
+    minutes when most of a million rows fail (a wrong profile or year); this way about 4 s.
+    """
+    result, version = _run_gx(frame, checks, list(range(len(checks))),
+                              {"result_format": "COMPLETE", "partial_unexpected_count": 0,
+                               "return_unexpected_index_query": False, "exclude_unexpected_values": True})
+    stored = {"suite": "ledger_contract", "engine": f"great_expectations {version}",
+              "success": bool(result.success), "statistics": dict(result.statistics), "expectations": []}
+    failing: list[pd.DataFrame] = []
+    for res in result.results:
+        idx = int((res.expectation_config.meta or {})["check"])
         check = checks[idx]
         info = res.result or {}
-        raised = bool(res.exception_info and res.exception_info.get("raised_exception"))
+        rows = _index_rows(info.get("unexpected_index_list"))
         stored["expectations"].append({
-            "type": res.expectation_config.type,
+            "check": idx, "type": res.expectation_config.type,
             "kwargs": {k: v for k, v in res.expectation_config.kwargs.items() if k != "batch_id"},
             "code": check.code, "field": check.field, "severity": check.severity,
             "success": bool(res.success), "unexpected_count": int(info.get("unexpected_count") or 0),
             "unexpected_percent": float(info.get("unexpected_percent") or 0.0),
-            "partial_unexpected_list": [str(v) for v in (info.get("partial_unexpected_list") or [])][:20],
-            "exception": res.exception_info.get("exception_message") if raised else None,
         })
-        if raised:
-            raise RuntimeError(f"validation check {res.expectation_config.type} failed to run: "
-                               f"{res.exception_info.get('exception_message')}")
-        rows = [r["source_row"] if isinstance(r, dict) else r for r in info.get("unexpected_index_list") or []]
         if rows:
-            failing.append(pd.DataFrame({"source_row": pd.array(rows, dtype="int64"), "check": idx}))
+            failing.append(pd.DataFrame({"source_row": pd.array(rows, dtype="int64"),
+                                         "check": pd.array([idx] * len(rows), dtype="int64")}))
     table = (pd.concat(failing, ignore_index=True) if failing
              else pd.DataFrame({"source_row": pd.Series(dtype="int64"), "check": pd.Series(dtype="int64")}))
     return table, stored
@@ -235,7 +263,7 @@ def render_findings(con: duckdb.DuckDBPyConnection, typed_table: str, failing: p
                     checks: list[Check]) -> pd.DataFrame:
     """Turn (source_row, check) pairs into findings with code, field, quoted value and message (set-based)."""
     if not len(failing):
-        return pd.DataFrame(columns=FINDING_COLUMNS)
+        return pd.DataFrame(columns=["check", *FINDING_COLUMNS])
     spec = pd.DataFrame([{"check": i, "code": c.code, "field": c.field, "severity": c.severity,
                           "message": c.message, "raw_column": c.raw_column or "",
                           "empty_code": c.empty_code or c.code, "empty_message": c.empty_message or c.message}
@@ -250,13 +278,13 @@ def render_findings(con: duckdb.DuckDBPyConnection, typed_table: str, failing: p
                       + " ".join(f"when '{col}' then cast(t.{col} as varchar)" for col in raw_cols) + " end")
         frame = con.execute(f"""
             with joined as (
-                select f.source_row, s.severity, s.field, s.code, s.message, s.empty_code, s.empty_message,
-                       {value_case} as value
+                select f.source_row, f."check", s.severity, s.field, s.code, s.message, s.empty_code,
+                       s.empty_message, {value_case} as value
                 from _failing f
                 join _check_spec s using ("check")
                 left join {typed_table}_raw t using (source_row)
             )
-            select source_row, severity,
+            select source_row, "check", severity,
                    case when value is null then empty_code else code end as code,
                    field,
                    coalesce(value, '') as value,
@@ -268,7 +296,7 @@ def render_findings(con: duckdb.DuckDBPyConnection, typed_table: str, failing: p
     finally:
         con.unregister("_failing")
         con.unregister("_check_spec")
-    return frame[FINDING_COLUMNS]
+    return frame[["check", *FINDING_COLUMNS]]
 
 
 def sql_checks(con: duckdb.DuckDBPyConnection, typed_table: str, *, organisation_id: str,
@@ -359,7 +387,11 @@ def validate_batch(con: duckdb.DuckDBPyConnection, typed_table: str, *, account_
     else:
         failing, stored = pd.DataFrame(columns=["source_row", "check"]), {"suite": "ledger_contract",
                                                                         "success": True, "expectations": []}
-    parts = [render_findings(con, typed_table, failing, checks)]
+    rendered = render_findings(con, typed_table, failing, checks)
+    for exp in stored["expectations"]:
+        values = rendered.loc[(rendered["check"] == exp["check"]) & (rendered["value"] != ""), "value"]
+        exp["sample_values"] = [str(v)[:100] for v in values.drop_duplicates().head(20)]
+    parts = [rendered[FINDING_COLUMNS]]
     structural = [{"source_row": e["source_row"], "severity": "error",
                    "code": "extra-cell" if e["n_cells"] > e["expected"] else "missing-cell", "field": None,
                    "value": e["raw"][:200],
