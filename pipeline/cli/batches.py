@@ -48,7 +48,7 @@ def register(sub) -> None:
     er = s.add_parser("errors", help="write every error and warning of a batch as CSV (for Excel)")
     er.add_argument("batch_id", type=int, metavar="BATCH_ID")
     er.add_argument("-o", "--output", metavar="FILE", help="CSV file to write (default: standard output)")
-    er.add_argument("--delimiter", choices=[",", ";"], default=",",
+    er.add_argument("--delimiter", choices=[",", ";"], default=",", metavar="CHAR",
                     help="';' for Excel with Swedish settings (decimal comma); default ','")
     _db_json(er, json=False)
     p.set_defaults(func=run)

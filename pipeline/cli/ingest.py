@@ -44,7 +44,8 @@ def _common(p) -> None:
     p.add_argument("--sie-accounts", metavar="REGEX",
                    help="SIE files: accounts whose transactions are ledger lines (default ^[4-8][0-9]{3,5}$)")
     p.add_argument("--max-errors", type=int, default=MAX_PRINTED, metavar="N",
-                   help=f"errors printed per file (default {MAX_PRINTED}; all are stored and in --json)")
+                   help=f"errors printed per file (default {MAX_PRINTED}; all are stored: `klimatspend batches errors "
+                        "BATCH_ID` writes them as CSV)")
     add_db_option(p)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
