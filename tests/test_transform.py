@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from pipeline import transform
-from pipeline.errors import UsageError
+from pipeline.errors import DataError, KlimatspendError, UsageError
 
 
 def seed_reference(con) -> None:
@@ -159,3 +159,169 @@ def test_models_are_ordered_by_dependency():
     for name, model in models.items():
         if model.layer != "checks":
             assert model.sql.lower().count("select * from final") == 1 or model.layer == "staging", name
+
+
+# --- currency, VAT, credit notes, capital goods, groups, freezing -------------------------------------------
+
+from engine_seed import add_batch, add_lines, add_org  # noqa: E402
+from engine_seed import seed_reference as seed_engine_reference  # noqa: E402
+
+
+def test_gbp_ledger_both_inflation_conventions(con):
+    """A UK ledger in GBP (0.80 GBP, 10.00 SEK, 1.25 USD per EUR in 2024), 1,000.00 GBP on 4610 (F1 0.5).
+
+    Reported spend: 1,000 x 10.00 / 0.80 = 12,500.00 SEK.
+    factor_currency (default): 1,000 GBP x 1.25 / 0.80 = 1,562.5 USD of 2024; x US CPI 100/125 = 1,250 USD of
+        2022; x 0.5 = 625.000 kg.
+    ledger_currency_first: 1,000 GBP x UK CPI 100/112 = 892.857 GBP of 2022; x 2022 rate 1.05 / 0.84 = 1.25
+        -> 1,116.07 USD of 2022; x 0.5 = 558.036 kg.
+    """
+    seed_engine_reference(con)
+    add_org(con, "calderdale", kind="other")
+    add_batch(con, 1, "calderdale", currency="GBP")
+    add_lines(con, 1, [dict(source_row=2, account="4610", amount=1000, department="Adult Services")],
+              "calderdale", currency="GBP")
+    first = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    transform.build_views(con)
+    row = con.execute("""select amount_sek, amount_ledger_currency, currency, fx_rate, price_adjustment,
+                                emissions_kg_co2e, adjustments from line_results where run_id = ?""",
+                      [first.run_id]).fetchone()
+    assert row[:3] == (Decimal("12500.00"), Decimal("1000.00"), "GBP")
+    assert row[3] == pytest.approx(1.5625) and row[4] == pytest.approx(0.8)
+    assert row[5] == pytest.approx(625.0)
+    assert row[6] == "ledger_GBP_to_SEK@2024;fx_GBP_to_USD@2024;cpi_USD_2024_to_2022;with_margins"
+    second = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
+                                   settings=transform.RunSettings(inflation_convention="ledger_currency_first"))
+    value = con.execute("select emissions_kg_co2e from line_emission where run_id = ?", [second.run_id]).fetchone()[0]
+    assert value == pytest.approx(1000 * 100 / 112 * 1.05 / 0.84 * 0.5)
+    assert value == pytest.approx(558.036, abs=1e-3)
+
+
+def test_vat_is_removed_when_the_ledger_includes_it(con):
+    """Batch with amounts including VAT, 4610 (F1 0.5, 1 SEK = 0.1 USD of 2022):
+
+    row 2: 12,500.00 incl. a booked VAT amount of 2,500.00 -> net 10,000 -> 10,000 x 0.1 x 0.5 = 500 kg
+    row 3: 12,500.00 without a VAT amount -> standard rate 25 %: 12,500 / 1.25 = 10,000 -> 500 kg
+    Spend is reported as booked (12,500.00) and net (10,000.00).
+    """
+    seed_engine_reference(con)
+    add_org(con, "org")
+    add_batch(con, 1, includes_vat=True)
+    add_lines(con, 1, [dict(source_row=2, account="4610", amount=12500, vat_amount=2500),
+                       dict(source_row=3, account="4610", amount=12500)])
+    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    rows = con.execute("""select amount_sek, amount_net_sek, emissions_kg_co2e, adjustments from line_results
+                          where run_id = ? order by source_row""", [result.run_id]).fetchall()
+    for amount, net, kg, adjustments in rows:
+        assert (amount, net) == (Decimal("12500.00"), Decimal("10000.00"))
+        assert kg == pytest.approx(500.0)
+        assert adjustments.startswith("vat_removed;")
+
+
+def test_credit_notes_net_within_category_and_negative_net_is_flagged(con):
+    """Food (6461, F2 0.2): invoice 2,500 -> 50 kg; credit note -3,000 -> -60 kg; net -500 SEK, -10 kg: flagged.
+    Care (4610, F1 0.5): 1,000 -> 50 kg, positive net."""
+    seed_engine_reference(con)
+    add_org(con, "org")
+    add_batch(con, 1)
+    add_lines(con, 1, [dict(source_row=2, account="6461", amount=2500), dict(source_row=3, account="6461", amount=-3000),
+                       dict(source_row=4, account="4610", amount=1000)])
+    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    cats = {r["category_id"]: r for r in transform.mart(con, "emissions_by_category", result.run_id)}
+    assert cats["food"]["spend_sek"] == Decimal("-500.00")
+    assert cats["food"]["emissions_kg_co2e"] == pytest.approx(-10.0)
+    assert cats["food"]["credit_notes_sek"] == Decimal("-3000.00")
+    assert cats["food"]["has_negative_net"] is True
+    assert cats["care_education"]["has_negative_net"] is False
+    org_cats = {(r["category_id"], r["is_group"]): r["has_negative_net"]
+                for r in transform.mart(con, "emissions_by_organisation_category", result.run_id)}
+    assert org_cats[("food", False)] is True
+
+
+def test_capital_goods_are_scope_3_category_2_in_the_year_of_acquisition(con):
+    """Machinery bought on 4021 (map 402: scope 3 category 2) and repairs on 6610 booked on investment project
+    91101 count in full in 2024 as capital goods; the same repair account without the project stays category 1.
+    Each line 10,000 SEK x 0.1 x F1 0.5 = 500 kg."""
+    seed_engine_reference(con)
+    add_org(con, "org")
+    from pipeline import classify
+    classify.add_capital_project(con, "org", "911", "Nybyggnad Älvängsskolan")
+    add_batch(con, 1)
+    add_lines(con, 1, [dict(source_row=2, account="4021", amount=10000),
+                       dict(source_row=3, account="6610", amount=10000, project="91101"),
+                       dict(source_row=4, account="6610", amount=10000)])
+    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    cats = dict(con.execute("select source_row, scope3_category from line_emission where run_id = ?",
+                            [result.run_id]).fetchall())
+    assert cats == {2: 2, 3: 2, 4: 1}
+    scopes = {r["scope3_category"]: r["emissions_kg_co2e"] for r in transform.mart(con, "emissions_by_scope",
+                                                                                   result.run_id)}
+    assert scopes == {2: pytest.approx(1000.0), 1: pytest.approx(500.0)}
+
+
+def test_group_figures_leave_out_intra_group_purchases(con):
+    """The municipality rents premises from its housing company (4610 100,000 SEK -> 5,000 kg); the company's
+    own purchases (10,000 SEK -> 500 kg) carry the emissions. Per organisation both count; the group
+    (kommun + bolag) leaves the rent out: 5,000 + 500 - 5,000 = 500 kg."""
+    seed_engine_reference(con)
+    add_org(con, "kommun", org_number="212000-0001")
+    add_org(con, "bolag", org_number="556000-9999", kind="company", parent="kommun")
+    add_batch(con, 1, "kommun")
+    add_batch(con, 2, "bolag")
+    add_lines(con, 1, [dict(source_row=2, account="4610", amount=100000, supplier_org_number="556000-9999")], "kommun")
+    add_lines(con, 2, [dict(source_row=2, account="4610", amount=10000)], "bolag")
+    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    orgs = {(r["organisation_id"], r["is_group"]): r for r in transform.mart(con, "emissions_by_organisation",
+                                                                             result.run_id)}
+    assert orgs[("kommun", False)]["emissions_kg_co2e"] == pytest.approx(5000.0)
+    assert orgs[("bolag", False)]["emissions_kg_co2e"] == pytest.approx(500.0)
+    group = orgs[("kommun", True)]
+    assert group["emissions_kg_co2e"] == pytest.approx(500.0)
+    assert group["intra_group_spend_sek"] == Decimal("100000.00") and group["n_organisations"] == 2
+    assert group["organisation_name"] == "Kommun (koncern)"
+    totals = transform.mart(con, "run_totals", result.run_id)[0]
+    assert totals["total_emissions_kg_co2e"] == pytest.approx(5500.0)
+    assert totals["group_emissions_kg_co2e"] == pytest.approx(500.0)
+
+
+def test_unit_levels_committee_department_cost_centre(con):
+    """emissions_by_unit sums the same lines at three levels."""
+    seed_engine_reference(con)
+    add_org(con, "org")
+    add_batch(con, 1)
+    add_lines(con, 1, [
+        dict(source_row=2, account="4610", amount=1000, committee="SN", department="SOF", cost_centre="31010"),
+        dict(source_row=3, account="4610", amount=2000, committee="SN", department="SOF", cost_centre="31020"),
+        dict(source_row=4, account="4610", amount=4000, committee="SN", department="VOF", cost_centre="41010")])
+    result = transform.mart(con, "emissions_by_unit", transform.compute_run(
+        con, 2024, factors="test@1.0", mapping="map@1.0").run_id)
+    by = {(r["unit_level"], r["committee"], r["department"], r["cost_centre"]): r["emissions_kg_co2e"] for r in result}
+    assert by[("committee", "SN", None, None)] == pytest.approx(350.0)
+    assert by[("department", "SN", "SOF", None)] == pytest.approx(150.0)
+    assert by[("cost_centre", "SN", "SOF", "31020")] == pytest.approx(100.0)
+    assert len(by) == 1 + 2 + 3
+
+
+def test_published_run_is_frozen_and_a_change_is_detected(con):
+    seed_reference(con)
+    seed_ledger(con)
+    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    transform.publish_run(con, result.run_id)
+    stored = con.execute("select results_checksum from run where run_id = ?", [result.run_id]).fetchone()[0]
+    assert stored.startswith("6:63300.00:590.000:")
+    assert not transform.run_checks(con)["assert_published_runs_unchanged"]
+    con.execute("update line_emission set emissions_kg_co2e = emissions_kg_co2e + 1 where run_id = ? "
+                "and source_row = 2", [result.run_id])
+    failures = transform.run_checks(con)["assert_published_runs_unchanged"]
+    assert failures and failures[0][0] == result.run_id
+    with pytest.raises(KlimatspendError, match="assert_published_runs_unchanged"):
+        transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
+                              settings=transform.RunSettings(use_margins=False))
+
+
+def test_missing_rates_are_named_before_computing(con):
+    seed_reference(con)
+    seed_ledger(con)
+    con.execute("delete from price_index where country_code = 'USA' and year = 2024")
+    with pytest.raises(DataError, match=r"missing consumer price index of USA for 2024"):
+        transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")

@@ -12,7 +12,9 @@ from ..config import resolve_db_path
 from ..demo_data import DemoManifest, generate
 from ..factors import load_reference_data
 from ..ingest import IngestOptions, ingest_file
+from ..classify import set_organisation
 from ..investments import demo_summary, load_demo_inputs
+from ..suppliers import load_supplier_register
 from . import add_db_option, print_json
 from ._output import fmt_number, progress
 from .run import print_department_table, run_summary
@@ -100,22 +102,15 @@ def run(args) -> int:
                 f"{result.rows_loaded:,} of {result.rows_read:,} rows loaded, {result.rows_rejected} quarantined")
 
         say("[3/4] computing emissions per year, budget follow-up and investments ...")
-        mappings = {m for (m,) in con.execute("select distinct mapping_id from account_map").fetchall()}
+        # The company keeps its books in BAS; the supplier register gives each supplier's industry (SNI).
+        set_organisation(con, COMPANY_ID, mapping=COMPANY_MAPPING, parent=MUNICIPALITY_ID)
+        set_organisation(con, MUNICIPALITY_ID, mapping=MUNICIPAL_MAPPING)
+        load_supplier_register(con, data_dir / "leverantorsregister.csv")
         runs: dict[int, int] = {}
-        company_runs: dict[int, int] = {}
-        skipped_company = COMPANY_MAPPING not in mappings
         for year in manifest.years:
-            result = transform.compute_run(con, year, mapping=MUNICIPAL_MAPPING, organisation_id=MUNICIPALITY_ID,
-                                           created_by="demo", note="klimatspend demo")
-            runs[year] = result.run_id
-            if not skipped_company:
-                company_runs[year] = transform.compute_run(con, year, mapping=COMPANY_MAPPING,
-                                                           organisation_id=COMPANY_ID, created_by="demo",
-                                                           note="klimatspend demo").run_id
+            runs[year] = transform.compute_run(con, year, created_by="demo", note="klimatspend demo").run_id
         latest = max(manifest.years)
-        summary = run_summary(con, runs[latest])
-        if latest in company_runs:
-            summary = add_company(summary, run_summary(con, company_runs[latest]), manifest.company["name"])
+        summary = group_view(run_summary(con, runs[latest]), manifest.company["name"])
         # The demo's carbon budget (-16 % a year), measures and investment plan, followed up for the latest year.
         load_demo_inputs(con)
         follow_up = demo_summary(con, latest)
@@ -141,35 +136,33 @@ def run(args) -> int:
     total_rows = sum(r.rows_read for r in loaded)
     print(f"{total_rows:,} ledger rows in {len(loaded)} files; {sum(r.rows_rejected for r in loaded)} quarantined "
           f"on purpose (see `klimatspend batches`); {elapsed:.1f} s")
-    if skipped_company:
-        print(f"{manifest.company['name']} (BAS chart of accounts) is loaded but not computed: no '{COMPANY_MAPPING}' "
-              "account map is installed yet")
     print(f"Written: {', '.join(str(p) for p in written)}")
     print(f"Next: klimatspend show --year {latest} --by category   (database {db_path})")
     return 0
 
 
-def add_company(municipal: dict, company: dict, company_name: str) -> dict:
-    """Return the group view: the municipality's departments plus the company as one row, shares recomputed."""
-    group = dict(municipal)
-    for key in ("loaded_spend_sek", "total_spend_sek", "mapped_spend_sek", "excluded_spend_sek",
-                "unmapped_spend_sek", "total_emissions_kg_co2e", "total_emissions_kg_co2",
-                "emissions_lower_kg_co2e", "emissions_upper_kg_co2e", "n_lines"):
-        group[key] = municipal[key] + company[key]
-    row = {"organisation_id": company["by_department"][0]["organisation_id"] if company["by_department"] else None,
-           "name": company_name, "spend_sek": company["total_spend_sek"],
-           "mapped_spend_sek": company["mapped_spend_sek"], "emissions_kg_co2e": company["total_emissions_kg_co2e"],
-           "emissions_t_co2e": company["total_emissions_kg_co2e"] / 1000,
-           "intensity_kg_co2e_per_ksek": company["total_emissions_kg_co2e"] / float(company["mapped_spend_sek"]) * 1000
-           if company["mapped_spend_sek"] else None}
-    rows = municipal["by_department"] + [row]
-    total = group["total_emissions_kg_co2e"]
-    group["by_department"] = sorted(
-        [{**r, "share_of_total": r["emissions_kg_co2e"] / total if total else None} for r in rows],
-        key=lambda r: -r["emissions_kg_co2e"])
-    group["run_ids"] = [municipal["run_id"], company["run_id"]]
-    group["mapping"] = f"{municipal['mapping']}; {company_name}: {company['mapping']} (run {company['run_id']})"
-    return group
+def group_view(summary: dict, company_name: str) -> dict:
+    """Return the demo's table: the municipality's departments plus each company as one row, shares recomputed.
+
+    The group total (without purchases between the municipality and its company, which the selling member
+    reports from its own purchases) is kept beside the sum of the rows as `group_emissions_kg_co2e`.
+    """
+    view = dict(summary)
+    companies = [o for o in summary["by_organisation"] if not o["is_group"] and o["organisation_id"] == COMPANY_ID]
+    rows = [d for d in summary["by_department"] if d["organisation_id"] != COMPANY_ID]
+    for company in companies:
+        rows.append({"organisation_id": COMPANY_ID, "name": company_name, "spend_sek": company["spend_sek"],
+                     "mapped_spend_sek": sum((d["mapped_spend_sek"] or 0) for d in summary["by_department"]
+                                             if d["organisation_id"] == COMPANY_ID),
+                     "emissions_kg_co2e": company["emissions_kg_co2e"],
+                     "emissions_t_co2e": company["emissions_kg_co2e"] / 1000})
+    total = sum(r["emissions_kg_co2e"] for r in rows)
+    for r in rows:
+        r["share_of_total"] = r["emissions_kg_co2e"] / total if total else None
+        r["intensity_kg_co2e_per_ksek"] = (r["emissions_kg_co2e"] / float(r["mapped_spend_sek"]) * 1000
+                                           if r.get("mapped_spend_sek") else None)
+    view["by_department"] = sorted(rows, key=lambda r: -r["emissions_kg_co2e"])
+    return view
 
 
 def _write_outputs(con, out_dir: Path, runs: dict[int, int]) -> list[Path]:

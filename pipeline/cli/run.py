@@ -16,13 +16,20 @@ def register(sub) -> None:
                                    "inflation adjustments, build the marts and record the run with the versions used.")
     p.add_argument("--year", type=int, metavar="YYYY", help="fiscal year to compute")
     p.add_argument("--factors", metavar="SET[@VERSION]", help="factor set (default: newest useeio)")
-    p.add_argument("--mapping", metavar="MAP[@VERSION]", help="account map (default: newest kommunbas13)")
+    p.add_argument("--mapping", metavar="MAP[@VERSION]",
+                   help="account map for organisations without their own (default: newest kommunbas13; "
+                        "set an organisation's own map with `klimatspend org set ID --mapping MAP`)")
     p.add_argument("--org", metavar="ID", help="only this organisation (default: all in the database)")
     p.add_argument("--without-margins", action="store_true",
                    help="use factors without margins (basic prices) instead of purchaser prices")
     p.add_argument("--inflation", choices=["factor_currency", "ledger_currency_first"], default="factor_currency",
                    help="convert then deflate in the factor's currency (default), or deflate in the ledger "
                         "currency first and convert at the base year's rate")
+    p.add_argument("--vat-rate", type=float, default=0.25, metavar="RATE",
+                   help="VAT removed from ledgers that include it when a line has no VAT amount (default 0.25)")
+    p.add_argument("--crosswalk", metavar="ID[@VERSION]",
+                   help="industry crosswalk for the supplier-industry level (default: newest for the factor set)")
+    p.add_argument("--activity-factors", metavar="VERSION", help="activity-factor release (default: newest shipped)")
     p.add_argument("--publish", action="store_true", help="freeze the run: its results never change afterwards")
     p.add_argument("--publish-run", type=int, metavar="RUN_ID", help="freeze an existing run")
     p.add_argument("--list", action="store_true", help="list recorded runs")
@@ -36,6 +43,8 @@ def run_summary(con, run_id: int) -> dict:
     """Return the headline figures of a run and its table per department (for --json and the demo)."""
     totals = transform.mart(con, "run_totals", run_id)[0]
     departments = transform.mart(con, "emissions_by_department", run_id, order_by="emissions_kg_co2e desc")
+    organisations = transform.mart(con, "emissions_by_organisation", run_id, order_by="is_group, organisation_id")
+    coverage = transform.mart(con, "spend_coverage", run_id, order_by="spend_sek desc")
     return {
         "run_id": run_id, "year": totals["year"],
         "factor_set": f"{totals['factor_set_id']}@{totals['factor_set_version']}",
@@ -48,7 +57,20 @@ def run_summary(con, run_id: int) -> dict:
         "total_emissions_kg_co2": totals["total_emissions_kg_co2"],
         "emissions_lower_kg_co2e": totals["emissions_lower_kg_co2e"],
         "emissions_upper_kg_co2e": totals["emissions_upper_kg_co2e"],
+        "emissions_scope1_kg_co2e": totals["emissions_scope1_kg_co2e"],
+        "emissions_scope2_kg_co2e": totals["emissions_scope2_kg_co2e"],
+        "emissions_scope3_kg_co2e": totals["emissions_scope3_kg_co2e"],
+        "activity_emissions_kg_co2e": totals["activity_emissions_kg_co2e"],
+        "group_emissions_kg_co2e": totals["group_emissions_kg_co2e"],
+        "intra_group_spend_sek": totals["intra_group_spend_sek"],
+        "dq_score_weighted": totals["dq_score_weighted"],
         "n_lines": totals["n_lines"],
+        "coverage": [{"rule_level": c["rule_level"], "spend_sek": c["spend_sek"], "share_of_spend": c["share_of_spend"],
+                      "n_lines": c["n_lines"]} for c in coverage],
+        "by_organisation": [
+            {"organisation_id": o["organisation_id"], "name": o["organisation_name"], "is_group": o["is_group"],
+             "spend_sek": o["spend_sek"], "emissions_kg_co2e": o["emissions_kg_co2e"],
+             "intra_group_spend_sek": o["intra_group_spend_sek"]} for o in organisations],
         "by_department": [
             {"organisation_id": d["organisation_id"], "name": d["department"], "spend_sek": d["spend_sek"],
              "mapped_spend_sek": d["mapped_spend_sek"], "emissions_kg_co2e": d["emissions_kg_co2e"],
@@ -74,6 +96,12 @@ def print_department_table(summary: dict) -> None:
           f"{fmt_number(summary['emissions_upper_kg_co2e'] / 1000, 0)} t CO2e; "
           f"excluded spend {fmt_number(summary['excluded_spend_sek'])} SEK, "
           f"unmapped spend {fmt_number(summary['unmapped_spend_sek'])} SEK")
+    groups = [o for o in summary.get("by_organisation", []) if o["is_group"] and o["intra_group_spend_sek"]]
+    for g in groups:
+        print(f"consolidated {g['name']}: {fmt_number(g['emissions_kg_co2e'] / 1000, 1)} t CO2e "
+              f"(intra-group purchases of {fmt_number(g['intra_group_spend_sek'])} SEK left out)")
+    print("coverage: " + ", ".join(f"{c['rule_level']} {fmt_percent(c['share_of_spend'])}"
+                                   for c in summary.get("coverage", [])))
 
 
 def run(args) -> int:
@@ -100,9 +128,13 @@ def run(args) -> int:
             raise UsageError("klimatspend run: give --year YYYY (or --list, --publish-run RUN_ID)")
         if not args.json:
             progress(f"computing {args.year} ...")
-        settings = transform.RunSettings(use_margins=not args.without_margins, inflation_convention=args.inflation)
+        if not 0 <= args.vat_rate < 1:
+            raise UsageError(f"--vat-rate {args.vat_rate}: give the rate as a fraction, e.g. 0.25")
+        settings = transform.RunSettings(use_margins=not args.without_margins, inflation_convention=args.inflation,
+                                         vat_rate=args.vat_rate)
         result = transform.compute_run(con, args.year, factors=args.factors, mapping=args.mapping,
-                                       settings=settings, organisation_id=args.org, note=args.note)
+                                       settings=settings, organisation_id=args.org, note=args.note,
+                                       crosswalk=args.crosswalk, activity_factors=args.activity_factors)
         if args.publish:
             transform.publish_run(con, result.run_id)
         summary = run_summary(con, result.run_id)

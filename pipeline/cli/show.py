@@ -15,28 +15,47 @@ VIEWS = {
     "department": ("emissions_by_department", "emissions_kg_co2e desc",
                    [("department", "department"), ("organisation_id", "org"), ("spend_sek", "spend SEK"),
                     ("emissions_t_co2e", "t CO2e"), ("intensity_kg_co2e_per_ksek", "kg/kSEK"),
-                    ("share_of_total", "share")]),
+                    ("share_of_total", "share"), ("dq_score_weighted", "dq")]),
+    "unit": ("emissions_by_unit", "organisation_id, committee, department nulls first, cost_centre nulls first",
+             [("unit_level", "level"), ("committee", "nämnd"), ("department", "förvaltning"),
+              ("cost_centre", "ansvar"), ("spend_sek", "spend SEK"), ("emissions_t_co2e", "t CO2e"),
+              ("intensity_kg_co2e_per_ksek", "kg/kSEK")]),
+    "organisation": ("emissions_by_organisation", "is_group, organisation_id",
+                     [("organisation_name", "organisation"), ("spend_sek", "spend SEK"),
+                      ("intra_group_spend_sek", "intra-group SEK"), ("emissions_t_co2e", "t CO2e"),
+                      ("intensity_kg_co2e_per_ksek", "kg/kSEK")]),
     "category": ("emissions_by_category", "emissions_kg_co2e desc",
                  [("category_name_en", "category"), ("spend_sek", "spend SEK"), ("emissions_t_co2e", "t CO2e"),
                   ("intensity_kg_co2e_per_ksek", "kg/kSEK"), ("share_of_total", "share"),
                   ("has_negative_net", "negative net")]),
+    "scope": ("emissions_by_scope", "organisation_id, ghg_scope, scope3_category",
+              [("organisation_id", "org"), ("label_en", "scope"), ("emissions_t_co2e", "t CO2e")]),
+    "method": ("emissions_by_method", "organisation_id, category_id, method",
+               [("organisation_id", "org"), ("category_id", "category"), ("method", "method"),
+                ("spend_sek", "spend SEK"), ("emissions_kg_co2e", "kg CO2e"), ("dq_score_weighted", "dq")]),
     "supplier": ("emissions_by_supplier", "emissions_kg_co2e desc",
-                 [("supplier_name", "supplier"), ("supplier_org_number", "org nr"), ("spend_sek", "spend SEK"),
-                  ("emissions_t_co2e", "t CO2e")]),
+                 [("supplier_name", "supplier"), ("supplier_org_number", "org nr"), ("supplier_sni_code", "SNI"),
+                  ("rule_level", "rule"), ("spend_sek", "spend SEK"), ("emissions_t_co2e", "t CO2e")]),
     "account": ("emissions_by_account", "spend_sek desc",
-                [("account", "account"), ("rule_level", "rule"), ("category_id", "category"),
-                 ("factor_code", "factor"), ("exclusion_reason", "excluded as"), ("spend_sek", "spend SEK"),
-                 ("emissions_kg_co2e", "kg CO2e")]),
+                [("organisation_id", "org"), ("account", "account"), ("rule_level", "rule"),
+                 ("category_id", "category"), ("factor_code", "factor"), ("method", "method"),
+                 ("exclusion_reason", "excluded as"), ("spend_sek", "spend SEK"), ("emissions_kg_co2e", "kg CO2e")]),
     "month": ("emissions_by_month", "period",
               [("period", "month"), ("spend_sek", "spend SEK"), ("emissions_t_co2e", "t CO2e")]),
+    "activity": ("activity_results", "organisation_id, activity_scope_id",
+                 [("organisation_id", "org"), ("account_prefix", "account"), ("category_id", "category"),
+                  ("department", "department"), ("quantity_summary", "quantity"), ("emissions_kg_co2e", "kg CO2e"),
+                  ("covered_spend_sek", "covered SEK"), ("n_lines", "lines")]),
     "coverage": ("spend_coverage", "spend_sek desc",
                  [("rule_level", "rule level"), ("spend_sek", "spend SEK"), ("share_of_spend", "share of spend"),
                   ("n_lines", "lines"), ("emissions_kg_co2e", "kg CO2e")]),
     "excluded": ("excluded_spend", "spend_sek desc",
                  [("exclusion_reason", "reason"), ("spend_sek", "spend SEK"), ("n_lines", "lines")]),
     "unmapped": ("unmapped_accounts", "spend_sek desc",
-                 [("account", "account"), ("reason", "reason"), ("spend_sek", "spend SEK"), ("n_lines", "lines")]),
+                 [("organisation_id", "org"), ("account", "account"), ("reason", "reason"), ("spend_sek", "spend SEK"),
+                  ("n_lines", "lines")]),
 }
+ORG_FILTERED = {"department", "unit", "scope", "method", "account", "activity", "unmapped"}
 
 
 def register(sub) -> None:
@@ -46,6 +65,7 @@ def register(sub) -> None:
     p.add_argument("--year", type=int, required=True, metavar="YYYY")
     p.add_argument("--by", choices=sorted(VIEWS), default="department", help="grouping (default: department)")
     p.add_argument("--run", type=int, metavar="RUN_ID", help="a specific run instead of the year's current one")
+    p.add_argument("--org", metavar="ID", help="only this organisation's rows (where the view has organisations)")
     p.add_argument("--limit", type=int, default=0, help="only the first N rows")
     add_db_option(p)
     fmt = p.add_mutually_exclusive_group()
@@ -63,6 +83,11 @@ def run(args) -> int:
             raise UsageError(f"no run for {args.year}; compute one with `klimatspend run --year {args.year}`")
         name, order, columns = VIEWS[args.by]
         rows = transform.mart(con, name, run_id, order_by=order)
+        if args.org:
+            if args.by not in ORG_FILTERED:
+                raise UsageError(f"--org: the {args.by} view has no organisation column; use --by department, "
+                                 "unit, scope, method, account, activity or unmapped")
+            rows = [r for r in rows if r.get("organisation_id") == args.org]
     finally:
         con.close()
     if args.limit:
@@ -77,7 +102,7 @@ def run(args) -> int:
         def cell(key, value):
             if key.startswith("share"):
                 return fmt_percent(value)
-            if key.endswith("_t_co2e") or key.startswith("intensity"):
+            if key.endswith("_t_co2e") or key.startswith("intensity") or key.startswith("dq_"):
                 return fmt_number(value, 1)
             if isinstance(value, (int, float)) and not isinstance(value, bool) or hasattr(value, "as_tuple"):
                 return fmt_number(value)

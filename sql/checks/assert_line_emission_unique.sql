@@ -1,5 +1,6 @@
--- Every ledger line appears at most once per run.
-select run_id, batch_id, source_row, count(*) as n
+-- Every ledger line appears at most once in the run's results.
+select batch_id, source_row, count(*) as n
 from line_emission
-group by run_id, batch_id, source_row
+where run_id = getvariable('run_id')
+group by batch_id, source_row
 having count(*) > 1

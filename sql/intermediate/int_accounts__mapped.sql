@@ -1,32 +1,69 @@
--- Each distinct account of the run's lines with the account-map row of its longest matching prefix.
--- Classifying distinct accounts (thousands) instead of lines (millions) keeps the join cheap.
+-- Each distinct (organisation, account) of the run's lines with the row of its organisation's account
+-- map whose prefix is the longest match, and any explicit exclusion by account prefix (longest wins).
+-- Classifying distinct accounts (thousands) instead of lines (millions) keeps the joins cheap.
 with accounts as (
-    select distinct account from stg_ledger_lines
+    select distinct organisation_id, account from stg_ledger_lines
+),
+
+organisations as (
+    select organisation_id, mapping_id, mapping_version from stg_organisations
 ),
 
 account_map as (
     select * from stg_account_map
 ),
 
+account_exclusions as (
+    select * from stg_exclusions where match_kind = 'account_prefix'
+),
+
+factors as (
+    select factor_code from stg_factors
+),
+
+factor_set as (
+    select factor_set_id from stg_factor_set
+),
+
 candidates as (
     select
+        a.organisation_id,
         a.account,
+        o.mapping_id,
+        o.mapping_version,
         left(a.account, n.n) as account_prefix
     from accounts as a
+    inner join organisations as o on o.organisation_id = a.organisation_id
     cross join lateral (select unnest(generate_series(1, length(a.account))) as n) as n
 ),
 
-matches as (
+map_matches as (
     select
+        c.organisation_id,
         c.account,
-        m.*
+        m.* exclude (mapping_id, mapping_version)
     from candidates as c
-    inner join account_map as m on m.account_prefix = c.account_prefix
-    qualify row_number() over (partition by c.account order by m.prefix_length desc) = 1
+    inner join account_map as m
+        on m.mapping_id = c.mapping_id
+       and m.mapping_version = c.mapping_version
+       and m.account_prefix = c.account_prefix
+    qualify row_number() over (partition by c.organisation_id, c.account order by m.prefix_length desc) = 1
+),
+
+exclusion_matches as (
+    select
+        c.organisation_id,
+        c.account,
+        e.exclusion_id,
+        e.reason
+    from candidates as c
+    inner join account_exclusions as e on e.match_value = c.account_prefix
+    qualify row_number() over (partition by c.organisation_id, c.account order by length(e.match_value) desc) = 1
 ),
 
 final as (
     select
+        a.organisation_id,
         a.account,
         m.account_prefix as matched_prefix,
         m.prefix_length,
@@ -34,12 +71,23 @@ final as (
         m.category_id,
         m.factor_set_id as map_factor_set_id,
         m.factor_code,
-        m.scope3_category,
-        coalesce(m.is_excluded, false) as is_excluded,
-        m.exclusion_reason,
-        m.account_prefix is not null as is_matched
+        coalesce(m.scope3_category, 1) as scope3_category,
+        m.account_prefix is not null as is_matched,
+        m.factor_code is not null
+            and m.factor_set_id = (select factor_set_id from factor_set)
+            and m.factor_code in (select factor_code from factors) as has_factor,
+        coalesce(m.is_excluded, false) or x.exclusion_id is not null as is_excluded,
+        case
+            when coalesce(m.is_excluded, false) then m.exclusion_reason
+            when x.exclusion_id is not null then x.reason
+        end as exclusion_reason,
+        case
+            when coalesce(m.is_excluded, false) then m.account_prefix
+            when x.exclusion_id is not null then 'exclusion:' || x.exclusion_id
+        end as exclusion_rule
     from accounts as a
-    left join matches as m on m.account = a.account
+    left join map_matches as m on m.organisation_id = a.organisation_id and m.account = a.account
+    left join exclusion_matches as x on x.organisation_id = a.organisation_id and x.account = a.account
 )
 
 select * from final

@@ -1,66 +1,189 @@
--- Ledger lines with their classification and the rule that decided it.
--- Precedence: explicit exclusions (counterparty / supplier) -> account map (longest prefix:
--- 'account' for 4+ digits, 'account_group' for shorter prefixes) -> unmapped.
+-- Ledger lines with their classification and the rule that decided it (DESIGN.md section 5).
+-- Exclusions first (account map or account prefix, counterparty, supplier, keyword); then the first
+-- level with a usable factor wins: supplier-specific -> supplier industry (SNI/NACE) -> account +
+-- description keyword -> account (4+ digit prefix) -> account group (shorter prefix) -> the
+-- organisation's tail-spend default -> unmapped. Energy spend without a factor never takes the
+-- default: it waits for activity data (kWh, litres) and is otherwise reported as unmapped.
 with lines as (
     select * from stg_ledger_lines
+),
+
+organisations as (
+    select * from stg_organisations
 ),
 
 accounts as (
     select * from int_accounts__mapped
 ),
 
-exclusions as (
-    select * from exclusion
+suppliers as (
+    select * from int_suppliers__matched
 ),
 
-flagged as (
+descriptions as (
+    select * from int_descriptions__matched
+),
+
+counterparties as (
+    select * from int_counterparties__matched
+),
+
+projects as (
+    select * from int_projects__capital
+),
+
+factors as (
+    select factor_code from stg_factors
+),
+
+joined as (
     select
         l.*,
-        (select e.reason from exclusions as e
-         where (e.match_kind = 'counterparty' and l.counterparty is not null
-                and (e.match_value = '*' or l.counterparty = e.match_value))
-            or (e.match_kind = 'supplier_org_number' and l.supplier_org_number = e.match_value)
-         limit 1) as explicit_exclusion_reason
+        o.organisation_name,
+        o.organisation_kind,
+        o.group_id,
+        o.default_factor_code,
+        o.default_category_id,
+        o.default_factor_code in (select factor_code from factors) as has_default,
+        a.matched_prefix,
+        a.prefix_length,
+        a.category_id as account_category_id,
+        a.factor_code as account_factor_code,
+        a.scope3_category as account_scope3_category,
+        a.is_matched as is_account_matched,
+        a.has_factor as account_has_factor,
+        a.is_excluded as is_account_excluded,
+        a.exclusion_reason as account_exclusion_reason,
+        a.exclusion_rule as account_exclusion_rule,
+        s.supplier_sni_code,
+        s.exclusion_reason as supplier_exclusion_reason,
+        s.exclusion_rule as supplier_exclusion_rule,
+        s.supplier_rule_id,
+        s.supplier_category_id,
+        s.supplier_factor_code,
+        s.supplier_factor_value,
+        s.supplier_factor_currency,
+        s.industry_rule_id,
+        s.industry_category_id,
+        s.industry_factor_code,
+        coalesce(s.is_intra_group, false) as is_intra_group,
+        d.keyword_rule_id,
+        d.keyword_category_id,
+        d.keyword_factor_code,
+        d.keyword_exclusion_reason,
+        d.keyword_exclusion_rule,
+        c.counterparty_exclusion_reason,
+        c.counterparty_exclusion_rule,
+        p.capital_project_prefix
     from lines as l
+    inner join organisations as o on o.organisation_id = l.organisation_id
+    inner join accounts as a on a.organisation_id = l.organisation_id and a.account = l.account
+    left join suppliers as s
+        on s.organisation_id = l.organisation_id
+       and coalesce(s.supplier_org_number, '') = coalesce(l.supplier_org_number, '')
+       and coalesce(s.supplier_name, '') = coalesce(l.supplier_name, '')
+    left join descriptions as d on d.account = l.account and d.description = l.description
+    left join counterparties as c on c.organisation_id = l.organisation_id and c.counterparty = l.counterparty
+    left join projects as p on p.organisation_id = l.organisation_id and p.project = l.project
+),
+
+decided as (
+    select
+        *,
+        coalesce(
+            case when is_account_excluded then account_exclusion_reason end,
+            counterparty_exclusion_reason,
+            supplier_exclusion_reason,
+            keyword_exclusion_reason
+        ) as exclusion_reason_found,
+        case
+            when is_account_excluded then account_exclusion_rule
+            when counterparty_exclusion_reason is not null then counterparty_exclusion_rule
+            when supplier_exclusion_reason is not null then supplier_exclusion_rule
+            when keyword_exclusion_reason is not null then keyword_exclusion_rule
+        end as exclusion_rule_found,
+        case
+            when supplier_factor_value is not null then 'supplier'
+            when supplier_factor_code is not null then 'supplier'
+            when industry_factor_code is not null then 'supplier_industry'
+            when keyword_factor_code is not null then 'account_keyword'
+            when account_has_factor and prefix_length >= 4 then 'account'
+            when account_has_factor then 'account_group'
+            when coalesce(account_category_id, '') <> 'energy' and has_default then 'default'
+            else 'unmapped'
+        end as level_found
+    from joined
 ),
 
 final as (
     select
-        f.batch_id,
-        f.source_row,
-        f.organisation_id,
-        f.fiscal_year,
-        f.period,
-        f.account,
-        f.committee,
-        f.department,
-        f.cost_centre,
-        f.project,
-        f.supplier_name,
-        f.supplier_org_number,
-        f.amount,
-        f.currency,
-        f.vat_amount,
-        f.amounts_include_vat,
-        f.explicit_exclusion_reason is not null or a.is_excluded as is_excluded,
-        coalesce(f.explicit_exclusion_reason, case when a.is_excluded then a.exclusion_reason end) as exclusion_reason,
-        case when f.explicit_exclusion_reason is null and not a.is_excluded then a.category_id end as category_id,
-        case when f.explicit_exclusion_reason is null and not a.is_excluded then a.scope3_category end
-            as scope3_category,
-        a.map_factor_set_id,
-        case when f.explicit_exclusion_reason is null and not a.is_excluded then a.factor_code end as factor_code,
+        batch_id,
+        source_row,
+        organisation_id,
+        organisation_name,
+        organisation_kind,
+        group_id,
+        fiscal_year,
+        period,
+        account,
+        committee,
+        coalesce(department,
+                 case when organisation_kind = 'company' then organisation_name end,
+                 '(okänd förvaltning)') as department,
+        cost_centre,
+        project,
+        supplier_name,
+        supplier_org_number,
+        supplier_sni_code,
+        description,
+        amount,
+        currency,
+        vat_amount,
+        amounts_include_vat,
+        is_intra_group,
+        exclusion_reason_found is not null as is_excluded,
+        exclusion_reason_found as exclusion_reason,
+        case when exclusion_reason_found is not null then 'excluded' else level_found end as rule_level,
         case
-            when f.explicit_exclusion_reason is not null or a.is_excluded then 'excluded'
-            when not a.is_matched then 'unmapped'
-            when a.prefix_length >= 4 then 'account'
-            else 'account_group'
-        end as rule_level,
+            when exclusion_reason_found is not null then exclusion_rule_found
+            when level_found = 'supplier' then 'supplier_rule:' || supplier_rule_id
+            when level_found = 'supplier_industry' then industry_rule_id || ' (SNI ' || supplier_sni_code || ')'
+            when level_found = 'account_keyword' then 'keyword_rule:' || keyword_rule_id
+            when level_found in ('account', 'account_group') then matched_prefix
+            when level_found = 'default' then 'default:' || organisation_id
+            when not is_account_matched then 'no-account-match'
+            when account_category_id = 'energy' then 'needs-activity-data'
+            when account_factor_code is null then 'no-factor:' || matched_prefix
+            else 'factor-missing:' || account_factor_code
+        end as rule_id,
         case
-            when f.explicit_exclusion_reason is not null then 'exclusion'
-            else a.matched_prefix
-        end as rule_id
-    from flagged as f
-    inner join accounts as a on a.account = f.account
+            when exclusion_reason_found is not null then null
+            when level_found = 'supplier' then coalesce(supplier_category_id, account_category_id, 'other')
+            when level_found = 'supplier_industry' then coalesce(industry_category_id, account_category_id, 'other')
+            when level_found = 'account_keyword' then coalesce(keyword_category_id, account_category_id, 'other')
+            when level_found in ('account', 'account_group') then coalesce(account_category_id, 'other')
+            when level_found = 'default' then default_category_id
+            else account_category_id
+        end as category_id,
+        case
+            when exclusion_reason_found is not null then null
+            when capital_project_prefix is not null then 2
+            else account_scope3_category
+        end as scope3_category,
+        capital_project_prefix,
+        case
+            when exclusion_reason_found is not null then null
+            when level_found = 'supplier' then supplier_factor_code
+            when level_found = 'supplier_industry' then industry_factor_code
+            when level_found = 'account_keyword' then keyword_factor_code
+            when level_found in ('account', 'account_group') then account_factor_code
+            when level_found = 'default' then default_factor_code
+        end as factor_code,
+        case when exclusion_reason_found is null and level_found = 'supplier' then supplier_factor_value
+        end as supplier_factor_value,
+        case when exclusion_reason_found is null and level_found = 'supplier' then supplier_factor_currency
+        end as supplier_factor_currency
+    from decided
 )
 
 select * from final

@@ -1,11 +1,17 @@
--- Emissions per ledger line (DESIGN.md section 5):
---   amount_net        = amount, less VAT when the batch says amounts include VAT
+-- Emissions per ledger line (DESIGN.md section 5), with its provenance.
+-- Spend-based (factor of the run's set, kg CO2e per factor-currency unit at base-year prices):
+--   amount_net        = amount, less VAT when the batch says amounts include VAT (the line's VAT amount,
+--                       else the run's VAT rate: net = amount / (1 + rate))
 --   amount_in_factor  = amount_net x (factor currency per EUR / ledger currency per EUR), spend-year rates
 --   real_amount       = amount_in_factor x CPI(factor country, base year) / CPI(factor country, spend year)
---   emissions_kg_co2e = real_amount x factor (kg CO2e per factor-currency unit at base-year prices)
--- With the setting inflation_convention = 'ledger_currency_first' the amount is deflated with the
--- ledger currency's CPI first and converted at the base year's rate instead.
-with lines as (
+--   emissions_kg_co2e = real_amount x factor
+-- With inflation_convention = 'ledger_currency_first' the amount is deflated with the ledger currency's CPI
+-- first and converted at the base year's rates instead.
+-- Supplier-specific factor (kg CO2e per unit of its currency, spend-year prices): amount_net converted to that
+-- currency at spend-year rates x factor; no inflation adjustment.
+-- Activity data: the activity scope's emissions shared over the lines it covers in proportion to their net
+-- SEK amount (credit notes take a negative share), replacing the spend-based estimate (no double counting).
+with lines as not materialized (
     select * from int_ledger_lines__classified
 ),
 
@@ -15,6 +21,10 @@ factor_set as (
 
 factors as (
     select * from stg_factors
+),
+
+activity_scopes as (
+    select * from int_activity__scopes
 ),
 
 fx as (
@@ -30,56 +40,175 @@ currency_country as (
                           ('NOK', 'NOR'), ('DKK', 'DNK')) as t(currency, country_code)
 ),
 
-joined as (
+-- Every rate and index a line needs depends only on its currency and (for a supplier-specific factor) the
+-- supplier factor's currency: one small table, joined once per line.
+price_keys as (
+    select distinct l.currency, coalesce(r.factor_currency, '') as supplier_factor_currency
+    from (select distinct currency from stg_ledger_lines) as l
+    cross join (select distinct factor_currency from stg_supplier_rules union select null) as r
+),
+
+fx_spend_year as (
+    select currency, units_per_eur from fx where year = getvariable('run_year')
+),
+
+fx_base_year as (
+    select currency, units_per_eur from fx where year = (select base_year from factor_set)
+),
+
+cpi_of as (
     select
-        l.*,
-        fs.factor_set_id,
-        fs.factor_set_version,
+        country_code,
+        max(index_value) filter (where year = (select base_year from factor_set)) as cpi_base_year,
+        max(index_value) filter (where year = getvariable('run_year')) as cpi_spend_year
+    from cpi
+    group by country_code
+),
+
+prices as materialized (
+    select
+        k.currency,
+        k.supplier_factor_currency,
+        fs.factor_set_id as run_factor_set_id,
+        fs.factor_set_version as run_factor_set_version,
         fs.base_year,
         fs.factor_currency,
         fs.relative_uncertainty,
+        fx_ledger.units_per_eur as ledger_per_eur,
+        (select units_per_eur from fx_spend_year where currency = 'SEK') as sek_per_eur,
+        (select units_per_eur from fx_spend_year where currency = fs.factor_currency) as factor_per_eur,
+        fx_supplier.units_per_eur as supplier_per_eur,
+        fx_ledger_base.units_per_eur as ledger_per_eur_base,
+        (select units_per_eur from fx_base_year where currency = fs.factor_currency) as factor_per_eur_base,
+        cpi_f.cpi_base_year / cpi_f.cpi_spend_year as factor_cpi_ratio,
+        cpi_l.cpi_base_year / cpi_l.cpi_spend_year as ledger_cpi_ratio
+    from price_keys as k
+    cross join factor_set as fs
+    left join fx_spend_year as fx_ledger on fx_ledger.currency = k.currency
+    left join fx_spend_year as fx_supplier on fx_supplier.currency = k.supplier_factor_currency
+    left join fx_base_year as fx_ledger_base on fx_ledger_base.currency = k.currency
+    left join currency_country as lc on lc.currency = k.currency
+    left join cpi_of as cpi_f on cpi_f.country_code = fs.factor_cpi_country
+    left join cpi_of as cpi_l on cpi_l.country_code = lc.country_code
+),
+
+-- Activity scopes: which (organisation, account, category, department) each scope covers, most specific
+-- scope first. Only organisations with activity data are looked at.
+line_keys as (
+    select distinct organisation_id, account, category_id, department
+    from lines
+    where not is_excluded
+      and organisation_id in (select organisation_id from activity_scopes)
+),
+
+key_scopes as (
+    select
+        k.organisation_id,
+        k.account,
+        k.category_id,
+        k.department,
+        s.activity_scope_id
+    from line_keys as k
+    inner join activity_scopes as s
+        on s.organisation_id = k.organisation_id
+       and (s.account_prefix is null or starts_with(k.account, s.account_prefix))
+       and (s.category_id is null or s.category_id = k.category_id)
+       and (s.department is null or s.department = k.department)
+    qualify row_number() over (
+        partition by k.organisation_id, k.account, k.category_id, k.department
+        order by (s.department is not null) desc, (s.account_prefix is not null) desc,
+                 length(coalesce(s.account_prefix, '')) desc, (s.category_id is not null) desc) = 1
+),
+
+joined as not materialized (
+    select
+        l.*,
+        ks.activity_scope_id,
+        p.* exclude (currency, supplier_factor_currency),
         f.factor_kg_co2e_per_unit,
         f.factor_kg_co2_per_unit,
-        fx_ledger.units_per_eur as ledger_per_eur,
-        fx_sek.units_per_eur as sek_per_eur,
-        fx_factor.units_per_eur as factor_per_eur,
-        fx_ledger_base.units_per_eur as ledger_per_eur_base,
-        fx_factor_base.units_per_eur as factor_per_eur_base,
-        cpi_f_base.index_value / cpi_f_spend.index_value as factor_cpi_ratio,
-        cpi_l_base.index_value / cpi_l_spend.index_value as ledger_cpi_ratio,
         case
-            when l.amounts_include_vat then l.amount - coalesce(l.vat_amount, l.amount * 0.2)
+            when l.amounts_include_vat and l.vat_amount is not null then l.amount - l.vat_amount
+            when l.amounts_include_vat then l.amount / (1 + getvariable('vat_rate'))
             else l.amount
         end as amount_net
     from lines as l
-    cross join factor_set as fs
-    left join factors as f
-        on f.factor_code = l.factor_code and l.map_factor_set_id = fs.factor_set_id
-    left join fx as fx_ledger on fx_ledger.year = l.fiscal_year and fx_ledger.currency = l.currency
-    left join fx as fx_sek on fx_sek.year = l.fiscal_year and fx_sek.currency = 'SEK'
-    left join fx as fx_factor on fx_factor.year = l.fiscal_year and fx_factor.currency = fs.factor_currency
-    left join fx as fx_ledger_base on fx_ledger_base.year = fs.base_year and fx_ledger_base.currency = l.currency
-    left join fx as fx_factor_base on fx_factor_base.year = fs.base_year and fx_factor_base.currency = fs.factor_currency
-    left join currency_country as lc on lc.currency = l.currency
-    left join cpi as cpi_f_base on cpi_f_base.country_code = fs.factor_cpi_country and cpi_f_base.year = fs.base_year
-    left join cpi as cpi_f_spend on cpi_f_spend.country_code = fs.factor_cpi_country and cpi_f_spend.year = l.fiscal_year
-    left join cpi as cpi_l_base on cpi_l_base.country_code = lc.country_code and cpi_l_base.year = fs.base_year
-    left join cpi as cpi_l_spend on cpi_l_spend.country_code = lc.country_code and cpi_l_spend.year = l.fiscal_year
+    left join key_scopes as ks
+        on not l.is_excluded
+       and ks.organisation_id = l.organisation_id
+       and ks.account = l.account
+       and ks.category_id is not distinct from l.category_id
+       and ks.department = l.department
+    left join factors as f on f.factor_code = l.factor_code
+    left join prices as p
+        on p.currency = l.currency
+       and p.supplier_factor_currency = coalesce(l.supplier_factor_currency, '')
 ),
 
-priced as (
+priced as not materialized (
     select
         *,
+        cast(amount_net as double) * sek_per_eur / ledger_per_eur as amount_net_sek_exact,
+        case
+            when activity_scope_id is not null then 'activity'
+            when is_excluded then 'excluded'
+            when supplier_factor_value is not null then 'supplier_specific'
+            when factor_code is not null and factor_kg_co2e_per_unit is not null then 'spend'
+            else 'none'
+        end as method_found,
         case when getvariable('inflation_convention') = 'ledger_currency_first'
              then factor_per_eur_base / ledger_per_eur_base
              else factor_per_eur / ledger_per_eur
-        end as fx_rate,
+        end as set_fx_rate,
         case when getvariable('inflation_convention') = 'ledger_currency_first'
              then ledger_cpi_ratio
              else factor_cpi_ratio
-        end as price_adjustment,
-        factor_code is not null and factor_kg_co2e_per_unit is not null as is_priced
+        end as set_price_adjustment
     from joined
+),
+
+scope_spend as (
+    select
+        activity_scope_id,
+        sum(amount_net_sek_exact) as scope_net_sek,
+        count(*) as scope_lines
+    from priced
+    where activity_scope_id is not null
+    group by activity_scope_id
+),
+
+computed as (
+    select
+        p.*,
+        s.activity_code,
+        coalesce(p.category_id, '') = 'energy' and not p.is_excluded as is_energy_line,
+        case
+            when ss.scope_net_sek > 0 then p.amount_net_sek_exact / ss.scope_net_sek
+            else 1.0 / ss.scope_lines
+        end as activity_share,
+        s.emissions_kg_co2e as scope_kg_co2e,
+        s.emissions_kg_co2 as scope_kg_co2,
+        s.emissions_scope1_kg_co2e as scope_scope1_kg,
+        s.emissions_scope2_kg_co2e as scope_scope2_kg,
+        s.emissions_scope3_kg_co2e as scope_scope3_kg,
+        s.scope3_category as activity_scope3_category,
+        s.emissions_lower_kg_co2e as scope_lower_kg,
+        s.emissions_upper_kg_co2e as scope_upper_kg,
+        case p.method_found
+            when 'spend' then p.set_fx_rate
+            when 'supplier_specific' then p.supplier_per_eur / p.ledger_per_eur
+        end as fx_rate,
+        case p.method_found
+            when 'spend' then p.set_price_adjustment
+            when 'supplier_specific' then 1.0
+        end as price_adjustment,
+        case p.method_found
+            when 'spend' then p.factor_kg_co2e_per_unit
+            when 'supplier_specific' then p.supplier_factor_value
+        end as factor_value_used
+    from priced as p
+    left join scope_spend as ss on ss.activity_scope_id = p.activity_scope_id
+    left join activity_scopes as s on s.activity_scope_id = p.activity_scope_id
 ),
 
 final as (
@@ -87,6 +216,7 @@ final as (
         batch_id,
         source_row,
         organisation_id,
+        group_id,
         fiscal_year,
         period,
         account,
@@ -96,53 +226,98 @@ final as (
         project,
         supplier_name,
         supplier_org_number,
-        cast(round(amount * sek_per_eur / ledger_per_eur, 2) as decimal(18, 2)) as amount_sek,
-        cast(round(amount_net * sek_per_eur / ledger_per_eur, 2) as decimal(18, 2)) as amount_net_sek,
+        supplier_sni_code,
+        currency,
+        amount as amount_ledger_currency,
+        cast(round(cast(amount as double) * sek_per_eur / ledger_per_eur, 2) as decimal(18, 2)) as amount_sek,
+        cast(round(amount_net_sek_exact, 2) as decimal(18, 2)) as amount_net_sek,
         is_excluded,
         exclusion_reason,
-        case when is_priced then category_id end as category_id,
-        case when is_priced then scope3_category end as scope3_category,
+        is_intra_group,
+        case when not is_excluded then category_id end as category_id,
+        is_energy_line as is_energy,
         case
-            when rule_level in ('account', 'account_group') and not is_priced then 'unmapped'
+            when method_found = 'activity' then coalesce(activity_scope3_category, scope3_category)
+            when method_found in ('spend', 'supplier_specific') then scope3_category
+        end as scope3_category,
+        case
+            when method_found = 'activity' then 'activity'
+            when method_found = 'none' and not is_excluded then 'unmapped'
             else rule_level
         end as rule_level,
         case
-            when rule_level in ('account', 'account_group') and not is_priced then 'factor-missing:' || factor_code
+            when method_found = 'activity' then 'activity:' || activity_scope_id
+            when method_found = 'none' and not is_excluded and rule_level <> 'unmapped'
+                then 'factor-missing:' || coalesce(factor_code, rule_level)
             else rule_id
         end as rule_id,
-        case when is_priced then factor_set_id end as factor_set_id,
-        case when is_priced then factor_set_version end as factor_set_version,
-        case when is_priced then factor_code end as factor_code,
-        case when is_priced then factor_kg_co2e_per_unit end as factor_value,
-        case when is_priced then fx_rate end as fx_rate,
-        case when is_priced then price_adjustment end as price_adjustment,
-        case when is_priced then cast(amount_net as double) * fx_rate end as amount_in_factor_currency,
-        case when is_priced then cast(amount_net as double) * fx_rate * price_adjustment end as real_amount,
         case
-            when is_excluded then 0.0
-            when is_priced then cast(amount_net as double) * fx_rate * price_adjustment * factor_kg_co2e_per_unit
+            when method_found = 'spend' and is_energy_line then 'spend_fallback'
+            when method_found = 'excluded' then 'none'
+            else method_found
+        end as method,
+        activity_scope_id,
+        case when method_found = 'activity' then activity_code end as activity_code,
+        case when method_found in ('spend', 'supplier_specific') then
+            case when method_found = 'spend' then run_factor_set_id else 'supplier' end
+        end as factor_set_id,
+        case when method_found = 'spend' then run_factor_set_version end as factor_set_version,
+        case when method_found in ('spend', 'supplier_specific') then factor_code end as factor_code,
+        factor_value_used as factor_value,
+        fx_rate,
+        price_adjustment,
+        cast(amount_net as double) * fx_rate as amount_in_factor_currency,
+        cast(amount_net as double) * fx_rate * price_adjustment as real_amount,
+        case
+            when method_found = 'excluded' then 0.0
+            when method_found = 'activity' then scope_kg_co2e * activity_share
+            when method_found in ('spend', 'supplier_specific')
+                then cast(amount_net as double) * fx_rate * price_adjustment * factor_value_used
         end as emissions_kg_co2e,
         case
-            when is_excluded then 0.0
-            when is_priced then cast(amount_net as double) * fx_rate * price_adjustment * factor_kg_co2_per_unit
+            when method_found = 'excluded' then 0.0
+            when method_found = 'activity' then scope_kg_co2 * activity_share
+            when method_found = 'spend'
+                then cast(amount_net as double) * fx_rate * price_adjustment * factor_kg_co2_per_unit
         end as emissions_kg_co2,
         case
-            when not is_priced or is_excluded then null
-            when rule_level = 'supplier' then 1
-            when rule_level = 'supplier_industry' then 2
+            when method_found = 'activity' then scope_scope1_kg * activity_share
+            when method_found in ('spend', 'supplier_specific') then 0.0
+        end as emissions_scope1_kg_co2e,
+        case
+            when method_found = 'activity' then scope_scope2_kg * activity_share
+            when method_found in ('spend', 'supplier_specific') then 0.0
+        end as emissions_scope2_kg_co2e,
+        case
+            when method_found = 'activity' then scope_scope3_kg * activity_share
+            when method_found in ('spend', 'supplier_specific')
+                then cast(amount_net as double) * fx_rate * price_adjustment * factor_value_used
+        end as emissions_scope3_kg_co2e,
+        case
+            when method_found in ('excluded', 'none') then null
+            when method_found = 'activity' then 1
+            when method_found = 'supplier_specific' then 1
+            when is_energy_line then 5
+            when rule_level in ('supplier', 'supplier_industry') then 2
             when rule_level in ('account_keyword', 'account') then 3
             when rule_level = 'account_group' then 4
             else 5
         end as dq_score,
-        case when is_priced and not is_excluded
-             then cast(amount_net as double) * fx_rate * price_adjustment * factor_kg_co2e_per_unit
-                  * (1 - relative_uncertainty)
+        case
+            when method_found = 'activity' then scope_lower_kg * activity_share
+            when method_found = 'spend'
+                then cast(amount_net as double) * fx_rate * price_adjustment * factor_value_used * (1 - relative_uncertainty)
+            when method_found = 'supplier_specific'
+                then cast(amount_net as double) * fx_rate * factor_value_used * (1 - getvariable('supplier_factor_uncertainty'))
         end as emissions_lower_kg_co2e,
-        case when is_priced and not is_excluded
-             then cast(amount_net as double) * fx_rate * price_adjustment * factor_kg_co2e_per_unit
-                  * (1 + relative_uncertainty)
+        case
+            when method_found = 'activity' then scope_upper_kg * activity_share
+            when method_found = 'spend'
+                then cast(amount_net as double) * fx_rate * price_adjustment * factor_value_used * (1 + relative_uncertainty)
+            when method_found = 'supplier_specific'
+                then cast(amount_net as double) * fx_rate * factor_value_used * (1 + getvariable('supplier_factor_uncertainty'))
         end as emissions_upper_kg_co2e
-    from priced
+    from computed
 )
 
 select * from final

@@ -1,4 +1,5 @@
--- Per run and department: in-scope spend, emissions with range, intensity and share of the total.
+-- Per run, organisation and department (förvaltning): in-scope spend, emissions with range and scope split,
+-- intensity and share of the total, and the spend-weighted data-quality score.
 with lines as (
     select * from line_emission
 ),
@@ -16,6 +17,12 @@ per_department as (
         coalesce(sum(emissions_kg_co2), 0) as emissions_kg_co2,
         coalesce(sum(emissions_lower_kg_co2e), 0) as emissions_lower_kg_co2e,
         coalesce(sum(emissions_upper_kg_co2e), 0) as emissions_upper_kg_co2e,
+        coalesce(sum(emissions_scope1_kg_co2e), 0) as emissions_scope1_kg_co2e,
+        coalesce(sum(emissions_scope2_kg_co2e), 0) as emissions_scope2_kg_co2e,
+        coalesce(sum(emissions_scope3_kg_co2e), 0) as emissions_scope3_kg_co2e,
+        coalesce(sum(emissions_kg_co2e) filter (where method = 'activity'), 0) as activity_emissions_kg_co2e,
+        sum(dq_score * abs(amount_sek)) filter (where dq_score is not null)
+            / nullif(sum(abs(amount_sek)) filter (where dq_score is not null), 0) as dq_score_weighted,
         count(*) as n_lines
     from lines
     group by run_id, organisation_id, department

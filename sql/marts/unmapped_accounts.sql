@@ -1,4 +1,4 @@
--- Per run: accounts whose spend could not be classified, largest first.
+-- Per run, organisation and account: spend that could not be classified, with why, largest first.
 with lines as (
     select * from line_emission where rule_level = 'unmapped'
 ),
@@ -6,12 +6,13 @@ with lines as (
 final as (
     select
         run_id,
+        organisation_id,
         account,
-        max(rule_id) as reason,
+        string_agg(distinct rule_id, ', ' order by rule_id) as reason,
         sum(amount_sek) as spend_sek,
         count(*) as n_lines
     from lines
-    group by run_id, account
+    group by run_id, organisation_id, account
     order by spend_sek desc
 )
 

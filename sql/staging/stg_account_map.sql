@@ -1,22 +1,27 @@
--- The account map chosen for the run.
+-- The account-map rows of every map a run organisation uses.
 with source as (
     select * from account_map
 ),
 
+maps as (
+    select distinct mapping_id, mapping_version from stg_organisations
+),
+
 final as (
     select
-        account_prefix,
-        length(account_prefix) as prefix_length,
-        account_name as map_account_name,
-        category_id,
-        factor_set_id,
-        factor_code,
-        coalesce(scope3_category, 1) as scope3_category,
-        is_excluded,
-        exclusion_reason
-    from source
-    where mapping_id = getvariable('mapping_id')
-      and mapping_version = getvariable('mapping_version')
+        s.mapping_id,
+        s.mapping_version,
+        s.account_prefix,
+        length(s.account_prefix) as prefix_length,
+        s.account_name as map_account_name,
+        s.category_id,
+        s.factor_set_id,
+        s.factor_code,
+        coalesce(s.scope3_category, 1) as scope3_category,
+        s.is_excluded,
+        s.exclusion_reason
+    from source as s
+    inner join maps as m on m.mapping_id = s.mapping_id and m.mapping_version = s.mapping_version
 )
 
 select * from final

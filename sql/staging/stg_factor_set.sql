@@ -17,7 +17,8 @@ final as (
             when 'NOK' then 'NOR'
             when 'DKK' then 'DNK'
         end as factor_cpi_country,
-        coalesce(relative_uncertainty, 0.5) as relative_uncertainty
+        coalesce(relative_uncertainty, 0.5) as relative_uncertainty,
+        coalesce(price_basis, 'purchaser') as price_basis
     from source
     where factor_set_id = getvariable('factor_set_id')
       and version = getvariable('factor_set_version')

@@ -20,15 +20,16 @@ final as (
         l.account,
         l.account_name,
         l.committee,
-        coalesce(l.department, '(okänd förvaltning)') as department,
+        l.department,
         l.cost_centre,
+        l.activity,
         l.project,
         l.counterparty,
         l.supplier_name,
         l.supplier_org_number,
         l.description,
         l.amount,
-        l.currency,
+        upper(l.currency) as currency,
         l.vat_amount,
         b.amounts_include_vat
     from lines as l

@@ -1,0 +1,83 @@
+"""`klimatspend org`: organisations and their engine settings (account map, tail default, group, projects)."""
+
+from __future__ import annotations
+
+from .. import classify, store
+from ..config import resolve_db_path
+from . import add_db_option, print_json
+from ._output import print_table
+
+
+def register(sub) -> None:
+    """Add the `org` verb with list/set/capital-project."""
+    p = sub.add_parser("org", help="list organisations or set their account map, group and tail-spend default",
+                       description="Each organisation is computed with its own account map (a municipality "
+                                   "Kommun-Bas 13, a municipal company BAS), belongs to a consolidated group through "
+                                   "its parent, and may have a default factor for spend that matches no rule.")
+    add_db_option(p)
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    s = p.add_subparsers(dest="action", metavar="ACTION")
+    ls = s.add_parser("list", help="list organisations (default)")
+    add_db_option(ls)
+    ls.add_argument("--json", action="store_true", help="print as JSON")
+    st = s.add_parser("set", help="create an organisation or change its settings (only the options given change)")
+    st.add_argument("organisation_id", metavar="ID")
+    st.add_argument("--name", help="display name, e.g. 'Älvby kommun'")
+    st.add_argument("--org-number", metavar="NNNNNN-NNNN", help="organisationsnummer (own invoices are internal)")
+    st.add_argument("--kind", choices=classify.ORGANISATION_KINDS)
+    st.add_argument("--parent", metavar="ID", help="parent organisation (the group); '' removes it")
+    st.add_argument("--mapping", metavar="MAP[@VERSION]", help="own account map, e.g. bas2025; '' uses the run's")
+    st.add_argument("--default-factor", metavar="CODE",
+                    help="factor code for tail spend that matches no rule (e.g. 541990); '' removes it")
+    st.add_argument("--default-category", choices=classify.CATEGORIES, help="category of the tail-spend default")
+    add_db_option(st)
+    st.add_argument("--json", action="store_true", help="print as JSON")
+    cp = s.add_parser("capital-project", help="declare an investment project (its spend is capital goods, scope 3.2)")
+    cp.add_argument("organisation_id", metavar="ID")
+    cp.add_argument("project", metavar="PROJECT", help="project code, or the start of the codes")
+    cp.add_argument("--name", help="project name")
+    cp.add_argument("--remove", action="store_true", help="remove the declaration")
+    add_db_option(cp)
+    cp.add_argument("--json", action="store_true", help="print as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    """List or change organisations."""
+    con = store.connect(resolve_db_path(args.db))
+    try:
+        if args.action == "set":
+            row = classify.set_organisation(
+                con, args.organisation_id, name=args.name, org_number=args.org_number, kind=args.kind,
+                parent=args.parent, mapping=args.mapping, default_factor=args.default_factor,
+                default_category=args.default_category)
+            if args.json:
+                print_json(row)
+            else:
+                print("  ".join(f"{k}={v}" for k, v in row.items() if v is not None))
+            return 0
+        if args.action == "capital-project":
+            if args.remove:
+                classify.remove_capital_project(con, args.organisation_id, args.project)
+            else:
+                classify.add_capital_project(con, args.organisation_id, args.project, args.name)
+            projects = [dict(zip(["organisation_id", "project_prefix", "name"], r)) for r in con.execute(
+                "select organisation_id, project_prefix, name from capital_project where organisation_id = ? "
+                "order by project_prefix", [args.organisation_id]).fetchall()]
+            if args.json:
+                print_json(projects)
+            else:
+                print_table(["org", "project", "name"], [list(p.values()) for p in projects])
+            return 0
+        rows = classify.list_organisations(con)
+        if args.json:
+            print_json(rows)
+        else:
+            print_table(["id", "name", "org number", "kind", "parent", "account map", "default factor"],
+                        [[r["organisation_id"], r["name"], r["org_number"], r["kind"], r["parent_organisation_id"],
+                          (r["mapping_id"] or "(run default)") + (f"@{r['mapping_version']}" if r["mapping_version"]
+                                                                    else ""), r["default_factor_code"]]
+                         for r in rows])
+        return 0
+    finally:
+        con.close()

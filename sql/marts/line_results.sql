@@ -1,0 +1,56 @@
+-- Per run and ledger line: the result with its provenance in words, for drill-down to single lines
+-- (which batch and row, the description as booked, the rule that decided, the factor, and the adjustments
+-- applied: VAT removed, currency conversion and deflation in the run's convention, margins).
+with lines as (
+    select * from line_emission
+),
+
+ledger as (
+    select batch_id, source_row, description, posting_date from ledger_line
+),
+
+batches as (
+    select batch_id, source_file_name, amounts_include_vat from ledger_batch
+),
+
+runs as (
+    select
+        run_id,
+        coalesce(json_extract_string(settings, '$.inflation_convention'), 'factor_currency') as inflation_convention,
+        coalesce(cast(json_extract(settings, '$.use_margins') as boolean), true) as use_margins,
+        factor_set_id as run_factor_set_id
+    from run
+),
+
+factor_sets as (
+    select factor_set_id, version, base_year, upper(currency) as factor_currency from factor_set
+),
+
+final as (
+    select
+        l.*,
+        b.source_file_name,
+        g.posting_date,
+        g.description,
+        concat_ws(';',
+            case when b.amounts_include_vat then 'vat_removed' end,
+            case when l.currency <> 'SEK' then 'ledger_' || l.currency || '_to_SEK@' || l.fiscal_year end,
+            case when l.method in ('spend', 'spend_fallback') then
+                case when r.inflation_convention = 'ledger_currency_first'
+                     then 'cpi_' || l.currency || '_' || l.fiscal_year || '_to_' || fs.base_year
+                          || ';fx_' || l.currency || '_to_' || fs.factor_currency || '@' || fs.base_year
+                     else 'fx_' || l.currency || '_to_' || fs.factor_currency || '@' || l.fiscal_year
+                          || ';cpi_' || fs.factor_currency || '_' || l.fiscal_year || '_to_' || fs.base_year
+                end || case when r.use_margins then ';with_margins' else ';without_margins' end
+            end,
+            case when l.method = 'supplier_specific' then 'fx_' || l.currency || '_at_' || l.fiscal_year end,
+            case when l.method = 'activity' then 'activity_share_of_' || l.activity_scope_id end
+        ) as adjustments
+    from lines as l
+    inner join runs as r on r.run_id = l.run_id
+    left join factor_sets as fs on fs.factor_set_id = l.factor_set_id and fs.version = l.factor_set_version
+    left join ledger as g on g.batch_id = l.batch_id and g.source_row = l.source_row
+    left join batches as b on b.batch_id = l.batch_id
+)
+
+select * from final
