@@ -6,30 +6,46 @@ import sys
 from pathlib import Path
 
 from .. import store
-from ..config import DEFAULT_CURRENCY, DEFAULT_ORGANISATION, resolve_db_path
-from ..errors import UsageError
-from ..ingest import IngestOptions, ingest_file, preview_columns
+from ..config import DEFAULT_ORGANISATION, resolve_db_path
+from ..errors import KlimatspendError, UsageError
+from ..ingest import IngestOptions, IngestResult, ingest_file, preview_columns
+from ..ingest.columns import SYNONYMS
+from ..ingest.profiles import load_profiles
 from . import add_db_option, print_json
 from ._output import fmt_number, print_table
 
-MAX_PRINTED = 50   # errors printed on the terminal; all are in the database and in --json
+MAX_PRINTED = 50   # errors printed on the terminal by default; all are in the database and in --json
 
 
 def _common(p) -> None:
-    p.add_argument("files", nargs="+", metavar="FILE", help="ledger export: CSV/TXT (any delimiter) or xlsx")
+    p.add_argument("files", nargs="*", metavar="FILE", help="ledger export: CSV/TXT (any delimiter), xlsx or SIE 4")
     p.add_argument("--org", default=DEFAULT_ORGANISATION, metavar="ID",
                    help=f"organisation the ledger belongs to (default: {DEFAULT_ORGANISATION})")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--year", type=int, metavar="YYYY", help="fiscal year of the file; dates outside it are rejected")
     g.add_argument("--period", metavar="YYYY-MM", help="period of the file; for files without a date column")
-    p.add_argument("--currency", default=DEFAULT_CURRENCY, metavar="CODE",
-                   help="currency of the amounts when the file has no currency column (default: SEK)")
-    p.add_argument("--sheet", metavar="NAME", help="xlsx sheet to read (default: the first)")
+    p.add_argument("--profile", metavar="NAME", help="import profile of the finance system (see --list-profiles)")
+    p.add_argument("--profiles", metavar="FILE", dest="profiles_file",
+                   help="your own TOML file of import profiles (adds to or replaces the shipped ones)")
+    p.add_argument("--list-profiles", action="store_true", help="list the import profiles and exit")
+    p.add_argument("--currency", metavar="CODE",
+                   help="currency of the amounts when the file has no currency column (default: SEK, or the profile's)")
+    p.add_argument("--sheet", metavar="NAME", help="xlsx sheet to read, by name or number (default: the first with data)")
     p.add_argument("--map", action="append", default=[], metavar="FIELD=HEADER",
-                   help="map a header to a field, e.g. --map amount='Belopp inkl moms' (repeatable)")
+                   help="map a header to a field, e.g. --map amount='Belopp inkl moms' (repeatable); "
+                        f"fields: {', '.join(SYNONYMS)}")
+    p.add_argument("--decimal", choices=["comma", "point"], help="decimal separator of the amounts (default: detected)")
+    p.add_argument("--delimiter", metavar="CHAR", help="column delimiter: ';' ',' tab or '|' (default: detected)")
+    p.add_argument("--encoding", metavar="NAME", help="text encoding: utf-8, cp1252, latin-1 (default: detected)")
+    p.add_argument("--header-row", type=int, metavar="N", help="row number of the header (default: found)")
     p.add_argument("--include-vat", action="store_true", help="the amounts include VAT (it is removed when computing)")
     p.add_argument("--any-account", action="store_true",
                    help="accept non-numeric account codes (e.g. UK expense types) instead of 2-6 digits")
+    p.add_argument("--sie-accounts", metavar="REGEX",
+                   help="SIE files: accounts whose transactions are ledger lines (default ^[4-8][0-9]{3,5}$)")
+    p.add_argument("--max-errors", type=int, default=MAX_PRINTED, metavar="N",
+                   help=f"errors printed per file (default {MAX_PRINTED}; all are stored: `klimatspend batches errors "
+                        "BATCH_ID` writes them as CSV)")
     add_db_option(p)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
@@ -37,37 +53,85 @@ def _common(p) -> None:
 def register(sub) -> None:
     """Add the `ingest` and `validate` verbs."""
     p = sub.add_parser("ingest", help="load ledger files (validated; bad rows quarantined)",
-                       description="Read, validate and store ledger files. Every row is loaded or quarantined "
-                                   "with a reason; the same file twice is recognised.")
+                       description="Read, validate and store ledger files (CSV, xlsx, SIE 4). Every row is loaded or "
+                                   "quarantined with a reason; the same file twice is recognised. Exit code 0: loaded "
+                                   "(possibly with quarantined rows); 1: a file could not be loaded; 2: usage error.")
     _common(p)
-    p.add_argument("--replace", type=int, metavar="BATCH_ID", help="load the file in place of an earlier batch")
-    p.add_argument("--show-columns", action="store_true", help="only show the detected columns and mapping")
+    p.add_argument("--replace", type=int, metavar="BATCH_ID", help="load the file in place of an earlier batch "
+                                                                   "(the old one is kept, marked replaced)")
+    p.add_argument("--show-columns", action="store_true", help="only show the detected format, columns and mapping")
     p.add_argument("--user", metavar="NAME", help="who uploads (stored with the batch)")
     p.set_defaults(func=run_ingest)
     v = sub.add_parser("validate", help="check ledger files without loading them",
-                       description="Run the same reading and validation as ingest, report every error, store nothing.")
+                       description="Run the same reading and validation as ingest and report every error; nothing "
+                                   "is stored. Exit code 0 when no row would be quarantined, else 1.")
     _common(v)
     v.set_defaults(func=run_validate)
 
 
 def options_from_args(args) -> IngestOptions:
     """Build IngestOptions from parsed CLI arguments."""
-    overrides = {}
+    overrides: dict[str, str] = {}
     for item in args.map:
-        field, sep, header = item.partition("=")
-        if not sep or not field or not header:
+        fld, sep, header = item.partition("=")
+        fld = fld.strip()
+        if not sep or not fld or not header.strip():
             raise UsageError(f"--map {item}: expected FIELD=HEADER, e.g. --map amount=Belopp")
-        overrides[field.strip()] = header.strip()
-    return IngestOptions(organisation_id=args.org, currency=args.currency.upper(), period=args.period,
-                         year=args.year, sheet=args.sheet, column_overrides=overrides,
-                         account_pattern=None if args.any_account else IngestOptions().account_pattern,
-                         amounts_include_vat=args.include_vat,
-                         uploaded_by=getattr(args, "user", None),
-                         replace_batch_id=getattr(args, "replace", None))
+        if fld not in SYNONYMS:
+            raise UsageError(f"--map {item}: unknown field {fld!r}; fields: {', '.join(SYNONYMS)}")
+        overrides[fld] = header.strip()
+    delimiter = args.delimiter
+    if delimiter is not None:
+        delimiter = {"tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ",", "pipe": "|"}.get(delimiter, delimiter)
+        if delimiter not in (";", ",", "\t", "|"):
+            raise UsageError(f"--delimiter {args.delimiter}: use ';', ',', tab or '|'")
+    if args.header_row is not None and args.header_row < 1:
+        raise UsageError("--header-row: rows are numbered from 1")
+    return IngestOptions(
+        organisation_id=args.org, currency=args.currency.upper() if args.currency else None, period=args.period,
+        year=args.year, sheet=args.sheet, profile=args.profile, profiles_file=args.profiles_file,
+        column_overrides=overrides,
+        account_pattern=None if args.any_account else IngestOptions().account_pattern,
+        amounts_include_vat=True if args.include_vat else None,
+        decimal_comma=None if args.decimal is None else args.decimal == "comma",
+        delimiter=delimiter, encoding=args.encoding, header_row=args.header_row,
+        sie_ledger_accounts=args.sie_accounts,
+        uploaded_by=getattr(args, "user", None), replace_batch_id=getattr(args, "replace", None),
+        dry_run=False)
+
+
+def _list_profiles(args) -> int:
+    profiles = load_profiles(args.profiles_file)
+    if args.json:
+        print_json([{"name": p.name, "aliases": list(p.aliases), "description": p.description,
+                     "currency": p.currency, "decimal": p.decimal, "account_pattern": p.account_pattern,
+                     "columns": p.columns, "source": p.source} for p in profiles.values()])
+        return 0
+    print_table(["profile", "also", "description"],
+                [[p.name, ", ".join(p.aliases), p.description] for p in profiles.values()])
+    return 0
+
+
+def _each_file(args, opts: IngestOptions, con) -> tuple[list[IngestResult], list[dict]]:
+    """Ingest every file; a file that cannot be read is reported and the others still load."""
+    results, failures = [], []
+    for f in args.files:
+        try:
+            results.append(ingest_file(con, Path(f), opts))
+        except UsageError:
+            raise
+        except KlimatspendError as exc:
+            print(f"klimatspend: {exc}", file=sys.stderr)
+            failures.append({"file": Path(f).name, "status": "error", "code": exc.code, "error": str(exc)})
+    return results, failures
 
 
 def run_ingest(args) -> int:
     """Ingest each file; exit 0 if every file loaded (possibly with quarantined rows), else 1."""
+    if args.list_profiles:
+        return _list_profiles(args)
+    if not args.files:
+        raise UsageError("ingest: give at least one FILE (see `klimatspend ingest --help`)")
     if args.replace is not None and len(args.files) != 1:
         raise UsageError("--replace takes exactly one file")
     opts = options_from_args(args)
@@ -81,60 +145,81 @@ def run_ingest(args) -> int:
                 for pv in previews:
                     _print_preview(pv)
             return 0
-        results = [ingest_file(con, Path(f), opts) for f in args.files]
+        results, failures = _each_file(args, opts, con)
     finally:
         con.close()
-    if args.json:
-        data = [r.as_dict() for r in results]
-        print_json(data if len(data) > 1 else data[0])
-    else:
-        for r in results:
-            _print_result(r)
-    return 0 if all(r.rows_loaded > 0 or r.status == "duplicate" for r in results) else 1
+    _print_results(args, results, failures)
+    ok = all(r.status in ("loaded", "duplicate") for r in results) and not failures
+    return 0 if ok else 1
 
 
 def run_validate(args) -> int:
-    """Validate files in a throw-away database; exit 0 when no row would be rejected, else 1."""
+    """Validate files without storing them; exit 0 when no row would be quarantined, else 1."""
+    if args.list_profiles:
+        return _list_profiles(args)
+    if not args.files:
+        raise UsageError("validate: give at least one FILE (see `klimatspend validate --help`)")
     opts = options_from_args(args)
-    con = store.connect(":memory:")
+    opts.dry_run = True
+    db = resolve_db_path(args.db)
+    # With an existing database, duplicates and overlaps with loaded batches are reported too.
+    con = store.connect(db, create=False) if Path(db).exists() else store.connect(":memory:")
     try:
-        results = [ingest_file(con, Path(f), opts) for f in args.files]
+        results, failures = _each_file(args, opts, con)
     finally:
         con.close()
+    _print_results(args, results, failures, verb="would load")
+    return 0 if not failures and all(r.rows_rejected == 0 and r.status != "duplicate" for r in results) else 1
+
+
+def _print_results(args, results: list[IngestResult], failures: list[dict], verb: str = "loaded") -> None:
     if args.json:
-        data = [{**r.as_dict(), "status": "validated", "batch_id": None} for r in results]
-        print_json(data if len(data) > 1 else data[0])
-    else:
-        for r in results:
-            _print_result(r, verb="would load")
-    return 0 if all(r.rows_rejected == 0 for r in results) else 1
+        data = [r.as_dict() for r in results] + failures
+        if data:
+            print_json(data if len(data) > 1 else data[0])
+        return
+    for r in results:
+        _print_result(r, verb=verb, max_errors=args.max_errors)
 
 
 def _print_preview(pv: dict) -> None:
-    print(f"{pv['file']}: {pv['format']}, encoding {pv['encoding'] or '-'}, delimiter {pv['delimiter']!r}, "
-          f"header on row {pv['header_row']}, {pv['rows']} data rows")
-    print_table(["column", "field", "first values"],
-                [[c["header"], c["field"] or "(kept as extra)", " | ".join(str(s) for s in c["sample"] if s)[:60]]
-                 for c in pv["columns"]])
+    where = {"csv": f"encoding {pv['encoding'] or '-'}, delimiter {pv['delimiter']!r}",
+             "xlsx": f"sheet \"{pv['sheet']}\"", "sie": f"SIE 4, encoding {pv['encoding']}"}.get(pv["format"], "")
+    header = f"header on row {pv['header_row']}, " if pv["format"] != "sie" else ""
+    print(f"{pv['file']}: {pv['format']}, {where}, {header}{pv['rows']} data rows"
+          + (f", profile {pv['profile']}" if pv["profile"] else ""))
+    print_table(["column", "field", "found by", "first values"],
+                [[c["header"], c["field"] or "(kept as extra)", c["found_by"] or "",
+                  " | ".join(str(s) for s in c["sample"] if s is not None)[:60]] for c in pv["columns"]])
+    for note in pv["notes"]:
+        print(f"note: {note}")
     if pv["missing_required"]:
-        print(f"missing required fields: {', '.join(pv['missing_required'])} (map them with --map FIELD=HEADER)")
+        print(f"missing required fields: {', '.join(pv['missing_required'])} "
+              f"(map them with --map FIELD=HEADER or choose a --profile)")
+        if pv["suggested_profiles"]:
+            print(f"matching profiles: {', '.join(pv['suggested_profiles'])}")
 
 
-def _print_result(r, verb: str = "loaded") -> None:
+def _print_result(r: IngestResult, verb: str = "loaded", max_errors: int = MAX_PRINTED) -> None:
     if r.status == "duplicate":
         print(f"{r.file}: {r.summary}")
         return
-    print(f"{r.file}: batch {r.batch_id if r.batch_id else '-'} {verb} {r.rows_loaded} of {r.rows_read} rows; "
-          f"{r.rows_rejected} quarantined")
+    label = f"batch {r.batch_id} " if r.batch_id else ""
+    status = "" if r.status in ("loaded", "validated") else f" ({r.status}: nothing could be loaded)"
+    print(f"{r.file}: {label}{verb} {r.rows_loaded:,} of {r.rows_read:,} rows; {r.rows_rejected:,} quarantined{status}")
     print(f"  sums ({r.currency}): read {fmt_number(r.sum_read, 2)} = loaded {fmt_number(r.sum_loaded, 2)}"
           f" + quarantined {fmt_number(r.sum_rejected, 2)}")
     print(f"  {r.summary}")
-    for line in r.errors[:MAX_PRINTED]:
+    for note in r.notes:
+        print(f"  note: {note}")
+    shown = r.errors[:max_errors]
+    for line in shown:
         print(f"  {line}", file=sys.stderr)
-    if r.n_errors > MAX_PRINTED:
-        print(f"  ... and {r.n_errors - MAX_PRINTED} more errors (all are listed by `klimatspend batches show "
-              f"{r.batch_id}` and --json)", file=sys.stderr)
+    if r.n_errors > len(shown):
+        where = (f"`klimatspend batches errors {r.batch_id}` writes them all as CSV" if r.batch_id
+                 else "--json lists up to 1000")
+        print(f"  ... and {r.n_errors - len(shown):,} more errors ({r.n_errors:,} in all; {where})", file=sys.stderr)
     for line in r.warnings[:10]:
         print(f"  warning: {line}", file=sys.stderr)
     if r.n_warnings > 10:
-        print(f"  ... and {r.n_warnings - 10} more warnings", file=sys.stderr)
+        print(f"  ... and {r.n_warnings - 10:,} more warnings ({r.n_warnings:,} in all)", file=sys.stderr)

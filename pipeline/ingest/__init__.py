@@ -1,4 +1,9 @@
-"""Ingest a ledger file: read, map columns, normalise, validate and store it as one batch."""
+"""Ingest a ledger file: read, map columns, normalise, validate and store it as one batch.
+
+`ingest_file(con, path, IngestOptions) -> IngestResult` is the one entry point (CLI, web app, demo).
+Options left at their defaults take the import profile's value (`IngestOptions.profile`), and the
+profile's value wins over detection; explicit options win over the profile.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,21 @@ import calendar
 import hashlib
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 
 from .. import batches
-from ..errors import InputFileError, MissingColumnError, UsageError
-from ..validate import SWEDISH_ACCOUNT_PATTERN, validate_batch
-from .columns import ColumnMapping, describe_missing, map_columns
-from .normalise import NormaliseOptions, build_typed
-from .readers import RawTable, read_table
+from ..errors import InputFileError, KlimatspendError, MissingColumnError, UsageError
+from ..validate import KNOWN_CURRENCIES, SWEDISH_ACCOUNT_PATTERN, validate_batch
+from .columns import ColumnMapping, describe_missing, fixed_mapping, map_columns
+from .normalise import NormaliseInfo, NormaliseOptions, build_typed
+from .profiles import Profile, get_profile, suggest_profiles
+from .readers import RawTable, ReadOptions, read_table
+from .textfile import FileScan, scan_file
+
+__all__ = ["IngestOptions", "IngestResult", "ingest_file", "preview_columns", "format_finding", "resolve_options"]
 
 
 @dataclass
@@ -24,18 +33,26 @@ class IngestOptions:
     """How to read and store one ledger file."""
 
     organisation_id: str = "org"
-    currency: str = "SEK"
+    currency: str | None = None               # of the amounts without a currency column (None: profile, else SEK)
     period: str | None = None                 # YYYY-MM: declared period (files without dates, and the date check)
     year: int | None = None                   # fiscal year: declared year (files without dates, and the date check)
-    sheet: str | None = None                  # xlsx sheet name (default: the first)
-    profile: str | None = None                # profile name, stored with the batch
-    column_overrides: dict[str, str] = field(default_factory=dict)   # canonical field -> header
-    account_pattern: str | None = SWEDISH_ACCOUNT_PATTERN
-    amounts_include_vat: bool = False
+    sheet: str | None = None                  # xlsx sheet name or 1-based number (default: the first with data)
+    profile: str | None = None                # import profile name (see profiles.toml), stored with the batch
+    column_overrides: dict[str, str | list[str]] = field(default_factory=dict)   # canonical field -> header(s)
+    account_pattern: str | None = SWEDISH_ACCOUNT_PATTERN    # None = any text is an account
+    amounts_include_vat: bool | None = None   # None = the profile, else detected from the amount header
     uploaded_by: str | None = None
     replace_batch_id: int | None = None
     display_name: str | None = None           # name used in messages (default: the file's base name)
-    decimal_comma: bool | None = None
+    decimal_comma: bool | None = None         # None = the profile, else detected from the amounts
+    profiles_file: str | None = None          # extra TOML profiles file
+    delimiter: str | None = None
+    encoding: str | None = None
+    header_row: int | None = None             # 1-based
+    split_account_text: bool | None = None    # "4610 Köp av …" = account + name (default: on for numeric accounts)
+    sie_ledger_accounts: str | None = None    # SIE: regex of accounts whose transactions are ledger lines
+    sie_dimensions: dict[str, int] = field(default_factory=dict)
+    dry_run: bool = False                     # validate only: nothing is stored
 
 
 @dataclass
@@ -43,7 +60,7 @@ class IngestResult:
     """The outcome of one ingest: counts, sums, status and the findings to show the user."""
 
     batch_id: int | None
-    status: str                               # loaded | duplicate
+    status: str                               # loaded | rejected | duplicate | validated
     file: str
     rows_read: int
     rows_loaded: int
@@ -53,13 +70,17 @@ class IngestResult:
     sum_rejected: float
     currency: str
     summary: str = ""
-    errors: list[str] = field(default_factory=list)     # formatted, one per finding (capped by caller)
+    errors: list[str] = field(default_factory=list)     # formatted, one per finding (capped at MAX_MESSAGES)
     warnings: list[str] = field(default_factory=list)
     n_errors: int = 0
     n_warnings: int = 0
     replaced_batch_id: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
     column_mapping: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)      # how the file was read, things to know
+    file_format: str | None = None
+    profile: str | None = None
+    source_info: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         """Return the result as plain data for --json."""
@@ -72,6 +93,7 @@ class IngestResult:
             "errors": self.errors, "warnings": self.warnings,
             "column_mapping": self.column_mapping,
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
+            "notes": self.notes, "format": self.file_format, "profile": self.profile, "source": self.source_info,
         }
 
 
@@ -88,127 +110,326 @@ def file_sha256(path: Path) -> str:
 
 
 def declared_bounds(opts: IngestOptions) -> tuple[int | None, int | None]:
-    """Return the declared period as yyyymmdd integers (first and last day), or (None, None)."""
+    """Return the declared period as YYYYMM integers (first and last month), or (None, None)."""
     if opts.period:
         try:
             y, m = int(opts.period[:4]), int(opts.period[5:7])
-            if opts.period[4] != "-" or not 1 <= m <= 12:
+            if len(opts.period) != 7 or opts.period[4] != "-" or not 1 <= m <= 12:
                 raise ValueError
         except (ValueError, IndexError):
             raise UsageError(f"--period {opts.period}: expected YYYY-MM, e.g. 2024-03") from None
-        return y * 10000 + m * 100 + 1, y * 10000 + m * 100 + calendar.monthrange(y, m)[1]
-    if opts.year:
+        if not 1990 <= y <= 2100:
+            raise UsageError(f"--period {opts.period}: expected a year between 1990 and 2100")
+        calendar.monthrange(y, m)
+        return y * 100 + m, y * 100 + m
+    if opts.year is not None:
         if not 1990 <= int(opts.year) <= 2100:
             raise UsageError(f"--year {opts.year}: expected a year such as 2024")
-        return int(opts.year) * 10000 + 101, int(opts.year) * 10000 + 1231
+        return int(opts.year) * 100 + 1, int(opts.year) * 100 + 12
     return None, None
 
 
-def preview_columns(con: duckdb.DuckDBPyConnection, path: Path, opts: IngestOptions) -> dict:
-    """Read the file and return what was detected (format, encoding, delimiter, header row, mapping)."""
-    name = opts.display_name or path.name
-    table = f"_raw_{uuid.uuid4().hex[:8]}"
-    raw = read_table(con, path, table=table, display_name=name, sheet=opts.sheet)
+def resolve_options(opts: IngestOptions) -> tuple[IngestOptions, Profile | None]:
+    """Return the options with the import profile applied (explicit options win) and the profile itself."""
+    if not opts.profile:
+        return opts, None
+    prof = get_profile(opts.profile, opts.profiles_file)
+    defaults = IngestOptions()
+    changes: dict = {"profile": prof.name}
+
+    def take(name: str, value) -> None:
+        if value is not None and getattr(opts, name) == getattr(defaults, name):
+            changes[name] = value
+
+    take("currency", prof.currency)
+    take("sheet", prof.sheet)
+    take("delimiter", prof.delimiter)
+    take("encoding", prof.encoding)
+    take("header_row", prof.header_row)
+    take("split_account_text", prof.split_account_text)
+    take("amounts_include_vat", prof.amounts_include_vat)
+    take("sie_ledger_accounts", prof.sie_ledger_accounts)
+    if prof.decimal is not None:
+        take("decimal_comma", prof.decimal == "comma")
+    if prof.account_pattern is not None and opts.account_pattern == defaults.account_pattern:
+        changes["account_pattern"] = prof.account_pattern or None   # "" in a profile = any text
+    if prof.sie_dimensions and not opts.sie_dimensions:
+        changes["sie_dimensions"] = dict(prof.sie_dimensions)
+    # --map overrides win over the profile's columns, field by field
+    changes["column_overrides"] = {**prof.columns, **opts.column_overrides}
+    return replace(opts, **changes), prof
+
+
+def _read_options(opts: IngestOptions, prof: Profile | None) -> ReadOptions:
+    known = prof.headers() if prof else ()
+    known += tuple(h for v in opts.column_overrides.values() for h in ([v] if isinstance(v, str) else v))
+    return ReadOptions(sheet=opts.sheet, delimiter=opts.delimiter, encoding=opts.encoding, header_row=opts.header_row,
+                       known_headers=known, sie_ledger_accounts=opts.sie_ledger_accounts,
+                       sie_dimensions=dict(opts.sie_dimensions))
+
+
+def _mapping(raw: RawTable, opts: IngestOptions, prof: Profile | None) -> ColumnMapping:
+    if raw.fixed_mapping is not None:
+        return fixed_mapping(raw.headers, raw.fixed_mapping)
+    sources = {f: (f"profile {prof.name}" if prof and f in prof.columns else "--map") for f in opts.column_overrides}
+    return map_columns(raw.headers, opts.column_overrides, override_source=sources)
+
+
+def _raw(con: duckdb.DuckDBPyConnection, path: Path, name: str, opts: IngestOptions, prof: Profile | None,
+         table: str, scan: FileScan | None = None) -> RawTable:
+    read_opts = _read_options(opts, prof)
+    read_opts.scan = scan
     try:
-        mapping = map_columns(raw.headers, opts.column_overrides)
+        return read_table(con, path, table=table, display_name=name, options=read_opts)
+    except KlimatspendError:
+        raise
+    except (duckdb.Error, UnicodeError, ValueError, OverflowError, RecursionError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise InputFileError(f"{name}: the file cannot be read ({first}); check that it is a ledger export "
+                             "(CSV, xlsx or SIE 4)") from None
+
+
+def preview_columns(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOptions | None = None) -> dict:
+    """Read the file and return what was detected (format, encoding, delimiter, header row, mapping, samples)."""
+    opts, prof = resolve_options(opts or IngestOptions())
+    path = Path(path)
+    name = opts.display_name or path.name
+    if not path.is_file():
+        raise InputFileError(f"{name}: no such file")
+    _quiet(con)
+    table = f"_raw_{uuid.uuid4().hex[:8]}"
+    raw = _raw(con, path, name, opts, prof, table)
+    try:
+        mapping = _mapping(raw, opts, prof)
         sample = con.execute(f"select * from {table} order by source_row limit 3").fetchall()
     finally:
         con.execute(f"drop table if exists {table}")
+    field_of = {h: f for f, hs in ((f, mapping.headers_of(f)) for f in mapping.fields) for h in hs}
+    missing = mapping.missing()
     return {
         "file": name, "format": raw.file_format, "encoding": raw.encoding, "delimiter": raw.delimiter,
-        "sheet": raw.sheet, "header_row": raw.header_row, "rows": raw.rows_read,
-        "columns": [{"header": h, "field": next((f for f, hh in mapping.fields.items() if hh == h), None),
+        "sheet": raw.sheet, "header_row": raw.header_row, "rows": raw.rows_read, "profile": prof.name if prof else None,
+        "columns": [{"header": h, "field": field_of.get(h), "found_by": mapping.source.get(field_of.get(h) or ""),
                      "sample": [r[i + 1] for r in sample]} for i, h in enumerate(raw.headers)],
-        "missing_required": mapping.missing(),
+        "missing_required": missing,
+        "suggested_profiles": suggest_profiles(raw.headers, opts.profiles_file) if missing else [],
+        "notes": list(raw.notes), "facts": raw.facts,
     }
+
+
+def _quiet(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute("set enable_progress_bar = false")
+    except duckdb.Error:
+        pass
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOptions | None = None) -> IngestResult:
     """Read, validate and store the ledger file at `path` as one batch; return counts and findings.
 
-    Raises InputFileError (nothing stored) when the file cannot be read or a required column is missing.
+    Raises InputFileError (nothing stored) when the file cannot be read or a required column is
+    missing, UsageError for contradictory options. With `opts.dry_run` nothing is stored.
     """
-    opts = opts or IngestOptions()
+    opts, prof = resolve_options(opts or IngestOptions())
     path = Path(path)
     name = opts.display_name or path.name
+    currency = (opts.currency or "SEK").upper()
+    if currency not in KNOWN_CURRENCIES:
+        raise UsageError(f"--currency {opts.currency}: not a currency klimatspend can convert; use an ISO 4217 "
+                         f"code such as SEK, EUR or GBP ({', '.join(KNOWN_CURRENCIES)})")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     if not path.is_file():
         raise InputFileError(f"{name}: no such file")
-    sha = file_sha256(path)
+    _quiet(con)
     period_start, period_end = declared_bounds(opts)
-    duplicate = batches.find_duplicate(con, sha, opts.organisation_id)
-    if duplicate is not None and opts.replace_batch_id is None:
-        row = batches.batch_row(con, duplicate)
-        return IngestResult(batch_id=duplicate, status="duplicate", file=name, rows_read=row["rows_read"],
-                            rows_loaded=row["rows_loaded"], rows_rejected=row["rows_rejected"],
-                            sum_read=float(row["sum_read"] or 0), sum_loaded=float(row["sum_loaded"] or 0),
-                            sum_rejected=float(row["sum_rejected"] or 0), currency=row["currency"],
-                            summary=f"already loaded as batch {duplicate} on {row['uploaded_at']:%Y-%m-%d %H:%M}; "
-                                    "not counted again (use --replace to load a corrected file)")
+    scan = scan_file(path)
+    sha = scan.sha256
+    early = _duplicate_result(con, sha, name, opts)
+    if early is not None:
+        return early
+    if opts.replace_batch_id is not None and not opts.dry_run:
+        batches.check_replaceable(con, opts.replace_batch_id, opts.organisation_id)
     tag = uuid.uuid4().hex[:8]
     raw_table, typed_table = f"_raw_{tag}", f"_typed_{tag}"
     try:
-        raw = read_table(con, path, table=raw_table, display_name=name, sheet=opts.sheet)
+        raw = _raw(con, path, name, opts, prof, raw_table, scan)
         timings["parse"] = time.perf_counter() - t0
-        mapping = map_columns(raw.headers, opts.column_overrides)
-        _require_columns(name, mapping, opts)
+        mapping = _mapping(raw, opts, prof)
+        _require_columns(name, mapping, opts, raw)
+        include_vat = opts.amounts_include_vat
+        notes = list(raw.notes)
+        if include_vat is None:
+            include_vat = mapping.amount_includes_vat()
+            if include_vat:
+                notes.append(f"the amount column \"{mapping.fields['amount']}\" includes VAT: the batch is marked "
+                             "amounts_include_vat, and VAT is taken off when emissions are computed")
         t1 = time.perf_counter()
-        build_typed(con, raw_table, raw.headers, mapping,
-                    NormaliseOptions(organisation_id=opts.organisation_id, currency=opts.currency.upper(),
-                                     period=opts.period, year=opts.year, decimal_comma=opts.decimal_comma),
-                    typed_table)
+        split = opts.split_account_text if opts.split_account_text is not None else opts.account_pattern is not None
+        try:
+            info = build_typed(con, raw_table, raw.headers, mapping,
+                               NormaliseOptions(organisation_id=opts.organisation_id, currency=currency,
+                                                period=opts.period, year=opts.year, decimal_comma=opts.decimal_comma,
+                                                split_account_text=split, numeric_columns=raw.numeric_columns),
+                               typed_table)
+        except duckdb.Error as exc:
+            first = (str(exc).strip().splitlines() or ["error"])[0][:200]
+            raise InputFileError(f"{name}: the values cannot be processed ({first}); please report this with "
+                                 "the file") from None
         timings["normalise"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         outcome = validate_batch(con, typed_table, account_pattern=opts.account_pattern,
                                  period_start=period_start, period_end=period_end,
-                                 structural_errors=raw.structural_errors)
+                                 structural_errors=raw.structural_errors, reader_findings=raw.batch_findings,
+                                 organisation_id=opts.organisation_id, exclude_batch_id=opts.replace_batch_id)
         timings["validate"] = time.perf_counter() - t2
         t3 = time.perf_counter()
-        batches.ensure_organisation(con, opts.organisation_id)
+        no_amount = con.execute(f"select count(*) from {typed_table} where amount is null").fetchone()[0] \
+            + len(raw.structural_errors)
+        if no_amount:
+            notes.append(f"{no_amount} row(s) have no readable amount: they are quarantined and count as 0 in the sums")
+        notes += _sie_notes(raw)
+        notes += _total_row_notes(con, typed_table, outcome)
+        source_info = _source_info(raw, info, opts, no_amount, notes)
         record = batches.BatchRecord(
             organisation_id=opts.organisation_id, source_file_name=name, sha256=sha, file_format=raw.file_format,
-            profile=opts.profile, uploaded_by=opts.uploaded_by, currency=opts.currency.upper(),
-            amounts_include_vat=opts.amounts_include_vat,
-            column_mapping={**mapping.as_dict(), "encoding": raw.encoding, "delimiter": raw.delimiter,
-                            "sheet": raw.sheet, "header_row": raw.header_row},
+            profile=opts.profile, uploaded_by=opts.uploaded_by, currency=currency,
+            amounts_include_vat=bool(include_vat),
+            column_mapping=mapping.as_dict(), source_info=source_info,
             fiscal_year=opts.year or (int(opts.period[:4]) if opts.period else None),
             validation_result=outcome.result, validation_summary=outcome.summary)
-        row = batches.store_batch(con, record, raw_table=raw_table, headers=raw.headers, typed_table=typed_table,
-                                  findings=outcome.findings, rows_read=raw.rows_read,
-                                  replace_batch_id=opts.replace_batch_id)
+        if opts.dry_run:
+            row = _dry_run_row(con, typed_table, outcome, raw.rows_read, currency)
+        else:
+            batches.ensure_organisation(con, opts.organisation_id)
+            row = batches.store_batch(con, record, raw_table=raw_table, headers=raw.headers, typed_table=typed_table,
+                                      findings=outcome.findings, rows_read=raw.rows_read,
+                                      replace_batch_id=opts.replace_batch_id)
         timings["load"] = time.perf_counter() - t3
     finally:
+        con.execute(f"drop view if exists {typed_table}_raw")
         con.execute(f"drop table if exists {raw_table}")
         con.execute(f"drop table if exists {typed_table}")
     timings["total"] = time.perf_counter() - t0
-    header_of = mapping.fields
+    headers = _headers_by_field(mapping)
     errs = outcome.findings[outcome.findings["severity"] == "error"]
     warns = outcome.findings[outcome.findings["severity"] != "error"]
     return IngestResult(
-        batch_id=row["batch_id"], status=row["status"], file=name, rows_read=row["rows_read"],
-        rows_loaded=row["rows_loaded"], rows_rejected=row["rows_rejected"], sum_read=float(row["sum_read"]),
+        batch_id=row["batch_id"], status=row["status"], file=name, rows_read=int(row["rows_read"]),
+        rows_loaded=int(row["rows_loaded"]), rows_rejected=int(row["rows_rejected"]), sum_read=float(row["sum_read"]),
         sum_loaded=float(row["sum_loaded"]), sum_rejected=float(row["sum_rejected"]), currency=row["currency"],
         summary=outcome.summary,
-        errors=[format_finding(name, f, header_of) for f in errs.head(MAX_MESSAGES).to_dict("records")],
-        warnings=[format_finding(name, f, header_of) for f in warns.head(MAX_MESSAGES).to_dict("records")],
+        errors=[format_finding(name, f, headers) for f in errs.head(MAX_MESSAGES).to_dict("records")],
+        warnings=[format_finding(name, f, headers) for f in warns.head(MAX_MESSAGES).to_dict("records")],
         n_errors=len(errs), n_warnings=len(warns), replaced_batch_id=opts.replace_batch_id, timings=timings,
-        column_mapping=mapping.as_dict())
+        column_mapping=mapping.as_dict(), notes=notes, file_format=raw.file_format, profile=opts.profile,
+        source_info=source_info)
+
+
+def _headers_by_field(mapping: ColumnMapping) -> dict[str, str]:
+    return dict(mapping.fields)
+
+
+def _duplicate_result(con, sha: str, name: str, opts: IngestOptions) -> IngestResult | None:
+    dup = batches.find_same_content(con, sha, opts.organisation_id)
+    if dup is None:
+        return None
+    if opts.replace_batch_id is not None:
+        if dup.status == "loaded" and dup.batch_id == opts.replace_batch_id:
+            raise UsageError(f"{name}: the file is identical to batch {dup.batch_id}; there is nothing to replace")
+        if dup.status == "loaded":
+            raise UsageError(f"{name}: this exact file is already loaded as batch {dup.batch_id}; replacing batch "
+                             f"{opts.replace_batch_id} with it would count it twice")
+        return None  # going back to a file that was replaced earlier is allowed with --replace
+    row = batches.batch_row(con, dup.batch_id)
+    if dup.status == "loaded":
+        summary = (f"already loaded as batch {dup.batch_id} on {row['uploaded_at']:%Y-%m-%d %H:%M}; not counted "
+                   f"again (to load a corrected file: --replace {dup.batch_id})")
+    else:
+        summary = (f"this exact file was batch {dup.batch_id}, which was replaced by batch {dup.replaced_by_batch_id}; "
+                   f"not loaded again (to go back to it: --replace {dup.replaced_by_batch_id})")
+    return IngestResult(batch_id=dup.batch_id, status="duplicate", file=name, rows_read=int(row["rows_read"]),
+                        rows_loaded=int(row["rows_loaded"]), rows_rejected=int(row["rows_rejected"]),
+                        sum_read=float(row["sum_read"] or 0), sum_loaded=float(row["sum_loaded"] or 0),
+                        sum_rejected=float(row["sum_rejected"] or 0), currency=row["currency"], summary=summary,
+                        profile=row["profile"], file_format=row["file_format"])
+
+
+def _dry_run_row(con, typed_table: str, outcome, rows_read: int, currency: str) -> dict:
+    errs = outcome.findings[(outcome.findings["severity"] == "error") & outcome.findings["source_row"].notna()]
+    rejected = sorted({int(r) for r in errs["source_row"]})
+    con.execute("create or replace temp table _dry_rejected (source_row integer)")
+    if rejected:
+        con.executemany("insert into _dry_rejected values (?)", [[r] for r in rejected])
+    total, rej = con.execute(f"""
+        select coalesce(sum(amount), 0),
+               coalesce(sum(amount) filter (where source_row in (select source_row from _dry_rejected)), 0)
+        from {typed_table}""").fetchone()
+    con.execute("drop table _dry_rejected")
+    return {"batch_id": None, "status": "validated", "rows_read": rows_read, "rows_loaded": rows_read - len(rejected),
+            "rows_rejected": len(rejected), "sum_read": total, "sum_loaded": total - rej, "sum_rejected": rej,
+            "currency": currency}
+
+
+def _source_info(raw: RawTable, info: NormaliseInfo, opts: IngestOptions, no_amount: int, notes: list[str]) -> dict:
+    return {"format": raw.file_format, "encoding": raw.encoding, "delimiter": raw.delimiter, "sheet": raw.sheet,
+            "header_row": raw.header_row, "empty_rows_ignored": raw.empty_rows,
+            "decimal": "comma" if info.decimal_comma else "point", "decimal_source": info.decimal_source,
+            "rows_without_amount": no_amount, "profile": opts.profile, "notes": notes, **raw.facts}
+
+
+def _total_row_notes(con, typed_table: str, outcome) -> list[str]:
+    """Compare the file's own total rows (quarantined) with the sum of the rows that will load."""
+    totals = con.execute(f"select source_row, amount from {typed_table} where chk_total_row and amount is not null"
+                         ).fetchall()
+    if not totals:
+        return []
+    errs = outcome.findings[outcome.findings["severity"] == "error"]
+    rejected = {int(r) for r in errs["source_row"].dropna()}
+    loaded_sum = con.execute(f"select coalesce(sum(amount), 0) from {typed_table} where source_row not in "
+                             f"(select unnest(?::integer[]))", [sorted(rejected)]).fetchone()[0]
+    out = []
+    for row, amount in totals:
+        verdict = "equals" if amount == loaded_sum else f"differs by {amount - loaded_sum} from"
+        out.append(f"row {row} is the file's own total ({amount}); it {verdict} the sum of the loaded rows "
+                   f"({loaded_sum})")
+    return out
+
+
+def _sie_notes(raw: RawTable) -> list[str]:
+    facts = raw.facts.get("sie")
+    if not facts:
+        return []
+    classes = ", ".join(f"class {k}: {v['lines']} ({v['sum']})" for k, v in facts["other_lines_by_class"].items())
+    return [f"SIE 4 from {facts.get('program') or 'an unknown program'} for {facts.get('company') or '?'}: "
+            f"{facts['vouchers']} vouchers, {facts['transactions']} transactions; {facts['ledger_lines']} on ledger "
+            f"accounts ({facts['ledger_accounts']}) are the rows of this batch (sum {facts['ledger_lines_sum']}); "
+            f"{facts['other_lines']} on other accounts are not ledger lines (sum {facts['other_lines_sum']}; "
+            f"{classes}); all transactions sum to {facts['all_transactions_sum']}"
+            + (f"; {facts['unbalanced_vouchers']} voucher(s) do not balance" if facts["unbalanced_vouchers"] else "")]
 
 
 def format_finding(file_name: str, finding: dict, header_of: dict[str, str]) -> str:
     """Render a finding as `file: row 17, column "Belopp": value "12,5O" is not a number (type-error)`."""
-    field = finding.get("field")
-    header = header_of.get(field) if field else None
-    where = f'row {finding["source_row"]}' + (f', column "{header}"' if header else "")
-    return f'{file_name}: {where}: {finding["message"]} ({finding["code"]})'
+    fld = finding.get("field")
+    header = header_of.get(fld) if isinstance(fld, str) else None
+    row = finding.get("source_row")
+    parts = []
+    if row is not None and row == row:   # not NA
+        parts.append(f"row {int(row)}")
+    if header:
+        parts.append(f'column "{header}"')
+    where = (", ".join(parts) + ": ") if parts else ""
+    return f'{file_name}: {where}{finding["message"]} ({finding["code"]})'
 
 
-def _require_columns(name: str, mapping: ColumnMapping, opts: IngestOptions) -> None:
+def _require_columns(name: str, mapping: ColumnMapping, opts: IngestOptions, raw: RawTable) -> None:
     missing = mapping.missing()
     if missing:
-        raise MissingColumnError(describe_missing(name, mapping, missing))
+        raise MissingColumnError(describe_missing(name, mapping, missing,
+                                                  suggest_profiles(raw.headers, opts.profiles_file)))
     if "posting_date" not in mapping.fields and "period" not in mapping.fields and not (opts.period or opts.year):
+        found = ", ".join(repr(h) for h in mapping.headers[:40])
         raise MissingColumnError(
-            f"{name}: no date or period column found (headers: {', '.join(repr(h) for h in mapping.headers[:40])}); "
-            "pass --period YYYY-MM or --year YYYY, or map a column with --map posting_date=HEADER")
+            f"{name}: no date or period column found (headers: {found}); pass --year YYYY or --period YYYY-MM, "
+            "or map a column with --map posting_date=\"HEADER\"")

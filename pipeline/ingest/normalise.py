@@ -1,75 +1,113 @@
-"""Turn the text cells of a ledger into typed canonical columns in DuckDB (amounts, dates, org numbers)."""
+"""Turn the text cells of a ledger into typed canonical columns in DuckDB (amounts, dates, org numbers).
+
+Everything here is set-based SQL over the raw table; Python only builds the statement. Parsing
+rules (documented in docs/ingest.md):
+
+- Amounts: spaces, non-breaking and narrow non-breaking spaces and apostrophes are thousands
+  separators; a currency word or sign at either end (kr, SEK, GBP, £, €, $, ":-") is dropped; a
+  leading or trailing minus, a Unicode minus or parentheses mean negative. With both '.' and ','
+  the last one is the decimal separator; with only one of them the file's convention decides
+  (`decimal_comma`, detected from the column), except where the value is unambiguous
+  ("1,234,567", "12,5" in a decimal-point file).
+- Dates: ISO (2024-03-05, with or without a time), 20240305, 05.03.2024, 05/03/2024 (day first),
+  5 Mar 2024 / 05-Mar-2024, and Excel serial day numbers; periods 2024-03, 202403, 03/2024, or a
+  month number 1-12 when the year is declared.
+- Organisation numbers: 10 digits (any punctuation), 12 digits with century (16/18/19/20) or a VAT
+  number SE…01; normalised to NNNNNN-NNNN and checked with the Luhn digit.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 
-from .columns import TEXT_FIELDS, ColumnMapping
+from .columns import ColumnMapping
 
-DATE_FORMATS = ["%Y-%m-%d", "%Y%m%d", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d",
-                "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%y", "%Y-%m-%d %H:%M:%S.%f"]
+DATE_FORMATS = ["%Y-%m-%d", "%Y%m%d", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
+                "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M", "%Y/%m/%d", "%d/%m/%Y",
+                "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y", "%d.%m.%y", "%d/%m/%y", "%d %b %Y",
+                "%d-%b-%Y", "%d-%b-%y", "%d %B %Y", "%d %b %y"]
 
-# SQL macros, created once per connection. Amounts: spaces (also non-breaking and narrow
-# non-breaking) are thousands separators; a trailing minus or parentheses mean negative; where a
-# value has both '.' and ',', the last one is the decimal separator; where it has only one of
-# them, the file's convention decides unless the value is unambiguous (e.g. "1.234.567").
-_MACROS = r"""
-create or replace temp macro ks_amount_core(v) as
-    regexp_replace(v, '[\s\x{00A0}\x{202F}'']', '', 'g');
-create or replace temp macro ks_amount_negative(v) as
-    (ks_amount_core(v) like '-%' or ks_amount_core(v) like '%-' or ks_amount_core(v) like '(%)'
-     or ks_amount_core(v) like '−%');
-create or replace temp macro ks_amount_digits(v) as
-    regexp_replace(ks_amount_core(v), '^[-−+(]+|[-)]+$', '', 'g');
-create or replace temp macro ks_amount_dotted(v, decimal_comma) as
+_AMOUNT_CLEAN = (r"[\s\x{00A0}\x{202F}\x{2009}']|^(?i:sek|kr|gbp|eur|usd|nok|dkk)\.?|(?i:sek|kr|gbp|eur|usd|nok|dkk)\.?$"
+                 r"|[£€$]|:-$")
+_AMOUNT_SHAPE = r"^(?:([-−+]?)([0-9][0-9.,]*)(-?)|\(([0-9][0-9.,]*)\))$"
+
+# SQL macros, created once per connection. They take already computed columns as arguments, so
+# that an expensive expression (a regular expression over the cell) is evaluated once per row.
+_MACROS = rf"""
+create or replace temp macro ks_blank(v) as nullif(trim(regexp_replace(v, '[\x{{00A0}}\x{{202F}}]', ' ', 'g')), '');
+create or replace temp macro ks_amount_clean(v) as regexp_replace(v, '{_AMOUNT_CLEAN.replace("'", "''")}', '', 'g');
+create or replace temp macro ks_amount_shape(clean) as
+    regexp_extract(clean, '{_AMOUNT_SHAPE}', ['lead', 'body', 'trail', 'paren']);
+create or replace temp macro ks_amount_dotted(body, decimal_comma) as
     case
-        when regexp_matches(ks_amount_digits(v), '^[0-9]+$') then ks_amount_digits(v)
-        when regexp_matches(ks_amount_digits(v), '^[0-9]{1,3}(\.[0-9]{3})+,[0-9]+$')
-            then replace(replace(ks_amount_digits(v), '.', ''), ',', '.')
-        when regexp_matches(ks_amount_digits(v), '^[0-9]{1,3}(,[0-9]{3})+\.[0-9]+$')
-            then replace(ks_amount_digits(v), ',', '')
-        when regexp_matches(ks_amount_digits(v), '^[0-9]+,[0-9]+$') and
-             (decimal_comma or not regexp_matches(ks_amount_digits(v), '^[0-9]{1,3}(,[0-9]{3})+$'))
-            then replace(ks_amount_digits(v), ',', '.')
-        when regexp_matches(ks_amount_digits(v), '^[0-9]{1,3}(,[0-9]{3})+$') then replace(ks_amount_digits(v), ',', '')
-        when regexp_matches(ks_amount_digits(v), '^[0-9]+\.[0-9]+$') and
-             (not decimal_comma or not regexp_matches(ks_amount_digits(v), '^[0-9]{1,3}(\.[0-9]{3})+$'))
-            then ks_amount_digits(v)
-        when regexp_matches(ks_amount_digits(v), '^[0-9]{1,3}(\.[0-9]{3})+$') then replace(ks_amount_digits(v), '.', '')
-        else null
+        when body is null then null
+        when regexp_matches(body, '^[0-9]+$') then body
+        when contains(body, ',') and contains(body, '.') then
+            case
+                when regexp_matches(body, '^[0-9]{{1,3}}(\.[0-9]{{3}})+,[0-9]+$')
+                    then replace(replace(body, '.', ''), ',', '.')
+                when regexp_matches(body, '^[0-9]{{1,3}}(,[0-9]{{3}})+\.[0-9]+$') then replace(body, ',', '')
+            end
+        when contains(body, ',') then
+            case
+                when regexp_matches(body, '^[0-9]{{1,3}}(,[0-9]{{3}}){{2,}}$') then replace(body, ',', '')
+                when decimal_comma and regexp_matches(body, '^[0-9]+,[0-9]+$') then replace(body, ',', '.')
+                when regexp_matches(body, '^[0-9]{{1,3}},[0-9]{{3}}$') then replace(body, ',', '')
+                when regexp_matches(body, '^[0-9]+,[0-9]{{1,2}}$') then replace(body, ',', '.')
+            end
+        else
+            case
+                when regexp_matches(body, '^[0-9]{{1,3}}(\.[0-9]{{3}}){{2,}}$') then replace(body, '.', '')
+                when not decimal_comma and regexp_matches(body, '^[0-9]+\.[0-9]+$') then body
+                when regexp_matches(body, '^[0-9]{{1,3}}\.[0-9]{{3}}$') then replace(body, '.', '')
+                when regexp_matches(body, '^[0-9]+\.[0-9]+$') then body
+            end
     end;
+create or replace temp macro ks_amount_from_shape(shape, decimal_comma) as
+    (case when struct_extract(shape, 'lead') in ('-', '−') or struct_extract(shape, 'trail') = '-'
+               or struct_extract(shape, 'paren') <> '' then -1 else 1 end)
+    * try_cast(ks_amount_dotted(coalesce(nullif(struct_extract(shape, 'body'), ''),
+                                         nullif(struct_extract(shape, 'paren'), '')), decimal_comma)
+               as decimal(18, 2));
 create or replace temp macro ks_amount(v, decimal_comma) as
-    case when ks_amount_dotted(v, decimal_comma) is null then null
-         else (case when ks_amount_negative(v) then -1 else 1 end)
-              * try_cast(ks_amount_dotted(v, decimal_comma) as decimal(18, 2))
-    end;
-create or replace temp macro ks_org_digits(v) as regexp_replace(v, '[^0-9]', '', 'g');
-create or replace temp macro ks_org_number(v) as
-    case
-        when length(ks_org_digits(v)) = 10 then substr(ks_org_digits(v), 1, 6) || '-' || substr(ks_org_digits(v), 7, 4)
-        when length(ks_org_digits(v)) = 12 and substr(ks_org_digits(v), 1, 2) in ('16', '18', '19', '20')
-            then substr(ks_org_digits(v), 3, 6) || '-' || substr(ks_org_digits(v), 9, 4)
-        else null
-    end;
+    ks_amount_from_shape(ks_amount_shape(ks_amount_clean(v)), decimal_comma);
+create or replace temp macro ks_digit(s, i) as ascii(substr(s, i, 1)) - 48;
 create or replace temp macro ks_luhn_ok(s) as
-    list_sum(list_transform(range(10), lambda i:
-        (cast(substr(replace(s, '-', ''), i + 1, 1) as integer) * (2 - i % 2)) // 10
-        + (cast(substr(replace(s, '-', ''), i + 1, 1) as integer) * (2 - i % 2)) % 10)) % 10 = 0;
-create or replace temp macro ks_blank(v) as nullif(trim(regexp_replace(v, '[\x{00A0}]', ' ', 'g')), '');
+    ((ks_digit(s, 1) * 2) - (case when ks_digit(s, 1) > 4 then 9 else 0 end) + ks_digit(s, 2)
+     + (ks_digit(s, 3) * 2) - (case when ks_digit(s, 3) > 4 then 9 else 0 end) + ks_digit(s, 4)
+     + (ks_digit(s, 5) * 2) - (case when ks_digit(s, 5) > 4 then 9 else 0 end) + ks_digit(s, 6)
+     + (ks_digit(s, 7) * 2) - (case when ks_digit(s, 7) > 4 then 9 else 0 end) + ks_digit(s, 8)
+     + (ks_digit(s, 9) * 2) - (case when ks_digit(s, 9) > 4 then 9 else 0 end) + ks_digit(s, 10)) % 10 = 0;
+create or replace temp macro ks_org_ten(raw, digits) as
+    case
+        when length(digits) = 10 then digits
+        when length(digits) = 12 and upper(trim(raw)) like 'SE%' and digits like '%01' then substr(digits, 1, 10)
+        when length(digits) = 12 and substr(digits, 1, 2) in ('16', '18', '19', '20') then substr(digits, 3)
+    end;
 """
 
 
 @dataclass
 class NormaliseOptions:
-    """What the file itself does not say: defaults for period, year and currency."""
+    """What the file itself does not say: defaults for period, year and currency, and parsing conventions."""
 
     organisation_id: str
     currency: str = "SEK"
     period: str | None = None          # YYYY-MM for a file without dates
     year: int | None = None            # fiscal year for a file without dates
     decimal_comma: bool | None = None  # None = detect from the values
+    split_account_text: bool = True    # "4610 Köp av huvudverksamhet" -> account 4610 + its name
+    numeric_columns: set[int] = field(default_factory=set)   # columns read as numbers (xlsx)
+
+
+@dataclass
+class NormaliseInfo:
+    """What normalising decided (stored with the batch)."""
+
+    decimal_comma: bool
+    decimal_source: str                # option | numbers | detected | currency default
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
@@ -77,109 +115,244 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_MACROS)
 
 
-def detect_decimal_comma(con: duckdb.DuckDBPyConnection, raw_table: str, column: str) -> bool:
-    """Return True when the amount column uses a decimal comma (more ',dd' endings than '.dd')."""
+def detect_decimal_comma(con: duckdb.DuckDBPyConnection, raw_table: str, column: str) -> bool | None:
+    """Return True/False when the amounts show a decimal comma/point (more ',dd' or '.dd' endings), else None."""
     row = con.execute(
-        f"""select count(*) filter (where regexp_matches({column}, ',[0-9]{{1,2}}[-)]?\\s*$')),
-                   count(*) filter (where regexp_matches({column}, '\\.[0-9]{{1,2}}[-)]?\\s*$'))
-            from (select {column} from {raw_table} where {column} is not null limit 100000)"""
+        f"""with v as (select ks_amount_clean({column}) as a from {raw_table}
+                      where {column} is not null limit 200000)
+            select count(*) filter (where regexp_matches(a, ',[0-9]{{1,2}}[-)]?$')
+                                       or regexp_matches(a, '^[-(]?[0-9]{{1,3}}(\\.[0-9]{{3}})+,')),
+                   count(*) filter (where regexp_matches(a, '\\.[0-9]{{1,2}}[-)]?$')
+                                       or regexp_matches(a, '^[-(]?[0-9]{{1,3}}(,[0-9]{{3}})+\\.'))
+            from v"""
     ).fetchone()
-    return row[0] >= row[1]
-
-
-def _col(mapping: ColumnMapping, headers: list[str], field: str) -> str | None:
-    header = mapping.fields.get(field)
-    if header is None:
+    if row[0] == row[1]:
         return None
-    return f"c{headers.index(header)}"
+    return row[0] > row[1]
+
+
+def _cols(mapping: ColumnMapping, headers: list[str], fld: str) -> list[str]:
+    return [f"c{headers.index(h)}" for h in mapping.headers_of(fld)]
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[str], mapping: ColumnMapping,
-                opts: NormaliseOptions, typed_table: str) -> None:
+                opts: NormaliseOptions, typed_table: str) -> NormaliseInfo:
     """Create temp table `typed_table`: one row per source row with typed canonical columns.
 
-    Next to each typed value the raw text is kept (`raw_<field>`) so that validation messages can
-    quote it; check columns (`chk_*`) say whether a value could be parsed.
+    Check columns (`chk_*`) say whether a value could be parsed; the temp view `<typed_table>_raw`
+    gives the cells as read (`raw_<field>`) so that validation messages can quote them. Amounts are
+    DECIMAL(18,2) in the ledger currency; `period_month`/`date_month` are YYYYMM of the booking.
     """
     install_macros(con)
-    c = {f: _col(mapping, headers, f) for f in list(TEXT_FIELDS) + ["amount", "posting_date", "period", "vat_amount"]}
-    amount_col = c["amount"]
-    decimal_comma = opts.decimal_comma
-    if decimal_comma is None:
-        decimal_comma = detect_decimal_comma(con, raw_table, amount_col) if amount_col else True
-    dc = "true" if decimal_comma else "false"
 
-    def text(field: str) -> str:
-        return f"ks_blank({c[field]})" if c[field] else "cast(null as varchar)"
+    def text(fld: str) -> str:
+        # trim only cells that start or end with a space: most do not, and trim() copies every string
+        cols = _cols(mapping, headers, fld)
+        if not cols:
+            return "cast(null as varchar)"
+        parts = [f"nullif(case when starts_with({c}, ' ') or ends_with({c}, ' ') then trim({c}) else {c} end, '')"
+                 for c in cols]
+        return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
 
-    fmt_list = "[" + ", ".join(f"'{f}'" for f in DATE_FORMATS) + "]"
-    date_expr = (f"cast(try_strptime(ks_blank({c['posting_date']}), {fmt_list}) as date)"
-                 if c["posting_date"] else "cast(null as date)")
-    if c["period"]:
-        p = f"ks_blank({c['period']})"
-        period_expr = (f"""case when regexp_matches({p}, '^[0-9]{{4}}-?(0[1-9]|1[0-2])$')
-                                then substr({p}, 1, 4) || '-' || right({p}, 2)
-                                when regexp_matches({p}, '^[0-9]{{4}}-(0[1-9]|1[0-2])-[0-9]{{2}}')
-                                then substr({p}, 1, 7) end""")
+    amount_cols = _cols(mapping, headers, "amount")
+    if opts.decimal_comma is not None:
+        decimal_comma, source = opts.decimal_comma, "option"
+    elif amount_cols and all(headers.index(h) in opts.numeric_columns for h in mapping.headers_of("amount")):
+        decimal_comma, source = False, "numbers"
     else:
-        period_expr = "cast(null as varchar)"
-    default_period = f"'{opts.period}'" if opts.period else "cast(null as varchar)"
+        found = detect_decimal_comma(con, raw_table, amount_cols[0]) if amount_cols else None
+        if found is None:
+            decimal_comma, source = opts.currency not in ("GBP", "USD"), "currency default"
+        else:
+            decimal_comma, source = found, "detected"
+    dc = "true" if decimal_comma else "false"
+    # Fast path for the common plain forms ("-1234,50" in a decimal-comma file, "1234.50" in a
+    # decimal-point file): a cast. Anything else (thousands separators, trailing minus, parentheses,
+    # currency words) goes through the full parser. The guards keep the cast from reading a value
+    # the full parser would read differently ("1.234" in a comma file is 1234, not 1.23).
+    guard = "not contains(lower(amount_compact), 'e') and not contains(amount_compact, '_')"
+    if decimal_comma:
+        fast = (f"case when not contains(amount_compact, '.') and {guard} "
+                "then try_cast(replace(amount_compact, ',', '.') as decimal(18, 2)) end")
+    else:
+        fast = f"case when not contains(amount_compact, ',') and {guard} then try_cast(amount_compact as decimal(18, 2)) end"
+
+    fmt_list = "[" + ", ".join(_sql_text(f) for f in DATE_FORMATS) + "]"
+    default_period = _sql_text(opts.period) if opts.period else "cast(null as varchar)"
     default_year = str(int(opts.year)) if opts.year else "cast(null as integer)"
-    currency = f"upper(coalesce({text('currency')}, '{opts.currency}'))" if c["currency"] else f"'{opts.currency}'"
-    # The department level used in reports: förvaltning, else nämnd, else ansvar.
-    department = f"coalesce({text('department')}, {text('committee')}, {text('cost_centre')})"
-    extra_cols = [h for h in mapping.extra]
+    declared_year = default_year if opts.year else (str(int(opts.period[:4])) if opts.period else "cast(null as integer)")
+    has_currency = bool(_cols(mapping, headers, "currency"))
+    currency = f"upper(coalesce(p.raw_currency, {_sql_text(opts.currency)}))" if has_currency else _sql_text(opts.currency)
+    extra_cols = list(mapping.extra)
     if extra_cols:
-        extra = "json_object(" + ", ".join(
-            f"'{h.replace(chr(39), chr(39) * 2)}', c{headers.index(h)}" for h in extra_cols) + ")"
+        extra = "json_object(" + ", ".join(f"{_sql_text(h)}, c{headers.index(h)}" for h in extra_cols) + ")"
     else:
         extra = "cast(null as json)"
-    amount_raw = f"ks_blank({amount_col})" if amount_col else "cast(null as varchar)"
-    vat = f"ks_amount(ks_blank({c['vat_amount']}), {dc})" if c["vat_amount"] else "cast(null as decimal(18, 2))"
-    org_raw = text("supplier_org_number")
+    all_cells = ", ".join(f"c{i}" for i in range(len(headers)))
+    split = "true" if opts.split_account_text else "false"
+    total_re = r"(^|\|)\s*(summa|totalsumma|totalt?|grand total|sum)([^a-zåäö]|$)"
+    split_re = r"^([0-9]{2,8})(?:\s*[-–:]\s*|\s+)(\S.*)$"
+    compact = "replace(replace(replace(replace(raw_amount, ' ', ''), chr(160), ''), chr(8239), ''), '''', '')"
 
+    # Low-cardinality values (accounts, dates, org numbers) are parsed once per distinct value and
+    # joined back; amounts (nearly one distinct value per row) are parsed in place.
     con.execute(f"""
         create or replace temp table {typed_table} as
         with base as (
             select
                 source_row,
                 {text('account')} as raw_account,
-                {amount_raw} as raw_amount,
-                {f"ks_blank({c['posting_date']})" if c['posting_date'] else 'cast(null as varchar)'} as raw_posting_date,
-                {f"ks_blank({c['period']})" if c['period'] else 'cast(null as varchar)'} as raw_period,
-                {org_raw} as raw_supplier_org_number,
-                {text('currency') if c['currency'] else 'cast(null as varchar)'} as raw_currency,
-                {date_expr} as posting_date,
-                {period_expr} as parsed_period,
-                ks_amount({amount_raw}, {dc}) as amount,
-                {vat} as vat_amount,
-                {text('account_name')} as account_name,
+                {text('amount')} as raw_amount,
+                {text('posting_date')} as raw_posting_date,
+                {text('period')} as raw_period,
+                {text('supplier_org_number')} as raw_supplier_org_number,
+                {text('currency')} as raw_currency,
+                {text('vat_amount')} as raw_vat_amount,
+                {text('account_name')} as account_name_cell,
                 {text('committee')} as committee,
-                {department} as department,
+                {text('department')} as department_cell,
                 {text('cost_centre')} as cost_centre,
                 {text('activity')} as activity,
                 {text('project')} as project,
                 {text('counterparty')} as counterparty,
                 {text('supplier_name')} as supplier_name,
-                ks_org_number({org_raw}) as supplier_org_number,
                 {text('invoice_id')} as invoice_id,
                 {text('description')} as description,
-                {currency} as currency,
-                {extra} as extra
+                {extra} as extra,
+                case when {text('account')} is null
+                     then regexp_matches(lower(concat_ws('|', {all_cells})), {_sql_text(total_re)})
+                     else false end as chk_total_row
             from {raw_table}
+        ),
+
+        accounts as (
+            select
+                raw_account,
+                case when {split} then regexp_extract(raw_account, {_sql_text(split_re)}, ['num', 'txt'])
+                end as account_split
+            from (select distinct {text('account')} as raw_account from {raw_table})
+            where raw_account is not null
+        ),
+
+        account_lookup as (
+            select
+                raw_account,
+                coalesce(nullif(account_split.num, ''),
+                         regexp_replace(trim(raw_account), '^([0-9]+)\\.0+$', '\\1')) as account,
+                nullif(account_split.txt, '') as account_name_from_cell
+            from accounts
+        ),
+
+        date_lookup as (
+            select
+                raw_posting_date,
+                case
+                    when regexp_matches(raw_posting_date, '^[0-9]{{5}}(\\.0+)?$')
+                         and try_cast(raw_posting_date as double) between 20000 and 80000
+                        then cast(date '1899-12-30' + cast(try_cast(raw_posting_date as double) as integer) as date)
+                    else cast(try_strptime(raw_posting_date, {fmt_list}) as date)
+                end as posting_date
+            from (select distinct {text('posting_date')} as raw_posting_date from {raw_table})
+            where raw_posting_date is not null
+        ),
+
+        org_lookup as (
+            select raw_supplier_org_number, ks_org_ten(raw_supplier_org_number, org_digits) as org_ten
+            from (select raw_supplier_org_number,
+                         regexp_replace(raw_supplier_org_number, '[^0-9]', '', 'g') as org_digits
+                  from (select distinct {text('supplier_org_number')} as raw_supplier_org_number from {raw_table})
+                  where raw_supplier_org_number is not null)
+        ),
+
+        org_checked as (
+            select raw_supplier_org_number, org_ten, org_ten is not null and ks_luhn_ok(org_ten) as org_ok
+            from org_lookup
+        ),
+
+        amounts as (
+            select *, {compact} as amount_compact
+            from base
+        ),
+
+        parsed as (
+            select
+                *,
+                coalesce({fast}, ks_amount(raw_amount, {dc})) as amount,
+                ks_amount(raw_vat_amount, {dc}) as vat_amount,
+                regexp_extract(raw_period, '^([0-9]{{4}})[-/. ]?([0-9]{{1,2}})$', ['y', 'm']) as period_ym,
+                regexp_extract(raw_period, '^([0-9]{{1,2}})[-/. ]([0-9]{{4}})$', ['m', 'y']) as period_my
+            from amounts
+        ),
+
+        periods as (
+            select
+                *,
+                case
+                    when period_ym.y <> '' and try_cast(period_ym.m as integer) between 1 and 12
+                        then period_ym.y || '-' || lpad(period_ym.m, 2, '0')
+                    when period_my.y <> '' and try_cast(period_my.m as integer) between 1 and 12
+                        then period_my.y || '-' || lpad(period_my.m, 2, '0')
+                    when regexp_matches(raw_period, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')
+                         and try_cast(substr(raw_period, 6, 2) as integer) between 1 and 12
+                        then substr(raw_period, 1, 7)
+                    when {declared_year} is not null and regexp_matches(raw_period, '^(0?[1-9]|1[0-2])$')
+                        then cast({declared_year} as varchar) || '-' || lpad(raw_period, 2, '0')
+                end as parsed_period
+            from parsed
+        ),
+
+        final as (
+            select
+                p.source_row,
+                al.account,
+                coalesce(p.account_name_cell, al.account_name_from_cell) as account_name,
+                dl.posting_date,
+                coalesce(p.parsed_period, strftime(dl.posting_date, '%Y-%m'), {default_period}) as period,
+                coalesce(try_cast(substr(p.parsed_period, 1, 4) as integer), year(dl.posting_date),
+                         try_cast(substr({default_period}, 1, 4) as integer), {default_year}) as fiscal_year,
+                cast(replace(p.parsed_period, '-', '') as integer) as period_month,
+                case when p.parsed_period is null then cast(strftime(dl.posting_date, '%Y%m') as integer) end
+                    as date_month,
+                p.amount,
+                p.vat_amount,
+                p.committee,
+                -- the department level used in reports: förvaltning, else nämnd, else ansvar
+                coalesce(p.department_cell, p.committee, p.cost_centre) as department,
+                p.cost_centre, p.activity, p.project, p.counterparty, p.supplier_name,
+                case when oc.org_ten is not null then substr(oc.org_ten, 1, 6) || '-' || substr(oc.org_ten, 7, 4) end
+                    as supplier_org_number,
+                p.invoice_id, p.description,
+                {currency} as currency,
+                p.extra,
+                p.raw_posting_date is not null and dl.posting_date is null as chk_date_type,
+                p.raw_period is not null and p.parsed_period is null as chk_period_type,
+                p.raw_supplier_org_number is not null and not coalesce(oc.org_ok, false) as chk_org_invalid,
+                p.chk_total_row
+            from periods as p
+            left join account_lookup as al on al.raw_account = p.raw_account
+            left join date_lookup as dl on dl.raw_posting_date = p.raw_posting_date
+            left join org_checked as oc on oc.raw_supplier_org_number = p.raw_supplier_org_number
         )
-        select
-            *,
-            -- an account read from a spreadsheet number cell may come as '4610.0'
-            regexp_replace(raw_account, '\\.0+$', '') as account,
-            coalesce(strftime(posting_date, '%Y-%m'), parsed_period, {default_period}) as period,
-            coalesce(year(posting_date), try_cast(substr(coalesce(parsed_period, {default_period}), 1, 4) as integer),
-                     {default_year}) as fiscal_year,
-            raw_amount is null as chk_amount_missing,
-            raw_amount is not null and amount is null as chk_amount_type,
-            raw_posting_date is not null and posting_date is null as chk_date_type,
-            raw_period is not null and parsed_period is null as chk_period_type,
-            raw_supplier_org_number is not null and (supplier_org_number is null or not ks_luhn_ok(supplier_org_number))
-                as chk_org_invalid
-        from base
+
+        select * from final
     """)
+    # The cells as read, for quoting in messages: a view, so they are not copied for every row.
+    con.execute(f"""
+        create or replace temp view {typed_table}_raw as
+        select source_row,
+               {text('account')} as raw_account,
+               {text('amount')} as raw_amount,
+               {text('posting_date')} as raw_posting_date,
+               {text('period')} as raw_period,
+               {text('supplier_org_number')} as raw_supplier_org_number,
+               {text('currency')} as raw_currency,
+               {text('invoice_id')} as invoice_id,
+               coalesce({text('period')}, {text('posting_date')}) as raw_when,
+               upper(coalesce({text('currency')}, {_sql_text(opts.currency)})) as currency
+        from {raw_table}
+    """)
+    return NormaliseInfo(decimal_comma=decimal_comma, decimal_source=source)

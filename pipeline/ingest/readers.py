@@ -1,53 +1,84 @@
-"""Read a ledger file (delimited text or xlsx) into a DuckDB table of text cells with source row numbers."""
+"""Read a ledger file (delimited text, xlsx or SIE 4) into a DuckDB table of text cells with source row numbers.
+
+The format is decided by the file's bytes, not its name: a zip holding `xl/workbook.xml` is an
+Excel workbook, text starting with SIE tags is SIE, other text is delimited. Every refusal is an
+InputFileError whose message names the file and says what to do.
+"""
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from ..errors import InputFileError
-from .columns import SYNONYMS, normalise_header
+from ..validate import finish_pending
+from . import sie as sie_format
+from .columns import known_header_names, normalise_header
+from .textfile import FileScan, TextEncoding, decode_sample, detect_encoding, scan_file, utf8_copy
 
 MAX_FILE_BYTES = 512 * 1024 * 1024      # larger files are refused before reading
 MAX_COLUMNS = 500                        # a ledger has tens of columns; thousands means a broken file
 MAX_CELL_CHARS = 100_000                 # one cell longer than this is refused (a broken or hostile file)
+MAX_HEADER_CHARS = 1_000                 # a header cell longer than this is not a header
 HEADER_SEARCH_ROWS = 30                  # title rows above the header are skipped up to this many
 DELIMITERS = [";", ",", "\t", "|"]
-MISENCODED_BOM = "ï»¿"                   # a UTF-8 BOM that was decoded as cp1252 and saved again
+DELIMITER_NAMES = {";": "semicolon", ",": "comma", "\t": "tab", "|": "pipe"}
+
+
+@dataclass
+class ReadOptions:
+    """What the user (or a profile) says about the file's layout; None = detect."""
+
+    sheet: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    header_row: int | None = None            # 1-based row number of the header
+    known_headers: tuple[str, ...] = ()      # profile headers that help find the header row
+    sie_ledger_accounts: str | None = None   # regex of SIE accounts taken as ledger lines
+    sie_dimensions: dict[str, int] = field(default_factory=dict)
+    scan: FileScan | None = None             # a pass over the file already made by the caller
 
 
 @dataclass
 class RawTable:
     """A ledger read as text: DuckDB table `table` with columns c0..cN plus `source_row`.
 
-    `headers[i]` is the original header of column c<i>; `source_row` is the row number as a user
-    sees it (header row of a CSV = row 1, or the spreadsheet row in an xlsx).
+    `headers[i]` is the header of column c<i>; `source_row` is the row number as a user sees it
+    (the header row of a CSV = row 1 when it is the first line; the spreadsheet row in an xlsx; the
+    line number in an SIE file).
     """
 
     table: str
     headers: list[str]
-    file_format: str
+    file_format: str                                        # csv | xlsx | sie
     rows_read: int
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
     header_row: int = 1
     structural_errors: list[dict] = field(default_factory=list)   # rows that could not be split into cells
+    numeric_columns: set[int] = field(default_factory=set)        # xlsx: columns holding only number cells
+    fixed_mapping: dict[str, str] | None = None             # SIE: canonical field -> header, no guessing
+    facts: dict = field(default_factory=dict)               # format facts stored with the batch
+    notes: list[str] = field(default_factory=list)          # things the user should know about the read
+    batch_findings: list[dict] = field(default_factory=list)  # findings made while reading (e.g. SIE balance)
+    empty_rows: int = 0                                     # rows with no content at all (not counted)
 
 
 def read_table(con: duckdb.DuckDBPyConnection, path: Path, *, table: str, display_name: str,
-               sheet: str | None = None) -> RawTable:
-    """Read `path` (csv/txt/tsv or xlsx) into temp table `table`; raise InputFileError if unreadable."""
+               sheet: str | None = None, options: ReadOptions | None = None) -> RawTable:
+    """Read `path` (csv/txt/tsv, xlsx or SIE 4) into temp table `table`; raise InputFileError if unreadable."""
+    opts = options or ReadOptions(sheet=sheet)
+    if sheet is not None and opts.sheet is None:
+        opts.sheet = sheet
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -58,33 +89,34 @@ def read_table(con: duckdb.DuckDBPyConnection, path: Path, *, table: str, displa
         raise InputFileError(f"{display_name}: the file is {size / 1e6:.0f} MB, above the limit of "
                              f"{MAX_FILE_BYTES / 1e6:.0f} MB; split it by period")
     with open(path, "rb") as fh:
-        head = fh.read(8)
-    if head.startswith(b"PK\x03\x04"):
-        return _read_xlsx(con, path, table=table, display_name=display_name, sheet=sheet)
+        head = fh.read(8192)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return _read_workbook(con, path, table=table, display_name=display_name, opts=opts)
+    kind = _binary_kind(head)
+    if kind:
+        raise InputFileError(f"{display_name}: {kind}")
+    if sie_format.looks_like_sie(head):
+        return _read_sie(con, path, table=table, display_name=display_name, opts=opts)
+    return _read_delimited(con, path, table=table, display_name=display_name, opts=opts)
+
+
+def _binary_kind(head: bytes) -> str | None:
+    """Return why `head` is not a text ledger (old Excel, PDF, gzip, other binary), or None."""
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputFileError(f"{display_name}: this is an old binary Excel file (.xls); save it as .xlsx or CSV and try again")
+        return ("this is an old binary Excel file (.xls) or another Office 97 file; open it in Excel and "
+                "save it as .xlsx or CSV, then try again")
     if head.startswith(b"%PDF"):
-        raise InputFileError(f"{display_name}: this is a PDF, not a ledger export; export the ledger as CSV or xlsx")
-    return _read_delimited(con, path, table=table, display_name=display_name)
+        return "this is a PDF, not a ledger export; export the ledger from the finance system as CSV or xlsx"
+    if head.startswith(b"\x1f\x8b"):
+        return "this is a gzip-compressed file; unpack it first and load the CSV inside"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None  # UTF-16 text: NUL bytes are expected
+    if b"\x00" in head:
+        return "this is a binary file, not a text ledger export; export the ledger as CSV, xlsx or SIE"
+    return None
 
 
 # --- delimited text -----------------------------------------------------------------------------
-
-def detect_encoding(sample: bytes) -> str:
-    """Return the text encoding of `sample`: utf-8-sig, utf-8, cp1252 (covers latin-1) or utf-16."""
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    try:
-        sample.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as exc:
-        # a multi-byte character cut at the end of the sample is still UTF-8
-        if exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data":
-            return "utf-8"
-    return "cp1252"
-
 
 def detect_delimiter(lines: list[str]) -> str:
     """Return the delimiter (; , tab |) that splits the first lines into the most, consistent columns."""
@@ -96,7 +128,7 @@ def detect_delimiter(lines: list[str]) -> str:
             continue
         if not counts:
             continue
-        width = max(set(counts), key=counts.count)
+        width = max(set(counts), key=lambda w: (counts.count(w), w))
         if width < 2:
             continue
         consistency = counts.count(width) / len(counts)
@@ -106,93 +138,146 @@ def detect_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _header_index(rows: list[list[str]]) -> int:
+def find_header_row(rows: list[list[str]], known: tuple[str, ...] = ()) -> int:
     """Return the index of the header row: the first of the first rows naming >= 2 known fields."""
-    known = {name for names in SYNONYMS.values() for name in names}
+    names = known_header_names() | {normalise_header(h) for h in known}
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        hits = sum(1 for cell in row if normalise_header(str(cell)) in known)
-        if hits >= 2:
+        hits = sum(1 for cell in row if normalise_header(str(cell)) in names)
+        if hits >= 2 or (hits == 1 and len([c for c in row if str(c).strip()]) == 1 and len(row) == 1):
             return i
-    # no recognisable header: take the first non-empty row, the column-mapping error will list it
+    # no recognisable header: take the first row with two or more filled cells, else the first non-empty;
+    # the column-mapping error then lists what was found
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if sum(1 for c in row if str(c).strip()) >= 2:
+            return i
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         if any(str(c).strip() for c in row):
             return i
     return 0
 
 
-def _read_delimited(con, path: Path, *, table: str, display_name: str) -> RawTable:
-    with open(path, "rb") as fh:
-        sample = fh.read(256 * 1024)
-    if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InputFileError(f"{display_name}: this is a binary file, not a text ledger export; export the ledger as CSV or xlsx")
-    encoding = detect_encoding(sample)
-    text_sample = sample.decode(encoding, errors="replace")
-    misencoded_bom = text_sample.startswith(MISENCODED_BOM)
-    if misencoded_bom:
-        text_sample = text_sample[len(MISENCODED_BOM):]
-    sample_lines = text_sample.splitlines()[:50]
-    if len(sample) == 256 * 1024 and len(sample_lines) > 1:
-        sample_lines = sample_lines[:-1]  # the last line may be cut
-    delimiter = detect_delimiter(sample_lines)
-    try:
-        sample_rows = list(csv.reader(sample_lines, delimiter=delimiter))
-    except csv.Error as exc:
-        raise InputFileError(f"{display_name}: cannot split the file into columns ({exc})") from None
-    if not sample_rows:
-        raise InputFileError(f"{display_name}: no rows found")
-    hidx = _header_index(sample_rows)
-    headers = [h.strip() for h in sample_rows[hidx]]
-    if misencoded_bom and hidx == 0 and headers:
-        headers[0] = headers[0].replace(MISENCODED_BOM, "")
-    if len(headers) > MAX_COLUMNS:
-        raise InputFileError(f"{display_name}: the header has {len(headers)} columns (limit {MAX_COLUMNS}); "
-                             "this does not look like a ledger export")
+def clean_headers(cells: list, display_name: str) -> list[str]:
+    """Return header names: trimmed, BOM-free, unique (" (2)" appended), empty ones named "column N"."""
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        text = "" if cell is None else str(cell)
+        text = text.replace("\ufeff", "").replace("ï»¿", "").replace("\n", " ").strip()
+        if len(text) > MAX_HEADER_CHARS:
+            raise InputFileError(f"{display_name}: header cell {i + 1} is {len(text)} characters long; "
+                                 "the file has no header row that klimatspend can recognise")
+        name = text or f"column {i + 1}"
+        key = name.lower()
+        if key in seen:
+            seen[key] += 1
+            name = f"{name} ({seen[key]})"
+        else:
+            seen[key] = 1
+        out.append(name)
+    return out
 
-    # DuckDB reads UTF-8 fastest; other encodings are transcoded to a temporary UTF-8 copy first.
-    source = path
-    tmp_name = None
-    if encoding not in ("utf-8",) or misencoded_bom:
-        fd, tmp_name = tempfile.mkstemp(suffix=".csv", prefix="klimatspend-")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out, \
-                open(path, "r", encoding=encoding, errors="strict", newline="") as src:
-            try:
-                first = True
-                while chunk := src.read(4 * 1024 * 1024):
-                    if first and misencoded_bom and chunk.startswith(MISENCODED_BOM):
-                        chunk = chunk[len(MISENCODED_BOM):]
-                    first = False
-                    out.write(chunk)
-            except UnicodeDecodeError as exc:
-                raise InputFileError(f"{display_name}: the file mixes text encodings (byte {exc.start}); "
-                                     "save it again as UTF-8 or Windows-1252") from None
-        source = Path(tmp_name)
+
+def _sample_rows(text: str, delimiter: str, display_name: str) -> list[list[str]]:
     try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputFileError(f"{display_name}: cannot split the first rows into columns ({exc})") from None
+
+
+def _read_delimited(con, path: Path, *, table: str, display_name: str, opts: ReadOptions) -> RawTable:
+    enc = _encoding_from_option(opts.encoding) if opts.encoding else detect_encoding(path)
+    text = decode_sample(path, enc)
+    size = path.stat().st_size
+    if size > len(text.encode("utf-8", errors="replace")) + 16:
+        if "\n" not in text and "\r" not in text:
+            raise InputFileError(f"{display_name}: the first line is longer than 256 KB; this is not a ledger "
+                                 "export (a CSV has one row per line)")
+        text = text[: max(text.rfind("\n"), text.rfind("\r"))]   # the last sample line may be cut
+    lines = text.splitlines()[:60]
+    if not any(line.strip() for line in lines):
+        raise InputFileError(f"{display_name}: no text rows found")
+    delimiter = opts.delimiter or detect_delimiter(lines)
+    csv.field_size_limit(MAX_CELL_CHARS * 4)
+    sample_rows = _sample_rows("\n".join(lines), delimiter, display_name)
+    if opts.header_row:
+        hidx = opts.header_row - 1
+        if hidx >= len(sample_rows):
+            raise InputFileError(f"{display_name}: --header-row {opts.header_row} is beyond the first rows of the file")
+    else:
+        hidx = find_header_row(sample_rows, opts.known_headers)
+    header_cells = sample_rows[hidx] if hidx < len(sample_rows) else []
+    if len(header_cells) > MAX_COLUMNS:
+        raise InputFileError(f"{display_name}: the header has {len(header_cells)} columns (limit {MAX_COLUMNS}); "
+                             "this does not look like a ledger export")
+    headers = clean_headers(header_cells, display_name)
+    if len(headers) < 2:
+        raise InputFileError(
+            f"{display_name}: only one column found (delimiter tried: {DELIMITER_NAMES.get(delimiter, delimiter)}); "
+            "the file needs columns separated by ; , tab or |, or pass --delimiter")
+
+    source, used = utf8_copy(path, enc)
+    notes = []
+    if used.mixed_lines:
+        notes.append(f"{used.mixed_lines} line(s) were in Windows-1252 inside a UTF-8 file and were decoded "
+                     "line by line; check names with å, ä, ö in those lines")
+    try:
+        src = source or path
         ncols = len(headers)
         names = [f"c{i}" for i in range(ncols)]
-        try:
-            con.execute(
-                f"""create or replace temp table {table} as
-                select cast(row_number() over () + {hidx + 1} as integer) as source_row, *
-                from read_csv(?, delim=?, quote='"', escape='"', header=false, skip={hidx + 1},
-                              all_varchar=true, strict_mode=true, null_padding=false,
-                              max_line_size={MAX_CELL_CHARS * 4}, auto_detect=false,
-                              columns={_columns_struct(names)})""",
-                [str(source), delimiter],
-            )
-            structural: list[dict] = []
-        except duckdb.Error:
-            # A ragged or otherwise irregular file: fall back to Python's csv module, which tells
-            # exactly which row has the wrong number of cells, so no row is lost silently.
-            structural = _read_delimited_python(con, source, table=table, delimiter=delimiter,
-                                                skip=hidx + 1, ncols=ncols, display_name=display_name)
+        structural: list[dict] = []
+        # line structure is the same in an 8-bit transcoded copy; UTF-16 and mixed files are scanned anew
+        same_lines = used.codec in ("utf-8", "cp1252", "latin-1")
+        needs_python = (opts.scan.needs_python_reader if opts.scan is not None and same_lines
+                        else _needs_python_reader(src))
+        if needs_python or any('"' in line for line in lines[:hidx]):
+            # DuckDB skips blank lines and miscounts mixed line endings or quoted title rows, which
+            # would shift row numbers: read such files with Python's csv module.
+            structural = _read_delimited_python(con, src, table=table, delimiter=delimiter, skip=hidx + 1,
+                                                ncols=ncols, display_name=display_name)
+        else:
+            try:
+                con.execute(
+                    f"""create or replace temp table {table} as
+                    select cast(row_number() over () + {hidx + 1} as integer) as source_row, *
+                    from read_csv(?, delim=?, quote='"', escape='"', header=false, skip={hidx + 1},
+                                  all_varchar=true, strict_mode=true, null_padding=false, parallel=false,
+                                  max_line_size={MAX_CELL_CHARS * 4}, auto_detect=false,
+                                  columns={_columns_struct(names)})""",
+                    [str(src), delimiter],
+                )
+            except duckdb.Error:
+                # A ragged or otherwise irregular file: Python's csv module tells exactly which row has
+                # the wrong number of cells, so no row is lost silently.
+                structural = _read_delimited_python(con, src, table=table, delimiter=delimiter, skip=hidx + 1,
+                                                    ncols=ncols, display_name=display_name)
         _check_cell_sizes(con, table, names, display_name, headers)
+        empty = _drop_empty_rows(con, table, names)
         rows = con.execute(f"select count(*) from {table}").fetchone()[0] + len(structural)
     finally:
-        if tmp_name:
-            os.unlink(tmp_name)
-    return RawTable(table=table, headers=headers, file_format="csv", rows_read=rows,
-                    encoding="utf-8-bom-misencoded" if misencoded_bom else encoding, delimiter=delimiter,
-                    header_row=hidx + 1, structural_errors=structural)
+        if source is not None:
+            os.unlink(source)
+    if rows == 0:
+        raise InputFileError(f"{display_name}: no data rows below the header (row {hidx + 1}: "
+                             f"{', '.join(repr(h) for h in headers[:12])})")
+    return RawTable(table=table, headers=headers, file_format="csv", rows_read=rows, encoding=used.label,
+                    delimiter=delimiter, header_row=hidx + 1, structural_errors=structural, notes=notes,
+                    empty_rows=empty)
+
+
+def _encoding_from_option(name: str) -> TextEncoding:
+    key = name.lower().replace("_", "-")
+    aliases = {"utf8": "utf-8", "utf-8-sig": "utf-8", "windows-1252": "cp1252", "cp-1252": "cp1252",
+               "latin1": "latin-1", "iso-8859-1": "latin-1", "utf16": "utf-16"}
+    codec = aliases.get(key, key)
+    if codec not in ("utf-8", "cp1252", "latin-1", "utf-16"):
+        raise InputFileError(f"--encoding {name}: use one of utf-8, cp1252, latin-1, utf-16")
+    return TextEncoding(codec, 0, f"{codec} (as given)")
+
+
+def _needs_python_reader(path: Path) -> bool:
+    """True when DuckDB's CSV reader would number rows differently from the file: an empty line before
+    the last content (DuckDB skips it), or mixed line endings (DuckDB's `skip` then miscounts)."""
+    return scan_file(path).needs_python_reader
 
 
 def _columns_struct(names: list[str]) -> str:
@@ -201,11 +286,12 @@ def _columns_struct(names: list[str]) -> str:
 
 def _read_delimited_python(con, source: Path, *, table: str, delimiter: str, skip: int, ncols: int,
                            display_name: str) -> list[dict]:
-    csv.field_size_limit(MAX_CELL_CHARS * 4)
+    csv.field_size_limit(MAX_CELL_CHARS)
     good: list[list] = []
     structural: list[dict] = []
-    with open(source, "r", encoding="utf-8", newline="") as fh:
+    with open(source, "r", encoding="utf-8", errors="replace", newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter)
+        i = 0
         try:
             for i, row in enumerate(reader, start=1):
                 if i <= skip:
@@ -218,16 +304,27 @@ def _read_delimited_python(con, source: Path, *, table: str, delimiter: str, ski
                     continue
                 good.append([i, *row])
         except csv.Error as exc:
-            raise InputFileError(f"{display_name}: row {reader.line_num}: the file cannot be split into cells ({exc}); "
+            if "field larger than field limit" in str(exc):
+                raise InputFileError(f"{display_name}: row {i + 1} holds a cell longer than {MAX_CELL_CHARS * 4:,} "
+                                     "characters; this does not look like a ledger export") from None
+            raise InputFileError(f"{display_name}: row {i + 1}: the file cannot be split into cells ({exc}); "
                                  "check the quoting around that row") from None
     frame = pd.DataFrame(good, columns=["source_row", *[f"c{i}" for i in range(ncols)]], dtype="object")
     frame["source_row"] = frame["source_row"].astype("int32")
-    con.register("_raw_frame", frame)
-    try:
-        con.execute(f"create or replace temp table {table} as select * from _raw_frame")
-    finally:
-        con.unregister("_raw_frame")
+    _frame_to_table(con, frame, table, ncols)
     return structural
+
+
+def _frame_to_table(con, frame: pd.DataFrame, table: str, ncols: int) -> None:
+    name = f"_frame_{table}"
+    finish_pending(con)
+    con.register(name, frame)
+    try:
+        cols = ", ".join(["cast(source_row as integer) as source_row"]
+                         + [f"cast(c{i} as varchar) as c{i}" for i in range(ncols)])
+        con.execute(f"create or replace temp table {table} as select {cols} from {name}")
+    finally:
+        con.unregister(name)
 
 
 def _check_cell_sizes(con, table: str, names: list[str], display_name: str, headers: list[str]) -> None:
@@ -237,84 +334,264 @@ def _check_cell_sizes(con, table: str, names: list[str], display_name: str, head
     row = con.execute(f"select {longest} from {table}").fetchone()
     for i, n in enumerate(row):
         if n and n > MAX_CELL_CHARS:
-            raise InputFileError(f"{display_name}: column \"{headers[i]}\" holds a cell of {n} characters "
-                                 f"(limit {MAX_CELL_CHARS}); this does not look like a ledger export")
+            raise InputFileError(f"{display_name}: column \"{headers[i]}\" holds a cell of {n:,} characters "
+                                 f"(limit {MAX_CELL_CHARS:,}); this does not look like a ledger export")
 
 
-# --- xlsx -----------------------------------------------------------------------------------------
+def _drop_empty_rows(con, table: str, names: list[str]) -> int:
+    """Delete rows whose cells are all empty (e.g. ';;;;' lines); return how many there were."""
+    if not names:
+        return 0
+    cond = " and ".join(f"nullif(trim({n}), '') is null" for n in names)
+    return int(con.execute(f"delete from {table} where {cond}").fetchone()[0])
 
-def _cell_text(value) -> str | None:
+
+# --- spreadsheets (xlsx) ---------------------------------------------------------------------------
+
+def cell_text(value) -> str | None:
+    """Return a spreadsheet cell as text: integral numbers without '.0', dates as ISO, empty as None."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
         return repr(round(value, 6))
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, datetime):
         return value.isoformat(sep=" ") if (value.hour or value.minute or value.second) else value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, (time, timedelta)):
+        return str(value)
     return str(value).strip() or None
 
 
-def _read_xlsx(con, path: Path, *, table: str, display_name: str, sheet: str | None) -> RawTable:
+def _column_texts(values) -> tuple[list[str | None], bool, int]:
+    """Return one spreadsheet column as text cells, whether its non-empty cells are all numbers, and
+    how many cells are empty."""
+    out: list[str | None] = []
+    append = out.append
+    numbers = 0
+    others = 0
+    for v in values:
+        t = type(v)
+        if t is date:
+            append(v.isoformat())
+            others += 1
+        elif t is str:
+            v = v.strip()
+            append(v or None)
+            if v:
+                others += 1
+        elif t is float:
+            if v != v or v in (_INF, -_INF):
+                append(None)
+            elif v.is_integer() and -1e15 < v < 1e15:
+                append(str(int(v)))
+                numbers += 1
+            else:
+                append(repr(round(v, 6)))
+                numbers += 1
+        elif t is int:
+            append(str(v))
+            numbers += 1
+        elif v is None:
+            append(None)
+        else:
+            text = cell_text(v)
+            append(text)
+            if text is not None:
+                others += 1
+    return out, numbers > 0 and others == 0, len(out) - numbers - others
+
+
+_INF = float("inf")
+
+
+def _read_workbook(con, path: Path, *, table: str, display_name: str, opts: ReadOptions) -> RawTable:
     from python_calamine import CalamineWorkbook
 
     try:
         with zipfile.ZipFile(path) as zf:
-            if "xl/workbook.xml" not in zf.namelist():
-                raise InputFileError(f"{display_name}: this zip file is not an Excel workbook; export the ledger as xlsx or CSV")
+            members = set(zf.namelist())
     except zipfile.BadZipFile:
-        raise InputFileError(f"{display_name}: the xlsx file is damaged (not a valid zip archive)") from None
+        raise InputFileError(f"{display_name}: the file is damaged (it starts like an xlsx/zip file but cannot be "
+                             "opened); export it again") from None
+    except Exception as exc:  # noqa: BLE001 - a hostile zip can raise many kinds of error
+        raise InputFileError(f"{display_name}: the zip file cannot be opened ({type(exc).__name__}); "
+                             "export the ledger again as xlsx or CSV") from None
+    if "xl/workbook.xml" not in members:
+        if "mimetype" in members and any(m.startswith("content.xml") for m in members):
+            raise InputFileError(f"{display_name}: this is an OpenDocument spreadsheet (.ods); save it as .xlsx "
+                                 "or CSV and try again")
+        raise InputFileError(f"{display_name}: this zip file is not an Excel workbook (no xl/workbook.xml inside); "
+                             "export the ledger as xlsx or CSV")
     try:
         wb = CalamineWorkbook.from_path(str(path))
-        names = wb.sheet_names
-        if sheet is None:
-            chosen = names[0]
-        else:
-            if sheet not in names:
-                raise InputFileError(f"{display_name}: no sheet named \"{sheet}\"; sheets: {', '.join(names)}")
-            chosen = sheet
-        rows = wb.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+        names = list(wb.sheet_names)
+        chosen, sheet = _choose_sheet(wb, names, opts.sheet, display_name, opts.known_headers)
+        if sheet.width > MAX_COLUMNS:
+            raise InputFileError(f"{display_name}: sheet \"{chosen}\" has {sheet.width} columns (limit {MAX_COLUMNS}); "
+                                 "this does not look like a ledger export")
+        rows = sheet.to_python(skip_empty_area=False)
     except InputFileError:
         raise
-    except Exception as exc:  # calamine raises its own error types for damaged workbooks
-        raise InputFileError(f"{display_name}: cannot read the workbook ({str(exc).splitlines()[0][:200]})") from None
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own error types for damaged workbooks
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise InputFileError(f"{display_name}: cannot read the workbook ({first}); open it in Excel, save it "
+                             "again as .xlsx and retry") from None
     if not rows:
         raise InputFileError(f"{display_name}: sheet \"{chosen}\" is empty")
-    width = max(len(r) for r in rows[:HEADER_SEARCH_ROWS])
-    if width > MAX_COLUMNS:
-        raise InputFileError(f"{display_name}: sheet \"{chosen}\" has {width} columns (limit {MAX_COLUMNS}); "
-                             "this does not look like a ledger export")
-    hidx = _header_index([[_cell_text(c) or "" for c in r] for r in rows[:HEADER_SEARCH_ROWS]])
-    header_cells = [(_cell_text(c) or "") for c in rows[hidx]]
+    top = [[cell_text(c) or "" for c in r] for r in rows[:HEADER_SEARCH_ROWS]]
+    if opts.header_row:
+        hidx = opts.header_row - 1
+        if hidx >= len(rows):
+            raise InputFileError(f"{display_name}: --header-row {opts.header_row} is below the last row of the sheet")
+        header_cells = [cell_text(c) or "" for c in rows[hidx]]
+    else:
+        hidx = find_header_row(top, opts.known_headers)
+        header_cells = top[hidx]
     while header_cells and not header_cells[-1]:
         header_cells.pop()
-    ncols = len(header_cells)
-    data = []
-    for i in range(hidx + 1, len(rows)):
-        cells = [_cell_text(c) for c in rows[i][:ncols]]
-        if all(c is None for c in cells):
-            continue  # empty rows (trailing or between blocks) are not rows
-        cells += [None] * (ncols - len(cells))
-        data.append([i + 1, *cells])
-    frame = pd.DataFrame(data, columns=["source_row", *[f"c{i}" for i in range(ncols)]], dtype="object")
-    frame["source_row"] = frame["source_row"].astype("int32")
-    con.register("_raw_frame", frame)
+    headers = clean_headers(header_cells, display_name)
+    ncols = len(headers)
+    if ncols < 2:
+        raise InputFileError(f"{display_name}: sheet \"{chosen}\" has no header row with two or more columns "
+                             "in its first rows")
+    body = rows[hidx + 1:]
+    if not body:
+        raise InputFileError(f"{display_name}: no data rows below the header (row {hidx + 1} of sheet \"{chosen}\")")
+    if len({len(r) for r in body}) == 1 and len(body[0]) >= ncols:
+        transposed = list(zip(*body))[:ncols]          # rectangular sheet: transpose in C
+    else:
+        transposed = [[r[j] if j < len(r) else None for r in body] for j in range(ncols)]
+    columns, numeric, gaps_in_numbers = [], set(), 0
+    for j in range(ncols):
+        texts, is_number, n_empty = _column_texts(transposed[j])
+        columns.append(texts)
+        if is_number:
+            numeric.add(j)
+            gaps_in_numbers += n_empty
+    frame = pd.DataFrame({f"c{j}": pd.Series(col, dtype="object") for j, col in enumerate(columns)})
+    frame.insert(0, "source_row", range(hidx + 2, hidx + 2 + len(body)))
+    filled = frame.iloc[:, 1:].notna().any(axis=1)
+    empty = int((~filled).sum())      # empty rows (trailing or between blocks) are not rows
+    frame = frame[filled]
+    data = frame
+    if not len(data):
+        raise InputFileError(f"{display_name}: no data rows below the header (row {hidx + 1} of sheet \"{chosen}\")")
+    _frame_to_table(con, frame, table, ncols)
+    _check_cell_sizes(con, table, [f"c{i}" for i in range(ncols)], display_name, headers)
+    notes = []
+    if opts.sheet is None and len(names) > 1:
+        notes.append(f"read sheet \"{chosen}\" of {len(names)} ({', '.join(names[:6])}); choose another with --sheet")
+    # a formula saved without its value reads as an empty cell, typically in a column of numbers
+    blank_formulas = _formulas_without_values(path) if gaps_in_numbers else 0
+    if blank_formulas:
+        notes.append(f"{blank_formulas} formula cell(s) have no saved value (the workbook was written by a program and "
+                     "never saved in Excel), so they read as empty; open and save the file in Excel, or export values")
+    return RawTable(table=table, headers=headers, file_format="xlsx", rows_read=len(data), sheet=chosen,
+                    header_row=hidx + 1, numeric_columns=numeric,
+                    notes=notes, empty_rows=empty)
+
+
+def _choose_sheet(wb, names: list[str], wanted: str | None, display_name: str, known: tuple[str, ...] = ()):
+    """Return (name, sheet) to read: the named one, else the first visible worksheet whose first rows hold
+    a recognisable header, else the first visible worksheet with data (a sheet is parsed once)."""
+    if not names:
+        raise InputFileError(f"{display_name}: the workbook has no sheets")
+    if wanted is not None:
+        name = None
+        folded = {n.casefold(): n for n in names}
+        if wanted in names:
+            name = wanted
+        elif wanted.casefold() in folded:
+            name = folded[wanted.casefold()]
+        elif wanted.isdigit() and 1 <= int(wanted) <= len(names):
+            name = names[int(wanted) - 1]
+        if name is not None:
+            return name, wb.get_sheet_by_name(name)
+        raise InputFileError(f"{display_name}: no sheet named \"{wanted}\"; sheets: {', '.join(names)}")
     try:
-        cols = ", ".join(["source_row"] + [f"cast(c{i} as varchar) as c{i}" for i in range(ncols)])
-        con.execute(f"create or replace temp table {table} as select {cols} from _raw_frame")
-    finally:
-        con.unregister("_raw_frame")
-    _check_cell_sizes(con, table, [f"c{i}" for i in range(ncols)], display_name, header_cells)
-    return RawTable(table=table, headers=header_cells, file_format="xlsx", rows_read=len(data), sheet=chosen,
-                    header_row=hidx + 1)
+        meta = {m.name: m for m in wb.sheets_metadata}
+    except Exception:  # noqa: BLE001 - metadata is a nicety
+        meta = {}
+    candidates = []
+    names_known = known_header_names() | {normalise_header(h) for h in known}
+    for name in names:
+        m = meta.get(name)
+        if m is not None and ("WorkSheet" not in str(m.typ) or "Visible" not in str(m.visible)
+                              or "Hidden" in str(m.visible)):
+            continue
+        try:
+            sheet = wb.get_sheet_by_name(name)
+            top = sheet.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)
+        except Exception:  # noqa: BLE001 - an unreadable sheet is skipped here and reported if chosen
+            continue
+        if not top:
+            continue
+        candidates.append((name, sheet))
+        rows = [[cell_text(c) or "" for c in r] for r in top]
+        if any(sum(1 for c in r if normalise_header(c) in names_known) >= 2 for r in rows):
+            return name, sheet
+    return candidates[0] if candidates else (names[0], wb.get_sheet_by_name(names[0]))
 
 
-def sniff_text(path: Path, n_bytes: int = 65536) -> str:
-    """Return the first bytes of a text file decoded with its detected encoding (for previews)."""
-    with open(path, "rb") as fh:
-        sample = fh.read(n_bytes)
-    return io.TextIOWrapper(io.BytesIO(sample), encoding=detect_encoding(sample), errors="replace").read()
+def _formulas_without_values(path: Path) -> int:
+    """Count formula cells saved without a value (workbooks written by programs, never opened in Excel)."""
+    count = 0
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for member in zf.namelist():
+                if not (member.startswith("xl/worksheets/") and member.endswith(".xml")):
+                    continue
+                with zf.open(member) as fh:
+                    tail = b""
+                    while chunk := fh.read(1 << 20):
+                        buf = tail + chunk
+                        count += buf.count(b"</f><v />") + buf.count(b"</f><v/>") + buf.count(b"</f></c>")
+                        tail = buf[-16:]
+    except Exception:  # noqa: BLE001 - a hint only
+        return 0
+    return count
+
+
+# --- SIE 4 -----------------------------------------------------------------------------------------
+
+def _read_sie(con, path: Path, *, table: str, display_name: str, opts: ReadOptions) -> RawTable:
+    try:
+        ledger = sie_format.read_sie(path, ledger_accounts=opts.sie_ledger_accounts, dimensions=opts.sie_dimensions)
+    except sie_format.SieError as exc:
+        raise InputFileError(f"{display_name}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - e.g. a bad regular expression from a profile
+        raise InputFileError(f"{display_name}: cannot read the SIE file ({type(exc).__name__}: {exc})") from None
+    if not ledger.rows:
+        facts = ledger.facts
+        raise InputFileError(f"{display_name}: none of the {facts.get('transactions', 0)} SIE transactions is on a "
+                             f"ledger account (pattern {facts.get('ledger_accounts')}); pass --sie-accounts REGEX "
+                             "to choose the accounts to load")
+    headers = list(sie_format.HEADERS)
+    ncols = len(headers)
+    frame = pd.DataFrame(ledger.rows, columns=["source_row", *[f"c{i}" for i in range(ncols)]], dtype="object")
+    _frame_to_table(con, frame, table, ncols)
+    _check_cell_sizes(con, table, [f"c{i}" for i in range(ncols)], display_name, headers)
+    findings = []
+    for v in ledger.unbalanced:
+        text = (f"voucher {v['voucher']} of {v['date']} does not balance: its {v['n_trans']} transactions "
+                f"sum to {v['sum']}")
+        for line in v["ledger_lines"]:
+            findings.append({"source_row": line, "severity": "error", "code": "unbalanced-voucher",
+                             "field": "amount", "value": v["sum"], "message": text})
+        if not v["ledger_lines"]:
+            findings.append({"source_row": v["line"], "severity": "warning", "code": "unbalanced-voucher",
+                             "field": None, "value": v["sum"],
+                             "message": text + " (no ledger line in it; nothing quarantined)"})
+    return RawTable(table=table, headers=headers, file_format="sie", rows_read=len(ledger.rows),
+                    encoding=ledger.encoding, header_row=0,
+                    fixed_mapping={f: h for h, f in sie_format.FIELD_OF_HEADER.items()},
+                    facts={"sie": ledger.facts}, notes=ledger.notes, batch_findings=findings)

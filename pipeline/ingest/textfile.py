@@ -1,0 +1,240 @@
+"""Detect the text encoding of a ledger export and give DuckDB a clean UTF-8 copy when it needs one.
+
+Finance systems export UTF-8 (with or without BOM), Windows-1252 (cp1252) or latin-1, and some
+files carry a byte-order mark that was itself mis-decoded and saved again: it shows as `ï»¿` in
+front of the first header (bytes C3 AF C2 BB C2 BF in UTF-8, or EF BB BF followed by cp1252 text).
+A file that is UTF-8 except for a few cp1252 bytes (two exports pasted together) is decoded line by
+line and reported.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK = 4 * 1024 * 1024
+SAMPLE_BYTES = 256 * 1024
+
+# Byte prefixes removed before decoding: a real UTF-8 BOM, and the same BOM after it was read as
+# cp1252 and written back as UTF-8 ("ï»¿" as text). Several may follow each other.
+_BOM_PREFIXES = (codecs.BOM_UTF8, "ï»¿".encode("utf-8"))
+_MISENCODED_TEXT = "ï»¿"
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+@dataclass(frozen=True)
+class FileScan:
+    """Facts of one pass over a file's bytes: its sha256 and the line structure DuckDB cares about."""
+
+    sha256: str
+    inner_blank_line: bool        # an empty line before the last content (DuckDB would skip it)
+    mixed_line_endings: bool      # CRLF and LF (or lone CR) in one file (DuckDB's `skip` miscounts)
+
+    @property
+    def needs_python_reader(self) -> bool:
+        """True when DuckDB's CSV reader would number the rows differently from the file."""
+        return self.inner_blank_line or self.mixed_line_endings
+
+
+def scan_file(path: Path) -> FileScan:
+    """Read `path` once: sha256, empty lines before the last content, mixed line endings."""
+    h = hashlib.sha256()
+    first_blank = None
+    last_content = -1
+    offset = 0
+    tail = b""
+    crlf = lf = cr = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            h.update(chunk)
+            buf = tail + chunk
+            if first_blank is None:
+                base = offset - len(tail)
+                for pattern in (b"\n\n", b"\n\r\n"):
+                    pos = buf.find(pattern)
+                    if pos >= 0 and (first_blank is None or base + pos < first_blank):
+                        first_blank = base + pos
+            n_cr = chunk.count(b"\r")
+            cr += n_cr
+            lf += chunk.count(b"\n")
+            if n_cr or tail.endswith(b"\r"):
+                crlf += (buf[len(tail) - 1:] if tail else buf).count(b"\r\n")
+            stripped = chunk.rstrip(b" \t\r\n")
+            if stripped:
+                last_content = offset + len(stripped) - 1
+            offset += len(chunk)
+            tail = buf[-2:]
+    inner = first_blank is not None and first_blank + 1 < last_content
+    mixed = crlf not in (0, lf) or cr != crlf
+    return FileScan(h.hexdigest(), inner, mixed)
+
+
+@dataclass(frozen=True)
+class TextEncoding:
+    """How a text file is encoded: the codec, the BOM bytes to skip, and a label for the user."""
+
+    codec: str                     # utf-8 | cp1252 | latin-1 | utf-16 | utf-8+cp1252 (mixed, per line)
+    skip_bytes: int = 0            # BOM bytes at the start that are not content
+    label: str = ""                # e.g. "utf-8 with BOM", "cp1252", "utf-8 (mis-encoded BOM removed)"
+    mixed_lines: int = 0           # lines decoded as cp1252 inside a UTF-8 file
+
+    @property
+    def is_plain_utf8(self) -> bool:
+        """True when the bytes after `skip_bytes` are valid UTF-8 that DuckDB can read directly."""
+        return self.codec == "utf-8"
+
+
+def _bom_prefix_length(head: bytes) -> tuple[int, bool, bool]:
+    """Return (bytes of BOM-like prefix, saw a real BOM, saw a mis-encoded BOM)."""
+    pos, real, wrong = 0, False, False
+    while True:
+        for prefix in _BOM_PREFIXES:
+            if head.startswith(prefix, pos):
+                real |= prefix == codecs.BOM_UTF8
+                wrong |= prefix != codecs.BOM_UTF8
+                pos += len(prefix)
+                break
+        else:
+            return pos, real, wrong
+
+
+def _utf8_status(path: Path, start: int) -> tuple[bool, bool]:
+    """Return (whole file is valid UTF-8, file has any non-ASCII byte) reading from byte `start`."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    non_ascii = False
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        try:
+            while chunk := fh.read(CHUNK):
+                if not non_ascii and not chunk.isascii():
+                    non_ascii = True
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False, True
+    return True, non_ascii
+
+
+def _has_valid_multibyte_utf8(sample: bytes) -> bool:
+    """True when `sample` holds at least one well-formed UTF-8 multi-byte character (e.g. 'ö' as C3 B6)."""
+    text = sample.decode("utf-8", errors="replace")
+    return any(ord(ch) > 127 and ch != "\ufffd" for ch in text)
+
+
+def detect_encoding(path: Path) -> TextEncoding:
+    """Return the encoding of the text file at `path` (reads it once; UTF-8 check over the whole file)."""
+    with open(path, "rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return TextEncoding("utf-16", 0, "utf-16")
+    skip, real_bom, wrong_bom = _bom_prefix_length(sample)
+    body = sample[skip:]
+    valid, _ = _utf8_status(path, skip)
+    if valid:
+        if wrong_bom:
+            label = "utf-8 (mis-encoded BOM 'ï»¿' removed)"
+        else:
+            label = "utf-8 with BOM" if real_bom else "utf-8"
+        return TextEncoding("utf-8", skip, label)
+    if _has_valid_multibyte_utf8(body) and not _looks_like_cp1252_only(body):
+        return TextEncoding("utf-8+cp1252", skip, "utf-8 with some cp1252 lines")
+    codec = "latin-1" if _CP1252_UNDEFINED & set(body) else "cp1252"
+    if skip:
+        # A UTF-8 BOM in front of cp1252 text: the file was re-saved by a program that kept the BOM.
+        return TextEncoding(codec, skip, f"{codec} (stray BOM bytes removed)")
+    return TextEncoding(codec, 0, codec)
+
+
+def _looks_like_cp1252_only(sample: bytes) -> bool:
+    """True when every invalid-UTF-8 spot in `sample` is a lone high byte (typical cp1252 text)."""
+    try:
+        sample.decode("utf-8")
+        return False
+    except UnicodeDecodeError:
+        pass
+    valid_multi = sum(1 for ch in sample.decode("utf-8", errors="ignore") if ord(ch) > 127)
+    invalid = len(sample.decode("utf-8", errors="replace")) - len(sample.decode("utf-8", errors="ignore"))
+    return valid_multi == 0 or invalid > 20 * valid_multi
+
+
+def decode_sample(path: Path, enc: TextEncoding, n_bytes: int = SAMPLE_BYTES) -> str:
+    """Return the first `n_bytes` of the file as text (BOM removed, a cut last character dropped)."""
+    with open(path, "rb") as fh:
+        fh.seek(enc.skip_bytes)
+        raw = fh.read(n_bytes)
+    if enc.codec == "utf-16":
+        text = raw.decode("utf-16", errors="replace")
+    elif enc.codec == "utf-8+cp1252":
+        text = "\n".join(_decode_mixed_line(line)[0] for line in raw.split(b"\n"))
+    else:
+        text = raw.decode(enc.codec if enc.codec != "utf-8" else "utf-8", errors="replace")
+    while text.startswith(_MISENCODED_TEXT) or text.startswith("\ufeff"):
+        text = text[len(_MISENCODED_TEXT):] if text.startswith(_MISENCODED_TEXT) else text[1:]
+    return text
+
+
+def _decode_mixed_line(line: bytes) -> tuple[str, bool]:
+    try:
+        return line.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return line.decode("cp1252", errors="replace"), True
+
+
+def utf8_copy(path: Path, enc: TextEncoding) -> tuple[Path | None, TextEncoding]:
+    """Write a UTF-8 copy of `path` without BOM bytes when DuckDB cannot read it as is.
+
+    Returns (temporary path, or None when the original can be read directly; the encoding actually
+    used, with `mixed_lines` counted). A cp1252 file holding a byte cp1252 leaves undefined is read
+    as latin-1. The caller deletes the temporary file.
+    """
+    if enc.codec == "utf-8" and enc.skip_bytes == 0:
+        return None, enc
+    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="klimatspend-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            try:
+                used = _transcode(path, enc, out)
+            except UnicodeDecodeError:
+                if enc.codec != "cp1252":
+                    raise
+                out.seek(0)
+                out.truncate()
+                used = _transcode(path, TextEncoding("latin-1", enc.skip_bytes,
+                                                     enc.label.replace("cp1252", "latin-1")), out)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return Path(tmp), used
+
+
+def _transcode(path: Path, enc: TextEncoding, out) -> TextEncoding:
+    mixed = 0
+    with open(path, "rb") as src:
+        src.seek(enc.skip_bytes)
+        if enc.codec == "utf-8":
+            while chunk := src.read(CHUNK):
+                out.write(chunk)
+        elif enc.codec == "utf-8+cp1252":
+            for line in src:
+                text, was_cp1252 = _decode_mixed_line(line)
+                mixed += was_cp1252
+                out.write(text.encode("utf-8"))
+        else:
+            decoder = codecs.getincrementaldecoder(enc.codec)(errors="strict")
+            first = True
+            while chunk := src.read(CHUNK):
+                text = decoder.decode(chunk)
+                if first:
+                    text = text.lstrip("\ufeff")
+                    while text.startswith(_MISENCODED_TEXT):
+                        text = text[len(_MISENCODED_TEXT):]
+                    first = False
+                out.write(text.encode("utf-8"))
+            out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    if enc.codec == "utf-8+cp1252":
+        return TextEncoding(enc.codec, enc.skip_bytes, f"utf-8 with {mixed} cp1252 line(s)", mixed)
+    return enc

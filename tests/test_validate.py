@@ -1,0 +1,179 @@
+"""Tests for pipeline.validate: every error kind with its pinned message, warnings, SQL checks, stored GX result."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.ingest import IngestOptions, ingest_file
+from pipeline.validate import validation_frame
+
+HEADER = "Bokföringsdatum;Period;Konto;Förvaltning;Leverantör;Organisationsnummer;Fakturanummer;Valuta;Belopp\n"
+
+
+def _file(tmp_path: Path, rows: list[str], name: str = "ledger_2024.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+# one row per error kind; row numbers in the file are 2, 3, ...
+ERROR_ROWS = [
+    ("2024-03-05;;4610;Soc;A AB;556036-0793;F1;;1 234,50", None),
+    ("2024-03-05;;6461;Soc;A AB;;F2;;12,5O",
+     'ledger_2024.csv: row 3, column "Belopp": value "12,5O" is not a number (type-error)'),
+    ("2024-03-05;;6461;Soc;A AB;;F3;;",
+     'ledger_2024.csv: row 4, column "Belopp": the cell is empty (missing-cell)'),
+    ("2024-03-05;;;Soc;A AB;;F4;;10,00",
+     'ledger_2024.csv: row 5, column "Konto": the cell is empty (missing-cell)'),
+    ("2024-03-05;;46X0;Soc;A AB;;F5;;10,00",
+     'ledger_2024.csv: row 6, column "Konto": value "46X0" is not an account number (expected 2-6 digits) '
+     "(constraint-error)"),
+    ("2024-02-30;;4610;Soc;A AB;;F6;;10,00",
+     'ledger_2024.csv: row 7, column "Bokföringsdatum": value "2024-02-30" is not a date (type-error)'),
+    (";2024-14;4610;Soc;A AB;;F7;;10,00",
+     'ledger_2024.csv: row 8, column "Period": value "2024-14" is not a period (YYYY-MM) (type-error)'),
+    ("2025-01-02;;4610;Soc;A AB;;F8;;10,00",
+     'ledger_2024.csv: row 9, column "Bokföringsdatum": value "2025-01-02" is outside the declared period '
+     "2024-01..2024-12 (constraint-error)"),
+    (";2023-12;4610;Soc;A AB;;F9;;10,00",
+     'ledger_2024.csv: row 10, column "Period": value "2023-12" is outside the declared period 2024-01..2024-12 '
+     "(constraint-error)"),
+    ("2024-03-05;;4610;Soc;A AB;556036-0794;F10;;10,00",
+     'ledger_2024.csv: row 11, column "Organisationsnummer": value "556036-0794" is not a valid '
+     "organisationsnummer (check digit) (constraint-error)"),
+    ("2024-03-05;;4610;Soc;A AB;;F11;XYZ;10,00",
+     'ledger_2024.csv: row 12, column "Valuta": value "XYZ" is not a known currency code (constraint-error)'),
+    ("2024-03-05;;4610;Soc;A AB",
+     "ledger_2024.csv: row 13: the row has 5 cells, the header has 9 (missing-cell)"),
+    ("2024-03-05;;4610;Soc;A AB;;F13;;10,00;;",
+     "ledger_2024.csv: row 14: the row has 11 cells, the header has 9 (extra-cell)"),
+    (";;;Summa;;;;;1 274,50",
+     'ledger_2024.csv: row 15: the row looks like a total ("Summa"/"Total"), not a ledger line (total-row)'),
+]
+
+
+@pytest.fixture(scope="module")
+def errors_result(tmp_path_factory):
+    from pipeline import store
+
+    tmp = tmp_path_factory.mktemp("errors")
+    con = store.connect(tmp / "k.duckdb")
+    result = ingest_file(con, _file(tmp, [r for r, _ in ERROR_ROWS]), IngestOptions(year=2024))
+    yield con, result
+    con.close()
+
+
+@pytest.mark.parametrize("index", [i for i, (_, msg) in enumerate(ERROR_ROWS) if msg])
+def test_every_error_kind_is_named_with_file_row_column_and_value(errors_result, index):
+    _, result = errors_result
+    assert ERROR_ROWS[index][1] in result.errors
+
+
+def test_each_bad_row_is_quarantined_once_and_nothing_else(errors_result):
+    con, r = errors_result
+    assert (r.rows_read, r.rows_loaded, r.rows_rejected) == (14, 1, 13)
+    rejected = con.execute("select source_row, error_code from rejected_line where batch_id = ? order by 1",
+                           [r.batch_id]).fetchall()
+    assert [row for row, _ in rejected] == list(range(3, 16))
+    # a quarantined row keeps every problem found in it, the most basic first
+    total_row = con.execute("select errors, raw_values from rejected_line where batch_id = ? and source_row = 15",
+                            [r.batch_id]).fetchone()
+    assert [e["code"] for e in json.loads(total_row[0])] == ["total-row", "missing-cell"]
+    assert json.loads(total_row[1])["Förvaltning"] == "Summa"
+    ragged = con.execute("select raw_values from rejected_line where batch_id = ? and source_row = 13",
+                         [r.batch_id]).fetchone()
+    assert json.loads(ragged[0]) == {"line": "2024-03-05;;4610;Soc;A AB"}
+
+
+def test_gx_result_is_stored_with_the_batch_and_summarised(errors_result):
+    con, r = errors_result
+    result, summary = con.execute("select validation_result, validation_summary from ledger_batch where batch_id = ?",
+                                  [r.batch_id]).fetchone()
+    result = json.loads(result)
+    assert result["suite"] == "ledger_contract" and result["engine"].startswith("great_expectations 1.")
+    by_type = {(e["type"], e["kwargs"].get("column")): e for e in result["expectations"]}
+    regex = by_type[("expect_column_values_to_match_regex", "account")]
+    assert (regex["code"], regex["severity"], regex["unexpected_count"]) == ("constraint-error", "error", 1)
+    assert regex["sample_values"] == ["46X0"] and regex["kwargs"]["regex"] == "^[0-9]{2,6}$"
+    assert by_type[("expect_column_values_to_not_be_null", "amount")]["unexpected_count"] == 2
+    assert summary == r.summary
+    assert summary == (
+        "3 of 13 checks of the ledger contract passed on 14 rows; 13 rows quarantined: 5 with a value outside the "
+        "allowed range or format (constraint-error), 3 with an empty required cell (missing-cell), 3 with a value "
+        "that cannot be read (not a number, date or period) (type-error), 1 with more cells than the header "
+        "(extra-cell), 1 with a total row, not a ledger line (total-row); warnings (rows kept): 1 × months of the "
+        "declared year without lines.")
+
+
+def test_warnings_are_shown_but_do_not_reject(con, tmp_path):
+    path = _file(tmp_path, ["2024-03-05;;4610;Soc;A AB;;F1;;60 000 000,00",
+                            "2024-03-05;;4610;Soc;A AB;;F2;;100,00",
+                            "2024-03-05;;4610;Soc;A AB;;F2;;100,00"], "w.csv")
+    r = ingest_file(con, path, IngestOptions(period="2024-03"))
+    assert (r.rows_loaded, r.rows_rejected) == (3, 0)
+    assert r.warnings == [
+        'w.csv: row 2, column "Belopp": value "60 000 000,00" is unusually large; check it (large-amount)',
+        'w.csv: row 3, column "Fakturanummer": invoice "F2" has another line with the same account, supplier and '
+        "amount (unique-error)",
+        'w.csv: row 4, column "Fakturanummer": invoice "F2" has another line with the same account, supplier and '
+        "amount (unique-error)",
+    ]
+    assert con.execute("select count(*) from validation_issue where batch_id = ?", [r.batch_id]).fetchone() == (3,)
+
+
+def test_lines_already_loaded_in_another_batch_are_flagged(con, tmp_path):
+    first = _file(tmp_path, ["2024-03-05;;4610;Soc;A AB;;F1;;100,00", "2024-03-06;;4610;Soc;A AB;;F2;;50,00"], "a.csv")
+    overlap = _file(tmp_path, ["2024-03-06;;4610;Soc;A AB;;F2;;50,00", "2024-03-07;;4610;Soc;A AB;;F3;;70,00"],
+                    "b.csv")
+    a = ingest_file(con, first, IngestOptions(period="2024-03"))
+    b = ingest_file(con, overlap, IngestOptions(period="2024-03"))
+    assert b.warnings == [f'b.csv: row 2, column "Fakturanummer": invoice "F2" with the same account, amount, supplier '
+                          f"and date is already loaded in batch {a.batch_id}; check that the files do not overlap "
+                          f"(duplicate-of-loaded)"]
+    # another organisation's batch is not an overlap
+    c = ingest_file(con, overlap, IngestOptions(period="2024-03", organisation_id="bolaget"))
+    assert c.warnings == []
+
+
+def test_months_missing_from_a_declared_year_and_mostly_negative_amounts(con, tmp_path):
+    path = _file(tmp_path, ["2024-01-05;;4610;Soc;A AB;;F1;;-100,00", "2024-02-05;;4610;Soc;A AB;;F2;;10,00"], "n.csv")
+    r = ingest_file(con, path, IngestOptions(year=2024))
+    assert r.warnings == [
+        "n.csv: no lines for 10 month(s) of the declared period: 2024-03, 2024-04, 2024-05, 2024-06, 2024-07, "
+        "2024-08, 2024-09, 2024-10, 2024-11, 2024-12; is the file complete? (period-gap)",
+        'n.csv: column "Belopp": 91% of the amount is negative: costs should be positive; if the export shows '
+        "costs with a minus sign, fix the export (sign-convention)",
+    ]
+    stored = con.execute("select source_row, error_code from validation_issue where batch_id = ? order by 2",
+                         [r.batch_id]).fetchall()
+    assert stored == [(None, "period-gap"), (None, "sign-convention")]
+
+
+def test_a_file_where_nothing_loads_is_status_rejected(con, tmp_path):
+    path = _file(tmp_path, ["2024-03-05;;;Soc;A AB;;F1;;100,00"], "bad.csv")
+    r = ingest_file(con, path, IngestOptions(period="2024-03"))
+    assert (r.status, r.rows_loaded, r.rows_rejected) == ("rejected", 0, 1)
+    assert con.execute("select status from ledger_batch where batch_id = ?", [r.batch_id]).fetchone() == ("rejected",)
+
+
+def test_any_account_text_with_a_profile_or_option(con, tmp_path):
+    path = _file(tmp_path, ["2024-03-05;;Fuel/Oil;Soc;A AB;;F1;;100,00"], "uk.csv")
+    assert ingest_file(con, path, IngestOptions(period="2024-03")).rows_rejected == 1
+    assert ingest_file(con, path, IngestOptions(period="2024-03", account_pattern=None,
+                                                organisation_id="x")).rows_loaded == 1
+
+
+def test_gx_gets_only_cheap_columns(con, tmp_path):
+    """GX fingerprints the whole frame it is given: strings would make that slow on a million rows."""
+    path = _file(tmp_path, ["2024-03-05;;4610;Soc;A AB;556036-0793;F1;;1 234,50"], "f.csv")
+    ingest_file(con, path, IngestOptions(period="2024-03", dry_run=True))
+    con.execute("create temp table t as select 1 as source_row, '4610' as account, 1.0 as amount, 2024 as fiscal_year, "
+                "202403 as date_month, null::integer as period_month, false as chk_total_row, false as chk_date_type, "
+                "false as chk_period_type, false as chk_org_invalid, 'SEK' as currency, 'F1' as invoice_id, "
+                "'A' as supplier_name, null as supplier_org_number")
+    frame = validation_frame(con, "t")
+    assert {str(t) for t in frame.dtypes} <= {"category", "float64", "bool", "Int64"}
+    assert str(frame["account"].dtype) == "category" and str(frame["duplicate_key"].dtype) == "Int64"
