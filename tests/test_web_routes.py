@@ -266,8 +266,8 @@ def test_upload_check_confirm_load_flow(web):
     # detected columns and the full list as CSV
     assert "<code>account</code>" in page and "Bokföringsdatum" in page
     csv_text = client.get(f"/uploads/{upload_id}/findings.csv").content.decode("utf-8-sig")
-    assert csv_text.splitlines()[0] == "severity,row,column,value,code,message"
-    assert "error,10,Belopp,\"12,5O\",type-error" in csv_text
+    assert csv_text.splitlines()[0] == "batch_id,file,row,severity,code,column,value,message,amount,quarantined"
+    assert ',ledger_2024.csv,10,error,type-error,Belopp,"12,5O",' in csv_text
     # nothing loaded yet
     con = state.db.cursor()
     assert con.execute("select count(*) from ledger_batch").fetchone()[0] == 1
@@ -303,6 +303,20 @@ def test_a_check_that_crashes_shows_an_error_and_stops_refreshing(web, monkeypat
     assert "internal error (logged by the server)" in page
     assert "data-job-status-url" not in page and 'http-equiv="refresh"' not in page
     assert "simulated bug" not in page
+
+
+def test_import_profile_chosen_at_upload_reads_a_uk_council_file(web):
+    """The profile list comes from the ingestion step; with uk-council-spend a UK 'spend over £500' file checks
+    cleanly in GBP (a copy of the ingestion fixtures' Calderdale sample)."""
+    client, state = as_user(web, "ulla")
+    assert '<option value="uk-council-spend"' in client.get("/upload").text
+    uk = Path(__file__).parent / "fixtures" / "ingest" / "uk" / "calderdale_2022-08_clean.csv"
+    r = upload(client, uk.read_bytes(), name="calderdale.csv", organisation_id="calderdale", year="",
+               profile="uk-council-spend")
+    wait(state)
+    page = client.get(r.headers["location"]).text
+    assert re.search(r"Skulle läsas in</span><span class=\"value\">1\u00a0956<", page), page[:3000]
+    assert "Avstämning (GBP)" in page and "Importprofil: uk-council-spend" in page
 
 
 def test_the_same_file_again_is_recognised_as_already_loaded(web):
@@ -343,6 +357,18 @@ def test_replace_own_batch_and_audit(web):
         "replaced", 2)
     entry = audit.entries(con, action="batch.replace")[0]
     assert entry["detail"]["replaced_batch_id"] == 1 and entry["detail"]["rows_loaded"] == 11
+
+
+def test_batch_findings_csv_lists_every_error_and_neutralises_formulas(web):
+    client, state = as_user(web, "rita")
+    con = state.db.cursor()
+    con.execute("update rejected_line set value = '=1+1', errors = replace(errors, '12,5O', '=1+1') "
+                "where source_row = 10")
+    text = client.get("/batches/1/findings.csv").content.decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].startswith("batch_id,file,row,severity")
+    assert sum(1 for line in lines if ",error," in line) == 2
+    assert ",'=1+1," in text and ",=1+1," not in text
 
 
 def test_uploader_may_delete_own_batch_but_not_anothers(app_factory):

@@ -77,6 +77,7 @@ SV: dict[str, str] = {
     "xlsx only: sheet name (default: the first with data).": "Bara xlsx: bladets namn (standard: det första med data).",
     "Import profile": "Importprofil",
     "Detect automatically": "Känn igen automatiskt",
+    "Import profiles that would find the columns": "Importprofiler som skulle hitta kolumnerna",
     "Accept non-numeric account codes (e.g. UK expense types)": "Godta icke-numeriska kontokoder (t.ex. brittiska utgiftstyper)",
     "Check the file": "Kontrollera filen",
     "Nothing is loaded yet: first you see what the file contains and what would be quarantined.":

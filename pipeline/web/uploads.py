@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import dataclasses
+import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -167,32 +169,18 @@ def ingest_options(upload: dict, *, username: str, replace: bool = False) -> Ing
     return IngestOptions(**{k: v for k, v in wanted.items() if k in known and (v is not None or k == "account_pattern")})
 
 
-def _findings_csv(con: duckdb.DuckDBPyConnection, batch_id: int, out: Path) -> None:
-    """Write every error (one row per error, also several per ledger row) and warning of a checked file as CSV.
-
-    Text that a spreadsheet would run as a formula gets a leading apostrophe.
-    """
-    safe = "case when regexp_matches(coalesce({0}, ''), '^[=+\\-@\\t\\r]') then '''' || {0} else {0} end"
-    con.execute(f"""
-        copy (
-            with errs as (
-                select r.source_row, unnest(coalesce(from_json(r.errors,
-                         '[{{"code":"VARCHAR","column":"VARCHAR","value":"VARCHAR","message":"VARCHAR"}}]'),
-                         [{{'code': r.error_code, 'column': r.column_name, 'value': r.value,
-                            'message': r.message}}])) as e
-                from rejected_line r where r.batch_id = {int(batch_id)}
-            ),
-            final as (
-                select 'error' as severity, source_row as "row", e.column as "column", e.value as "value",
-                       e.code as code, e.message as message from errs
-                union all
-                select severity, source_row, column_name, value, error_code, message
-                from validation_issue where batch_id = {int(batch_id)}
-            )
-            select severity, "row", {safe.format('"column"')} as "column", {safe.format('"value"')} as "value", code,
-                   {safe.format('message')} as message
-            from final order by severity = 'warning', "row" nulls first, code
-        ) to '{str(out).replace("'", "''")}' (header, delimiter ',')""")
+def findings_csv(con: duckdb.DuckDBPyConnection, batch_id: int) -> bytes:
+    """Return every finding of a batch (`batches.findings`: each error of each quarantined row, then warnings)
+    as CSV bytes (UTF-8 with BOM); text a spreadsheet would run as a formula gets a leading apostrophe."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(batches.FINDINGS_CSV_HEADER)
+    for r in batches.findings(con, batch_id):
+        writer.writerow([r["batch_id"], audit.safe_cell(r["file"]), "" if r["row"] is None else r["row"],
+                         r["severity"], r["code"], audit.safe_cell(r["column"] or ""),
+                         audit.safe_cell(r["value"] or ""), audit.safe_cell(r["message"]),
+                         "" if r["amount"] is None else f"{r['amount']:.2f}", "yes" if r["quarantined"] else "no"])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
 def _first_findings(mem: duckdb.DuckDBPyConnection, batch_id: int) -> tuple[list[dict], list[dict]]:
@@ -237,7 +225,7 @@ def check_upload(db: duckdb.DuckDBPyConnection, upload_dir: Path, upload_id: str
             result.update(status="invalid", message=str(exc))
             return _save_check(db, upload_id, "invalid", result)
         errors, warnings = _first_findings(mem, res.batch_id)
-        _findings_csv(mem, res.batch_id, findings_path(upload_dir, upload_id))
+        findings_path(upload_dir, upload_id).write_bytes(findings_csv(mem, res.batch_id))
         data = res.as_dict()
         result.update(status="validated", counts={k: data[k] for k in (
             "rows_read", "rows_loaded", "rows_rejected", "sum_read", "sum_loaded", "sum_rejected", "currency",
@@ -292,13 +280,3 @@ def discard_files(upload_dir: Path, upload_id: str) -> None:
     """Delete an upload's stored file and its findings CSV."""
     upload_path(upload_dir, upload_id).unlink(missing_ok=True)
     findings_path(upload_dir, upload_id).unlink(missing_ok=True)
-
-
-def batch_findings_csv(con: duckdb.DuckDBPyConnection, batch_id: int, tmp_dir: Path) -> bytes:
-    """Return the quarantined rows (one line per error) and warnings of a stored batch as CSV bytes (UTF-8, BOM)."""
-    out = tmp_dir / f"findings-{secrets.token_hex(8)}.csv"
-    try:
-        _findings_csv(con, batch_id, out)
-        return b"\xef\xbb\xbf" + out.read_bytes()
-    finally:
-        out.unlink(missing_ok=True)

@@ -241,7 +241,7 @@ def upload_findings(ctx: Ctx) -> Response:
     if not path.is_file():
         raise NotFound()
     stem = Path(up["original_name"]).stem or "upload"
-    return _download(b"\xef\xbb\xbf" + path.read_bytes(), f"{stem}_errors.csv", "text/csv; charset=utf-8")
+    return _download(path.read_bytes(), f"{stem}_errors.csv", "text/csv; charset=utf-8")
 
 
 @page("/uploads/{upload_id}/recheck", roles=("uploader",), methods=("POST",))
@@ -384,7 +384,7 @@ def batch_detail(ctx: Ctx) -> Response:
 def batch_findings(ctx: Ctx) -> Response:
     """A batch's quarantined rows (one line per error) and warnings as CSV."""
     row = _own_batch(ctx, ctx.request.path_params["batch_id"])
-    data = uploads.batch_findings_csv(ctx.con, row["batch_id"], ctx.state.upload_dir)
+    data = uploads.findings_csv(ctx.con, row["batch_id"])
     return _download(data, f"batch_{row['batch_id']}_errors.csv", "text/csv; charset=utf-8")
 
 
@@ -394,7 +394,7 @@ def batch_delete(ctx: Ctx) -> Response:
     row = _own_batch(ctx, ctx.request.path_params["batch_id"])
     if not _may_change_batch(ctx, row):
         return ctx.error(403, "Not allowed", ctx.t("You can only change batches you uploaded."))
-    after = batches.delete_batch(ctx.con, row["batch_id"])
+    after = batches.delete_batch(ctx.con, row["batch_id"], ctx.user.username)
     ctx.audit("batch.delete", object_kind="batch", object_id=row["batch_id"],
               detail={"file": row["source_file_name"], "organisation_id": row["organisation_id"],
                       "fiscal_year": row["fiscal_year"], "rows_loaded": row["rows_loaded"],
