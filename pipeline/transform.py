@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from . import activity, classify
+from .factors import ensure_reference_data
 from .errors import DataError, KlimatspendError, UsageError
 from .resources import sql_dir
 
@@ -221,6 +222,7 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
     if settings.gases not in ("all", "co2"):
         raise UsageError(f"gases {settings.gases!r}: use all or co2")
     t0 = time.perf_counter()
+    ensure_reference_data(con)
     fs_id, fs_version = resolve_factor_set(con, factors)
     try:
         default_map = resolve_mapping(con, mapping)

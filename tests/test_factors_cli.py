@@ -33,7 +33,7 @@ def test_list_shows_version_base_year_currency_and_licence(db, capsys):
     useeio = next(s for s in data["factor_sets"] if s["factor_set_id"] == "useeio")
     assert (useeio["version"], useeio["base_year"], useeio["currency"], useeio["codes"]) == ("1.3.0", 2022, "USD", 1016)
     assert "public domain" in useeio["licence"]
-    assert {m["mapping_id"] for m in data["account_maps"]} == {"kommunbas13", "bas2025"}
+    assert {m["mapping_id"] for m in data["account_maps"]} == {"kommunbas13", "bas2025", "uk_council_expense_types"}
     assert {c["crosswalk_id"] for c in data["crosswalks"]} == {"nace2_useeio", "uk_council_expense_types"}
     capsys.readouterr()
     assert main(["factors", "--db", db, "list"]) == 0          # --db before the action works too

@@ -239,8 +239,25 @@ def load_crosswalk(con: duckdb.DuckDBPyConnection, release: Release) -> bool:
             "factor_code, is_excluded, exclusion_reason, notes) select ?, ?, source_column, expense_type, category_id, "
             f"factor_set_id, factor_code, cast(is_excluded as boolean), exclusion_reason, notes from {_read_csv(data)}",
             [release.release_id, release.version])
+        # The same rules as an account map: for files such as UK council spend data the expense type (text)
+        # is the ledger's "account", so a run classifies them like any account (rule level 'account').
+        con.execute(
+            """insert into account_map (mapping_id, mapping_version, account_prefix, account_name, category_id,
+                   factor_set_id, factor_code, scope3_category, is_excluded, exclusion_reason, notes)
+               select crosswalk_id, version, expense_type, expense_type, category_id, factor_set_id, factor_code,
+                      case when is_excluded then null else 1 end, is_excluded, exclusion_reason,
+                      'from ' || source_column || ': ' || coalesce(notes, '')
+               from expense_type_map where crosswalk_id = ? and version = ?
+               qualify row_number() over (partition by expense_type order by source_column) = 1""",
+            [release.release_id, release.version])
     _record_release(con, release, sha)
     return True
+
+
+def ensure_reference_data(con: duckdb.DuckDBPyConnection) -> None:
+    """Load the shipped reference data when the database has none yet (a database made without `init`)."""
+    if not con.execute("select count(*) from factor_set").fetchone()[0]:
+        load_reference_data(con)
 
 
 def _require(path: Path) -> Path:

@@ -302,6 +302,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
             row = _dry_run_row(con, typed_table, outcome, raw.rows_read, currency)
         else:
             batches.ensure_organisation(con, opts.organisation_id)
+            if prof is not None and prof.account_map:
+                notes += _adopt_account_map(con, opts.organisation_id, prof)
             row = batches.store_batch(con, record, raw_table=raw_table, headers=raw.headers, typed_table=typed_table,
                                       findings=outcome.findings, rows_read=raw.rows_read,
                                       replace_batch_id=opts.replace_batch_id)
@@ -324,6 +326,21 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
         n_errors=len(errs), n_warnings=len(warns), replaced_batch_id=opts.replace_batch_id, timings=timings,
         column_mapping=mapping.as_dict(), notes=notes, file_format=raw.file_format, profile=opts.profile,
         source_info=source_info)
+
+
+def _adopt_account_map(con: duckdb.DuckDBPyConnection, organisation_id: str, prof: Profile) -> list[str]:
+    """Give an organisation without an account map of its own the profile's map; return a note when it does."""
+    from ..classify import set_organisation
+    from ..factors import ensure_reference_data
+
+    current = con.execute("select mapping_id from organisation where organisation_id = ?",
+                          [organisation_id]).fetchone()
+    if current is None or current[0]:
+        return []
+    ensure_reference_data(con)
+    set_organisation(con, organisation_id, mapping=prof.account_map)
+    return [f"organisation {organisation_id} now uses the account map {prof.account_map} (from profile {prof.name}); "
+            f"change it with `klimatspend org set {organisation_id} --mapping MAP`"]
 
 
 def _headers_by_field(mapping: ColumnMapping) -> dict[str, str]:
