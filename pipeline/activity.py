@@ -23,6 +23,7 @@ import duckdb
 from .classify import CATEGORIES, organisation_row
 from .errors import DataError, InputFileError, UsageError
 from .resources import factors_dir
+from .store import transaction
 
 ACTIVITY_FACTOR_SET = "klimatspend_activity"
 ACTIVITY_FACTOR_DIR = "activity_factors"
@@ -278,8 +279,7 @@ def load_activity_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, orga
     org = orgs.pop()
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     replaced: list[int] = []
-    try:
-        con.execute("begin transaction")
+    with transaction(con):
         if replace:
             years = sorted({r["year"] for r in rows})
             replaced = [r[0] for r in con.execute(
@@ -301,10 +301,6 @@ def load_activity_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, orga
             [[batch_id, r["source_row"], org, r["year"], r["account_prefix"], r["category_id"], r["department"],
               r["activity_code"], r["quantity"], r["unit"], r["quantity_as_given"], r["unit_as_given"],
               r["factor_kg_co2e_per_unit"], r["factor_as_given"], r["factor_source"], r["notes"]] for r in rows])
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return ActivityLoad(batch_id, org, path.name, len(rows), replaced)
 
 

@@ -18,6 +18,7 @@ from typing import IO
 import duckdb
 import pandas as pd
 
+from .store import transaction
 from .errors import KlimatspendError, UsageError
 from .validate import CODE_PRIORITY, FINDING_COLUMNS, finish_pending
 
@@ -118,107 +119,100 @@ def store_batch(con: duckdb.DuckDBPyConnection, record: BatchRecord, *, raw_tabl
     prio = "case f.code " + " ".join(f"when '{c}' then {i}" for i, c in enumerate(CODE_PRIORITY)) + \
         f" else {len(CODE_PRIORITY)} end"
     try:
-        con.execute("begin transaction")
-        if replace_batch_id is not None:
-            check_replaceable(con, replace_batch_id, record.organisation_id)
-        # checked again inside the transaction: two uploads of the same file at once must not both count
-        same = find_duplicate(con, record.sha256, record.organisation_id)
-        if same is not None:
-            raise KlimatspendError(f"{record.source_file_name}: the same file was just loaded as batch {same}; "
-                                   "not counted again", code="duplicate")
-        batch_id = con.execute("select nextval('ledger_batch_id_seq')").fetchone()[0]
-        con.execute("create or replace temp table _rejected_rows as "
-                    "select distinct source_row from _findings where severity = 'error' and source_row is not null")
-        con.execute(
-            """insert into ledger_batch (batch_id, organisation_id, source_file_name, sha256, file_format, profile,
-                   uploaded_by, fiscal_year, currency, amounts_include_vat, rows_read, rows_loaded, rows_rejected,
-                   status, replaces_batch_id, column_mapping, validation_result, validation_summary, source_info)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 'loading', ?, ?, ?, ?, ?)""",
-            [batch_id, record.organisation_id, record.source_file_name, record.sha256, record.file_format,
-             record.profile, record.uploaded_by, record.fiscal_year, record.currency, record.amounts_include_vat,
-             replace_batch_id, json.dumps(record.column_mapping, ensure_ascii=False),
-             json.dumps(record.validation_result, ensure_ascii=False, default=str), record.validation_summary,
-             json.dumps(record.source_info, ensure_ascii=False, default=str)])
-        loaded = con.execute(f"""
-            insert into ledger_line (batch_id, source_row, organisation_id, posting_date, period, fiscal_year, account,
-                account_name, committee, department, cost_centre, activity, project, counterparty, supplier_name,
-                supplier_org_number, invoice_id, description, amount, currency, vat_amount, extra)
-            select ?, t.source_row, ?, t.posting_date, t.period, t.fiscal_year, t.account, t.account_name,
-                   t.committee, t.department, t.cost_centre, t.activity, t.project, t.counterparty, t.supplier_name,
-                   t.supplier_org_number, t.invoice_id, t.description, t.amount, t.currency, t.vat_amount, t.extra
-            from {typed_table} t anti join _rejected_rows r using (source_row)
-            order by t.source_row
-        """, [batch_id, record.organisation_id]).fetchone()[0]
-        # One quarantined row per rejected source row: its first error, plus all its errors as JSON.
-        rejected = con.execute(f"""
-            insert into rejected_line (batch_id, source_row, error_code, column_name, value, message, amount, errors,
-                                       raw_values)
-            with errs as (
-                select f.*, (?::json ->> f.field) as header,
-                       row_number() over (partition by f.source_row order by {prio}, f.ord) as k
-                from _findings f where f.severity = 'error' and f.source_row is not null
-            ),
-            per_row as (
-                select source_row,
-                       to_json(list(struct_pack(code := code, "column" := header, "value" := value, message := message)
-                                    order by k)) as errors
-                from errs group by source_row
-            )
-            select ?, e.source_row, e.code, e.header, e.value, e.message, t.amount, p.errors,
-                   case when r.source_row is null then json_object('line', e.value) else {raw_json} end
-            from errs e
-            join per_row p using (source_row)
-            left join {typed_table} t using (source_row)
-            left join {raw_table} r on r.source_row = e.source_row
-            where e.k = 1
-        """, [headers_of, batch_id]).fetchone()[0]
-        con.execute("""
-            insert into validation_issue (batch_id, source_row, severity, error_code, column_name, value, message)
-            select ?, f.source_row, f.severity, f.code, (?::json ->> f.field), f.value, f.message
-            from _findings f where f.severity <> 'error' order by f.ord
-        """, [batch_id, headers_of])
-        # The counts come from the inserts themselves; the sums are read back from the stored rows.
-        n_lines, sum_loaded, pstart, pend, year = con.execute("""
-            select count(*), coalesce(sum(amount), 0),
-                   min(coalesce(posting_date, cast(period || '-01' as date))),
-                   max(coalesce(posting_date, last_day(cast(period || '-01' as date)))),
-                   mode(fiscal_year)
-            from ledger_line where batch_id = ?""", [batch_id]).fetchone()
-        sum_rejected = con.execute("select coalesce(sum(amount), 0) from rejected_line where batch_id = ?",
-                                   [batch_id]).fetchone()[0]
-        sum_read = con.execute(f"select coalesce(sum(amount), 0) from {typed_table}").fetchone()[0]
-        if n_lines != loaded:
-            raise KlimatspendError(f"{record.source_file_name}: {loaded} lines inserted but {n_lines} found; nothing "
-                                   "was stored; please report this", code="reconciliation-error")
-        if rows_read != loaded + rejected or Decimal(sum_read) != Decimal(sum_loaded) + Decimal(sum_rejected):
-            raise KlimatspendError(
-                f"{record.source_file_name}: internal reconciliation failed (read {rows_read} rows / {sum_read}, "
-                f"loaded {loaded} / {sum_loaded}, rejected {rejected} / {sum_rejected}); nothing was stored; "
-                "please report this with the file", code="reconciliation-error")
-        status = "loaded" if loaded > 0 else "rejected"
-        con.execute("""update ledger_batch set rows_read = ?, rows_loaded = ?, rows_rejected = ?, sum_read = ?,
-                       sum_loaded = ?, sum_rejected = ?, period_start = ?, period_end = ?,
-                       fiscal_year = coalesce(fiscal_year, ?), status = ? where batch_id = ?""",
-                    [rows_read, loaded, rejected, sum_read, sum_loaded, sum_rejected, pstart, pend, year, status,
-                     batch_id])
-        _event(con, batch_id, status, record.uploaded_by, replace_batch_id,
-               f"{loaded} of {rows_read} rows loaded, {rejected} quarantined")
-        if replace_batch_id is not None:
-            if status != "loaded":
-                raise KlimatspendError(f"{record.source_file_name}: no row of the new file could be loaded, so it "
-                                       f"does not replace batch {replace_batch_id}; nothing was changed (check the "
-                                       "file with `klimatspend validate`)", code="nothing-loaded")
-            con.execute("update ledger_batch set status = 'replaced', replaced_by_batch_id = ? where batch_id = ?",
-                        [batch_id, replace_batch_id])
-            _event(con, replace_batch_id, "replaced", record.uploaded_by, batch_id,
-                   f"replaced by batch {batch_id} ({record.source_file_name})")
-        con.execute("commit")
-    except BaseException:
-        try:
-            con.execute("rollback")
-        except duckdb.Error:
-            pass
-        raise
+        with transaction(con):
+            if replace_batch_id is not None:
+                check_replaceable(con, replace_batch_id, record.organisation_id)
+            # checked again inside the transaction: two uploads of the same file at once must not both count
+            same = find_duplicate(con, record.sha256, record.organisation_id)
+            if same is not None:
+                raise KlimatspendError(f"{record.source_file_name}: the same file was just loaded as batch {same}; "
+                                       "not counted again", code="duplicate")
+            batch_id = con.execute("select nextval('ledger_batch_id_seq')").fetchone()[0]
+            con.execute("create or replace temp table _rejected_rows as "
+                        "select distinct source_row from _findings where severity = 'error' and source_row is not null")
+            con.execute(
+                """insert into ledger_batch (batch_id, organisation_id, source_file_name, sha256, file_format, profile,
+                       uploaded_by, fiscal_year, currency, amounts_include_vat, rows_read, rows_loaded, rows_rejected,
+                       status, replaces_batch_id, column_mapping, validation_result, validation_summary, source_info)
+                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 'loading', ?, ?, ?, ?, ?)""",
+                [batch_id, record.organisation_id, record.source_file_name, record.sha256, record.file_format,
+                 record.profile, record.uploaded_by, record.fiscal_year, record.currency, record.amounts_include_vat,
+                 replace_batch_id, json.dumps(record.column_mapping, ensure_ascii=False),
+                 json.dumps(record.validation_result, ensure_ascii=False, default=str), record.validation_summary,
+                 json.dumps(record.source_info, ensure_ascii=False, default=str)])
+            loaded = con.execute(f"""
+                insert into ledger_line (batch_id, source_row, organisation_id, posting_date, period, fiscal_year, account,
+                    account_name, committee, department, cost_centre, activity, project, counterparty, supplier_name,
+                    supplier_org_number, invoice_id, description, amount, currency, vat_amount, extra)
+                select ?, t.source_row, ?, t.posting_date, t.period, t.fiscal_year, t.account, t.account_name,
+                       t.committee, t.department, t.cost_centre, t.activity, t.project, t.counterparty, t.supplier_name,
+                       t.supplier_org_number, t.invoice_id, t.description, t.amount, t.currency, t.vat_amount, t.extra
+                from {typed_table} t anti join _rejected_rows r using (source_row)
+                order by t.source_row
+            """, [batch_id, record.organisation_id]).fetchone()[0]
+            # One quarantined row per rejected source row: its first error, plus all its errors as JSON.
+            rejected = con.execute(f"""
+                insert into rejected_line (batch_id, source_row, error_code, column_name, value, message, amount, errors,
+                                           raw_values)
+                with errs as (
+                    select f.*, (?::json ->> f.field) as header,
+                           row_number() over (partition by f.source_row order by {prio}, f.ord) as k
+                    from _findings f where f.severity = 'error' and f.source_row is not null
+                ),
+                per_row as (
+                    select source_row,
+                           to_json(list(struct_pack(code := code, "column" := header, "value" := value, message := message)
+                                        order by k)) as errors
+                    from errs group by source_row
+                )
+                select ?, e.source_row, e.code, e.header, e.value, e.message, t.amount, p.errors,
+                       case when r.source_row is null then json_object('line', e.value) else {raw_json} end
+                from errs e
+                join per_row p using (source_row)
+                left join {typed_table} t using (source_row)
+                left join {raw_table} r on r.source_row = e.source_row
+                where e.k = 1
+            """, [headers_of, batch_id]).fetchone()[0]
+            con.execute("""
+                insert into validation_issue (batch_id, source_row, severity, error_code, column_name, value, message)
+                select ?, f.source_row, f.severity, f.code, (?::json ->> f.field), f.value, f.message
+                from _findings f where f.severity <> 'error' order by f.ord
+            """, [batch_id, headers_of])
+            # The counts come from the inserts themselves; the sums are read back from the stored rows.
+            n_lines, sum_loaded, pstart, pend, year = con.execute("""
+                select count(*), coalesce(sum(amount), 0),
+                       min(coalesce(posting_date, cast(period || '-01' as date))),
+                       max(coalesce(posting_date, last_day(cast(period || '-01' as date)))),
+                       mode(fiscal_year)
+                from ledger_line where batch_id = ?""", [batch_id]).fetchone()
+            sum_rejected = con.execute("select coalesce(sum(amount), 0) from rejected_line where batch_id = ?",
+                                       [batch_id]).fetchone()[0]
+            sum_read = con.execute(f"select coalesce(sum(amount), 0) from {typed_table}").fetchone()[0]
+            if n_lines != loaded:
+                raise KlimatspendError(f"{record.source_file_name}: {loaded} lines inserted but {n_lines} found; nothing "
+                                       "was stored; please report this", code="reconciliation-error")
+            if rows_read != loaded + rejected or Decimal(sum_read) != Decimal(sum_loaded) + Decimal(sum_rejected):
+                raise KlimatspendError(
+                    f"{record.source_file_name}: internal reconciliation failed (read {rows_read} rows / {sum_read}, "
+                    f"loaded {loaded} / {sum_loaded}, rejected {rejected} / {sum_rejected}); nothing was stored; "
+                    "please report this with the file", code="reconciliation-error")
+            status = "loaded" if loaded > 0 else "rejected"
+            con.execute("""update ledger_batch set rows_read = ?, rows_loaded = ?, rows_rejected = ?, sum_read = ?,
+                           sum_loaded = ?, sum_rejected = ?, period_start = ?, period_end = ?,
+                           fiscal_year = coalesce(fiscal_year, ?), status = ? where batch_id = ?""",
+                        [rows_read, loaded, rejected, sum_read, sum_loaded, sum_rejected, pstart, pend, year, status,
+                         batch_id])
+            _event(con, batch_id, status, record.uploaded_by, replace_batch_id,
+                   f"{loaded} of {rows_read} rows loaded, {rejected} quarantined")
+            if replace_batch_id is not None:
+                if status != "loaded":
+                    raise KlimatspendError(f"{record.source_file_name}: no row of the new file could be loaded, so it "
+                                           f"does not replace batch {replace_batch_id}; nothing was changed (check the "
+                                           "file with `klimatspend validate`)", code="nothing-loaded")
+                con.execute("update ledger_batch set status = 'replaced', replaced_by_batch_id = ? where batch_id = ?",
+                            [batch_id, replace_batch_id])
+                _event(con, replace_batch_id, "replaced", record.uploaded_by, batch_id,
+                       f"replaced by batch {batch_id} ({record.source_file_name})")
     finally:
         con.unregister("_findings")
         con.execute("drop table if exists _rejected_rows")
@@ -291,14 +285,9 @@ def delete_batch(con: duckdb.DuckDBPyConnection, batch_id: int, user: str | None
     if row["status"] == "replaced":
         raise UsageError(f"batch {batch_id} was replaced by batch {row['replaced_by_batch_id']} and no longer counts; "
                          f"delete batch {row['replaced_by_batch_id']} instead")
-    try:
-        con.execute("begin transaction")
+    with transaction(con):
         con.execute("update ledger_batch set status = 'deleted' where batch_id = ?", [batch_id])
         _event(con, batch_id, "deleted", user, None, f"was {row['status']}")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return batch_row(con, batch_id)
 
 

@@ -2,6 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input or data file, rendered like a ledger error.
+
+    `row` is the row number the file's own reader states (see the raising module); str() gives
+    `file: row 3, column "x": value "y" is not ... (code)`.
+    """
+
+    file: str
+    code: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f": row {self.row}"
+        if self.column is not None:
+            where += f", column \"{self.column}\"" if self.row is not None else f": column \"{self.column}\""
+        if self.value is not None:
+            return f"{where}: value \"{self.value}\" {self.message} ({self.code})"
+        return f"{where}: {self.message} ({self.code})"
+
 
 class KlimatspendError(Exception):
     """Base class: an error the CLI prints as one line (no traceback) and exits with `exit_code`."""

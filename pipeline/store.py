@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -135,6 +137,21 @@ def _check_version(con: duckdb.DuckDBPyConnection, path: str | Path) -> set[int]
             f"this version knows up to {max(known):04d}); upgrade klimatspend to open it"
         )
     return applied
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block as one transaction: commit at the end, roll back on any error or interrupt (then re-raise)."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        try:
+            con.execute("rollback")
+        except duckdb.Error:
+            pass  # the transaction may already be aborted; nothing was kept either way
+        raise
+    con.execute("commit")
 
 
 def applied_migrations(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]:

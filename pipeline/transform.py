@@ -13,6 +13,7 @@ import duckdb
 
 from . import activity, classify
 from .factors import ensure_reference_data
+from .store import transaction
 from .errors import DataError, KlimatspendError, UsageError
 from .resources import sql_dir
 
@@ -257,8 +258,7 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
         "crosswalk": f"{cw_id}@{cw_version}" if cw_id else None,
         "activity_factors": f"{activity.ACTIVITY_FACTOR_SET}@{act_version}"}
     timings: dict[str, float] = {"prepare": time.perf_counter() - t0}
-    try:
-        con.execute("begin transaction")
+    with transaction(con):
         run_id = con.execute("select nextval('run_id_seq')").fetchone()[0]
         for name, value in {"run_id": run_id, "run_year": int(year), "run_organisation_id": organisation_id,
                             "factor_set_id": fs_id, "factor_set_version": fs_version, "mapping_id": map_id,
@@ -305,13 +305,6 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
                                    code="check-failed")
         n_done = con.execute("select count(*) from line_emission where run_id = ?", [run_id]).fetchone()[0]
         con.execute("update run set status = 'complete', n_lines = ? where run_id = ?", [n_done, run_id])
-        con.execute("commit")
-    except BaseException:
-        try:
-            con.execute("rollback")
-        except duckdb.Error:
-            pass
-        raise
     timings["total"] = time.perf_counter() - t0
     return RunResult(run_id=run_id, year=year, factor_set_id=fs_id, factor_set_version=fs_version,
                      mapping_id=map_id, mapping_version=map_version, settings=run_settings,

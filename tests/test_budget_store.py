@@ -9,34 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import store, transform
+from pipeline import store
 from pipeline.budget import definitions, overview
 from pipeline.budget import store as budget_store
 from pipeline.budget.inputs import InputValidationError
 from pipeline.cli import main
 
 FIX = Path(__file__).parent / "fixtures" / "budget"
-
-
-def seed_store(con) -> list[int]:
-    """Load tests/fixtures/budget/seed.sql and compute 2023–2025; return the run ids.
-
-    Per year (t CO2e): kommun A 300/280/260, B 150/140/100, C 50/30/40 (totals 500/450/400);
-    bostad X 100/90/95. Capital goods (scope 3 category 2): P1 (C) 15 t in 2024 and 30 t in 2025,
-    P2 (A) 150 t in 2025.
-    """
-    con.execute((FIX / "seed.sql").read_text(encoding="utf-8"))
-    return [transform.compute_run(con, y, factors="test@1.0", mapping="map@1.0").run_id for y in (2023, 2024, 2025)]
-
-
-@pytest.fixture(scope="session")
-def seeded_db_file(tmp_path_factory) -> Path:
-    """A store with the seed computed once per test session; tests work on copies of it."""
-    path = tmp_path_factory.mktemp("seed") / "seed.duckdb"
-    con = store.connect(path)
-    seed_store(con)
-    con.close()
-    return path
 
 
 @pytest.fixture

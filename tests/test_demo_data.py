@@ -329,7 +329,7 @@ def test_bad_rows_are_exactly_the_listed_ones(demo):
 
 
 def test_seasonality_and_year_on_year_change(demo, tmp_path):
-    manifest = dd.generate(tmp_path, years=(2023, 2024, 2025), lines_per_year=6000)
+    dd.generate(tmp_path, years=(2023, 2024, 2025), lines_per_year=6000)
     heat = []
     for year in (2023, 2024, 2025):
         df = read_municipal(tmp_path / dd.municipal_file_name(year))

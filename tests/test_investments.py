@@ -15,7 +15,6 @@ from pipeline.budget import store as budget_store
 from pipeline.budget.inputs import InputValidationError
 from pipeline.cli import main
 from pipeline.investments import ensure_taxonomy, outputs, plan
-from test_budget_store import seeded_db_file  # noqa: F401 (a fixture)
 
 FIX = Path(__file__).parent / "fixtures" / "budget"
 

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
-from ..errors import InputFileError, KlimatspendError
+from ..errors import Problem, InputFileError, KlimatspendError
 
 MAX_BYTES = 50 * 1024 * 1024
 _NUMBER = re.compile(r"^[+\-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?$")
@@ -38,28 +38,6 @@ class Column:
     minimum: float | None = None
     default: object = None
     check: Callable[[object], str | None] | None = None   # returns a problem text or None
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem in an input file, rendered like a ledger error."""
-
-    file: str
-    code: str
-    message: str
-    row: int | None = None
-    column: str | None = None
-    value: str | None = None
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f": row {self.row}"
-        if self.column is not None:
-            where += f", column \"{self.column}\"" if self.row is not None else f": column \"{self.column}\""
-        if self.value is not None:
-            return f"{where}: value \"{self.value}\" {self.message} ({self.code})"
-        return f"{where}: {self.message} ({self.code})"
 
 
 class InputValidationError(KlimatspendError):

@@ -15,6 +15,7 @@ import duckdb
 from .. import transform
 from .definitions import BudgetDef, CarbonFeeDef, Definition
 from .territorial import EMISSIONS_FILE, MUNICIPALITIES_FILE, data_dir
+from ..store import transaction
 
 NO_DEPARTMENT = "(ingen förvaltning / no department)"
 DIRECT = "(egna direkta utsläpp / own direct emissions)"
@@ -23,8 +24,7 @@ DIRECT = "(egna direkta utsläpp / own direct emissions)"
 def save_definition(con: duckdb.DuckDBPyConnection, defn: Definition, *, source_file: str | None = None,
                     imported_by: str | None = None) -> dict:
     """Replace the stored budget definitions with `defn` (atomically); return counts of what was stored."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for table in ("budget", "budget_year", "budget_allocation", "measure", "own_emission", "residents_emission",
                       "budget_setting"):
             con.execute(f"delete from {table}")
@@ -86,10 +86,6 @@ def save_definition(con: duckdb.DuckDBPyConnection, defn: Definition, *, source_
                             [f.price_sek_per_kg_co2e, f.scope, f.categories or None, f.from_year, f.to_year, f.fund,
                              f.notes])
         load_territorial_tables(con)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return {"budgets": len(defn.budgets), "allocation_basis_rows": len(defn.allocation_basis),
             "measures": len(defn.measures), "own_emission_rows": len(defn.own_emissions),
             "residents_rows": len(defn.residents), "carbon_fee": defn.carbon_fee is not None}

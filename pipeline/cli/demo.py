@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import time
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from ..investments import demo_summary, load_demo_inputs
 from ..report_html import write_reports
 from ..suppliers import load_supplier_register
 from . import add_db_option, print_json
-from ._output import fmt_number, progress
+from ._output import progress
 from .run import print_department_table, run_summary
 
 DEFAULT_DIR = "klimatspend_demo"

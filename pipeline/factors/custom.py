@@ -15,6 +15,7 @@ from ..errors import UsageError
 from .exiobase import FACTOR_FILE_SCHEMA
 from .load import FACTOR_SET_META, Release, load_factor_set
 from .schema import Problem, SchemaError, read_meta, validate_csv
+from ..store import transaction
 
 REQUIRED_META = ("factor_set_id", "version", "name", "publisher", "licence", "base_year", "currency", "price_basis",
                  "gases", "gwp", "region", "relative_uncertainty")
@@ -89,11 +90,6 @@ def load_custom_set(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, bo
         raise SchemaError(problems)
     meta = read_meta(directory / FACTOR_SET_META)
     release = Release("factor_set", meta["factor_set_id"], meta["version"], directory, meta)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         inserted = load_factor_set(con, release)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return release.label, inserted

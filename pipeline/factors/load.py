@@ -20,6 +20,7 @@ import duckdb
 from ..errors import DataError
 from ..resources import factors_dir
 from .schema import read_meta
+from ..store import transaction
 
 FACTOR_SET_META = "factor_set.meta.json"
 ACCOUNT_MAP_META = "account_map.meta.json"
@@ -114,8 +115,7 @@ def load_reference_data(con: duckdb.DuckDBPyConnection, root: Path | None = None
     ReleaseChangedError when a released version in the database differs from the shipped files.
     """
     root = Path(root) if root else factors_dir()
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         _load_categories(con, root / CATEGORIES_FILE)
         for release in discover_releases(root, "factor_set"):
             if release.status == "released":
@@ -129,10 +129,6 @@ def load_reference_data(con: duckdb.DuckDBPyConnection, root: Path | None = None
         _load_exchange_rates(con, root / FX_FILE)
         _load_price_indices(con, root / CPI_FILE)
         _load_exclusions(con, root / EXCLUSIONS_FILE)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return reference_counts(con)
 
 

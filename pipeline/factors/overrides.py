@@ -33,6 +33,7 @@ import duckdb
 
 from ..errors import UsageError
 from .schema import Problem, SchemaError, validate_csv
+from ..store import transaction
 
 COLUMNS = ["override_id", "organisation_id", "kind", "match_value", "account_prefix", "category_id", "factor_set_id",
            "factor_code", "factor_value", "factor_unit", "is_excluded", "exclusion_reason", "author", "created_at", "notes"]
@@ -166,8 +167,7 @@ def load_overrides(con: duckdb.DuckDBPyConnection, path: Path, organisation_id: 
     if not con.execute("select count(*) from account_map where mapping_id = ? and mapping_version = ?", list(base)).fetchone()[0]:
         raise UsageError(f"base account map {base[0]}@{base[1]} is not in the database; run `klimatspend init`")
     prefix = f"ovr:{organisation_id}:"
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for table, key in (("supplier_rule", "rule_id"), ("keyword_rule", "rule_id"), ("exclusion", "exclusion_id")):
             con.execute(f"delete from {table} where {key} like ?", [prefix + "%"])
         counts = {k: 0 for k in KINDS}
@@ -195,10 +195,6 @@ def load_overrides(con: duckdb.DuckDBPyConnection, path: Path, organisation_id: 
                              f"{r['author']} {r['created_at']}: {r['notes']}".strip()])
         accounts = [r for r in rows if r["kind"] == "account"]
         mapping = _derive_account_map(con, accounts, organisation_id, base) if accounts else None
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return LoadResult(organisation_id, mapping, counts["account"], counts["supplier"], counts["keyword"], counts["counterparty"])
 
 

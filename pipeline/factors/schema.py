@@ -17,39 +17,16 @@ import csv
 import json
 import math
 import re
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ..errors import DataError
+from ..errors import Problem, DataError
 
 META_SUFFIX = ".meta.json"
 TYPES = ("string", "integer", "number", "boolean", "date")
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem found in a data file; `row` is the 1-based data row (header = row 0)."""
-
-    file: str
-    code: str
-    message: str
-    row: int | None = None
-    column: str | None = None
-    value: str | None = None
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f": row {self.row}"
-        if self.column is not None:
-            where += f", column \"{self.column}\"" if self.row is not None else f": column \"{self.column}\""
-        if self.value is not None:
-            return f"{where}: value \"{self.value}\" {self.message} ({self.code})"
-        return f"{where}: {self.message} ({self.code})"
 
 
 class SchemaError(DataError):

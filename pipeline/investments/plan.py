@@ -23,6 +23,7 @@ from ..budget import inputs
 from ..budget.inputs import Column, InputValidationError, Problem
 from ..errors import UsageError
 from ..resources import factors_dir
+from ..store import transaction
 
 NOT_GREEN = "not_green"
 FINANCING = ("own", "loan", "green_loan", "grant", "mixed")
@@ -176,8 +177,7 @@ def _fmt(value) -> str:
 
 def save_plan(con: duckdb.DuckDBPyConnection, plan: Plan, *, imported_by: str | None = None) -> dict:
     """Replace the stored investment plan with `plan`, recording its classifications; return counts."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute("delete from investment_year")
         con.execute("delete from investment")
         con.execute("update green_classification set is_current = false where source = 'plan' and is_current")
@@ -204,10 +204,6 @@ def save_plan(con: duckdb.DuckDBPyConnection, plan: Plan, *, imported_by: str | 
         for y in plan.years:
             con.execute("insert into investment_year values (?, ?, ?, ?, ?)",
                         [y["project_id"], y["year"], y["amount_sek"], y["green_loan_sek"], y["source_row"]])
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     classified = sum(1 for p in plan.projects.values() if p["green_category"] is not None)
     return {"projects": len(plan.projects), "rows": len(plan.years), "classified": classified,
             "unclassified": len(plan.projects) - classified}
