@@ -9,10 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from starlette.testclient import TestClient
 
 from pipeline import audit, auth, transform
-from pipeline.web import WebConfig, create_app
 from pipeline.web.app import ANY, PUBLIC, ROUTES
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "web"))
@@ -30,21 +28,7 @@ def template(tmp_path_factory):
 @pytest.fixture
 def app_factory(template, tmp_path):
     """Return make(max_upload_bytes=...) -> (TestClient entered, state); each test has its own database copy."""
-    support.use_fast_hashing()
-    db = support.copy_db(template[0], tmp_path / "web.duckdb")
-    clients = []
-
-    def make(**config):
-        app = create_app(WebConfig(db_path=db, upload_dir=tmp_path / "uploads",
-                                   overrides_path=tmp_path / "overrides.csv", **config))
-        client = TestClient(app)
-        client.__enter__()
-        clients.append(client)
-        return client, app.state.web
-
-    yield make
-    for c in clients:
-        c.__exit__(None, None, None)
+    yield from support.client_factory(template[0], tmp_path)
 
 
 @pytest.fixture

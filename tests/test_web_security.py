@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from starlette.testclient import TestClient
 
 from pipeline import audit
-from pipeline.web import WebConfig, create_app, security
+from pipeline.web import security
 from pipeline.web.app import PUBLIC, ROUTES
 from pipeline.web.uploads import UploadRefused, sniff
 
@@ -35,21 +34,7 @@ def template(tmp_path_factory):
 
 @pytest.fixture
 def make(template, tmp_path):
-    support.use_fast_hashing()
-    db = support.copy_db(template, tmp_path / "web.duckdb")
-    clients = []
-
-    def factory(**config):
-        app = create_app(WebConfig(db_path=db, upload_dir=tmp_path / "uploads",
-                                   overrides_path=tmp_path / "overrides.csv", **config))
-        client = TestClient(app)
-        client.__enter__()
-        clients.append(client)
-        return client, app.state.web
-
-    yield factory
-    for c in clients:
-        c.__exit__(None, None, None)
+    yield from support.client_factory(template, tmp_path)
 
 
 def logged_in(make, name="adam", **config):
