@@ -62,7 +62,7 @@ def generate(path: Path, n_lines: int, seed: float = 0.42, months: tuple[int, in
                 [accounts, accounts])
     con.execute("create table depts as select unnest(?) as name, generate_subscripts(?, 1) as i",
                 [DEPARTMENTS, DEPARTMENTS])
-    from pipeline.demo_data import luhn_check_digit
+    from pipeline.demo.generator import luhn_check_digit
 
     numbers = [f"{n[:6]}-{n[6:]}{luhn_check_digit(n)}" for n in (f"55660{k:04d}" for k in range(300))]
     con.execute("create table suppliers as select unnest(?) as org_number, generate_subscripts(?, 1) - 1 as k",
@@ -139,7 +139,9 @@ def _peak_mb() -> int:
 
 def phase_full(files: list[Path], db: Path, explain: Path | None) -> dict:
     """Whole annual run on a fresh database: reference data, ingest (+validate), compute, marts."""
-    from pipeline import batches, store, transform
+    from pipeline.ingest import batches
+    from pipeline import store
+    from pipeline.engine import runs, marts
     from pipeline.cli.run import run_summary
     from pipeline.factors import load_reference_data
     from pipeline.ingest import IngestOptions, ingest_file
@@ -162,7 +164,7 @@ def phase_full(files: list[Path], db: Path, explain: Path | None) -> dict:
     t["ingest_stages_s"] = {k: round(v, 2) for k, v in stages.items()}
     t["peak_rss_after_mb"] = {"ingest": _peak_mb()}
     t2 = time.perf_counter()
-    run = transform.compute_run(con, YEAR, organisation_id="bench")
+    run = runs.compute_run(con, YEAR, organisation_id="bench")
     t["compute_s"] = time.perf_counter() - t2
     t["compute_stages_s"] = {k: round(v, 2) for k, v in run.timings.items()}
     t["peak_rss_after_mb"]["compute"] = _peak_mb()
@@ -170,7 +172,7 @@ def phase_full(files: list[Path], db: Path, explain: Path | None) -> dict:
     summary = run_summary(con, run.run_id)
     for name in ("emissions_by_category", "emissions_by_supplier", "emissions_by_unit", "emissions_by_scope",
                  "spend_coverage", "unmapped_accounts", "emissions_by_month"):
-        transform.mart(con, name, run.run_id)
+        marts.read(con, name, run.run_id)
     t["marts_s"] = time.perf_counter() - t3
     t["peak_rss_after_mb"]["marts"] = _peak_mb()
     t["run_s"] = t["ingest_validate_s"] + t["compute_s"] + t["marts_s"]

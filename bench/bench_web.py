@@ -33,8 +33,10 @@ import uvicorn
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline import auth, store, transform  # noqa: E402
-from pipeline.demo_data import generate  # noqa: E402
+from pipeline.access import auth
+from pipeline import store
+from pipeline.engine import runs  # noqa: E402
+from pipeline.demo.generator import generate  # noqa: E402
 from pipeline.factors import load_reference_data  # noqa: E402
 from pipeline.ingest import IngestOptions, ingest_file  # noqa: E402
 from pipeline.web import WebConfig, create_app  # noqa: E402
@@ -105,7 +107,7 @@ def main() -> int:
     con = store.connect(db)
     load_reference_data(con)
     ingest_file(con, files[("municipal_ledger", 2024)], IngestOptions(organisation_id="alvby_kommun", year=2024))
-    transform.compute_run(con, 2024, mapping="kommunbas13", organisation_id="alvby_kommun")
+    runs.compute_run(con, 2024, mapping="kommunbas13", organisation_id="alvby_kommun")
     auth.add_user(con, "adam", PASSWORD, "admin")
     con.close()
     upload = files[("municipal_ledger", 2025)]

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline import demo_data as dd
+from pipeline.demo import generator as dd
 
 
 def main(argv: list[str]) -> int:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import store, transform
+from pipeline import store
+from pipeline.engine import runs
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -36,7 +37,7 @@ def seed_store(con) -> list[int]:
     P2 (A) 150 t in 2025.
     """
     con.execute((BUDGET_FIXTURES / "seed.sql").read_text(encoding="utf-8"))
-    return [transform.compute_run(con, y, factors="test@1.0", mapping="map@1.0").run_id for y in (2023, 2024, 2025)]
+    return [runs.compute_run(con, y, factors="test@1.0", mapping="map@1.0").run_id for y in (2023, 2024, 2025)]
 
 
 @pytest.fixture(scope="session")

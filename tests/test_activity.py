@@ -8,7 +8,9 @@ import json
 import pytest
 from engine_seed import add_batch, add_lines, add_org, seed_reference
 
-from pipeline import activity, transform
+from pipeline.ingest import activity
+from pipeline.factors import activity as activity_factors
+from pipeline.engine import runs, marts
 from pipeline.errors import DataError, KlimatspendError
 
 
@@ -60,7 +62,7 @@ def test_activity_replaces_spend_without_double_counting(con, tmp_path):
     ])
     loaded = activity.load_activity_file(con, path, organisation_id="org")
     assert loaded.rows_loaded == 3
-    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
     lines = {r[0]: r[1:] for r in con.execute(
         """select source_row, rule_level, method, dq_score, emissions_kg_co2e, emissions_scope1_kg_co2e,
                   emissions_scope2_kg_co2e, emissions_scope3_kg_co2e, activity_code
@@ -75,7 +77,7 @@ def test_activity_replaces_spend_without_double_counting(con, tmp_path):
     assert lines[7][4:7] == (pytest.approx(2512.79), pytest.approx(0.0), pytest.approx(611.01))
     assert lines[8][:4] == ("account_group", "spend", 4, pytest.approx(100.0))
 
-    results = {r["activity_scope_id"]: r for r in transform.mart(con, "activity_results", result.run_id)}
+    results = {r["activity_scope_id"]: r for r in marts.read(con, "activity_results", result.run_id)}
     electricity = results["org|622||*"]
     assert electricity["emissions_kg_co2e"] == pytest.approx(2300.0)
     assert electricity["allocated_kg_co2e"] == pytest.approx(2300.0)
@@ -83,12 +85,12 @@ def test_activity_replaces_spend_without_double_counting(con, tmp_path):
     assert electricity["quantity_summary"] == "100 MWh electricity_se"
     assert results["org|623||A"]["has_own_factor"] is True
     scopes = {(r["ghg_scope"], r["scope3_category"]): r["emissions_kg_co2e"]
-              for r in transform.mart(con, "emissions_by_scope", result.run_id)}
+              for r in marts.read(con, "emissions_by_scope", result.run_id)}
     assert scopes[(1, None)] == pytest.approx(2512.79)
     assert scopes[(2, None)] == pytest.approx(2300.0 + 9000.0)
     assert scopes[(3, 3)] == pytest.approx(611.01)
     methods = {(r["category_id"], r["method"]): r["emissions_kg_co2e"]
-               for r in transform.mart(con, "emissions_by_method", result.run_id)}
+               for r in marts.read(con, "emissions_by_method", result.run_id)}
     assert methods[("energy", "spend_fallback")] == pytest.approx(1200.0)
     assert methods[("energy", "activity")] == pytest.approx(11300.0)
 
@@ -99,7 +101,7 @@ def test_activity_covering_no_spend_fails_the_run(con, tmp_path):
     path = write_activity(tmp_path, [["2024", "622", "", "C", "electricity_se", "5000", "kWh", "", ""]])
     activity.load_activity_file(con, path, organisation_id="org")
     with pytest.raises(KlimatspendError, match="activity covers no ledger spend"):
-        transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+        runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
     assert con.execute("select count(*) from run").fetchone()[0] == 0
 
 
@@ -115,7 +117,7 @@ def test_more_specific_activity_scope_wins(con, tmp_path):
         ["2024", "622", "", "", "electricity_se", "70", "MWh", "", ""],
     ])
     activity.load_activity_file(con, path, organisation_id="org")
-    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
     kg = dict(con.execute("select source_row, emissions_kg_co2e from line_emission where run_id = ? "
                           "and source_row in (2, 3, 4)", [result.run_id]).fetchall())
     assert kg[2] == pytest.approx(690.0)
@@ -164,7 +166,7 @@ def test_units_convert_to_the_factor_unit():
 
 def test_shipped_activity_factors_match_their_sources():
     """Spot checks against the source cells (DEFRA 2024 v1.1, Electricity Maps, Ember) and the schema."""
-    version, folder = activity.release_dir()
+    version, folder = activity_factors.release_dir()
     meta = json.loads((folder / "activity_factors.meta.json").read_text(encoding="utf-8"))
     with (folder / "activity_factors.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))

@@ -6,7 +6,7 @@ import csv
 import io
 from decimal import Decimal
 
-from pipeline import audit
+from pipeline.access import audit
 
 
 def test_record_and_read_back_with_detail(con):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import auth
+from pipeline.access import auth
 from pipeline.errors import UsageError
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "web"))

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import audit, auth, store
+from pipeline.access import audit, auth
+from pipeline import store
 from pipeline.cli import main
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "web"))

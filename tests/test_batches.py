@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import batches, store
+from pipeline.ingest import batches
+from pipeline import store
 from pipeline.errors import KlimatspendError, UsageError
 from pipeline.ingest import IngestOptions, ingest_file
 
@@ -52,7 +53,8 @@ def test_a_crash_in_the_middle_of_a_load_leaves_nothing(tmp_path):
     path = _file(tmp_path, "a.csv", GOOD)
     script = textwrap.dedent(f"""
         import os
-        from pipeline import batches, store
+        from pipeline import store
+        from pipeline.ingest import batches
         from pipeline.ingest import IngestOptions, ingest_file
         con = store.connect({str(db)!r})
         def crash(con, *args, **kwargs):

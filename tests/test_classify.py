@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from engine_seed import add_batch, add_lines, add_org, seed_reference
 
-from pipeline import classify, transform
+from pipeline import organisations
+from pipeline.engine import runs, marts
 from pipeline.errors import UsageError
 
 
@@ -71,7 +72,7 @@ def classified(con):
     add_org(con, "org", org_number="212000-0001", default_factor="F9")
     add_batch(con, 1)
     add_lines(con, 1, LEDGER)
-    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
     rows = con.execute("""select source_row, rule_level, rule_id, category_id, factor_code, method, dq_score,
                                  emissions_kg_co2e, exclusion_reason
                           from line_emission where run_id = ? order by source_row""", [result.run_id]).fetchall()
@@ -143,13 +144,13 @@ def test_precedence_conflicts(classified):
 def test_coverage_explains_all_spend(classified, con):
     """Mapped + excluded + unmapped = loaded spend (18 lines x 10,000 SEK), shares sum to 1."""
     result, _ = classified
-    coverage = transform.mart(con, "spend_coverage", result.run_id)
+    coverage = marts.read(con, "spend_coverage", result.run_id)
     assert sum(r["spend_sek"] for r in coverage) == 180000
     assert sum(r["share_of_spend"] for r in coverage) == pytest.approx(1.0)
     by_level = {r["rule_level"]: r["n_lines"] for r in coverage}
     assert by_level == {"supplier": 4, "supplier_industry": 2, "account_keyword": 1, "account": 2,
                         "account_group": 1, "default": 1, "excluded": 7}
-    excluded = {r["exclusion_reason"]: r["spend_sek"] for r in transform.mart(con, "excluded_spend", result.run_id)}
+    excluded = {r["exclusion_reason"]: r["spend_sek"] for r in marts.read(con, "excluded_spend", result.run_id)}
     assert excluded == {"personnel": 10000, "internal": 30000, "pensions": 10000, "grants_transfers": 10000,
                         "financial": 10000}
 
@@ -161,8 +162,8 @@ def test_without_default_unmatched_spend_is_unmapped(con):
     add_batch(con, 1)
     add_lines(con, 1, [dict(source_row=2, account="7777", amount=300), dict(source_row=3, account="7778", amount=900),
                        dict(source_row=4, account="6220", amount=50)])
-    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
-    rows = transform.mart(con, "unmapped_accounts", result.run_id)
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    rows = marts.read(con, "unmapped_accounts", result.run_id)
     assert [(r["account"], r["spend_sek"], r["reason"]) for r in rows] == [
         ("7778", 900, "no-account-match"), ("7777", 300, "no-account-match"),
         ("6220", 50, "needs-activity-data")]
@@ -174,7 +175,7 @@ def test_energy_without_factor_never_takes_the_default(con):
     add_org(con, "org", default_factor="F9")
     add_batch(con, 1)
     add_lines(con, 1, [dict(source_row=2, account="6221", amount=1000)])
-    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
     row = con.execute("select rule_level, rule_id, category_id, is_energy from line_emission where run_id = ?",
                       [result.run_id]).fetchone()
     assert row == ("unmapped", "needs-activity-data", "energy", True)
@@ -196,7 +197,7 @@ def test_each_organisation_uses_its_own_account_map(con):
     add_batch(con, 2, "bolag")
     add_lines(con, 1, [dict(source_row=2, account="4610", amount=1000, department="Socialförvaltningen")], "kommun")
     add_lines(con, 2, [dict(source_row=2, account="4610", amount=1000)], "bolag")
-    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
     assert result.settings["mappings"] == {"bolag": "bas@2.0", "kommun": "map@1.0"}
     rows = {r[0]: r[1:] for r in con.execute(
         "select organisation_id, rule_id, emissions_kg_co2e, department from line_emission where run_id = ?",
@@ -207,13 +208,13 @@ def test_each_organisation_uses_its_own_account_map(con):
 
 def test_set_organisation_validates_and_updates(con):
     seed_reference(con)
-    row = classify.set_organisation(con, "kommun", name="Älvby kommun", org_number="2120003999", mapping="map")
+    row = organisations.set_organisation(con, "kommun", name="Älvby kommun", org_number="2120003999", mapping="map")
     assert (row["org_number"], row["mapping_id"], row["mapping_version"]) == ("212000-3999", "map", None)
-    row = classify.set_organisation(con, "bolag", parent="kommun", kind="company", default_factor="F9")
+    row = organisations.set_organisation(con, "bolag", parent="kommun", kind="company", default_factor="F9")
     assert (row["parent_organisation_id"], row["kind"], row["default_factor_code"]) == ("kommun", "company", "F9")
     with pytest.raises(UsageError, match="no such account map"):
-        classify.set_organisation(con, "kommun", mapping="bas2025")
+        organisations.set_organisation(con, "kommun", mapping="bas2025")
     with pytest.raises(UsageError, match="no such organisation; create it first"):
-        classify.set_organisation(con, "x", parent="nope")
+        organisations.set_organisation(con, "x", parent="nope")
     with pytest.raises(UsageError, match="--kind"):
-        classify.set_organisation(con, "x", kind="club")
+        organisations.set_organisation(con, "x", kind="club")

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from pipeline import demo_data as dd
+from pipeline.demo import generator as dd
 from pipeline.resources import factors_dir
 
 SMALL = 2000

@@ -6,7 +6,9 @@ import csv
 
 import pytest
 
-from pipeline import demo_data, store, transform
+from pipeline.demo import generator
+from pipeline import store
+from pipeline.engine import runs, marts
 from pipeline.factors import load_reference_data
 from pipeline.factors.mapping import longest_prefix
 from pipeline.factors.prices import cpi_lookup, fx_factor_per_ledger, rate_lookup, spend_emissions_kg
@@ -104,8 +106,8 @@ DEMO_EXPECTED = {
 
 def test_every_demo_company_account_resolves_as_expected(con):
     load_reference_data(con)
-    assert set(DEMO_EXPECTED) == set(demo_data.BAS_ACCOUNTS)
-    assert {a: resolve(con, a) for a in demo_data.BAS_ACCOUNTS} == DEMO_EXPECTED
+    assert set(DEMO_EXPECTED) == set(generator.BAS_ACCOUNTS)
+    assert {a: resolve(con, a) for a in generator.BAS_ACCOUNTS} == DEMO_EXPECTED
 
 
 @pytest.mark.parametrize("account, expected", [
@@ -164,7 +166,7 @@ def test_repair_invoice_round_trips_from_file_to_emissions(con):
 def test_generated_company_ledger_computes_with_bas2025(tmp_path):
     """A small generated year of Älvbybostäder AB: every line finds a map row; the run completes its checks."""
     ingest = pytest.importorskip("pipeline.ingest")
-    manifest = demo_data.generate(tmp_path / "demo", years=(2025,), lines_per_year=2000)
+    manifest = generator.generate(tmp_path / "demo", years=(2025,), lines_per_year=2000)
     ledger = next(f for f in manifest.files if f.kind == "company_ledger")
     con = store.connect(tmp_path / "k.duckdb")
     try:
@@ -174,9 +176,9 @@ def test_generated_company_ledger_computes_with_bas2025(tmp_path):
                                                          sheet=manifest.company["sheet"]))
         assert result.rows_rejected == 0
         accounts = {a for (a,) in con.execute("select distinct account from ledger_line").fetchall()}
-        assert accounts <= set(demo_data.BAS_ACCOUNTS)
-        run = transform.compute_run(con, 2025, mapping="bas2025@1.0.0", organisation_id="alvbybostader")
-        by_account = {r["account"]: r for r in transform.mart(con, "emissions_by_account", run.run_id)}
+        assert accounts <= set(generator.BAS_ACCOUNTS)
+        run = runs.compute_run(con, 2025, mapping="bas2025@1.0.0", organisation_id="alvbybostader")
+        by_account = {r["account"]: r for r in marts.read(con, "emissions_by_account", run.run_id)}
         assert set(by_account) == accounts
         # the only spend left without emissions is electricity (no spend-based factor), as 622 in kommunbas13
         no_emissions = {a for a, r in by_account.items() if r["rule_level"] == "unmapped"}

@@ -6,10 +6,10 @@ import csv
 
 import pytest
 
-from pipeline.demo_data import BAS_ACCOUNTS
+from pipeline.demo.generator import BAS_ACCOUNTS
 from pipeline.errors import DataError
-from pipeline.factors.build import main as build_main
-from pipeline.factors.chart import convert_bas_chart
+from pipeline.factors.build.__main__ import main as build_main
+from pipeline.factors.build.chart import convert_bas_chart
 from pipeline.resources import factors_dir
 
 BAS_CHART = factors_dir() / "chart_of_accounts" / "bas_2025.csv"

@@ -8,8 +8,7 @@ import json
 import pytest
 
 from pipeline.factors import load_reference_data
-from pipeline.factors.mapping import (ExpenseRule, expense_rules_from_db, index_expense_rules, longest_prefix,
-                                      match_expense_type, normalise_industry_code)
+from pipeline.factors.mapping import ExpenseRule, expense_rules_from_db, index_expense_rules, longest_prefix, match_expense_type, normalise_industry_code
 from pipeline.resources import factors_dir
 
 UK_META = factors_dir() / "crosswalks" / "uk_council_expense_types" / "1.0.0" / "crosswalk.meta.json"

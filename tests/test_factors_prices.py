@@ -8,9 +8,8 @@ import pytest
 
 from pipeline.errors import DataError
 from pipeline.factors import load_reference_data
-from pipeline.factors.build import build_cpi, build_fx
-from pipeline.factors.prices import (MissingRateError, annual_fx_means, chain_index, cpi_lookup, fx_factor_per_ledger,
-                                     price_adjustment, rate_lookup, spend_emissions_kg)
+from pipeline.factors.build.prices import build_cpi, build_fx
+from pipeline.factors.prices import MissingRateError, annual_fx_means, chain_index, cpi_lookup, fx_factor_per_ledger, price_adjustment, rate_lookup, spend_emissions_kg
 from pipeline.resources import factors_dir
 
 

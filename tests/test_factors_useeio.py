@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pipeline.errors import DataError
-from pipeline.factors.useeio import convert_useeio, write_factors
+from pipeline.factors.build.useeio import convert_useeio
+from pipeline.factors.factor_file import write_factors
 
 
 def test_conversion_of_the_small_epa_files(fixtures, tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline import transform
+from pipeline.engine import runs, marts
 from pipeline.factors import load_reference_data
 from pipeline.ingest import IngestOptions, ingest_file
 
@@ -15,9 +15,9 @@ def test_uk_profile_assigns_expense_type_map_and_run_classifies(con, fixtures):
     assert any("uk_council_expense_types" in n for n in result.notes)
     assert con.execute("select mapping_id from organisation where organisation_id = 'harrogate'").fetchone()[0] \
         == "uk_council_expense_types"
-    run = transform.compute_run(con, 2022)
+    run = runs.compute_run(con, 2022)
     # every Harrogate expense code is in the crosswalk; only electricity waits for kWh (no spend factor by design)
-    unmapped = transform.mart(con, "unmapped_accounts", run.run_id)
+    unmapped = marts.read(con, "unmapped_accounts", run.run_id)
     assert [(u["account"], u["reason"]) for u in unmapped] == [("Electricity", "needs-activity-data")]
     fuel = con.execute("""select distinct category_id, factor_code from line_emission
                           where run_id = ? and account = 'Fuel/Oil'""", [run.run_id]).fetchall()
@@ -26,7 +26,7 @@ def test_uk_profile_assigns_expense_type_map_and_run_classifies(con, fixtures):
 
 def test_existing_account_map_is_not_overridden(con, fixtures):
     load_reference_data(con)
-    from pipeline.classify import set_organisation
+    from pipeline.organisations import set_organisation
 
     set_organisation(con, "harrogate", mapping="kommunbas13")
     path = next((fixtures / "ingest" / "uk").glob("harrogate*.csv"))

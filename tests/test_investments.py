@@ -14,7 +14,8 @@ from pipeline.budget import definitions
 from pipeline.budget import store as budget_store
 from pipeline.budget.inputs import InputValidationError
 from pipeline.cli import main
-from pipeline.investments import ensure_taxonomy, outputs, plan
+from pipeline.investments import ensure_taxonomy
+from pipeline.investments import outputs, plan
 
 FIX = Path(__file__).parent / "fixtures" / "budget"
 

@@ -7,7 +7,8 @@ import pytest
 from pipeline import store
 from pipeline.budget import definitions
 from pipeline.cli import main
-from pipeline.investments import demo_inputs_dir, demo_summary, load_demo_inputs, outputs, plan
+from pipeline.demo.scenario import demo_inputs_dir, demo_summary, load_demo_inputs
+from pipeline.investments import outputs, plan
 
 
 def test_demo_inputs_are_valid_files():

@@ -13,7 +13,8 @@ import pytest
 from PIL import Image
 
 from fixtures.reports import seed
-from pipeline import report_data, report_html, store
+from pipeline.report import data as report_data, html
+from pipeline import store
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -31,7 +32,7 @@ def report_file(tmp_path_factory) -> tuple[Path, report_data.ReportData]:
     finally:
         con.close()
     out = tmp_path_factory.mktemp("html") / "klimatrapport_2024_sv.html"
-    return report_html.write_html(data, out, "sv"), data
+    return html.write_html(data, out, "sv"), data
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +117,7 @@ def test_english_report_renders_without_budget(browser, tmp_path_factory, tmp_pa
     db, _ = seed.shared_database(tmp_path_factory)
     con = store.connect(db)
     try:
-        path = report_html.write_html(report_data.gather(con, 2024), tmp_path / "en.html", "en")
+        path = html.write_html(report_data.gather(con, 2024), tmp_path / "en.html", "en")
     finally:
         con.close()
     page = browser.new_page(viewport={"width": 1100, "height": 1400})

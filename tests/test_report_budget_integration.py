@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 
 from fixtures.reports import seed
-from pipeline import report_data, report_html, report_sections, store
+from pipeline.report import data as report_data, html as report_html, sections
+from pipeline import store
 
 BUDGET_DIR = Path(__file__).parent / "fixtures" / "reports" / "budget"
 
@@ -18,7 +19,8 @@ BUDGET_DIR = Path(__file__).parent / "fixtures" / "reports" / "budget"
 def db(tmp_path_factory):
     from pipeline.budget import definitions
     from pipeline.budget import store as budget_store
-    from pipeline.investments import ensure_taxonomy, plan
+    from pipeline.investments import ensure_taxonomy
+    from pipeline.investments import plan
 
     path = tmp_path_factory.mktemp("budget") / "budget.duckdb"
     con = store.connect(path)
@@ -34,8 +36,8 @@ def db(tmp_path_factory):
 
 def test_budget_section_follows_the_runs(db):
     """Base 2023 = the 2023 actual, 2.0 t; budget 2024 = 2.0 x 0.84 = 1.68 t; actual 2024 = 10.499 t."""
-    data = report_data.gather(db, 2024, budget_provider=report_sections.budget_section,
-                              investments_provider=report_sections.investments_section)
+    data = report_data.gather(db, 2024, budget_provider=sections.budget_section,
+                              investments_provider=sections.investments_section)
     b = data.budget
     years = {y["year"]: y for y in b["years"]}
     assert years[2023]["budget_t"] == pytest.approx(2.0) and years[2023]["actual_t"] == pytest.approx(2.0)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from fixtures.reports import seed
-from pipeline import report_data, store, transform
+from pipeline.report import data as report_data
+from pipeline import store
+from pipeline.engine import runs as engine_runs, marts
 from pipeline.errors import UsageError
 
 
@@ -47,7 +49,7 @@ def test_figures_equal_the_marts(db):
     data = report_data.gather(con, 2024)
     assert data.run_id == runs[2024]
     mart = {(r["organisation_id"], r["department"]): r
-            for r in transform.mart(con, "emissions_by_department", runs[2024])}
+            for r in marts.read(con, "emissions_by_department", runs[2024])}
     assert len(data.departments) == len(mart)
     for d in data.departments:
         assert d["emissions_kg_co2e"] == pytest.approx(mart[(d["organisation_id"], d["department"])]["emissions_kg_co2e"])
@@ -118,15 +120,15 @@ def test_run_choice_prefers_all_organisations_then_the_top_level_one(tmp_path):
     con = store.connect(tmp_path / "choice.duckdb")
     try:
         runs = seed.build(con)                                  # runs over all organisations
-        company = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
+        company = engine_runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
                                         organisation_id="bolag").run_id
         assert report_data.choose_run_id(con, 2024) == runs[2024]
         assert report_data.choose_run_id(con, 2024, "bolag") == company
         assert report_data.gather(con, 2024, organisation_id="bolag").organisations[0]["name"] == "Testbybostäder AB"
         con.execute("delete from run where run_id = ?", [runs[2024]])
-        municipality = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
+        municipality = engine_runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
                                              organisation_id="kommun").run_id
-        newer_company = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
+        newer_company = engine_runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
                                               organisation_id="bolag", note="newer").run_id
         assert newer_company > municipality
         assert report_data.choose_run_id(con, 2024) == municipality  # the municipality, not its company
@@ -142,7 +144,7 @@ def test_change_from_last_year_compares_runs_of_the_same_organisation_scope(tmp_
     con = store.connect(tmp_path / "scope.duckdb")
     try:
         seed.build(con)
-        company = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0", organisation_id="bolag")
+        company = engine_runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0", organisation_id="bolag")
         data = report_data.gather(con, None, run_id=company.run_id)
         assert data.previous is None and [h["year"] for h in data.history] == [2024]
         assert all(d["previous_kg_co2e"] is None for d in data.departments)
@@ -164,7 +166,7 @@ def test_group_run_leaves_purchases_within_the_group_out_of_the_consolidated_fig
         seed.build(con)
         seed.insert_lines(con, [(2, 16, "kommun", "2024-12", "6110", "El", "Socialförvaltningen",
                                  "Testbybostäder AB", "556000-0009", 1000.00)], 2024)
-        transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+        engine_runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
         data = report_data.gather(con, 2024)
     finally:
         con.close()

@@ -13,7 +13,9 @@ import openpyxl
 import pytest
 
 from fixtures.reports import seed
-from pipeline import report_data, report_excel, store, transform
+from pipeline.report import data as report_data, excel
+from pipeline import store
+from pipeline.engine import marts
 
 SHEETS_SV = ["Sammanfattning", "Förvaltningar", "Fastighet", "Socialförvaltningen", "Barn- och utbildningsförvaltnin",
              'HYPERLINK("http   example.inval', "(okänd förvaltning)", "Kultur- och fritidsförvaltninge",
@@ -35,7 +37,7 @@ def workbook_path(db, tmp_path_factory):
     con, _ = db
     data = report_data.gather(con, 2024, budget=seed.budget_section(2.0, 10.499),
                               investments=seed.investments_section())
-    return report_excel.write_workbook(data, tmp_path_factory.mktemp("xlsx") / "k.xlsx", "sv")
+    return excel.write_workbook(data, tmp_path_factory.mktemp("xlsx") / "k.xlsx", "sv")
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +78,7 @@ def test_sheets_in_order(wb):
 
 def test_summary_figures_equal_the_marts(wb, db):
     con, runs = db
-    totals = transform.mart(con, "run_totals", runs[2024])[0]
+    totals = marts.read(con, "run_totals", runs[2024])[0]
     ws = wb["Sammanfattning"]
     assert key_value(ws, "Utsläpp från inköp") == pytest.approx(totals["total_emissions_kg_co2e"] / 1000)
     assert key_value(ws, "Lägre (t CO₂e)") == pytest.approx(totals["emissions_lower_kg_co2e"] / 1000)
@@ -94,12 +96,12 @@ def test_department_category_supplier_account_sheets_equal_the_marts(wb, db):
     headers, rows = table(wb["Förvaltningar"], "Plats")
     col = headers.index("Utsläpp (t CO₂e)")
     dep = {(r["department"]): r["emissions_kg_co2e"] / 1000
-           for r in transform.mart(con, "emissions_by_department", run)}
+           for r in marts.read(con, "emissions_by_department", run)}
     got = {r[headers.index("Förvaltning")].lstrip("'"): r[col] for r in rows}
     assert got == pytest.approx(dep)
 
     headers, rows = table(wb["Kategorier"], "Kategori")
-    cats = {r["category_name_sv"]: r for r in transform.mart(con, "emissions_by_category", run)}
+    cats = {r["category_name_sv"]: r for r in marts.read(con, "emissions_by_category", run)}
     for r in rows:
         assert r[2] == pytest.approx(cats[r[0]]["emissions_kg_co2e"] / 1000)
         assert r[headers.index("Kreditnotor")] == pytest.approx(float(cats[r[0]]["credit_notes_sek"]))
@@ -109,7 +111,7 @@ def test_department_category_supplier_account_sheets_equal_the_marts(wb, db):
     headers, rows = table(wb["Leverantörer"], "Leverantör")
     assert sum(r[2] for r in rows) == pytest.approx(10.499)
     headers, rows = table(wb["Konton"], "Konto")
-    accounts = transform.mart(con, "emissions_by_account", run)
+    accounts = marts.read(con, "emissions_by_account", run)
     assert sum(r[headers.index("Belopp (kr)")] for r in rows) == pytest.approx(
         sum(float(a["spend_sek"]) for a in accounts))
 
@@ -189,7 +191,7 @@ def test_ledger_text_is_escaped_against_formula_injection(wb, workbook_path):
             for cell in row:
                 assert cell.data_type != "f", f"{ws.title}!{cell.coordinate} is a formula"
                 if isinstance(cell.value, str):
-                    assert not cell.value.startswith(report_excel.FORMULA_STARTERS), f"{ws.title}!{cell.coordinate}"
+                    assert not cell.value.startswith(excel.FORMULA_STARTERS), f"{ws.title}!{cell.coordinate}"
     with zipfile.ZipFile(workbook_path) as z:
         for name in z.namelist():
             if name.startswith("xl/worksheets/sheet"):
@@ -201,12 +203,12 @@ def test_ledger_text_is_escaped_against_formula_injection(wb, workbook_path):
     ("\tx", "'\tx"), ("\rx", "'\rx"), ("Vård AB", "Vård AB"), ("a\x00b\x1fc", "abc"), ("x" * 40000, "x" * 32767),
 ])
 def test_excel_text(value, expected):
-    assert report_excel.excel_text(value) == expected
+    assert excel.excel_text(value) == expected
 
 
 def test_sheet_names_are_valid_and_unique():
     taken: set[str] = set()
-    names = [report_excel.sheet_name(n, taken) for n in
+    names = [excel.sheet_name(n, taken) for n in
              ["Konton", "konton", "a/b:c*d?e[f]g\\h", "'quoted'", "=1+1", "x" * 40, "x" * 40, "History", ""]]
     assert names[:2] == ["Konton", "konton (2)"]  # sheet names are unique regardless of case
     assert all(len(n) <= 31 and not re.search(r"[\[\]:*?/\\']", n) for n in names)
@@ -216,7 +218,7 @@ def test_sheet_names_are_valid_and_unique():
 
 def test_without_budget_and_investments_the_sheets_say_so_in_english(db, tmp_path):
     con, _ = db
-    path = report_excel.write_workbook(report_data.gather(con, 2024), tmp_path / "en.xlsx", "en")
+    path = excel.write_workbook(report_data.gather(con, 2024), tmp_path / "en.xlsx", "en")
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[0] == "Summary" and "Budget vs actual" in wb.sheetnames
     assert wb["Budget vs actual"]["A3"].value == "No carbon budget defined yet – see klimatspend budget."

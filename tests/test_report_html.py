@@ -9,7 +9,9 @@ from html.parser import HTMLParser
 import pytest
 
 from fixtures.reports import seed
-from pipeline import report_data, report_html, store, transform
+from pipeline.report import data as report_data, html as report_html
+from pipeline import store
+from pipeline.engine import marts, runs as engine_runs
 
 FORBIDDEN_TAGS = {"script", "link", "img", "iframe", "object", "embed", "base", "form", "audio", "video", "source",
                   "track", "frame", "frameset", "applet", "image", "use", "foreignobject", "input", "picture"}
@@ -103,7 +105,7 @@ def test_self_containment_check_catches_external_references():
 
 def test_headline_figures_equal_the_marts(html_sv, db):
     con, runs = db
-    totals = transform.mart(con, "run_totals", runs[2024])[0]
+    totals = marts.read(con, "run_totals", runs[2024])[0]
     page = Page(html_sv)
     total = page.one(data_key="total_emissions_t")
     assert float(total["data-value"]) == pytest.approx(totals["total_emissions_kg_co2e"] / 1000)
@@ -120,7 +122,7 @@ def test_headline_figures_equal_the_marts(html_sv, db):
 
 def test_department_rows_equal_the_mart_in_rank_order(html_sv, db):
     con, runs = db
-    mart = sorted(transform.mart(con, "emissions_by_department", runs[2024]), key=lambda r: -r["emissions_kg_co2e"])
+    mart = sorted(marts.read(con, "emissions_by_department", runs[2024]), key=lambda r: -r["emissions_kg_co2e"])
     rows = re.findall(r'<tr data-organisation="([^"]*)" data-department="([^"]*)">\s*<td class="num">(\d+)</td>.*?'
                       r'data-value="([^"]+)"', html_sv, flags=re.S)
     assert len(rows) == len(mart)
@@ -136,10 +138,10 @@ def test_department_rows_equal_the_mart_in_rank_order(html_sv, db):
 
 def test_categories_and_coverage_equal_the_marts(html_sv, db):
     con, runs = db
-    cats = {r["category_id"]: r for r in transform.mart(con, "emissions_by_category", runs[2024])}
+    cats = {r["category_id"]: r for r in marts.read(con, "emissions_by_category", runs[2024])}
     found = re.findall(r'<tr data-category="([^"]+)">.*?data-value="([^"]+)"', html_sv, flags=re.S)
     assert {k: float(v) for k, v in found} == pytest.approx({k: r["emissions_kg_co2e"] / 1000 for k, r in cats.items()})
-    cov = {r["rule_level"]: float(r["spend_sek"]) for r in transform.mart(con, "spend_coverage", runs[2024])}
+    cov = {r["rule_level"]: float(r["spend_sek"]) for r in marts.read(con, "spend_coverage", runs[2024])}
     found = re.findall(r'<tr data-level="([^"]+)">.*?data-value="([^"]+)"', html_sv, flags=re.S)
     assert {k: float(v) for k, v in found} == pytest.approx(cov)
 
@@ -225,7 +227,7 @@ def test_a_run_without_classified_spend_still_renders(tmp_path):
                        values (1, 'kommun', 'x.csv', 'a', 'csv', 2024, 2, 2, 0, 'loaded')""")
         seed.insert_lines(con, [(1, 2, "kommun", "2024-01", "9999", "?", "A", None, None, 100.0),
                                 (1, 3, "kommun", "2024-01", "5011", "Löner", "A", None, None, 100.0)], 2024)
-        transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+        engine_runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
         xlsx, html = report_html.write_reports(con, 2024, tmp_path / "out", "sv")
     finally:
         con.close()
@@ -258,10 +260,10 @@ def test_group_figures_when_the_run_covers_a_group(db, tmp_path):
     assert float(page.one(data_key="group_emissions_t")["data-value"]) == pytest.approx(9.499)
     assert "Koncernen utan köp inom koncernen: 9,5" in " ".join(" ".join(page.text).split())
     assert "Testby kommun – koncernen" in html and 'data-group="true"' in html
-    from pipeline import report_excel
+    from pipeline.report import excel
     import openpyxl
 
-    ws = openpyxl.load_workbook(report_excel.write_workbook(data, tmp_path / "g.xlsx", "sv"))["Sammanfattning"]
+    ws = openpyxl.load_workbook(excel.write_workbook(data, tmp_path / "g.xlsx", "sv"))["Sammanfattning"]
     values = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r[0]}
     assert values["Koncernen utan köp inom koncernen"] == pytest.approx(9.499)
     assert values["Testby kommun – koncernen"] == pytest.approx(9.499)

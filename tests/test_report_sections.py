@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import report_sections
+from pipeline.report import sections
 
 
 def follow_up(**extra) -> dict:
@@ -42,7 +42,7 @@ def org_budget(budget_id: str, orgs: list[str], **extra) -> dict:
 
 
 def test_budget_section_from_the_overview():
-    section = report_sections.budget_from_overview(
+    section = sections.budget_from_overview(
         overview([org_budget("kommun", ["kommun"]), org_budget("bolag", ["bolag"])]), {"kommun"})
     assert section["name"] == "Budget kommun"
     assert [y["year"] for y in section["years"]] == [2023, 2024, 2025, 2026]
@@ -58,18 +58,18 @@ def test_budget_section_picks_the_report_organisations_budget_and_passes_errors_
     ov = overview([org_budget("kommun", ["kommun"]),
                    {"budget_id": "bolag", "name": "Bolaget", "perspective": "organisation",
                     "error": "no computed runs for bolag"}])
-    assert report_sections.budget_from_overview(ov, {"bolag"}) == {"budget_id": "bolag", "name": "Bolaget",
+    assert sections.budget_from_overview(ov, {"bolag"}) == {"budget_id": "bolag", "name": "Bolaget",
                                                                    "error": "no computed runs for bolag"}
-    assert report_sections.budget_from_overview(ov, {"kommun"})["name"] == "Budget kommun"
-    assert report_sections.budget_from_overview(overview([org_budget("kommun", ["kommun"])]), {"other"}) is None
+    assert sections.budget_from_overview(ov, {"kommun"})["name"] == "Budget kommun"
+    assert sections.budget_from_overview(overview([org_budget("kommun", ["kommun"])]), {"other"}) is None
     territorial_only = {"year": 2024, "budgets": [{"budget_id": "geo", "perspective": "territorial"}]}
-    assert report_sections.budget_from_overview(territorial_only, {"kommun"}) is None
+    assert sections.budget_from_overview(territorial_only, {"kommun"}) is None
 
 
 def test_budget_section_of_a_group():
     group = {"follow_up": follow_up(runs_out_year=None, runs_out_date=None), "members": []}
     ov = overview([org_budget("kommun", ["kommun"]), org_budget("bolag", ["bolag"])], group=group)
-    section = report_sections.budget_from_overview(ov, {"kommun", "bolag"})
+    section = sections.budget_from_overview(ov, {"kommun", "bolag"})
     assert section["name"] == "Budget kommun + Budget bolag" and section["runs_out_year"] is None
     assert [y["year"] for y in section["years"]] == [2023, 2024, 2025, 2026]
     assert section["years"][2] == {"year": 2025, "budget_t": pytest.approx(2 * 70.56), "actual_t": None,
@@ -93,7 +93,7 @@ def test_investments_section_from_the_register():
                 "closes_from": 2025},
     }
     names = {"renewable_energy": {"name_sv": "Förnybar energi", "name_en": "Renewable energy"}}
-    section = report_sections.investments_from_summary(summary, 2024, {"price_sek_per_kg": 1.5, "total_sek": 3.0,
+    section = sections.investments_from_summary(summary, 2024, {"price_sek_per_kg": 1.5, "total_sek": 3.0,
                                                                        "fund": "x"}, names)
     assert (section["total_sek"], section["green_sek"], section["green_share"]) == (12e6, 9e6, 0.75)  # booked
     assert section["capital_goods_t"] == pytest.approx(50.0 + 90.0)
@@ -102,19 +102,19 @@ def test_investments_section_from_the_register():
     p1 = section["projects"][0]
     assert (p1["project"], p1["amount_sek"], p1["green_category_sv"], p1["expected_reduction_t"]) == \
         ("Solceller", 9e6, "Förnybar energi", 30.0)
-    assert report_sections.investments_from_summary({"register": []}, 2024) is None
+    assert sections.investments_from_summary({"register": []}, 2024) is None
     company = {**summary, "register": [{**summary["register"][0], "organisation_id": "bolag"}, summary["register"][1]]}
-    only_kommun = report_sections.investments_from_summary(company, 2024, organisations={"kommun"})
+    only_kommun = sections.investments_from_summary(company, 2024, organisations={"kommun"})
     assert [p["project"] for p in only_kommun["projects"]] == ["Bro"]
     assert only_kommun["green_share"] == 0.0 and only_kommun["green_loans"] is None
 
 
 def test_providers_say_nothing_is_defined_on_a_database_without_budget_or_investments(con):
-    from pipeline.report_data import ReportData  # noqa: F401 - the providers only read data.year/organisations
+    from pipeline.report.data import ReportData  # noqa: F401 - the providers only read data.year/organisations
 
     class Data:
         year = 2024
         organisations = [{"organisation_id": "kommun"}]
 
-    assert report_sections.budget_section(con, Data()) is None
-    assert report_sections.investments_section(con, Data()) is None
+    assert sections.budget_section(con, Data()) is None
+    assert sections.investments_section(con, Data()) is None

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline import transform
+from pipeline.engine import runs, marts
+from pipeline.store import models as store_models
 from pipeline.errors import DataError, KlimatspendError, UsageError
 
 
@@ -69,8 +70,8 @@ def test_worked_example(con):
     """
     seed_reference(con)
     seed_ledger(con)
-    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
-    rows = {r["department"]: r for r in transform.mart(con, "emissions_by_department", result.run_id)}
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    rows = {r["department"]: r for r in marts.read(con, "emissions_by_department", result.run_id)}
 
     a, b = rows["A"], rows["B"]
     assert a["emissions_kg_co2e"] == pytest.approx(550.000, abs=1e-6)
@@ -94,7 +95,7 @@ def test_worked_example(con):
     assert lines[4][:2] == ("excluded", "5")
     assert lines[7][0] == "unmapped"
 
-    totals = transform.mart(con, "run_totals", result.run_id)[0]
+    totals = marts.read(con, "run_totals", result.run_id)[0]
     assert totals["total_emissions_kg_co2e"] == pytest.approx(590.0)
     assert totals["mapped_spend_sek"] + totals["excluded_spend_sek"] + totals["unmapped_spend_sek"] \
         == totals["loaded_spend_sek"] == Decimal("63300.00")
@@ -105,8 +106,8 @@ def test_without_margins_and_sek_first_convention(con):
     converted at 2022's 1.05 / 10.5 = 0.1 USD per SEK -> 909.0909 USD x 0.4 = 363.636 kg."""
     seed_reference(con)
     seed_ledger(con)
-    settings = transform.RunSettings(use_margins=False, inflation_convention="ledger_currency_first")
-    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0", settings=settings)
+    settings = runs.RunSettings(use_margins=False, inflation_convention="ledger_currency_first")
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0", settings=settings)
     value = con.execute("select emissions_kg_co2e from line_emission where run_id = ? and source_row = 2",
                         [result.run_id]).fetchone()[0]
     assert value == pytest.approx(10000 * 100 / 110 * 0.1 * 0.4)
@@ -115,46 +116,46 @@ def test_without_margins_and_sek_first_convention(con):
 def test_rerun_replaces_unpublished_but_never_published(con):
     seed_reference(con)
     seed_ledger(con)
-    first = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
-    second = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    first = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    second = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
     assert con.execute("select count(*) from run").fetchone()[0] == 1
     assert con.execute("select count(*) from line_emission where run_id = ?", [first.run_id]).fetchone()[0] == 0
-    transform.publish_run(con, second.run_id)
+    runs.publish_run(con, second.run_id)
     con.execute("update factor set value = 1.0 where factor_code = 'F1' and gas = 'CO2e'")
-    third = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    third = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
     frozen = con.execute("select sum(emissions_kg_co2e) from line_emission where run_id = ?",
                          [second.run_id]).fetchone()[0]
     assert frozen == pytest.approx(590.0)
-    assert transform.latest_run_id(con, 2024) == second.run_id  # the published run is the one shown
+    assert runs.latest_run_id(con, 2024) == second.run_id  # the published run is the one shown
     assert third.run_id != second.run_id
 
 
 def test_run_without_lines_says_what_to_do(con):
     seed_reference(con)
     with pytest.raises(UsageError, match="no loaded ledger lines .* `klimatspend ingest FILE`"):
-        transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+        runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
 
 
 def test_checks_pass_after_a_run(con):
     seed_reference(con)
     seed_ledger(con)
-    transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
-    assert all(not rows for rows in transform.run_checks(con).values())
+    runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    assert all(not rows for rows in store_models.run_checks(con).values())
 
 
 def test_check_catches_a_duplicated_line(con):
     seed_reference(con)
     seed_ledger(con)
-    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
     con.execute("insert into line_emission select * from line_emission where run_id = ? and source_row = 2",
                 [result.run_id])
-    failures = {k: v for k, v in transform.run_checks(con).items() if v}
+    failures = {k: v for k, v in store_models.run_checks(con).items() if v}
     assert "assert_line_emission_unique" in failures
 
 
 def test_models_are_ordered_by_dependency():
-    models = transform.load_models()
-    order = [m.name for m in transform.build_order(models)]
+    models = store_models.load_models()
+    order = [m.name for m in store_models.build_order(models)]
     assert order.index("stg_ledger_lines") < order.index("int_accounts__mapped") < order.index("int_line__emissions")
     for name, model in models.items():
         if model.layer != "checks":
@@ -181,8 +182,8 @@ def test_gbp_ledger_both_inflation_conventions(con):
     add_batch(con, 1, "calderdale", currency="GBP")
     add_lines(con, 1, [dict(source_row=2, account="4610", amount=1000, department="Adult Services")],
               "calderdale", currency="GBP")
-    first = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
-    transform.build_views(con)
+    first = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    store_models.build_views(con)
     row = con.execute("""select amount_sek, amount_ledger_currency, currency, fx_rate, price_adjustment,
                                 emissions_kg_co2e, adjustments from line_results where run_id = ?""",
                       [first.run_id]).fetchone()
@@ -190,8 +191,8 @@ def test_gbp_ledger_both_inflation_conventions(con):
     assert row[3] == pytest.approx(1.5625) and row[4] == pytest.approx(0.8)
     assert row[5] == pytest.approx(625.0)
     assert row[6] == "ledger_GBP_to_SEK@2024;fx_GBP_to_USD@2024;cpi_USD_2024_to_2022;with_margins"
-    second = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
-                                   settings=transform.RunSettings(inflation_convention="ledger_currency_first"))
+    second = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
+                                   settings=runs.RunSettings(inflation_convention="ledger_currency_first"))
     value = con.execute("select emissions_kg_co2e from line_emission where run_id = ?", [second.run_id]).fetchone()[0]
     assert value == pytest.approx(1000 * 100 / 112 * 1.05 / 0.84 * 0.5)
     assert value == pytest.approx(558.036, abs=1e-3)
@@ -209,7 +210,7 @@ def test_vat_is_removed_when_the_ledger_includes_it(con):
     add_batch(con, 1, includes_vat=True)
     add_lines(con, 1, [dict(source_row=2, account="4610", amount=12500, vat_amount=2500),
                        dict(source_row=3, account="4610", amount=12500)])
-    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
     rows = con.execute("""select amount_sek, amount_net_sek, emissions_kg_co2e, adjustments from line_results
                           where run_id = ? order by source_row""", [result.run_id]).fetchall()
     for amount, net, kg, adjustments in rows:
@@ -226,15 +227,15 @@ def test_credit_notes_net_within_category_and_negative_net_is_flagged(con):
     add_batch(con, 1)
     add_lines(con, 1, [dict(source_row=2, account="6461", amount=2500), dict(source_row=3, account="6461", amount=-3000),
                        dict(source_row=4, account="4610", amount=1000)])
-    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
-    cats = {r["category_id"]: r for r in transform.mart(con, "emissions_by_category", result.run_id)}
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    cats = {r["category_id"]: r for r in marts.read(con, "emissions_by_category", result.run_id)}
     assert cats["food"]["spend_sek"] == Decimal("-500.00")
     assert cats["food"]["emissions_kg_co2e"] == pytest.approx(-10.0)
     assert cats["food"]["credit_notes_sek"] == Decimal("-3000.00")
     assert cats["food"]["has_negative_net"] is True
     assert cats["care_education"]["has_negative_net"] is False
     org_cats = {(r["category_id"], r["is_group"]): r["has_negative_net"]
-                for r in transform.mart(con, "emissions_by_organisation_category", result.run_id)}
+                for r in marts.read(con, "emissions_by_organisation_category", result.run_id)}
     assert org_cats[("food", False)] is True
 
 
@@ -244,17 +245,17 @@ def test_capital_goods_are_scope_3_category_2_in_the_year_of_acquisition(con):
     Each line 10,000 SEK x 0.1 x F1 0.5 = 500 kg."""
     seed_engine_reference(con)
     add_org(con, "org")
-    from pipeline import classify
-    classify.add_capital_project(con, "org", "911", "Nybyggnad Älvängsskolan")
+    from pipeline import organisations
+    organisations.add_capital_project(con, "org", "911", "Nybyggnad Älvängsskolan")
     add_batch(con, 1)
     add_lines(con, 1, [dict(source_row=2, account="4021", amount=10000),
                        dict(source_row=3, account="6610", amount=10000, project="91101"),
                        dict(source_row=4, account="6610", amount=10000)])
-    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
     cats = dict(con.execute("select source_row, scope3_category from line_emission where run_id = ?",
                             [result.run_id]).fetchall())
     assert cats == {2: 2, 3: 2, 4: 1}
-    scopes = {r["scope3_category"]: r["emissions_kg_co2e"] for r in transform.mart(con, "emissions_by_scope",
+    scopes = {r["scope3_category"]: r["emissions_kg_co2e"] for r in marts.read(con, "emissions_by_scope",
                                                                                    result.run_id)}
     assert scopes == {2: pytest.approx(1000.0), 1: pytest.approx(500.0)}
 
@@ -270,8 +271,8 @@ def test_group_figures_leave_out_intra_group_purchases(con):
     add_batch(con, 2, "bolag")
     add_lines(con, 1, [dict(source_row=2, account="4610", amount=100000, supplier_org_number="556000-9999")], "kommun")
     add_lines(con, 2, [dict(source_row=2, account="4610", amount=10000)], "bolag")
-    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
-    orgs = {(r["organisation_id"], r["is_group"]): r for r in transform.mart(con, "emissions_by_organisation",
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    orgs = {(r["organisation_id"], r["is_group"]): r for r in marts.read(con, "emissions_by_organisation",
                                                                              result.run_id)}
     assert orgs[("kommun", False)]["emissions_kg_co2e"] == pytest.approx(5000.0)
     assert orgs[("bolag", False)]["emissions_kg_co2e"] == pytest.approx(500.0)
@@ -279,7 +280,7 @@ def test_group_figures_leave_out_intra_group_purchases(con):
     assert group["emissions_kg_co2e"] == pytest.approx(500.0)
     assert group["intra_group_spend_sek"] == Decimal("100000.00") and group["n_organisations"] == 2
     assert group["organisation_name"] == "Kommun (koncern)"
-    totals = transform.mart(con, "run_totals", result.run_id)[0]
+    totals = marts.read(con, "run_totals", result.run_id)[0]
     assert totals["total_emissions_kg_co2e"] == pytest.approx(5500.0)
     assert totals["group_emissions_kg_co2e"] == pytest.approx(500.0)
 
@@ -293,7 +294,7 @@ def test_unit_levels_committee_department_cost_centre(con):
         dict(source_row=2, account="4610", amount=1000, committee="SN", department="SOF", cost_centre="31010"),
         dict(source_row=3, account="4610", amount=2000, committee="SN", department="SOF", cost_centre="31020"),
         dict(source_row=4, account="4610", amount=4000, committee="SN", department="VOF", cost_centre="41010")])
-    result = transform.mart(con, "emissions_by_unit", transform.compute_run(
+    result = marts.read(con, "emissions_by_unit", runs.compute_run(
         con, 2024, factors="test@1.0", mapping="map@1.0").run_id)
     by = {(r["unit_level"], r["committee"], r["department"], r["cost_centre"]): r["emissions_kg_co2e"] for r in result}
     assert by[("committee", "SN", None, None)] == pytest.approx(350.0)
@@ -305,18 +306,18 @@ def test_unit_levels_committee_department_cost_centre(con):
 def test_published_run_is_frozen_and_a_change_is_detected(con):
     seed_reference(con)
     seed_ledger(con)
-    result = transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
-    transform.publish_run(con, result.run_id)
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    runs.publish_run(con, result.run_id)
     stored = con.execute("select results_checksum from run where run_id = ?", [result.run_id]).fetchone()[0]
     assert stored.startswith("6:63300.00:590.000:")
-    assert not transform.run_checks(con)["assert_published_runs_unchanged"]
+    assert not store_models.run_checks(con)["assert_published_runs_unchanged"]
     con.execute("update line_emission set emissions_kg_co2e = emissions_kg_co2e + 1 where run_id = ? "
                 "and source_row = 2", [result.run_id])
-    failures = transform.run_checks(con)["assert_published_runs_unchanged"]
+    failures = store_models.run_checks(con)["assert_published_runs_unchanged"]
     assert failures and failures[0][0] == result.run_id
     with pytest.raises(KlimatspendError, match="assert_published_runs_unchanged"):
-        transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
-                              settings=transform.RunSettings(use_margins=False))
+        runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
+                              settings=runs.RunSettings(use_margins=False))
 
 
 def test_missing_rates_are_named_before_computing(con):
@@ -324,4 +325,4 @@ def test_missing_rates_are_named_before_computing(con):
     seed_ledger(con)
     con.execute("delete from price_index where country_code = 'USA' and year = 2024")
     with pytest.raises(DataError, match=r"missing consumer price index of USA for 2024"):
-        transform.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+        runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.ingest import IngestOptions, ingest_file
-from pipeline.validate import validation_frame
+from pipeline.ingest.validate import validation_frame
 
 HEADER = "Bokföringsdatum;Period;Konto;Förvaltning;Leverantör;Organisationsnummer;Fakturanummer;Valuta;Belopp\n"
 

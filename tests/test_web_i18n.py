@@ -16,12 +16,13 @@ LITERAL = re.compile(r"""\bt\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*[
 
 def _texts() -> set[str]:
     found = set()
-    for path in list((WEB / "templates").glob("*.html")) + list(WEB.glob("*.py")):
+    for path in list((WEB / "templates").glob("*.html")) + list(WEB.rglob("*.py")):
         for m in LITERAL.finditer(path.read_text(encoding="utf-8")):
             found.add((m.group(1) or m.group(2)).replace("\\'", "'").replace('\\"', '"'))
-    from pipeline.web import views, views_review, uploads
+    from pipeline.web import routing, uploads
+    from pipeline.web.pages import reports, upload
 
-    found |= set(views.MESSAGES.values()) | set(views.STEP_TEXT) | set(views_review.CSV_MARTS.values())
+    found |= set(routing.MESSAGES.values()) | set(upload.STEP_TEXT) | set(reports.CSV_MARTS.values())
     found |= {p for p in ("Organisation must be 1-40 characters: a-z, digits and _.", "Year must be a year such as 2024.",
                           "Currency must be a three-letter code such as SEK.")}
     found |= {"left (estimated from the check of the same file)", "left (estimated from the previous run)"}

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from pipeline import audit
+from pipeline.access import audit
 from pipeline.web import security
-from pipeline.web.app import PUBLIC, ROUTES
+from pipeline.web.app import PAGES  # noqa: F401 - importing the app registers every route
+from pipeline.web.routing import PUBLIC, ROUTES
 from pipeline.web.uploads import UploadRefused, sniff
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "web"))

@@ -3,7 +3,7 @@
 A definition file holds the organisation's carbon budgets (one `[[budget]]` table each), optional
 `[settings]`, `[files]` naming the input tables it refers to (relative to the TOML file), and an
 optional `[carbon_fee]` (internal carbon price, klimatväxling). See docs/budget.md for every key;
-`pipeline/demo_inputs/budget.toml` is a complete example.
+`pipeline/demo/inputs/budget.toml` is a complete example.
 
 Every problem is reported, naming file, line, table and key, e.g.
 `budget.toml: line 9, [[budget]] "kommun", key "rate": value 16 is not a share between 0 and 1; write 0.16 for 16 % (constraint-error)`.

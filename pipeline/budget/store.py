@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from .. import transform
+from ..store import models
 from .definitions import BudgetDef, CarbonFeeDef, Definition
 from .territorial import EMISSIONS_FILE, MUNICIPALITIES_FILE, data_dir
 from ..store import transaction
@@ -205,7 +205,7 @@ def ensure_views(con: duckdb.DuckDBPyConnection) -> None:
     exists = con.execute("select count(*) from duckdb_views() where view_name = 'emissions_by_department' "
                          "and not internal").fetchone()[0]
     if not exists:
-        transform.build_views(con)
+        models.build_views(con)
 
 
 def department_actuals(con: duckdb.DuckDBPyConnection, organisations: list[str], scope: str,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .. import activity, store
+from ..ingest import activity
+from ..factors import activity as activity_factors
+from .. import store
 from ..config import resolve_db_path
 from . import add_db_option, print_json
 from ._output import fmt_number, print_table
@@ -59,7 +61,7 @@ def run(args) -> int:
             print(f"activity batch {args.activity_batch_id} deleted")
             return 0
         if args.action == "factors":
-            version = activity.load_activity_factors(con)
+            version = activity_factors.load_activity_factors(con)
             cur = con.execute("""select activity_code, activity_name, year, component, ghg_scope, gas, value,
                                         denominator_unit, relative_uncertainty, source_ref, licence
                                  from activity_factor where version = ? and (? is null or activity_code = ?)
@@ -70,7 +72,7 @@ def run(args) -> int:
             if args.json:
                 print_json({"version": version, "rows": rows})
             else:
-                print(f"activity factors {activity.ACTIVITY_FACTOR_SET}@{version}")
+                print(f"activity factors {activity_factors.ACTIVITY_FACTOR_SET}@{version}")
                 print_table(["code", "year", "component", "scope", "gas", "kg per unit", "unit", "source"],
                             [[r["activity_code"], r["year"], r["component"], r["ghg_scope"], r["gas"],
                               f"{r['value']:.5g}", r["denominator_unit"], r["source_ref"][:60]] for r in rows])

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import batches, store
+from ..ingest import batches
+from .. import store
 from ..config import resolve_db_path
 from ..errors import UsageError
 from . import add_db_option, print_json

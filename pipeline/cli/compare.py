@@ -6,7 +6,7 @@ import csv
 import sys
 
 from .. import store
-from ..compare import GROUPINGS, compare_runs
+from ..engine.compare import GROUPINGS, compare_runs
 from ..config import resolve_db_path
 from . import add_db_option, print_json
 from ._output import fmt_number, print_table

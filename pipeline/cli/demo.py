@@ -6,15 +6,17 @@ import csv
 import time
 from pathlib import Path
 
-from .. import batches, store, transform
+from .. import store
 from ..config import resolve_db_path
-from ..demo_data import DemoManifest, generate
+from ..demo.generator import DemoManifest, generate
+from ..demo.scenario import demo_summary, load_demo_inputs
+from ..engine import marts
+from ..engine.runs import compute_run
 from ..factors import load_reference_data
-from ..ingest import IngestOptions, ingest_file
-from ..classify import set_organisation
-from ..investments import demo_summary, load_demo_inputs
-from ..report_html import write_reports
-from ..suppliers import load_supplier_register
+from ..ingest import IngestOptions, batches, ingest_file
+from ..ingest.suppliers import load_supplier_register
+from ..organisations import set_organisation
+from ..report.html import write_reports
 from . import add_db_option, print_json
 from ._output import progress
 from .run import print_department_table, run_summary
@@ -108,7 +110,7 @@ def run(args) -> int:
         load_supplier_register(con, data_dir / "leverantorsregister.csv")
         runs: dict[int, int] = {}
         for year in manifest.years:
-            runs[year] = transform.compute_run(con, year, created_by="demo", note="klimatspend demo").run_id
+            runs[year] = compute_run(con, year, created_by="demo", note="klimatspend demo").run_id
         latest = max(manifest.years)
         summary = group_view(run_summary(con, runs[latest]), manifest.company["name"])
         # The demo's carbon budget (-16 % a year), measures and investment plan, followed up for the latest year.
@@ -172,7 +174,7 @@ def _write_outputs(con, out_dir: Path, runs: dict[int, int]) -> list[Path]:
     for lang in ("sv", "en"):
         written += write_reports(con, latest, out_dir / "reports", lang, run_id=runs[latest])
     for year, run_id in sorted(runs.items()):
-        rows = transform.mart(con, "emissions_by_department", run_id, order_by="emissions_kg_co2e desc")
+        rows = marts.read(con, "emissions_by_department", run_id, order_by="emissions_kg_co2e desc", exact=True)
         path = out_dir / f"emissions_by_department_{year}.csv"
         with open(path, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)

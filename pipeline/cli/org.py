@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import classify, store
+from .. import organisations, store
 from ..config import resolve_db_path
 from . import add_db_option, print_json
 from ._output import print_table
@@ -24,12 +24,12 @@ def register(sub) -> None:
     st.add_argument("organisation_id", metavar="ID")
     st.add_argument("--name", help="display name, e.g. 'Älvby kommun'")
     st.add_argument("--org-number", metavar="NNNNNN-NNNN", help="organisationsnummer (own invoices are internal)")
-    st.add_argument("--kind", choices=classify.ORGANISATION_KINDS)
+    st.add_argument("--kind", choices=organisations.ORGANISATION_KINDS)
     st.add_argument("--parent", metavar="ID", help="parent organisation (the group); '' removes it")
     st.add_argument("--mapping", metavar="MAP[@VERSION]", help="own account map, e.g. bas2025; '' uses the run's")
     st.add_argument("--default-factor", metavar="CODE",
                     help="factor code for tail spend that matches no rule (e.g. 541990); '' removes it")
-    st.add_argument("--default-category", choices=classify.CATEGORIES, help="category of the tail-spend default")
+    st.add_argument("--default-category", choices=organisations.CATEGORIES, help="category of the tail-spend default")
     add_db_option(st)
     st.add_argument("--json", action="store_true", help="print as JSON")
     cp = s.add_parser("capital-project", help="declare an investment project (its spend is capital goods, scope 3.2)")
@@ -47,7 +47,7 @@ def run(args) -> int:
     con = store.connect(resolve_db_path(args.db))
     try:
         if args.action == "set":
-            row = classify.set_organisation(
+            row = organisations.set_organisation(
                 con, args.organisation_id, name=args.name, org_number=args.org_number, kind=args.kind,
                 parent=args.parent, mapping=args.mapping, default_factor=args.default_factor,
                 default_category=args.default_category)
@@ -58,9 +58,9 @@ def run(args) -> int:
             return 0
         if args.action == "capital-project":
             if args.remove:
-                classify.remove_capital_project(con, args.organisation_id, args.project)
+                organisations.remove_capital_project(con, args.organisation_id, args.project)
             else:
-                classify.add_capital_project(con, args.organisation_id, args.project, args.name)
+                organisations.add_capital_project(con, args.organisation_id, args.project, args.name)
             projects = [dict(zip(["organisation_id", "project_prefix", "name"], r)) for r in con.execute(
                 "select organisation_id, project_prefix, name from capital_project where organisation_id = ? "
                 "order by project_prefix", [args.organisation_id]).fetchall()]
@@ -69,7 +69,7 @@ def run(args) -> int:
             else:
                 print_table(["org", "project", "name"], [list(p.values()) for p in projects])
             return 0
-        rows = classify.list_organisations(con)
+        rows = organisations.list_organisations(con)
         if args.json:
             print_json(rows)
         else:

@@ -6,8 +6,8 @@ from .. import store
 from ..config import resolve_db_path
 from ..errors import UsageError
 from ..i18n import LANGUAGES
-from ..report_data import resolve_run
-from ..report_html import write_reports
+from ..report.data import resolve_run
+from ..report.html import write_reports
 from . import add_db_option, print_json
 from ._output import progress
 

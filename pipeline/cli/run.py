@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .. import store, transform
+from .. import store
+from ..engine import marts, runs
 from ..config import resolve_db_path
 from ..errors import UsageError
 from . import add_db_option, print_json
@@ -41,10 +42,10 @@ def register(sub) -> None:
 
 def run_summary(con, run_id: int) -> dict:
     """Return the headline figures of a run and its table per department (for --json and the demo)."""
-    totals = transform.mart(con, "run_totals", run_id)[0]
-    departments = transform.mart(con, "emissions_by_department", run_id, order_by="emissions_kg_co2e desc")
-    organisations = transform.mart(con, "emissions_by_organisation", run_id, order_by="is_group, organisation_id")
-    coverage = transform.mart(con, "spend_coverage", run_id, order_by="spend_sek desc")
+    totals = marts.read(con, "run_totals", run_id, exact=True)[0]
+    departments = marts.read(con, "emissions_by_department", run_id, order_by="emissions_kg_co2e desc", exact=True)
+    organisations = marts.read(con, "emissions_by_organisation", run_id, order_by="is_group, organisation_id", exact=True)
+    coverage = marts.read(con, "spend_coverage", run_id, order_by="spend_sek desc", exact=True)
     return {
         "run_id": run_id, "year": totals["year"],
         "factor_set": f"{totals['factor_set_id']}@{totals['factor_set_version']}",
@@ -121,7 +122,7 @@ def run(args) -> int:
                             [[*r[:5], "yes" if r[5] else "no", f"{r[6]:%Y-%m-%d %H:%M}", r[7]] for r in rows])
             return 0
         if args.publish_run is not None:
-            transform.publish_run(con, args.publish_run)
+            runs.publish_run(con, args.publish_run)
             print(f"run {args.publish_run} published: its results are frozen")
             return 0
         if args.year is None:
@@ -130,13 +131,13 @@ def run(args) -> int:
             progress(f"computing {args.year} ...")
         if not 0 <= args.vat_rate < 1:
             raise UsageError(f"--vat-rate {args.vat_rate}: give the rate as a fraction, e.g. 0.25")
-        settings = transform.RunSettings(use_margins=not args.without_margins, inflation_convention=args.inflation,
+        settings = runs.RunSettings(use_margins=not args.without_margins, inflation_convention=args.inflation,
                                          vat_rate=args.vat_rate)
-        result = transform.compute_run(con, args.year, factors=args.factors, mapping=args.mapping,
+        result = runs.compute_run(con, args.year, factors=args.factors, mapping=args.mapping,
                                        settings=settings, organisation_id=args.org, note=args.note,
                                        crosswalk=args.crosswalk, activity_factors=args.activity_factors)
         if args.publish:
-            transform.publish_run(con, result.run_id)
+            runs.publish_run(con, result.run_id)
         summary = run_summary(con, result.run_id)
         summary["timings_s"] = {k: round(v, 3) for k, v in result.timings.items()}
         summary["settings"] = result.settings

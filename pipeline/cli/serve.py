@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .. import auth, store
+from ..access import auth
+from .. import store
 from ..config import resolve_db_path
 from ..errors import KlimatspendError, UsageError
 from . import add_db_option

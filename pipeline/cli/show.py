@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import sys
 
-from .. import store, transform
+from .. import store
+from ..engine import marts, runs
 from ..config import resolve_db_path
 from ..errors import UsageError
 from . import add_db_option, print_json
@@ -78,11 +79,11 @@ def run(args) -> int:
     """Print the chosen mart for the year's run."""
     con = store.connect(resolve_db_path(args.db))
     try:
-        run_id = args.run or transform.latest_run_id(con, args.year)
+        run_id = args.run or runs.latest_run_id(con, args.year)
         if run_id is None:
             raise UsageError(f"no run for {args.year}; compute one with `klimatspend run --year {args.year}`")
         name, order, columns = VIEWS[args.by]
-        rows = transform.mart(con, name, run_id, order_by=order)
+        rows = marts.read(con, name, run_id, order_by=order, exact=True)
         if args.org:
             if args.by not in ORG_FILTERED:
                 raise UsageError(f"--org: the {args.by} view has no organisation column; use --by department, "

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .. import store, suppliers
+from .. import store
+from ..ingest import suppliers
 from ..config import resolve_db_path
 from . import add_db_option, print_json
 from ._output import print_table

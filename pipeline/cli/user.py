@@ -5,7 +5,8 @@ from __future__ import annotations
 import getpass
 import sys
 
-from .. import audit, auth, store
+from ..access import audit, auth
+from .. import store
 from ..config import resolve_db_path
 from ..errors import UsageError
 from . import add_db_option, print_json

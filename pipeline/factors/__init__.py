@@ -5,11 +5,10 @@ helpers in `prices` and `mapping` are pure functions the engine and reports can 
 """
 
 from .load import ReleaseChangedError, ensure_reference_data, load_reference_data, reference_counts
-from .prices import CURRENCY_COUNTRY, fx_factor_per_ledger, price_adjustment, spend_emissions_kg
+from .prices import fx_factor_per_ledger, price_adjustment, spend_emissions_kg
 
 __all__ = [
     "ensure_reference_data",
-    "CURRENCY_COUNTRY",
     "ReleaseChangedError",
     "fx_factor_per_ledger",
     "load_reference_data",

@@ -1,7 +1,7 @@
 """Custom factor sets (an organisation's own, EPD-based, a national agency's per-SEK factors, EXIOBASE imports).
 
 A custom set is a directory `<set_id>/<version>/` with `factor_set.meta.json` and `factors.csv` in the
-same long format as the shipped sets (pipeline.factors.exiobase.FACTOR_FILE_SCHEMA). It is validated
+same long format as the shipped sets (pipeline.factors.factor_file.FACTOR_FILE_SCHEMA). It is validated
 with the same rules and loaded as an immutable release with status 'custom'.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from ..errors import UsageError
-from .exiobase import FACTOR_FILE_SCHEMA
+from .factor_file import FACTOR_FILE_SCHEMA
 from .load import FACTOR_SET_META, Release, load_factor_set
 from .schema import Problem, SchemaError, read_meta, validate_csv
 from ..store import transaction

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ..errors import DataError, UsageError
-from .useeio import OUTPUT_COLUMNS, write_factors
+from .factor_file import FACTOR_FILE_SCHEMA, write_factors
 
 GHG_ROW_PATTERNS = (r"GHG emissions AR5 \(GWP100\)", r"GHG emissions \(GWP100\)", r"GHG.*GWP100")
 
@@ -156,21 +156,3 @@ def write_factor_set(result: MultiplierResult, out_dir: Path, *, set_id: str, ve
     }
     (target / "factor_set.meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return target
-
-
-# The schema every factor set's factors.csv follows (custom sets may omit it in their metadata).
-FACTOR_FILE_SCHEMA = {
-    "columns": {
-        "factor_code": {"type": "string", "required": True},
-        "factor_name": {"type": "string", "required": True},
-        "gas": {"type": "string", "required": True},
-        "value": {"type": "number", "required": True},
-        "value_without_margins": {"type": "number", "required": False},
-        "numerator_unit": {"type": "string", "required": True, "pattern": "^kg .+$"},
-        "denominator_unit": {"type": "string", "required": True, "pattern": "^[A-Z]{3}$"},
-        "source_ref": {"type": "string", "required": True},
-        "notes": {"type": "string", "required": False},
-    },
-    "unique": ["factor_code", "gas"],
-}
-assert list(FACTOR_FILE_SCHEMA["columns"]) == OUTPUT_COLUMNS

@@ -23,8 +23,6 @@ from typing import Iterable, Mapping
 
 from ..errors import DataError
 
-# The country whose CPI deflates amounts in a currency (EMU = euro area, World Bank code).
-CURRENCY_COUNTRY = {"SEK": "SWE", "USD": "USA", "GBP": "GBR", "EUR": "EMU", "NOK": "NOR", "DKK": "DNK"}
 
 
 class MissingRateError(DataError):

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import duckdb
 
-from .. import batches
+from . import batches
 from ..errors import InputFileError, KlimatspendError, MissingColumnError, UsageError
-from ..validate import KNOWN_CURRENCIES, SWEDISH_ACCOUNT_PATTERN, validate_batch
+from ..currencies import KNOWN_CURRENCIES
+from .validate import SWEDISH_ACCOUNT_PATTERN, validate_batch
 from .columns import ColumnMapping, describe_missing, fixed_mapping, map_columns
 from .normalise import NormaliseInfo, NormaliseOptions, build_typed
 from .profiles import Profile, get_profile, suggest_profiles
@@ -330,7 +331,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
 
 def _adopt_account_map(con: duckdb.DuckDBPyConnection, organisation_id: str, prof: Profile) -> list[str]:
     """Give an organisation without an account map of its own the profile's map; return a note when it does."""
-    from ..classify import set_organisation
+    from ..organisations import set_organisation
     from ..factors import ensure_reference_data
 
     current = con.execute("select mapping_id from organisation where organisation_id = ?",

@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from ..errors import InputFileError
-from ..validate import finish_pending
+from ..store import finish_pending
 from . import sie as sie_format
 from .columns import known_header_names, normalise_header
 from .textfile import FileScan, TextEncoding, decode_sample, detect_encoding, scan_file, utf8_copy

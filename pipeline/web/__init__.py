@@ -4,7 +4,7 @@ Server-rendered pages (Starlette + Jinja2, served by uvicorn) on the same DuckDB
 docs/web.md. `create_app(WebConfig(db_path=...))` returns the ASGI application.
 """
 
-from .app import WebConfig, create_app
-from . import views  # noqa: E402,F401 - registers the routes
+from .app import create_app
+from .routing import WebConfig
 
 __all__ = ["WebConfig", "create_app"]

@@ -1,26 +1,14 @@
-"""The web application: configuration, the route registry with its role and CSRF checks, and page rendering.
-
-Every route is declared with `@page(path, roles=...)`; the wrapper refuses anonymous users (redirect to
-the login page), users whose role is not listed (403), and state-changing requests without a valid CSRF
-token (403) before the handler runs. Handlers are plain functions `handler(ctx) -> Response`, run in a
-worker thread with their own database cursor.
+"""The ASGI application: `create_app` imports every page module (PAGES), wraps each declared route with the
+login, role and CSRF checks, and adds the security middleware.
 """
 
 from __future__ import annotations
 
-import logging
 import secrets
-import shutil
-import tempfile
 import traceback
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable
-from urllib.parse import urlencode
 
 import duckdb
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -28,192 +16,13 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .. import audit, auth, store
+from .. import store
+from ..access import auth
 from ..errors import KlimatspendError
 from . import i18n, security
-from .jobs import JobRunner
-
-log = logging.getLogger("klimatspend.web")
-
-PUBLIC = "public"
-ANY = ("uploader", "reviewer", "admin")
-SESSION_COOKIE = "ks_session"
-PRE_COOKIE = "ks_pre"          # anonymous visitor's random value: binds the login form's CSRF token
-LANG_COOKIE = "ks_lang"
-FORM_LIMITS = {"max_files": 1, "max_fields": 200, "max_part_size": 256 * 1024}
-
-
-@dataclass
-class WebConfig:
-    """How the server runs: database, upload limits and places, the overrides file, cookie policy."""
-
-    db_path: Path
-    upload_dir: Path | None = None          # None: a private temporary directory, removed at shutdown
-    max_upload_bytes: int = 200 * 2**20
-    overrides_path: Path | None = None      # None: <database name>.overrides.csv next to the database
-    secure_cookies: bool = False            # always mark cookies Secure (also set automatically over https)
-
-    def resolved_overrides(self) -> Path:
-        """Return the organisation overrides CSV the mapping page writes to."""
-        if self.overrides_path:
-            return Path(self.overrides_path)
-        p = Path(self.db_path)
-        return p.with_name(p.stem + ".overrides.csv")
-
-
-@dataclass
-class PageSpec:
-    """One declared route: path, methods, allowed roles (or PUBLIC) and the handler."""
-
-    path: str
-    methods: tuple[str, ...]
-    roles: tuple[str, ...] | str
-    handler: Callable
-    name: str
-
-
-ROUTES: list[PageSpec] = []
-
-
-def page(path: str, *, roles, methods: tuple[str, ...] = ("GET",), name: str | None = None):
-    """Declare a route; `roles` is PUBLIC, ANY or a tuple of roles (admin is always allowed)."""
-    if roles != PUBLIC and (not roles or any(r not in auth.ROLES for r in roles)):
-        raise ValueError(f"{path}: roles must be PUBLIC or a tuple of {auth.ROLES}")
-
-    def register(fn):
-        ROUTES.append(PageSpec(path, tuple(m.upper() for m in methods), roles, fn, name or fn.__name__))
-        return fn
-    return register
-
-
-class WebState:
-    """What lives as long as the server: the database connection, jobs, templates, secrets, directories."""
-
-    def __init__(self, config: WebConfig, db: duckdb.DuckDBPyConnection):
-        self.config = config
-        self.db = db
-        self._own_upload_dir = config.upload_dir is None
-        if config.upload_dir is None:
-            self.upload_dir = Path(tempfile.mkdtemp(prefix="klimatspend-uploads-"))
-        else:
-            self.upload_dir = Path(config.upload_dir)
-            self.upload_dir.mkdir(parents=True, exist_ok=True)
-        self.upload_dir.chmod(0o700)
-        self.jobs = JobRunner(db)
-        self.env = _environment()
-        con = db.cursor()
-        try:
-            row = con.execute("select value from web_setting where key = 'csrf_secret'").fetchone()
-            if row is None:
-                self.secret = security.new_secret()
-                con.execute("insert into web_setting values ('csrf_secret', ?)", [self.secret])
-            else:
-                self.secret = row[0]
-            auth.purge_expired(con)
-        finally:
-            con.close()
-
-    def close(self) -> None:
-        """Stop the workers, remove a temporary upload directory and close the database."""
-        self.jobs.stop()
-        if self._own_upload_dir:
-            shutil.rmtree(self.upload_dir, ignore_errors=True)
-        self.db.close()
-
-
-def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("pipeline.web", "templates"),
-                      autoescape=select_autoescape(["html", "svg"], default_for_string=True, default=True),
-                      trim_blocks=True, lstrip_blocks=True)
-    return env
-
-
-class Ctx:
-    """Per-request context handed to handlers: request, user, language, form, database cursor, helpers."""
-
-    def __init__(self, request: Request, state: WebState, lang: str, binding: str | None):
-        self.request = request
-        self.state = state
-        self.lang = lang
-        self.binding = binding
-        self.user: auth.User | None = None
-        self.form: dict = {}
-        self.files: dict = {}
-        self._con: duckdb.DuckDBPyConnection | None = None
-        self.set_cookies: list[tuple[str, str, dict]] = []
-
-    @property
-    def con(self) -> duckdb.DuckDBPyConnection:
-        """This request's database cursor (created on first use, closed after the response)."""
-        if self._con is None:
-            self._con = self.state.db.cursor()
-        return self._con
-
-    def close(self) -> None:
-        if self._con is not None:
-            self._con.close()
-            self._con = None
-
-    @property
-    def ip(self) -> str | None:
-        return self.request.client.host if self.request.client else None
-
-    @property
-    def https(self) -> bool:
-        return self.request.url.scheme == "https" or self.state.config.secure_cookies
-
-    def t(self, text: str) -> str:
-        """Translate English UI text into the page language."""
-        return i18n.translate(text, self.lang)
-
-    def csrf(self) -> str:
-        return security.csrf_token(self.state.secret, self.binding or "")
-
-    def query(self, name: str, default: str | None = None) -> str | None:
-        value = self.request.query_params.get(name)
-        return default if value is None else value
-
-    def query_int(self, name: str, default: int | None = None) -> int | None:
-        value = self.request.query_params.get(name)
-        try:
-            return int(value) if value not in (None, "") else default
-        except ValueError:
-            return default
-
-    def render(self, template: str, status: int = 200, **context) -> HTMLResponse:
-        """Render a template with the common context (user, language, CSRF token, helpers)."""
-        lang = self.lang
-        base = {
-            "user": self.user, "lang": lang, "csrf_token": self.csrf(), "request_path": self.request.url.path,
-            "request_url": str(self.request.url.path) + (("?" + self.request.url.query) if self.request.url.query else ""),
-            "t": self.t, "num": lambda v, d=0: i18n.fmt_number(v, d, lang),
-            "pct": lambda v, d=1: i18n.fmt_percent(v, d, lang), "tonnes": lambda kg: i18n.fmt_tonnes(kg, lang),
-            "when": lambda v: i18n.fmt_date(v, lang), "url": url, "max_upload_mb": self.state.config.max_upload_bytes // 2**20,
-            "max_upload_bytes": self.state.config.max_upload_bytes,
-        }
-        html = self.state.env.get_template(template).render(**base, **context)
-        resp = HTMLResponse(html, status_code=status)
-        resp.headers["cache-control"] = "no-store"
-        return resp
-
-    def redirect(self, path: str, **params) -> RedirectResponse:
-        """Redirect (303 See Other) to a path on this site, with query parameters."""
-        return RedirectResponse(url(path, **params), status_code=303)
-
-    def error(self, status: int, title: str, message: str) -> HTMLResponse:
-        """Render the error page with a translated title and message."""
-        return self.render("error.html", status=status, title=self.t(title), error_text=message)
-
-    def audit(self, action: str, **kw) -> None:
-        """Write an audit entry for the current user and address."""
-        audit.record(self.con, action, actor=self.user.username if self.user else None,
-                     actor_role=self.user.role if self.user else None, ip=self.ip, **kw)
-
-
-def url(path: str, **params) -> str:
-    """Return `path` with the non-empty query parameters (values quoted)."""
-    pairs = [(k, v) for k, v in params.items() if v is not None and v != ""]
-    return path + ("?" + urlencode(pairs) if pairs else "")
+from .pages import admin, batches, budget, dashboard, investments, mapping, reports, runs, session, upload
+from .routing import (FORM_LIMITS, LANG_COOKIE, PRE_COOKIE, PUBLIC, ROUTES, SESSION_COOKIE, Ctx, NotFound, PageSpec,
+                      WebConfig, WebState, log, url)
 
 
 def _cookie(resp: Response, name: str, value: str, *, secure: bool, max_age: int | None = None,
@@ -316,10 +125,6 @@ def _handle(ctx: Ctx, spec: PageSpec, token: str | None) -> Response:
         ctx.close()
 
 
-class NotFound(Exception):
-    """Raised by a handler when the object in the URL does not exist (or is not the user's to see)."""
-
-
 def _too_large_page(state_getter):
     def render(scope) -> bytes:
         state: WebState = state_getter()
@@ -337,10 +142,12 @@ def _too_large_page(state_getter):
     return render
 
 
+# Every page module, imported here so that its `@page` routes are registered; a new page module is added here.
+PAGES = (session, upload, batches, dashboard, mapping, runs, budget, investments, reports, admin)
+
+
 def create_app(config: WebConfig, db: duckdb.DuckDBPyConnection | None = None) -> Starlette:
     """Return the ASGI application for `config`; it opens (and migrates) the database unless `db` is given."""
-    from . import views  # noqa: F401 - registers the routes
-
     connection = db if db is not None else store.connect(config.db_path)
     state = WebState(config, connection)
 
@@ -370,6 +177,3 @@ async def _not_found(request: Request, exc) -> Response:
 
 async def _not_allowed(request: Request, exc) -> Response:
     return HTMLResponse("<!doctype html><title>405</title><p>Method not allowed.", status_code=405)
-
-
-__all__ = ["ANY", "PUBLIC", "Ctx", "NotFound", "WebConfig", "create_app", "page", "url"]

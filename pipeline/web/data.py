@@ -1,36 +1,14 @@
-"""What the review pages read: runs, marts (through `transform.mart`), drill-down levels and ledger lines."""
+"""What the review pages read besides the marts (engine.marts): runs, drill-down levels and ledger lines."""
 
 from __future__ import annotations
 
-import threading
-import time
-from decimal import Decimal
-
 import duckdb
 
-from .. import transform
+from ..engine import runs as engine_runs
 
-# transform.mart (re)creates the SQL views before reading; two threads doing that at the same moment
-# collide in DuckDB's catalog ("write-write conflict"), so mart reads in this process take turns.
-_VIEWS_LOCK = threading.Lock()
 NO_DEPARTMENT = "__none__"
 DRILL_LEVELS = ("department", "category", "account", "supplier")
 LINES_PER_PAGE = 50
-
-
-def mart(con: duckdb.DuckDBPyConnection, name: str, run_id: int, order_by: str | None = None) -> list[dict]:
-    """Return mart `name` for `run_id` via transform.mart (decimals as floats), one reader at a time, retrying a
-    catalog conflict."""
-    for attempt in range(5):
-        try:
-            with _VIEWS_LOCK:
-                rows = transform.mart(con, name, run_id, order_by=order_by)
-            return [{k: float(v) if isinstance(v, Decimal) else v for k, v in r.items()} for r in rows]
-        except duckdb.TransactionException:
-            if attempt == 4:
-                raise
-            time.sleep(0.05 * (attempt + 1))   # a background run was rebuilding the views
-    return []
 
 
 # A run of every organisation is named by the organisations it covered.
@@ -78,12 +56,12 @@ def run_choices(con: duckdb.DuckDBPyConnection) -> list[dict]:
 def default_run(con: duckdb.DuckDBPyConnection, year: int | None, organisation_id: str | None) -> int | None:
     """Return the run to show: the given year and organisation (published first, then newest), else the newest."""
     if year is not None:
-        return transform.latest_run_id(con, year, organisation_id)
+        return engine_runs.latest_run_id(con, year, organisation_id)
     row = con.execute("""select year, organisation_id from run where status = 'complete'
                          order by year desc, is_published desc, run_id desc limit 1""").fetchone()
     if row is None:
         return None
-    return transform.latest_run_id(con, row[0], organisation_id if organisation_id else row[1])
+    return engine_runs.latest_run_id(con, row[0], organisation_id if organisation_id else row[1])
 
 
 def organisations(con: duckdb.DuckDBPyConnection) -> list[dict]:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from .. import audit, classify
+from ..access import audit
+from .. import organisations as pipeline_organisations
 from ..errors import UsageError
 from ..factors import overrides as ov
 
@@ -118,7 +119,7 @@ def save_account_override(con: duckdb.DuckDBPyConnection, overrides_path: Path, 
     base = base_mapping(con, *organisation_mapping(con, run, organisation_id), organisation_id)
     loaded = ov.load_overrides(con, Path(overrides_path), organisation_id, base)
     # the organisation's own account map from now on: the derived map, newest version (the engine's setting)
-    classify.set_organisation(con, organisation_id, mapping=loaded.mapping.split("@")[0])
+    pipeline_organisations.set_organisation(con, organisation_id, mapping=loaded.mapping.split("@")[0])
     audit.record(con, "mapping.override", actor=author, actor_role=author_role, object_kind="account",
                  object_id=account, ip=ip,
                  detail={"organisation_id": organisation_id, "run_id": run["run_id"], "year": run["year"],

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import duckdb
 
-from .. import audit, batches, store
+from ..access import audit
+from ..ingest import batches
+from .. import store
 from ..errors import KlimatspendError
 from ..ingest import IngestOptions, ingest_file, preview_columns
 from ..ingest.columns import SYNONYMS

@@ -25,7 +25,8 @@ sys.path.insert(0, str(HERE.parent / "fixtures" / "web"))
 import support  # noqa: E402
 from test_web_browser import CHROMIUM, CHROMIUM_ARGS, Server, free_port  # noqa: E402
 
-from pipeline import auth, store  # noqa: E402
+from pipeline.access import auth
+from pipeline import store  # noqa: E402
 from pipeline.web import WebConfig, create_app  # noqa: E402
 
 ROOT = HERE.parent.parent

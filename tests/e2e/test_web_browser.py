@@ -14,7 +14,8 @@ import pytest
 import uvicorn
 from playwright.sync_api import expect, sync_playwright
 
-from pipeline import auth, store
+from pipeline.access import auth
+from pipeline import store
 from pipeline.factors import load_reference_data
 from pipeline.web import WebConfig, create_app
 

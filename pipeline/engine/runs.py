@@ -1,0 +1,329 @@
+"""Annual runs: compute a year's emissions as a recorded run, publish (freeze) it, and say which run is shown.
+
+The SQL models themselves are views built by `store` (see pipeline/store/models.py); a run sets the run
+variables, inserts `int_line__emissions` into `line_emission` and runs the sql/checks assertions.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+import duckdb
+
+from ..currencies import CURRENCY_COUNTRY, cpi_country
+from ..errors import DataError, KlimatspendError, UsageError
+from ..factors import activity, ensure_reference_data
+from ..organisations import newest_version_sql, newest_mapping_version
+from ..store import transaction
+from ..store.models import load_models, build_views, run_checks, set_variable
+
+@dataclass(frozen=True)
+class RunOrganisation:
+    """One organisation of a run with the account map and tail-spend default it uses."""
+
+    organisation_id: str
+    mapping_id: str
+    mapping_version: str
+    default_factor_code: str | None
+    default_category_id: str | None
+
+
+
+INFLATION_CONVENTIONS = ("factor_currency", "ledger_currency_first")
+
+
+@dataclass
+class RunSettings:
+    """Conventions of a run; stored with it and stated in the reports."""
+
+    use_margins: bool = True                       # purchaser-price factors (with margins)
+    inflation_convention: str = "factor_currency"  # or 'ledger_currency_first'
+    gases: str = "all"                             # all | co2 (budget scope; both are computed per line)
+    vat_rate: float = 0.25                         # removes VAT when a batch includes it and a line has no VAT amount
+    supplier_factor_uncertainty: float = 0.25      # relative uncertainty of supplier-specific factors
+
+    def as_dict(self) -> dict:
+        """Return the settings as plain data."""
+        return {"use_margins": self.use_margins, "inflation_convention": self.inflation_convention,
+                "gases": self.gases, "vat_rate": self.vat_rate,
+                "supplier_factor_uncertainty": self.supplier_factor_uncertainty}
+
+
+@dataclass
+class RunResult:
+    """A computed run: its id, the versions used, timings and check results."""
+
+    run_id: int
+    year: int
+    factor_set_id: str
+    factor_set_version: str
+    mapping_id: str
+    mapping_version: str
+    settings: dict
+    timings: dict[str, float] = field(default_factory=dict)
+    checks: dict[str, int] = field(default_factory=dict)
+
+
+def resolve_factor_set(con: duckdb.DuckDBPyConnection, spec: str | None, default: str = "useeio") -> tuple[str, str]:
+    """Return (set id, version) for SET or SET@VERSION; without a version the newest loaded one."""
+    spec = spec or default
+    set_id, _, version = spec.partition("@")
+    if version:
+        row = con.execute("select factor_set_id, version from factor_set where factor_set_id = ? and version = ?",
+                          [set_id, version]).fetchone()
+    else:
+        row = con.execute("select factor_set_id, version from factor_set where factor_set_id = ? "
+                          "order by string_split(version, '.')::int[] desc limit 1", [set_id]).fetchone()
+    if row is None:
+        known = ", ".join(f"{a}@{b}" for a, b in con.execute(
+            "select factor_set_id, version from factor_set order by 1, 2").fetchall()) or "none"
+        raise UsageError(f"--factors {spec}: no such factor set in the database (loaded: {known}); "
+                         "see `klimatspend factors list`")
+    return row[0], row[1]
+
+
+def resolve_mapping(con: duckdb.DuckDBPyConnection, spec: str | None, default: str = "kommunbas13") -> tuple[str, str]:
+    """Return (mapping id, version) for MAP or MAP@VERSION; without a version the newest loaded one."""
+    spec = spec or default
+    map_id, _, version = spec.partition("@")
+    if version:
+        row = con.execute("select distinct mapping_id, mapping_version from account_map "
+                          "where mapping_id = ? and mapping_version = ?", [map_id, version]).fetchone()
+    else:
+        row = con.execute("select distinct mapping_id, mapping_version, "
+                          "string_split(mapping_version, '.')::int[] as version_key from account_map "
+                          "where mapping_id = ? order by version_key desc limit 1", [map_id]).fetchone()
+    if row is None:
+        raise UsageError(f"--mapping {spec}: no such account map in the database; see `klimatspend factors list`")
+    return row[0], row[1]
+
+
+def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | None = None, mapping: str | None = None,
+                settings: RunSettings | None = None, organisation_id: str | None = None,
+                created_by: str | None = None, note: str | None = None, crosswalk: str | None = None,
+                activity_factors: str | None = None) -> RunResult:
+    """Compute emissions for every loaded line of `year` as a new run, atomically; return the run.
+
+    Each organisation uses its own account map when it has one (`klimatspend org set ID --mapping MAP`),
+    else `mapping` (default: newest kommunbas13). The previous unpublished run with the same year,
+    organisation, factor set, mapping and settings is replaced; published runs are never touched.
+    Fails (nothing kept) if any sql/checks assertion returns rows.
+    """
+    settings = settings or RunSettings()
+    if settings.inflation_convention not in INFLATION_CONVENTIONS:
+        raise UsageError(f"inflation convention {settings.inflation_convention!r}: use factor_currency or "
+                         "ledger_currency_first")
+    if settings.gases not in ("all", "co2"):
+        raise UsageError(f"gases {settings.gases!r}: use all or co2")
+    t0 = time.perf_counter()
+    ensure_reference_data(con)
+    fs_id, fs_version = resolve_factor_set(con, factors)
+    try:
+        default_map = resolve_mapping(con, mapping)
+    except UsageError:
+        if mapping:
+            raise
+        default_map = None
+    n_lines = con.execute(
+        "select count(*) from ledger_line l join ledger_batch b using (batch_id) "
+        "where b.status = 'loaded' and l.fiscal_year = ? and (? is null or l.organisation_id = ?)",
+        [year, organisation_id, organisation_id]).fetchone()[0]
+    if n_lines == 0:
+        raise UsageError(f"--year {year}: no loaded ledger lines for that year; load a ledger with "
+                         "`klimatspend ingest FILE` first (see `klimatspend batches`)")
+    run_orgs = run_organisations(con, year, organisation_id, default_map)
+    map_id, map_version = default_map or (run_orgs[0].mapping_id, run_orgs[0].mapping_version)
+    cw_id, cw_version = resolve_crosswalk(con, fs_id, crosswalk)
+    act_version = activity.load_activity_factors(con, activity_factors)
+    fs_row = con.execute("select upper(currency), base_year from factor_set where factor_set_id = ? and version = ?",
+                         [fs_id, fs_version]).fetchone()
+    missing = missing_prices(con, year, organisation_id, fs_row[0], fs_row[1], cpi_country(fs_row[0]),
+                             settings.inflation_convention)
+    if missing:
+        raise DataError(f"run for {year} with {fs_id}@{fs_version}: missing {'; '.join(missing)}; load current "
+                        "reference data with `klimatspend factors load` (or add the rates and indices)",
+                        code="missing-prices")
+    models = load_models()
+    build_views(con, models)
+    run_settings = settings.as_dict() | {
+        "mappings": {o.organisation_id: f"{o.mapping_id}@{o.mapping_version}" for o in run_orgs},
+        "crosswalk": f"{cw_id}@{cw_version}" if cw_id else None,
+        "activity_factors": f"{activity.ACTIVITY_FACTOR_SET}@{act_version}"}
+    timings: dict[str, float] = {"prepare": time.perf_counter() - t0}
+    with transaction(con):
+        run_id = con.execute("select nextval('run_id_seq')").fetchone()[0]
+        for name, value in {"run_id": run_id, "run_year": int(year), "run_organisation_id": organisation_id,
+                            "factor_set_id": fs_id, "factor_set_version": fs_version, "mapping_id": map_id,
+                            "mapping_version": map_version, "use_margins": settings.use_margins,
+                            "inflation_convention": settings.inflation_convention, "crosswalk_id": cw_id,
+                            "crosswalk_version": cw_version, "activity_factor_set_id": activity.ACTIVITY_FACTOR_SET,
+                            "activity_factor_version": act_version, "vat_rate": float(settings.vat_rate),
+                            "supplier_factor_uncertainty": float(settings.supplier_factor_uncertainty)}.items():
+            set_variable(con, name, value)
+        old = [r[0] for r in con.execute(
+            """select run_id from run where year = ? and not is_published and factor_set_id = ?
+               and factor_set_version = ? and mapping_id = ? and mapping_version = ?
+               and organisation_id is not distinct from ? and settings = ?::json""",
+            [year, fs_id, fs_version, map_id, map_version, organisation_id,
+             json.dumps(run_settings)]).fetchall()]
+        if old:
+            ids = ", ".join(map(str, old))
+            con.execute(f"delete from line_emission where run_id in ({ids})")
+            con.execute(f"delete from run_organisation where run_id in ({ids})")
+            con.execute(f"delete from run_activity where run_id in ({ids})")
+            con.execute(f"delete from run where run_id in ({ids})")
+        con.execute(
+            """insert into run (run_id, year, organisation_id, factor_set_id, factor_set_version, mapping_id,
+                                mapping_version, settings, created_by, note, status, activity_factor_version)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'computing', ?)""",
+            [run_id, year, organisation_id, fs_id, fs_version, map_id, map_version,
+             json.dumps(run_settings), created_by, note, act_version])
+        con.executemany("insert into run_organisation (run_id, organisation_id, mapping_id, mapping_version, "
+                        "default_factor_code, default_category_id) values (?, ?, ?, ?, ?, ?)",
+                        [[run_id, o.organisation_id, o.mapping_id, o.mapping_version, o.default_factor_code,
+                          o.default_category_id] for o in run_orgs])
+        t1 = time.perf_counter()
+        con.execute("insert into line_emission by name select getvariable('run_id') as run_id, * "
+                    "from int_line__emissions")
+        con.execute("insert into run_activity by name select getvariable('run_id') as run_id, * "
+                    "from int_activity__scopes")
+        timings["compute"] = time.perf_counter() - t1
+        t2 = time.perf_counter()
+        failures = {name: rows for name, rows in run_checks(con, models).items() if rows}
+        timings["checks"] = time.perf_counter() - t2
+        if failures:
+            detail = "; ".join(f"{name}: {len(rows)} row(s), e.g. {rows[0]}" for name, rows in failures.items())
+            raise KlimatspendError(f"run for {year} failed its checks, nothing was kept: {detail}",
+                                   code="check-failed")
+        n_done = con.execute("select count(*) from line_emission where run_id = ?", [run_id]).fetchone()[0]
+        con.execute("update run set status = 'complete', n_lines = ? where run_id = ?", [n_done, run_id])
+    timings["total"] = time.perf_counter() - t0
+    return RunResult(run_id=run_id, year=year, factor_set_id=fs_id, factor_set_version=fs_version,
+                     mapping_id=map_id, mapping_version=map_version, settings=run_settings,
+                     timings=timings, checks={name: 0 for name in models if models[name].layer == "checks"})
+
+
+def results_checksum(con: duckdb.DuckDBPyConnection, run_id: int) -> str:
+    """Return a checksum of a run's line results (count, spend, emissions, and a hash of every line's decision)."""
+    build_views(con)
+    row = con.execute("select results_checksum from int_runs__checksummed where run_id = ?", [run_id]).fetchone()
+    return row[0] if row else "0:0:0:0"
+
+
+def publish_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
+    """Freeze a run: its results are kept as they are, later runs never replace it, and a checksum of its
+    line results is stored so that sql/checks/assert_published_runs_unchanged detects any change."""
+    row = con.execute("select is_published, status from run where run_id = ?", [run_id]).fetchone()
+    if row is None:
+        raise UsageError(f"run {run_id}: no such run; see `klimatspend run --list`")
+    if row[0]:
+        raise UsageError(f"run {run_id} is already published (frozen)")
+    if row[1] != "complete":
+        raise UsageError(f"run {run_id} is {row[1]}, not complete; compute it again before publishing")
+    con.execute("update run set is_published = true, published_at = current_timestamp, results_checksum = ? "
+                "where run_id = ?", [results_checksum(con, run_id), run_id])
+
+
+def latest_run_id(con: duckdb.DuckDBPyConnection, year: int, organisation_id: str | None = None) -> int | None:
+    """Return the run to show for `year`: the newest published run, else the newest run."""
+    row = con.execute(
+        """select run_id from run where year = ? and status = 'complete'
+           and (? is null or organisation_id is not distinct from ?)
+           order by is_published desc, run_id desc limit 1""", [year, organisation_id, organisation_id]).fetchone()
+    return row[0] if row else None
+
+
+def run_organisations(con: duckdb.DuckDBPyConnection, year: int, organisation_id: str | None,
+                      default_mapping: tuple[str, str] | None) -> list[RunOrganisation]:
+    """Return the organisations a run of `year` covers, each with the account map it uses.
+
+    An organisation with its own map (organisation.mapping_id) uses it (newest version unless pinned);
+    the others use `default_mapping`. Raises UsageError naming the organisation when none applies.
+    """
+    rows = con.execute(
+        """select l.organisation_id, o.mapping_id, o.mapping_version, o.default_factor_code, o.default_category_id
+           from (select distinct l.organisation_id from ledger_line l join ledger_batch b using (batch_id)
+                 where b.status = 'loaded' and l.fiscal_year = ? and (? is null or l.organisation_id = ?)) as l
+           left join organisation as o using (organisation_id)
+           order by l.organisation_id""", [year, organisation_id, organisation_id]).fetchall()
+    out = []
+    for org, map_id, map_version, default_factor, default_category in rows:
+        if map_id:
+            version = map_version or newest_mapping_version(con, map_id)
+            if version is None:
+                raise DataError(f"organisation {org} uses account map {map_id}, which is not loaded; load it "
+                                f"(`klimatspend factors load`) or change it with `klimatspend org set {org} --mapping MAP`")
+            out.append(RunOrganisation(org, map_id, version, default_factor, default_category))
+        elif default_mapping is not None:
+            out.append(RunOrganisation(org, default_mapping[0], default_mapping[1], default_factor, default_category))
+        else:
+            raise UsageError(f"organisation {org} has no account map and the default map is not loaded; give "
+                             f"--mapping MAP or set one with `klimatspend org set {org} --mapping MAP`")
+    return out
+
+
+def resolve_crosswalk(con: duckdb.DuckDBPyConnection, factor_set_id: str, spec: str | None = None) -> tuple[str | None, str | None]:
+    """Return (crosswalk id, version) of the industry crosswalk to use with `factor_set_id`, or (None, None).
+
+    `spec` is CROSSWALK or CROSSWALK@VERSION; without it the newest crosswalk whose rows refer to the factor set.
+    """
+    if spec:
+        cw_id, _, version = spec.partition("@")
+        if not version:
+            row = con.execute(f"select version from (select distinct version from industry_crosswalk "
+                              f"where crosswalk_id = ?) order by {newest_version_sql('version')} limit 1",
+                              [cw_id]).fetchone()
+            version = row[0] if row else None
+        if version is None or con.execute("select 1 from industry_crosswalk where crosswalk_id = ? and version = ? "
+                                          "limit 1", [cw_id, version]).fetchone() is None:
+            raise UsageError(f"--crosswalk {spec}: no such industry crosswalk in the database")
+        return cw_id, version
+    row = con.execute(f"""select crosswalk_id, version from (select distinct crosswalk_id, version
+                          from industry_crosswalk where factor_set_id = ?)
+                          order by {newest_version_sql('version')}, crosswalk_id limit 1""",
+                      [factor_set_id]).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def missing_prices(con: duckdb.DuckDBPyConnection, year: int, organisation_id: str | None, factor_currency: str,
+                   base_year: int, factor_cpi_country: str | None, convention: str) -> list[str]:
+    """Return what a run of `year` lacks to convert and deflate every line (empty list = nothing missing).
+
+    Checks the spend-year exchange rates of every ledger currency, SEK and the factor currency, the base-year
+    rates for the 'ledger_currency_first' convention, and the consumer price indices both conventions need.
+    """
+    currencies = [r[0] for r in con.execute(
+        """select distinct upper(l.currency) from ledger_line l join ledger_batch b using (batch_id)
+           where b.status = 'loaded' and l.fiscal_year = ? and (? is null or l.organisation_id = ?)""",
+        [year, organisation_id, organisation_id]).fetchall()]
+    rates = {(y, c) for y, c in con.execute("select year, upper(currency) from exchange_rate").fetchall()}
+    has_eur_rates = {y for y, _ in rates}
+    cpi = {(c, y) for c, y in con.execute("select country_code, year from price_index").fetchall()}
+    country = CURRENCY_COUNTRY
+    problems = []
+
+    def need_rate(y: int, cur: str, why: str) -> None:
+        if cur == "EUR" and y in has_eur_rates:
+            return
+        if (y, cur) not in rates:
+            problems.append(f"exchange rate {cur} per EUR for {y} ({why})")
+
+    for cur in sorted(set(currencies) | {"SEK", factor_currency}):
+        need_rate(year, cur, "spend year")
+    if convention == "ledger_currency_first":
+        for cur in sorted(set(currencies) | {factor_currency}):
+            need_rate(base_year, cur, "factor base year")
+        for cur in sorted(set(currencies)):
+            c = country.get(cur)
+            for y in (year, base_year):
+                if c is None or (c, y) not in cpi:
+                    problems.append(f"consumer price index of {c or cur} for {y}")
+    elif factor_cpi_country is None:
+        problems.append(f"a consumer price index country for the factor currency {factor_currency}")
+    else:
+        for y in (year, base_year):
+            if (factor_cpi_country, y) not in cpi:
+                problems.append(f"consumer price index of {factor_cpi_country} for {y}")
+    return problems

@@ -1,0 +1,125 @@
+"""Classification settings: each organisation's account map and tail-spend default, capital projects,
+the industry crosswalk a run uses, and what a run needs before it can price every line."""
+
+from __future__ import annotations
+
+import duckdb
+
+from .errors import UsageError
+
+ORGANISATION_KINDS = ("municipality", "region", "company", "other")
+CATEGORIES = ("food", "energy", "transport", "construction_property", "it_telecom", "care_education", "services",
+              "goods", "other")
+
+
+def newest_version_sql(column: str) -> str:
+    # Versions like 1.10.0 sort numerically; a non-numeric part sorts as text after the numeric ones.
+    return f"try_cast(string_split({column}, '.') as int[]) desc nulls last, {column} desc"
+
+
+def newest_mapping_version(con: duckdb.DuckDBPyConnection, mapping_id: str) -> str | None:
+    """Return the newest loaded version of account map `mapping_id`, or None if none is loaded."""
+    row = con.execute(f"select mapping_version from (select distinct mapping_version from account_map "
+                      f"where mapping_id = ?) order by {newest_version_sql('mapping_version')} limit 1",
+                      [mapping_id]).fetchone()
+    return row[0] if row else None
+
+
+def set_organisation(con: duckdb.DuckDBPyConnection, organisation_id: str, *, name: str | None = None,
+                     org_number: str | None = None, kind: str | None = None, parent: str | None = None,
+                     mapping: str | None = None, default_factor: str | None = None,
+                     default_category: str | None = None) -> dict:
+    """Create or update an organisation's settings (only the arguments given change); return its row.
+
+    `mapping` is MAP or MAP@VERSION (its own account map, e.g. bas2025 for a company); '' clears it.
+    `default_factor` is a factor code of the run's factor set used for tail spend that matches no rule;
+    '' clears it. `parent` makes the organisation part of the parent's consolidated group.
+    """
+    if kind is not None and kind not in ORGANISATION_KINDS:
+        raise UsageError(f"--kind {kind}: use one of {', '.join(ORGANISATION_KINDS)}")
+    if default_category not in (None, "") and default_category not in CATEGORIES:
+        raise UsageError(f"--default-category {default_category}: use one of {', '.join(CATEGORIES)}")
+    if parent is not None and parent != "":
+        if parent == organisation_id:
+            raise UsageError(f"--parent {parent}: an organisation cannot be its own parent")
+        if con.execute("select 1 from organisation where organisation_id = ?", [parent]).fetchone() is None:
+            raise UsageError(f"--parent {parent}: no such organisation; create it first with "
+                             f"`klimatspend org set {parent} --name NAME`")
+    map_id = map_version = None
+    if mapping:
+        map_id, _, map_version = mapping.partition("@")
+        known = newest_mapping_version(con, map_id)
+        if known is None:
+            raise UsageError(f"--mapping {mapping}: no such account map in the database; "
+                             "see `klimatspend factors list`")
+        if map_version and con.execute("select 1 from account_map where mapping_id = ? and mapping_version = ? "
+                                       "limit 1", [map_id, map_version]).fetchone() is None:
+            raise UsageError(f"--mapping {mapping}: version {map_version} is not loaded (newest: {known})")
+    con.execute("insert into organisation (organisation_id, name) values (?, ?) on conflict do nothing",
+                [organisation_id, name or organisation_id])
+    updates: dict[str, object] = {}
+    if name is not None:
+        updates["name"] = name
+    if org_number is not None:
+        updates["org_number"] = normalise_org_number(org_number) if org_number else None
+    if kind is not None:
+        updates["kind"] = kind
+    if parent is not None:
+        updates["parent_organisation_id"] = parent or None
+    if mapping is not None:
+        updates["mapping_id"] = map_id or None
+        updates["mapping_version"] = map_version or None
+    if default_factor is not None:
+        updates["default_factor_code"] = default_factor or None
+    if default_category is not None:
+        updates["default_category_id"] = default_category or None
+    for column, value in updates.items():
+        con.execute(f"update organisation set {column} = ? where organisation_id = ?", [value, organisation_id])
+    return organisation_row(con, organisation_id)
+
+
+def organisation_row(con: duckdb.DuckDBPyConnection, organisation_id: str) -> dict:
+    """Return one organisation's settings as a dict; raise UsageError if it does not exist."""
+    cur = con.execute("select organisation_id, name, org_number, kind, parent_organisation_id, mapping_id, "
+                      "mapping_version, default_factor_code, default_category_id from organisation "
+                      "where organisation_id = ?", [organisation_id])
+    row = cur.fetchone()
+    if row is None:
+        raise UsageError(f"organisation {organisation_id!r}: no such organisation; see `klimatspend org list`")
+    return dict(zip([d[0] for d in cur.description], row))
+
+
+def list_organisations(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Return every organisation's settings, parents before their members."""
+    cur = con.execute("select organisation_id, name, org_number, kind, parent_organisation_id, mapping_id, "
+                      "mapping_version, default_factor_code, default_category_id from organisation "
+                      "order by coalesce(parent_organisation_id, organisation_id), parent_organisation_id nulls first, "
+                      "organisation_id")
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def normalise_org_number(text: str) -> str:
+    """Return a Swedish organisation number as NNNNNN-NNNN (from 10 digits, 12 digits or with a dash)."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) == 12:
+        digits = digits[2:]
+    if len(digits) != 10:
+        raise UsageError(f"org number {text!r}: expected 10 digits (NNNNNN-NNNN)")
+    return f"{digits[:6]}-{digits[6:]}"
+
+
+def add_capital_project(con: duckdb.DuckDBPyConnection, organisation_id: str, project_prefix: str,
+                        name: str | None = None) -> None:
+    """Declare project code (or prefix) `project_prefix` of an organisation an investment project (scope 3 cat. 2)."""
+    organisation_row(con, organisation_id)
+    if not project_prefix.strip():
+        raise UsageError("--capital-project: give a project code or the start of one")
+    con.execute("insert or replace into capital_project (organisation_id, project_prefix, name) values (?, ?, ?)",
+                [organisation_id, project_prefix.strip(), name])
+
+
+def remove_capital_project(con: duckdb.DuckDBPyConnection, organisation_id: str, project_prefix: str) -> None:
+    """Remove a declared investment project."""
+    con.execute("delete from capital_project where organisation_id = ? and project_prefix = ?",
+                [organisation_id, project_prefix.strip()])

@@ -1,0 +1,148 @@
+"""The SQL models (sql/staging -> intermediate -> marts, and checks) as DuckDB views.
+
+The views are part of the database schema: `store.connect` builds them once when a database is opened
+for writing (or migrated), and again only when the shipped SQL changes (a marker view holds a hash of
+the model files). Readers never rebuild them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ..errors import DataError
+from ..resources import sql_dir
+
+LAYERS = ("staging", "intermediate", "marts")
+
+
+@dataclass(frozen=True)
+class Model:
+    """One SQL model: a file whose name is the view name and whose body is one select."""
+
+    name: str
+    layer: str
+    sql: str
+
+
+
+def load_models(directory: Path | None = None) -> dict[str, Model]:
+    """Read every model and check from `directory` (default: the shipped sql/); name -> Model."""
+    base = directory or sql_dir()
+    models: dict[str, Model] = {}
+    for layer in (*LAYERS, "checks"):
+        for path in sorted((base / layer).glob("*.sql")):
+            models[path.stem] = Model(path.stem, layer, path.read_text(encoding="utf-8"))
+    return models
+
+
+def build_order(models: dict[str, Model]) -> list[Model]:
+    """Return the non-check models in dependency order (a model after every model it names)."""
+    names = [m for m in models if models[m].layer in LAYERS]
+    code = {n: strip_comments(models[n].sql) for n in names}
+    deps = {n: {d for d in names if d != n and re.search(rf"\b{re.escape(d)}\b", code[n])} for n in names}
+    ordered: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(n: str) -> None:
+        if n in ordered:
+            return
+        if n in visiting:
+            raise DataError(f"sql/{models[n].layer}/{n}.sql: circular reference between models")
+        visiting.add(n)
+        for d in sorted(deps[n]):
+            visit(d)
+        visiting.discard(n)
+        ordered.append(n)
+
+    for n in sorted(names, key=lambda x: (LAYERS.index(models[x].layer), x)):
+        visit(n)
+    return [models[n] for n in ordered]
+
+
+_COMMENT_OR_STRING = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.S)
+
+
+def strip_comments(sql: str) -> str:
+    """Return `sql` without its comments and string literals, so that a model named there is not a dependency."""
+    return _COMMENT_OR_STRING.sub(lambda m: "''" if m.group(0).startswith("'") else " ", sql)
+
+
+MODELS_MARKER = "_klimatspend_models"
+
+
+def models_hash(models: dict[str, Model]) -> str:
+    """Return a sha256 over every model's name and SQL (changes whenever a model changes)."""
+    digest = hashlib.sha256()
+    for name in sorted(models):
+        digest.update(f"{models[name].layer}/{name}\0{models[name].sql}\0".encode("utf-8"))
+    return digest.hexdigest()
+
+
+def build_views(con: duckdb.DuckDBPyConnection, models: dict[str, Model] | None = None, *, force: bool = False) -> None:
+    """Create (or replace) one view per staging, intermediate and mart model.
+
+    Views persist in the database file; a marker view holds the hash of the models they were built from,
+    so an unchanged set is not rebuilt (a new klimatspend version with changed SQL rebuilds them).
+    """
+    models = models or load_models()
+    ensure_variables(con)
+    wanted = models_hash(models)
+    if not force:
+        try:
+            row = con.execute(f"select models_hash from {MODELS_MARKER}").fetchone()
+        except duckdb.Error:
+            row = None
+        if row and row[0] == wanted:
+            return
+    for model in build_order(models):
+        try:
+            con.execute(f"create or replace view {model.name} as\n{model.sql}")
+        except duckdb.Error as exc:
+            raise DataError(f"sql/{model.layer}/{model.name}.sql: {str(exc).splitlines()[0]}") from None
+    con.execute(f"create or replace view {MODELS_MARKER} as select '{wanted}' as models_hash")
+
+
+VARIABLE_DEFAULTS = {"run_id": None, "run_year": None, "run_organisation_id": None, "factor_set_id": None,
+                     "factor_set_version": None, "mapping_id": None, "mapping_version": None, "use_margins": True,
+                     "inflation_convention": "factor_currency", "crosswalk_id": None, "crosswalk_version": None,
+                     "activity_factor_set_id": None, "activity_factor_version": None, "vat_rate": 0.25,
+                     "supplier_factor_uncertainty": 0.25}
+
+
+def ensure_variables(con: duckdb.DuckDBPyConnection) -> None:
+    # Views bind getvariable() at query time; give every variable a value so views can be created.
+    defaults = VARIABLE_DEFAULTS
+    existing = {r[0] for r in con.execute("select name from duckdb_variables()").fetchall()}
+    for name, value in defaults.items():
+        if name not in existing:
+            set_variable(con, name, value)
+
+
+def set_variable(con: duckdb.DuckDBPyConnection, name: str, value) -> None:
+    if value is None:
+        con.execute(f"set variable {name} = null")
+    elif isinstance(value, bool):
+        con.execute(f"set variable {name} = {'true' if value else 'false'}")
+    elif isinstance(value, int):
+        con.execute(f"set variable {name} = {int(value)}")
+    elif isinstance(value, float):
+        con.execute(f"set variable {name} = {float(value)!r}::double")
+    else:
+        con.execute(f"set variable {name} = ?", [str(value)])
+
+
+def run_checks(con: duckdb.DuckDBPyConnection, models: dict[str, Model] | None = None) -> dict[str, list[tuple]]:
+    """Run every sql/checks/assert_* query; return name -> offending rows (empty list = passed)."""
+    models = models or load_models()
+    out = {}
+    for model in models.values():
+        if model.layer == "checks":
+            out[model.name] = con.execute(model.sql).fetchall()
+    return out
+
+
