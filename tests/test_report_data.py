@@ -122,8 +122,8 @@ def test_run_choice_prefers_all_organisations_then_the_top_level_one(tmp_path):
         runs = seed.build(con)                                  # runs over all organisations
         company = engine_runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
                                         organisation_id="bolag").run_id
-        assert report_data.choose_run_id(con, 2024) == runs[2024]
-        assert report_data.choose_run_id(con, 2024, "bolag") == company
+        assert engine_runs.shown_run_id(con, 2024) == runs[2024]
+        assert engine_runs.shown_run_id(con, 2024, "bolag") == company
         assert report_data.gather(con, 2024, organisation_id="bolag").organisations[0]["name"] == "Testbybostäder AB"
         con.execute("delete from run where run_id = ?", [runs[2024]])
         municipality = engine_runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
@@ -131,7 +131,7 @@ def test_run_choice_prefers_all_organisations_then_the_top_level_one(tmp_path):
         newer_company = engine_runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
                                               organisation_id="bolag", note="newer").run_id
         assert newer_company > municipality
-        assert report_data.choose_run_id(con, 2024) == municipality  # the municipality, not its company
+        assert engine_runs.shown_run_id(con, 2024) == municipality  # the municipality, not its company
         with pytest.raises(UsageError, match=r"no run for 2024 and organisation x; compute one with "
                                              r"`klimatspend run --year 2024 --org x`"):
             report_data.gather(con, 2024, organisation_id="x")

@@ -126,7 +126,7 @@ def test_rerun_replaces_unpublished_but_never_published(con):
     frozen = con.execute("select sum(emissions_kg_co2e) from line_emission where run_id = ?",
                          [second.run_id]).fetchone()[0]
     assert frozen == pytest.approx(590.0)
-    assert runs.latest_run_id(con, 2024) == second.run_id  # the published run is the one shown
+    assert runs.shown_run_id(con, 2024) == second.run_id  # the published run is the one shown
     assert third.run_id != second.run_id
 
 

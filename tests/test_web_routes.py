@@ -128,7 +128,7 @@ def test_reviewer_cannot_upload_and_uploader_cannot_map(web):
     assert r.status_code == 403
     client.post("/logout", data={"csrf_token": support.csrf_from(client.get("/dashboard").text)})
     client, state = as_user(web, "ulla")
-    run_id = runs.latest_run_id(state.db.cursor(), 2024, "kommun")
+    run_id = runs.shown_run_id(state.db.cursor(), 2024, "kommun")
     r = support.post(client, "/unmapped/map", {"run_id": run_id, "account": "6221", "factor": "energy|221330"})
     assert r.status_code == 403
     page = client.get(f"/unmapped?run={run_id}").text
@@ -137,7 +137,7 @@ def test_reviewer_cannot_upload_and_uploader_cannot_map(web):
 
 def test_every_page_a_role_may_see_renders(web):
     client, state = as_user(web, "adam")
-    run_id = runs.latest_run_id(state.db.cursor(), 2024, "kommun")
+    run_id = runs.shown_run_id(state.db.cursor(), 2024, "kommun")
     for path in ["/dashboard", f"/dashboard?run={run_id}", "/dashboard?yo=2024%7Ckommun", f"/drill?run={run_id}",
                  "/unmapped", "/budget", "/investments", "/reports", "/batches", "/batches/1", "/admin/users",
                  "/admin/versions", "/admin/audit", "/upload", "/upload?replace=1"]:
@@ -399,7 +399,7 @@ def test_discard_removes_the_stored_file(web):
 def test_dashboard_figures_equal_the_marts(web):
     client, state = as_user(web, "rita")
     con = state.db.cursor()
-    run_id = runs.latest_run_id(con, 2024, "kommun")
+    run_id = runs.shown_run_id(con, 2024, "kommun")
     totals = marts.read(con, "run_totals", run_id)[0]
     deps = marts.read(con, "emissions_by_department", run_id)
     page = client.get(f"/dashboard?run={run_id}").text
@@ -413,7 +413,7 @@ def test_dashboard_figures_equal_the_marts(web):
 
 def test_drill_down_reaches_ledger_lines_with_their_batch_and_row(web):
     client, state = as_user(web, "rita")
-    run_id = runs.latest_run_id(state.db.cursor(), 2024, "kommun")
+    run_id = runs.shown_run_id(state.db.cursor(), 2024, "kommun")
     page = client.get(f"/drill?run={run_id}").text
     assert "Serviceförvaltningen" in page
     page = client.get(f"/drill?run={run_id}&department=Serviceförvaltningen").text
@@ -432,7 +432,7 @@ def test_drill_down_reaches_ledger_lines_with_their_batch_and_row(web):
 
 def test_xss_in_a_ledger_cell_is_rendered_escaped(web):
     client, state = as_user(web, "rita")
-    run_id = runs.latest_run_id(state.db.cursor(), 2024, "kommun")
+    run_id = runs.shown_run_id(state.db.cursor(), 2024, "kommun")
     evil = '<script>alert("xss-supplier")</script> AB'
     params = {"run": run_id, "department": "Serviceförvaltningen", "category": "food", "account": "6461"}
     pages = [client.get("/drill", params=params).text, client.get("/drill", params={**params, "supplier": evil}).text,
@@ -447,7 +447,7 @@ def test_xss_in_a_ledger_cell_is_rendered_escaped(web):
 def test_map_an_unmapped_account_saves_an_override_and_the_rerun_uses_it(web, tmp_path):
     client, state = as_user(web, "rita")
     con = state.db.cursor()
-    run_id = runs.latest_run_id(con, 2024, "kommun")
+    run_id = runs.shown_run_id(con, 2024, "kommun")
     assert {r["account"] for r in marts.read(con, "unmapped_accounts", run_id)} == {"6221"}
     page = client.get(f"/unmapped?run={run_id}").text
     assert 'value="energy|221330"' in page
@@ -465,7 +465,7 @@ def test_map_an_unmapped_account_saves_an_override_and_the_rerun_uses_it(web, tm
     wait(state)
     job = client.get(r.headers["location"] + "/status").json()
     assert job["status"] == "done", job
-    new_run = runs.latest_run_id(con, 2024, "kommun")
+    new_run = runs.shown_run_id(con, 2024, "kommun")
     assert new_run != run_id
     assert con.execute("select mapping_id, mapping_version from run_organisation where run_id = ?",
                        [new_run]).fetchone() == ("kommun_kommunbas13", "1.0.0.1")
@@ -484,7 +484,7 @@ def csv_rows(path):
 
 def test_mapping_refuses_an_unknown_factor(web):
     client, state = as_user(web, "rita")
-    run_id = runs.latest_run_id(state.db.cursor(), 2024, "kommun")
+    run_id = runs.shown_run_id(state.db.cursor(), 2024, "kommun")
     r = support.post(client, "/unmapped/map", {"run_id": run_id, "account": "6221", "factor": "energy|999999"})
     assert r.status_code == 400 and "999999" in r.text
 
@@ -492,7 +492,7 @@ def test_mapping_refuses_an_unknown_factor(web):
 def test_admin_publishes_a_run_and_it_is_audited(web):
     client, state = as_user(web, "adam")
     con = state.db.cursor()
-    run_id = runs.latest_run_id(con, 2024, "kommun")
+    run_id = runs.shown_run_id(con, 2024, "kommun")
     r = support.post(client, f"/admin/runs/{run_id}/publish", page="/admin/versions")
     assert r.status_code == 303
     assert con.execute("select is_published from run where run_id = ?", [run_id]).fetchone()[0] is True
@@ -525,7 +525,7 @@ def test_admin_manages_users_with_audit(web):
 
 def test_reports_page_offers_every_mart_as_csv(web):
     client, state = as_user(web, "rita")
-    run_id = runs.latest_run_id(state.db.cursor(), 2024, "kommun")
+    run_id = runs.shown_run_id(state.db.cursor(), 2024, "kommun")
     page = client.get(f"/reports?run={run_id}").text
     r = client.get(f"/reports/{run_id}/emissions_by_department.csv")
     assert r.status_code == 200 and r.headers["content-disposition"].startswith("attachment;")
@@ -538,7 +538,7 @@ def test_reports_page_offers_every_mart_as_csv(web):
 def test_reviewer_creates_the_reports_and_anyone_downloads_them(app_factory):
     rita, state = as_user(app_factory(), "rita")
     con = state.db.cursor()
-    run_id = runs.latest_run_id(con, 2024, "kommun")
+    run_id = runs.shown_run_id(con, 2024, "kommun")
     assert "Ingen rapport har skrivits" in rita.get(f"/reports?run={run_id}").text
     r = support.post(rita, f"/reports/{run_id}/create", {"lang": "en"}, page=f"/reports?run={run_id}")
     assert r.status_code == 303

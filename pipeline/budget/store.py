@@ -2,7 +2,7 @@
 
 Actual emissions come from the `emissions_by_department` mart of the run chosen for each year and
 organisation: a run computed for that organisation if there is one, else a run covering all
-organisations; among those the newest published run, else the newest run (as `transform.latest_run_id`).
+organisations (`engine.runs.covering_runs`, the one rule for which run counts).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import duckdb
 
-from ..store import models
+from ..engine.runs import covering_runs
+from ..store import transaction
 from .definitions import BudgetDef, CarbonFeeDef, Definition
 from .territorial import EMISSIONS_FILE, MUNICIPALITIES_FILE, data_dir
-from ..store import transaction
 
 NO_DEPARTMENT = "(ingen förvaltning / no department)"
 DIRECT = "(egna direkta utsläpp / own direct emissions)"
@@ -181,33 +181,6 @@ def all_organisations(con: duckdb.DuckDBPyConnection) -> list[str]:
            order by 1""").fetchall()]
 
 
-def chosen_runs(con: duckdb.DuckDBPyConnection, organisations: list[str]) -> list[dict]:
-    """Return (year, organisation_id, run_id) of the run used for each year and organisation."""
-    if not organisations:
-        return []
-    return _rows(con, """
-        with orgs as (select unnest(?::varchar[]) as organisation_id),
-        candidates as (
-            select r.year, o.organisation_id, r.run_id,
-                   row_number() over (partition by r.year, o.organisation_id
-                                      order by (r.organisation_id is not null) desc, r.is_published desc,
-                                               r.run_id desc) as rank_in_year
-            from run as r
-            join orgs as o on r.organisation_id is null or r.organisation_id = o.organisation_id
-            where r.status = 'complete'
-        )
-        select year, organisation_id, run_id from candidates where rank_in_year = 1 order by year, organisation_id""",
-                 [organisations])
-
-
-def ensure_views(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the SQL model views unless the marts exist already (every computed run (re)creates them)."""
-    exists = con.execute("select count(*) from duckdb_views() where view_name = 'emissions_by_department' "
-                         "and not internal").fetchone()[0]
-    if not exists:
-        models.build_views(con)
-
-
 def department_actuals(con: duckdb.DuckDBPyConnection, organisations: list[str], scope: str,
                        include_own: bool) -> list[dict]:
     """Return rows (year, organisation_id, department, emissions_t, spend_sek, run_id, is_direct) for the organisations.
@@ -215,9 +188,8 @@ def department_actuals(con: duckdb.DuckDBPyConnection, organisations: list[str],
     Emissions are the chosen run's mart figures in tonnes (CO2e or CO2 only by `scope`), plus own direct
     emissions from `own_emission` when `include_own` is set (as their own rows, is_direct = true).
     """
-    ensure_views(con)
     column = "emissions_kg_co2e" if scope == "co2e" else "emissions_kg_co2"
-    runs = chosen_runs(con, organisations)
+    runs = covering_runs(con, organisations)
     out = []
     if runs:
         con.register("_budget_runs", _frame(runs))

@@ -79,7 +79,7 @@ def run(args) -> int:
     """Print the chosen mart for the year's run."""
     con = store.connect(resolve_db_path(args.db))
     try:
-        run_id = args.run or runs.latest_run_id(con, args.year)
+        run_id = args.run or runs.shown_run_id(con, args.year)
         if run_id is None:
             raise UsageError(f"no run for {args.year}; compute one with `klimatspend run --year {args.year}`")
         name, order, columns = VIEWS[args.by]

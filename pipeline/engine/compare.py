@@ -7,7 +7,6 @@ import json
 import duckdb
 
 from . import marts
-from ..store import models
 from ..errors import UsageError
 
 # --by -> (mart, key columns)
@@ -53,7 +52,6 @@ def compare_runs(con: duckdb.DuckDBPyConnection, run_a: int, run_b: int, by: str
         raise UsageError(f"--by {by}: use one of {', '.join(GROUPINGS)}")
     head_a, head_b = run_header(con, run_a), run_header(con, run_b)
     mart_name, keys = GROUPINGS[by]
-    models.build_views(con)
     key_list = ", ".join(keys)
     join = " and ".join(f"a.{k} is not distinct from b.{k}" for k in keys)
     cur = con.execute(

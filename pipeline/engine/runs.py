@@ -17,7 +17,7 @@ from ..errors import DataError, KlimatspendError, UsageError
 from ..factors import activity, ensure_reference_data
 from ..organisations import newest_version_sql, newest_mapping_version
 from ..store import transaction
-from ..store.models import load_models, build_views, run_checks, set_variable
+from ..store.models import load_models, run_checks, set_variable
 
 @dataclass(frozen=True)
 class RunOrganisation:
@@ -146,7 +146,6 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
                         "reference data with `klimatspend factors load` (or add the rates and indices)",
                         code="missing-prices")
     models = load_models()
-    build_views(con, models)
     run_settings = settings.as_dict() | {
         "mappings": {o.organisation_id: f"{o.mapping_id}@{o.mapping_version}" for o in run_orgs},
         "crosswalk": f"{cw_id}@{cw_version}" if cw_id else None,
@@ -207,7 +206,6 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
 
 def results_checksum(con: duckdb.DuckDBPyConnection, run_id: int) -> str:
     """Return a checksum of a run's line results (count, spend, emissions, and a hash of every line's decision)."""
-    build_views(con)
     row = con.execute("select results_checksum from int_runs__checksummed where run_id = ?", [run_id]).fetchone()
     return row[0] if row else "0:0:0:0"
 
@@ -226,13 +224,56 @@ def publish_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
                 "where run_id = ?", [results_checksum(con, run_id), run_id])
 
 
-def latest_run_id(con: duckdb.DuckDBPyConnection, year: int, organisation_id: str | None = None) -> int | None:
-    """Return the run to show for `year`: the newest published run, else the newest run."""
+def shown_run_id(con: duckdb.DuckDBPyConnection, year: int, organisation_id: str | None = None) -> int | None:
+    """Return the run shown for `year` (None when the year has none). The one rule every view uses.
+
+    With `organisation_id`: that organisation's own runs. Without: a run over all organisations first, then
+    a run of a top-level organisation (the municipality rather than its company), then any other run.
+    Within a scope the newest published run wins, else the newest run (sql/intermediate/int_runs__ranked).
+    """
     row = con.execute(
-        """select run_id from run where year = ? and status = 'complete'
-           and (? is null or organisation_id is not distinct from ?)
-           order by is_published desc, run_id desc limit 1""", [year, organisation_id, organisation_id]).fetchone()
+        """select run_id from int_runs__ranked
+           where year = ? and rank_in_scope = 1 and (? is null or organisation_id = ?)
+           order by is_all_organisations desc, is_top_level desc, is_published desc, run_id desc
+           limit 1""", [year, organisation_id, organisation_id]).fetchone()
     return row[0] if row else None
+
+
+def same_scope_run_id(con: duckdb.DuckDBPyConnection, year: int, organisation_id: str | None) -> int | None:
+    """Return `year`'s shown run over exactly the scope `organisation_id` (None = all organisations), or None.
+
+    Used for "change from last year" and histories, so that years compare like with like.
+    """
+    row = con.execute("select run_id from int_runs__ranked where year = ? and rank_in_scope = 1 "
+                      "and organisation_id is not distinct from ?", [year, organisation_id]).fetchone()
+    return row[0] if row else None
+
+
+def newest_run_year(con: duckdb.DuckDBPyConnection, organisation_id: str | None = None) -> int | None:
+    """Return the newest year with a complete run (of `organisation_id` when given), or None."""
+    row = con.execute("select max(year) from int_runs__ranked where ? is null or organisation_id = ?",
+                      [organisation_id, organisation_id]).fetchone()
+    return row[0] if row else None
+
+
+def covering_runs(con: duckdb.DuckDBPyConnection, organisations: list[str]) -> list[dict]:
+    """Return {year, organisation_id, run_id} of the run whose figures count for each year and organisation:
+    a run of that organisation if there is one, else a run over all organisations (the shown one of each)."""
+    if not organisations:
+        return []
+    cur = con.execute(
+        """with orgs as (select unnest(?::varchar[]) as organisation_id),
+           candidates as (
+               select r.year, o.organisation_id, r.run_id,
+                      row_number() over (partition by r.year, o.organisation_id
+                                         order by r.is_all_organisations, r.is_published desc, r.run_id desc) as pick
+               from int_runs__ranked as r
+               join orgs as o on r.is_all_organisations or r.organisation_id = o.organisation_id
+               where r.rank_in_scope = 1
+           )
+           select year, organisation_id, run_id from candidates where pick = 1 order by year, organisation_id""",
+        [organisations])
+    return [dict(zip(("year", "organisation_id", "run_id"), r)) for r in cur.fetchall()]
 
 
 def run_organisations(con: duckdb.DuckDBPyConnection, year: int, organisation_id: str | None,

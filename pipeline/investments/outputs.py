@@ -38,6 +38,7 @@ import duckdb
 
 from ..budget import overview as budget_overview_mod
 from ..budget import store as budget_store
+from ..engine.runs import covering_runs
 from ..errors import UsageError
 from .plan import NOT_GREEN, taxonomy
 
@@ -57,7 +58,7 @@ def booked_projects(con: duckdb.DuckDBPyConnection, organisations: list[str] | N
     capital_goods_kg_co2e, capital_goods_kg_co2, emissions_kg_co2e, run_id.
     """
     orgs = organisations or budget_store.all_organisations(con)
-    runs = budget_store.chosen_runs(con, orgs)
+    runs = covering_runs(con, orgs)
     if not runs:
         return []
     import pandas as pd
@@ -217,7 +218,7 @@ def capital_goods(con: duckdb.DuckDBPyConnection, reg: list[dict]) -> dict:
     """
     intensity = capital_goods_intensity(con)
     orgs = sorted({r["organisation_id"] for r in reg if r["organisation_id"]})
-    computed = {(c["organisation_id"], c["year"]) for c in budget_store.chosen_runs(con, orgs)}
+    computed = {(c["organisation_id"], c["year"]) for c in covering_runs(con, orgs)}
     years: dict[int, dict] = defaultdict(lambda: {"booked_t_co2e": 0.0, "estimated_t_co2e": 0.0,
                                                   "booked_capital_sek": 0.0, "estimated_from_sek": 0.0})
     depts: dict[tuple, dict] = defaultdict(lambda: {"booked_t_co2e": 0.0, "estimated_t_co2e": 0.0})
@@ -379,7 +380,7 @@ def carbon_fee(con: duckdb.DuckDBPyConnection, year: int, *, price: float | None
         raise UsageError(f"--year {year}: the stored carbon fee applies {s.get('from_year') or '…'}–"
                          f"{s.get('to_year') or '…'}; give --price to compute it for another year")
     orgs = organisations or budget_store.all_organisations(con)
-    runs = [r for r in budget_store.chosen_runs(con, orgs) if r["year"] == year]
+    runs = [r for r in covering_runs(con, orgs) if r["year"] == year]
     if not runs:
         raise UsageError(f"--year {year}: no computed run; compute it with `klimatspend run --year {year}`")
     column = "emissions_kg_co2e" if scope == "co2e" else "emissions_kg_co2"

@@ -83,45 +83,13 @@ def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[dict
     return [plain(dict(zip(cols, r))) for r in cur.fetchall()]
 
 
-def choose_run_id(con: duckdb.DuckDBPyConnection, year: int, organisation_id: str | None = None) -> int | None:
-    """Return the run a report shows for `year`, or None.
-
-    With `organisation_id`: that organisation's runs only. Without: a run over all organisations comes
-    first, then a run of a top-level organisation (one without a parent, e.g. the municipality rather
-    than its company). Within those, published runs before unpublished ones, then the newest.
-    """
-    row = con.execute(
-        """select r.run_id
-           from run as r
-           left join organisation as o on o.organisation_id = r.organisation_id
-           where r.year = ? and r.status = 'complete'
-             and (? is null or r.organisation_id is not distinct from ?)
-           order by r.organisation_id is null desc, o.parent_organisation_id is null desc,
-                    r.is_published desc, r.run_id desc
-           limit 1""", [year, organisation_id, organisation_id]).fetchone()
-    return row[0] if row else None
-
-
-def same_scope_run_id(con: duckdb.DuckDBPyConnection, year: int, organisation_id: str | None) -> int | None:
-    """Return `year`'s run over exactly the organisation scope `organisation_id` (null = all organisations):
-    the newest published, else the newest complete run; None when that year has no such run.
-
-    Used for "change from last year" and the history, so that years compare like with like.
-    """
-    row = con.execute(
-        """select run_id from run
-           where year = ? and status = 'complete' and organisation_id is not distinct from ?
-           order by is_published desc, run_id desc limit 1""", [year, organisation_id]).fetchone()
-    return row[0] if row else None
-
-
 def resolve_run(con: duckdb.DuckDBPyConnection, year: int | None, run_id: int | None = None,
                 organisation_id: str | None = None) -> dict:
     """Return the run row to report: `run_id` if given (its year must match `year`), else the year's shown run."""
     if run_id is None:
         if year is None:
             raise UsageError("give --year YYYY (or --run RUN_ID)")
-        run_id = choose_run_id(con, year, organisation_id)
+        run_id = runs.shown_run_id(con, year, organisation_id)
         if run_id is None:
             org = f" and organisation {organisation_id}" if organisation_id else ""
             org_option = f" --org {organisation_id}" if organisation_id else ""
@@ -226,7 +194,7 @@ def gather(con: duckdb.DuckDBPyConnection, year: int | None, *, run_id: int | No
     totals = marts.read(con, "run_totals", run_id)[0]
     departments = marts.read(con, "emissions_by_department", run_id,
                         order_by="emissions_kg_co2e desc, organisation_id, department")
-    previous_run_id = same_scope_run_id(con, year - 1, run.get("organisation_id"))
+    previous_run_id = runs.same_scope_run_id(con, year - 1, run.get("organisation_id"))
     previous = None
     previous_departments = None
     if previous_run_id is not None:

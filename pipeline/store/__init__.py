@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from ..errors import DatabaseError, ForeignDatabaseError, SchemaTooNewError
+from .models import build_views, views_current
 
 APPLICATION = "klimatspend"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -45,7 +46,8 @@ def schema_version() -> int:
 def connect(db_path: str | Path, *, create: bool = True, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the klimatspend database at `db_path`, creating and migrating it as needed.
 
-    Raises DatabaseError with a message that says what to do when the file is missing (and
+    Opened for writing, the schema is migrated and the SQL model views are (re)built when the shipped
+    SQL changed (pipeline/store/models.py). Raises DatabaseError with a message that says what to do when the file is missing (and
     create is False), locked by another process, not a DuckDB file, not a klimatspend
     database, or written by a newer version.
     """
@@ -72,8 +74,12 @@ def connect(db_path: str | Path, *, create: bool = True, read_only: bool = False
     try:
         if not read_only:
             migrate(con, path)
+            build_views(con)
         else:
             _check_version(con, path)
+            if not views_current(con):
+                raise DatabaseError(f"{path}: the database was last opened by another klimatspend version; open it "
+                                    f"once for writing (`klimatspend init --db {path}`) and try again")
     except Exception:
         con.close()
         raise

@@ -43,8 +43,8 @@ def load_models(directory: Path | None = None) -> dict[str, Model]:
 def build_order(models: dict[str, Model]) -> list[Model]:
     """Return the non-check models in dependency order (a model after every model it names)."""
     names = [m for m in models if models[m].layer in LAYERS]
-    code = {n: strip_comments(models[n].sql) for n in names}
-    deps = {n: {d for d in names if d != n and re.search(rf"\b{re.escape(d)}\b", code[n])} for n in names}
+    known = set(names)
+    deps = {n: (set(_WORD.findall(strip_comments(models[n].sql))) & known) - {n} for n in names}
     ordered: list[str] = []
     visiting: set[str] = set()
 
@@ -64,6 +64,7 @@ def build_order(models: dict[str, Model]) -> list[Model]:
     return [models[n] for n in ordered]
 
 
+_WORD = re.compile(r"\w+")
 _COMMENT_OR_STRING = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.S)
 
 
@@ -83,6 +84,15 @@ def models_hash(models: dict[str, Model]) -> str:
     return digest.hexdigest()
 
 
+def views_current(con: duckdb.DuckDBPyConnection, models: dict[str, Model] | None = None) -> bool:
+    """Return True when the database's views were built from the shipped SQL models (the marker hash matches)."""
+    try:
+        row = con.execute(f"select models_hash from {MODELS_MARKER}").fetchone()
+    except duckdb.Error:
+        return False
+    return bool(row) and row[0] == models_hash(models or load_models())
+
+
 def build_views(con: duckdb.DuckDBPyConnection, models: dict[str, Model] | None = None, *, force: bool = False) -> None:
     """Create (or replace) one view per staging, intermediate and mart model.
 
@@ -92,19 +102,20 @@ def build_views(con: duckdb.DuckDBPyConnection, models: dict[str, Model] | None 
     models = models or load_models()
     ensure_variables(con)
     wanted = models_hash(models)
-    if not force:
-        try:
-            row = con.execute(f"select models_hash from {MODELS_MARKER}").fetchone()
-        except duckdb.Error:
-            row = None
-        if row and row[0] == wanted:
-            return
-    for model in build_order(models):
-        try:
-            con.execute(f"create or replace view {model.name} as\n{model.sql}")
-        except duckdb.Error as exc:
-            raise DataError(f"sql/{model.layer}/{model.name}.sql: {str(exc).splitlines()[0]}") from None
-    con.execute(f"create or replace view {MODELS_MARKER} as select '{wanted}' as models_hash")
+    if not force and views_current(con, models):
+        return
+    con.execute("begin transaction")
+    try:
+        for model in build_order(models):
+            try:
+                con.execute(f"create or replace view {model.name} as\n{model.sql}")
+            except duckdb.Error as exc:
+                raise DataError(f"sql/{model.layer}/{model.name}.sql: {str(exc).splitlines()[0]}") from None
+        con.execute(f"create or replace view {MODELS_MARKER} as select '{wanted}' as models_hash")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
 
 
 VARIABLE_DEFAULTS = {"run_id": None, "run_year": None, "run_organisation_id": None, "factor_set_id": None,

@@ -54,14 +54,12 @@ def run_choices(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 
 def default_run(con: duckdb.DuckDBPyConnection, year: int | None, organisation_id: str | None) -> int | None:
-    """Return the run to show: the given year and organisation (published first, then newest), else the newest."""
-    if year is not None:
-        return engine_runs.latest_run_id(con, year, organisation_id)
-    row = con.execute("""select year, organisation_id from run where status = 'complete'
-                         order by year desc, is_published desc, run_id desc limit 1""").fetchone()
-    if row is None:
-        return None
-    return engine_runs.latest_run_id(con, row[0], organisation_id if organisation_id else row[1])
+    """Return the run to show: the year's shown run (engine.runs.shown_run_id), by default of the newest year."""
+    if year is None:
+        year = engine_runs.newest_run_year(con, organisation_id)
+        if year is None:
+            return None
+    return engine_runs.shown_run_id(con, year, organisation_id)
 
 
 def organisations(con: duckdb.DuckDBPyConnection) -> list[dict]:

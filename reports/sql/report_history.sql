@@ -1,18 +1,10 @@
 -- Every year's shown run with its totals, for runs of the same organisation scope as the report's run
--- ($organisation_id; null = runs over all organisations), so that years compare like with like:
--- the newest published run of a year, else its newest complete run.
-with runs as (
-    select * from run
-    where status = 'complete'
-      and organisation_id is not distinct from $organisation_id
-),
-
-ranked as (
-    select
-        run_id,
-        year,
-        row_number() over (partition by year order by is_published desc, run_id desc) as rank_in_year
-    from runs
+-- ($organisation_id; null = runs over all organisations), so that years compare like with like.
+-- Which run counts for a year is decided once, in sql/intermediate/int_runs__ranked.sql.
+with ranked as (
+    select * from int_runs__ranked
+    where organisation_id is not distinct from $organisation_id
+      and rank_in_scope = 1
 ),
 
 totals as (
@@ -29,7 +21,6 @@ final as (
         t.total_spend_sek
     from ranked as r
     inner join totals as t on t.run_id = r.run_id
-    where r.rank_in_year = 1
     order by r.year
 )
 

@@ -41,17 +41,8 @@ def run_compute(ctx: Ctx) -> Response:
 
     def job(jc):
         jc.progress("computing emissions", estimate_s=estimate, basis="left (estimated from the previous run)")
-        result = None
-        for attempt in range(3):
-            try:
-                result = runs.compute_run(jc.con, year, factors=factors, mapping=chosen_map,
-                                               organisation_id=org, created_by=user.username, note="web")
-                break
-            except Exception as exc:  # a view rebuild raced a page read: the run kept nothing, try again
-                import duckdb
-
-                if not isinstance(exc, duckdb.TransactionException) or attempt == 2:
-                    raise
+        result = runs.compute_run(jc.con, year, factors=factors, mapping=chosen_map, organisation_id=org,
+                                  created_by=user.username, note="web")
         totals = marts.read(jc.con, "run_totals", result.run_id)[0]
         detail = {"year": year, "organisation_id": org, "run_id": result.run_id,
                   "factor_set": f"{result.factor_set_id}@{result.factor_set_version}",
