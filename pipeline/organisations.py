@@ -1,15 +1,15 @@
-"""Classification settings: each organisation's account map and tail-spend default, capital projects,
-the industry crosswalk a run uses, and what a run needs before it can price every line."""
+"""Organisations: the register of municipalities, regions and companies with their settings (account map,
+tail-spend default, parent group, capital projects) that ingest, runs, budget and the web read."""
 
 from __future__ import annotations
 
 import duckdb
 
 from .errors import UsageError
+from .factors.categories import category_ids
 
 ORGANISATION_KINDS = ("municipality", "region", "company", "other")
-CATEGORIES = ("food", "energy", "transport", "construction_property", "it_telecom", "care_education", "services",
-              "goods", "other")
+CATEGORIES = category_ids()
 
 
 def newest_version_sql(column: str) -> str:

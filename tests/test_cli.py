@@ -6,6 +6,7 @@ import importlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,14 +14,17 @@ from pipeline.cli import VERB_MODULES, main
 
 
 def available_verbs() -> list[str]:
-    verbs = []
+    return list(VERB_MODULES) + ["validate"]
+
+
+def test_every_verb_module_is_registered():
+    """A verb module that is not listed in VERB_MODULES would never be reachable from the command line."""
+    import pipeline.cli
+
+    modules = {p.stem for p in Path(pipeline.cli.__file__).parent.glob("*.py") if not p.stem.startswith("_")}
+    assert modules == set(VERB_MODULES)
     for name in VERB_MODULES:
-        try:
-            importlib.import_module(f"pipeline.cli.{name}")
-        except ModuleNotFoundError:
-            continue
-        verbs.append(name)
-    return verbs
+        assert callable(importlib.import_module(f"pipeline.cli.{name}").register), name
 
 
 def test_top_level_help(capsys):

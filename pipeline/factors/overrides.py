@@ -31,6 +31,7 @@ from pathlib import Path
 
 import duckdb
 
+from .categories import category_ids
 from ..errors import UsageError
 from .schema import Problem, SchemaError, validate_csv
 from ..store import transaction
@@ -40,8 +41,7 @@ COLUMNS = ["override_id", "organisation_id", "kind", "match_value", "account_pre
 KINDS = ("account", "supplier", "keyword", "counterparty")
 REASONS = ("personnel", "pensions", "grants_transfers", "financial", "depreciation", "taxes_vat", "internal",
            "balance_sheet", "revenue")
-CATEGORIES = ("food", "energy", "transport", "construction_property", "it_telecom", "care_education", "services",
-              "goods", "other")
+CATEGORIES = category_ids()
 
 OVERRIDE_SCHEMA = {
     "columns": {

@@ -10,22 +10,13 @@ and renames fields.
 
 from __future__ import annotations
 
-import importlib
 import math
 
 import duckdb
 
+from ..budget import overview
 from ..errors import KlimatspendError
-
-
-def _module(name: str):
-    """Return pipeline.<name> if this installation has it, else None."""
-    try:
-        return importlib.import_module(f"pipeline.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"pipeline.{name}":
-            return None
-        raise
+from ..investments import outputs, plan
 
 
 def _has_rows(con: duckdb.DuckDBPyConnection, table: str, where: str = "true") -> bool:
@@ -106,9 +97,8 @@ def budget_from_overview(overview: dict, organisations: set[str]) -> dict | None
 
 def budget_section(con: duckdb.DuckDBPyConnection, data) -> dict | None:
     """Return the budget follow-up of `data.year` for the report, or None when no budget is defined."""
-    if _module("budget") is None or not _has_rows(con, "budget", "perspective = 'organisation'"):
+    if not _has_rows(con, "budget", "perspective = 'organisation'"):
         return None
-    from ..budget import overview
 
     try:
         result = overview.budget_overview(con, data.year)
@@ -175,9 +165,8 @@ def investments_from_summary(summary: dict, year: int, carbon_fee: dict | None =
 
 def investments_section(con: duckdb.DuckDBPyConnection, data) -> dict | None:
     """Return the investments of `data.year` for the report, or None when none are registered."""
-    if _module("investments") is None or not _has_rows(con, "investment"):
+    if not _has_rows(con, "investment"):
         return None
-    from ..investments import outputs, plan
 
     orgs = {o["organisation_id"] for o in data.organisations}
     budget_id = None if (data.budget or {}).get("error") else (data.budget or {}).get("budget_id")

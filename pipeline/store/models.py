@@ -14,9 +14,11 @@ from pathlib import Path
 
 import duckdb
 
+from ..currencies import CURRENCY_COUNTRY
 from ..errors import DataError
 from ..resources import sql_dir
 
+MACROS = "macros"                                  # sql/macros/<name>.sql: one `create or replace macro <name>`
 LAYERS = ("staging", "intermediate", "marts")
 
 
@@ -34,14 +36,27 @@ def load_models(directory: Path | None = None) -> dict[str, Model]:
     """Read every model and check from `directory` (default: the shipped sql/); name -> Model."""
     base = directory or sql_dir()
     models: dict[str, Model] = {}
-    for layer in (*LAYERS, "checks"):
+    models.update({m.name: m for m in generated_macros()})
+    for layer in (MACROS, *LAYERS, "checks"):
         for path in sorted((base / layer).glob("*.sql")):
             models[path.stem] = Model(path.stem, layer, path.read_text(encoding="utf-8"))
     return models
 
 
+def generated_macros() -> list[Model]:
+    """Return the macros made from rules whose one home is Python (pipeline/currencies.py): cpi_country(currency)
+    and the table currency_countries() (currency, country_code)."""
+    cases = " ".join(f"when '{c}' then '{country}'" for c, country in CURRENCY_COUNTRY.items())
+    rows = ", ".join(f"('{c}', '{country}')" for c, country in CURRENCY_COUNTRY.items())
+    note = "-- The country whose consumer price index deflates a currency (pipeline/currencies.py).\n"
+    return [Model("cpi_country", MACROS, note + "create or replace macro cpi_country(currency) as "
+                  f"case upper(currency) {cases} end"),
+            Model("currency_countries", MACROS, note + "create or replace macro currency_countries() as table "
+                  f"select * from (values {rows}) as t(currency, country_code)")]
+
+
 def build_order(models: dict[str, Model]) -> list[Model]:
-    """Return the non-check models in dependency order (a model after every model it names)."""
+    """Return the macros, then the views in dependency order (a model after every model it names); no checks."""
     names = [m for m in models if models[m].layer in LAYERS]
     known = set(names)
     deps = {n: (set(_WORD.findall(strip_comments(models[n].sql))) & known) - {n} for n in names}
@@ -61,7 +76,8 @@ def build_order(models: dict[str, Model]) -> list[Model]:
 
     for n in sorted(names, key=lambda x: (LAYERS.index(models[x].layer), x)):
         visit(n)
-    return [models[n] for n in ordered]
+    macros = sorted((m for m in models.values() if m.layer == MACROS), key=lambda m: m.name)
+    return macros + [models[n] for n in ordered]
 
 
 _WORD = re.compile(r"\w+")
@@ -108,7 +124,10 @@ def build_views(con: duckdb.DuckDBPyConnection, models: dict[str, Model] | None 
     try:
         for model in build_order(models):
             try:
-                con.execute(f"create or replace view {model.name} as\n{model.sql}")
+                if model.layer == MACROS:
+                    con.execute(model.sql)
+                else:
+                    con.execute(f"create or replace view {model.name} as\n{model.sql}")
             except duckdb.Error as exc:
                 raise DataError(f"sql/{model.layer}/{model.name}.sql: {str(exc).splitlines()[0]}") from None
         con.execute(f"create or replace view {MODELS_MARKER} as select '{wanted}' as models_hash")

@@ -36,8 +36,7 @@ cpi as (
 ),
 
 currency_country as (
-    select * from (values ('SEK', 'SWE'), ('USD', 'USA'), ('GBP', 'GBR'), ('EUR', 'EMU'),
-                          ('NOK', 'NOR'), ('DKK', 'DNK')) as t(currency, country_code)
+    select * from currency_countries()
 ),
 
 -- Every rate and index a line needs depends only on its currency and (for a supplier-specific factor) the

@@ -1,4 +1,5 @@
 -- Per run and reporting category: spend and emissions; a category whose net spend is negative is flagged.
+-- Measures: sql/macros/line_measures.sql.
 with lines as (
     select * from line_emission where rule_level not in ('excluded', 'unmapped')
 ),
@@ -11,12 +12,8 @@ per_category as (
     select
         run_id,
         category_id,
-        sum(amount_sek) as spend_sek,
-        sum(emissions_kg_co2e) as emissions_kg_co2e,
-        sum(emissions_lower_kg_co2e) as emissions_lower_kg_co2e,
-        sum(emissions_upper_kg_co2e) as emissions_upper_kg_co2e,
-        sum(amount_sek) filter (where amount_sek < 0) as credit_notes_sek,
-        count(*) as n_lines
+        line_measures(lines, true) as m,
+        sum(amount_sek) filter (where amount_sek < 0) as credit_notes_sek
     from lines
     group by run_id, category_id
 ),
@@ -27,16 +24,16 @@ final as (
         p.category_id,
         c.name_sv as category_name_sv,
         c.name_en as category_name_en,
-        p.spend_sek,
-        p.emissions_kg_co2e,
-        p.emissions_kg_co2e / 1000 as emissions_t_co2e,
-        p.emissions_lower_kg_co2e,
-        p.emissions_upper_kg_co2e,
+        p.m.spend_sek,
+        p.m.emissions_kg_co2e,
+        p.m.emissions_kg_co2e / 1000 as emissions_t_co2e,
+        p.m.emissions_lower_kg_co2e,
+        p.m.emissions_upper_kg_co2e,
         coalesce(p.credit_notes_sek, 0) as credit_notes_sek,
-        p.spend_sek < 0 as has_negative_net,
-        case when p.spend_sek > 0 then p.emissions_kg_co2e / p.spend_sek * 1000 end as intensity_kg_co2e_per_ksek,
-        p.emissions_kg_co2e / nullif(sum(p.emissions_kg_co2e) over (partition by p.run_id), 0) as share_of_total,
-        p.n_lines
+        p.m.spend_sek < 0 as has_negative_net,
+        intensity_kg_co2e_per_ksek(p.m.emissions_kg_co2e, p.m.spend_sek) as intensity_kg_co2e_per_ksek,
+        p.m.emissions_kg_co2e / nullif(sum(p.m.emissions_kg_co2e) over (partition by p.run_id), 0) as share_of_total,
+        p.m.n_lines
     from per_category as p
     left join categories as c on c.category_id = p.category_id
 )

@@ -1,5 +1,6 @@
 -- Per run, organisation (and consolidated group, without intra-group purchases) and reporting category:
 -- spend and emissions; credit notes net within their category and a negative net is flagged.
+-- Measures: sql/macros/line_measures.sql.
 with lines as (
     select * from line_emission where rule_level not in ('excluded', 'unmapped')
 ),
@@ -18,12 +19,8 @@ groups as (
 per_organisation as (
     select
         run_id, organisation_id, false as is_group, category_id,
-        sum(amount_sek) as spend_sek,
-        sum(emissions_kg_co2e) as emissions_kg_co2e,
-        sum(emissions_lower_kg_co2e) as emissions_lower_kg_co2e,
-        sum(emissions_upper_kg_co2e) as emissions_upper_kg_co2e,
-        coalesce(sum(amount_sek) filter (where amount_sek < 0), 0) as credit_notes_sek,
-        count(*) as n_lines
+        line_measures(lines, true) as m,
+        coalesce(sum(amount_sek) filter (where amount_sek < 0), 0) as credit_notes_sek
     from lines
     group by run_id, organisation_id, category_id
 ),
@@ -31,12 +28,8 @@ per_organisation as (
 per_group as (
     select
         run_id, group_id as organisation_id, true as is_group, category_id,
-        sum(amount_sek) as spend_sek,
-        sum(emissions_kg_co2e) as emissions_kg_co2e,
-        sum(emissions_lower_kg_co2e) as emissions_lower_kg_co2e,
-        sum(emissions_upper_kg_co2e) as emissions_upper_kg_co2e,
-        coalesce(sum(amount_sek) filter (where amount_sek < 0), 0) as credit_notes_sek,
-        count(*) as n_lines
+        line_measures(lines, true) as m,
+        coalesce(sum(amount_sek) filter (where amount_sek < 0), 0) as credit_notes_sek
     from lines
     inner join groups using (run_id, group_id)
     where not is_intra_group
@@ -57,17 +50,17 @@ final as (
         p.category_id,
         c.name_sv as category_name_sv,
         c.name_en as category_name_en,
-        p.spend_sek,
-        p.emissions_kg_co2e,
-        p.emissions_kg_co2e / 1000 as emissions_t_co2e,
-        p.emissions_lower_kg_co2e,
-        p.emissions_upper_kg_co2e,
+        p.m.spend_sek,
+        p.m.emissions_kg_co2e,
+        p.m.emissions_kg_co2e / 1000 as emissions_t_co2e,
+        p.m.emissions_lower_kg_co2e,
+        p.m.emissions_upper_kg_co2e,
         p.credit_notes_sek,
-        p.spend_sek < 0 as has_negative_net,
-        case when p.spend_sek > 0 then p.emissions_kg_co2e / p.spend_sek * 1000 end as intensity_kg_co2e_per_ksek,
-        p.emissions_kg_co2e / nullif(sum(p.emissions_kg_co2e) over (partition by p.run_id, p.organisation_id,
+        p.m.spend_sek < 0 as has_negative_net,
+        intensity_kg_co2e_per_ksek(p.m.emissions_kg_co2e, p.m.spend_sek) as intensity_kg_co2e_per_ksek,
+        p.m.emissions_kg_co2e / nullif(sum(p.m.emissions_kg_co2e) over (partition by p.run_id, p.organisation_id,
                                                                     p.is_group), 0) as share_of_total,
-        p.n_lines
+        p.m.n_lines
     from combined as p
     left join categories as c on c.category_id = p.category_id
 )

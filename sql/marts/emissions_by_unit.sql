@@ -1,5 +1,6 @@
 -- Per run and organisational unit at three levels: nämnd (committee) -> förvaltning (department) ->
 -- ansvar / cost centre. unit_level says which; the parent levels are carried so a report can drill down.
+-- Measures: sql/macros/line_measures.sql.
 with lines as (
     select
         *,
@@ -20,14 +21,7 @@ per_unit as (
         committee_label as committee,
         case when grouping(department) = 0 then department end as department,
         case when grouping(cost_centre_label) = 0 then cost_centre_label end as cost_centre,
-        sum(amount_sek) filter (where not is_excluded) as spend_sek,
-        sum(amount_sek) filter (where rule_level not in ('excluded', 'unmapped')) as mapped_spend_sek,
-        sum(amount_sek) filter (where rule_level = 'unmapped') as unmapped_spend_sek,
-        sum(amount_sek) filter (where is_excluded) as excluded_spend_sek,
-        coalesce(sum(emissions_kg_co2e), 0) as emissions_kg_co2e,
-        coalesce(sum(emissions_lower_kg_co2e), 0) as emissions_lower_kg_co2e,
-        coalesce(sum(emissions_upper_kg_co2e), 0) as emissions_upper_kg_co2e,
-        count(*) as n_lines
+        line_measures(lines, true) as m
     from lines
     group by grouping sets (
         (run_id, organisation_id, committee_label),
@@ -38,10 +32,22 @@ per_unit as (
 
 final as (
     select
-        *,
-        emissions_kg_co2e / 1000 as emissions_t_co2e,
-        case when mapped_spend_sek > 0 then emissions_kg_co2e / mapped_spend_sek * 1000 end
-            as intensity_kg_co2e_per_ksek
+        run_id,
+        organisation_id,
+        unit_level,
+        committee,
+        department,
+        cost_centre,
+        m.spend_sek,
+        m.mapped_spend_sek,
+        m.unmapped_spend_sek,
+        m.excluded_spend_sek,
+        m.emissions_kg_co2e,
+        m.emissions_lower_kg_co2e,
+        m.emissions_upper_kg_co2e,
+        m.n_lines,
+        m.emissions_kg_co2e / 1000 as emissions_t_co2e,
+        intensity_kg_co2e_per_ksek(m.emissions_kg_co2e, m.mapped_spend_sek) as intensity_kg_co2e_per_ksek
     from per_unit
 )
 

@@ -1,5 +1,6 @@
 -- Per run: the headline figures. total_emissions_kg_co2e sums every organisation of the run;
 -- group_emissions_kg_co2e is the consolidated figure without intra-group purchases.
+-- Measures: sql/macros/line_measures.sql.
 with lines as (
     select * from line_emission
 ),
@@ -8,31 +9,42 @@ runs as (
     select * from run
 ),
 
-totals as (
+per_run as (
     select
         run_id,
+        line_measures(lines, true) as m,
         sum(amount_sek) as loaded_spend_sek,
-        sum(amount_sek) filter (where not is_excluded) as total_spend_sek,
-        sum(amount_sek) filter (where rule_level not in ('excluded', 'unmapped')) as mapped_spend_sek,
-        coalesce(sum(amount_sek) filter (where is_excluded), 0) as excluded_spend_sek,
-        coalesce(sum(amount_sek) filter (where rule_level = 'unmapped'), 0) as unmapped_spend_sek,
-        coalesce(sum(emissions_kg_co2e), 0) as total_emissions_kg_co2e,
-        coalesce(sum(emissions_kg_co2), 0) as total_emissions_kg_co2,
-        coalesce(sum(emissions_lower_kg_co2e), 0) as emissions_lower_kg_co2e,
-        coalesce(sum(emissions_upper_kg_co2e), 0) as emissions_upper_kg_co2e,
-        coalesce(sum(emissions_scope1_kg_co2e), 0) as emissions_scope1_kg_co2e,
-        coalesce(sum(emissions_scope2_kg_co2e), 0) as emissions_scope2_kg_co2e,
-        coalesce(sum(emissions_scope3_kg_co2e), 0) as emissions_scope3_kg_co2e,
-        coalesce(sum(emissions_kg_co2e) filter (where method = 'activity'), 0) as activity_emissions_kg_co2e,
         coalesce(sum(emissions_kg_co2e) filter (where not is_intra_group), 0) as group_emissions_kg_co2e,
         coalesce(sum(amount_sek) filter (where is_intra_group and not is_excluded), 0) as intra_group_spend_sek,
         coalesce(sum(emissions_kg_co2e) filter (where is_intra_group), 0) as intra_group_emissions_kg_co2e,
-        sum(dq_score * abs(amount_sek)) filter (where dq_score is not null)
-            / nullif(sum(abs(amount_sek)) filter (where dq_score is not null), 0) as dq_score_weighted,
-        count(distinct organisation_id) as n_organisations,
-        count(*) as n_lines
+        count(distinct organisation_id) as n_organisations
     from lines
     group by run_id
+),
+
+totals as (
+    select
+        run_id,
+        loaded_spend_sek,
+        m.spend_sek as total_spend_sek,
+        m.mapped_spend_sek,
+        coalesce(m.excluded_spend_sek, 0) as excluded_spend_sek,
+        coalesce(m.unmapped_spend_sek, 0) as unmapped_spend_sek,
+        m.emissions_kg_co2e as total_emissions_kg_co2e,
+        m.emissions_kg_co2 as total_emissions_kg_co2,
+        m.emissions_lower_kg_co2e,
+        m.emissions_upper_kg_co2e,
+        m.emissions_scope1_kg_co2e,
+        m.emissions_scope2_kg_co2e,
+        m.emissions_scope3_kg_co2e,
+        m.activity_emissions_kg_co2e,
+        group_emissions_kg_co2e,
+        intra_group_spend_sek,
+        intra_group_emissions_kg_co2e,
+        m.dq_score_weighted,
+        n_organisations,
+        m.n_lines
+    from per_run
 ),
 
 final as (

@@ -9,14 +9,7 @@ final as (
         version as factor_set_version,
         base_year,
         upper(currency) as factor_currency,
-        case upper(currency)
-            when 'USD' then 'USA'
-            when 'GBP' then 'GBR'
-            when 'SEK' then 'SWE'
-            when 'EUR' then 'EMU'
-            when 'NOK' then 'NOR'
-            when 'DKK' then 'DNK'
-        end as factor_cpi_country,
+        cpi_country(currency) as factor_cpi_country,
         coalesce(relative_uncertainty, 0.5) as relative_uncertainty,
         coalesce(price_basis, 'purchaser') as price_basis
     from source
