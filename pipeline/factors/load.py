@@ -10,6 +10,7 @@ Bulk work is done by DuckDB's read_csv, never by Python row loops.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from dataclasses import dataclass
@@ -82,6 +83,17 @@ def _read_csv(path: Path) -> str:
     Columns are then selected by name and cast, so a file's column order does not matter.
     """
     return f"read_csv({_sql_path(path)}, header = true, delim = ',', quote = '\"', escape = '\"', all_varchar = true)"
+
+
+def _csv_columns(path: Path) -> set[str]:
+    """Return the header names of a CSV data file (to take optional columns when present)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return set(next(csv.reader(handle), []))
+
+
+def _optional(path: Path, column: str) -> str:
+    """Return `column` if the CSV has it, else a NULL of that name (older releases lack newer optional columns)."""
+    return column if column in _csv_columns(path) else f"null as {column}"
 
 
 def discover_releases(root: Path, kind: str) -> list[Release]:
@@ -205,9 +217,10 @@ def load_account_map(con: duckdb.DuckDBPyConnection, release: Release) -> bool:
     data = release.directory / "account_map.csv"
     con.execute(
         "insert into account_map (mapping_id, mapping_version, account_prefix, account_name, category_id, factor_set_id, "
-        "factor_code, scope3_category, is_excluded, exclusion_reason, notes) "
-        "select ?, ?, account_prefix, account_name, category_id, factor_set_id, factor_code, "
-        f"cast(scope3_category as integer), cast(is_excluded as boolean), exclusion_reason, notes from {_read_csv(data)}",
+        "factor_code, industry_code, scope3_category, is_excluded, exclusion_reason, notes) "
+        f"select ?, ?, account_prefix, account_name, category_id, factor_set_id, factor_code, "
+        f"{_optional(data, 'industry_code')}, cast(scope3_category as integer), cast(is_excluded as boolean), "
+        f"exclusion_reason, notes from {_read_csv(data)}",
         [release.release_id, release.version])
     _record_release(con, release, sha)
     return True
@@ -232,16 +245,17 @@ def load_crosswalk(con: duckdb.DuckDBPyConnection, release: Release) -> bool:
     else:
         con.execute(
             "insert into expense_type_map (crosswalk_id, version, source_column, expense_type, category_id, factor_set_id, "
-            "factor_code, is_excluded, exclusion_reason, notes) select ?, ?, source_column, expense_type, category_id, "
-            f"factor_set_id, factor_code, cast(is_excluded as boolean), exclusion_reason, notes from {_read_csv(data)}",
+            "factor_code, industry_code, is_excluded, exclusion_reason, notes) select ?, ?, source_column, expense_type, "
+            f"category_id, factor_set_id, factor_code, {_optional(data, 'industry_code')}, cast(is_excluded as boolean), "
+            f"exclusion_reason, notes from {_read_csv(data)}",
             [release.release_id, release.version])
         # The same rules as an account map: for files such as UK council spend data the expense type (text)
         # is the ledger's "account", so a run classifies them like any account (rule level 'account').
         con.execute(
             """insert into account_map (mapping_id, mapping_version, account_prefix, account_name, category_id,
-                   factor_set_id, factor_code, scope3_category, is_excluded, exclusion_reason, notes)
+                   factor_set_id, factor_code, industry_code, scope3_category, is_excluded, exclusion_reason, notes)
                select crosswalk_id, version, expense_type, expense_type, category_id, factor_set_id, factor_code,
-                      case when is_excluded then null else 1 end, is_excluded, exclusion_reason,
+                      industry_code, case when is_excluded then null else 1 end, is_excluded, exclusion_reason,
                       'from ' || source_column || ': ' || coalesce(notes, '')
                from expense_type_map where crosswalk_id = ? and version = ?
                qualify row_number() over (partition by expense_type order by source_column) = 1""",

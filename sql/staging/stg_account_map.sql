@@ -17,6 +17,7 @@ final as (
         s.category_id,
         s.factor_set_id,
         s.factor_code,
+        regexp_replace(s.industry_code, '[^0-9]', '', 'g') as industry_code,
         coalesce(s.scope3_category, 1) as scope3_category,
         s.is_excluded,
         s.exclusion_reason

@@ -17,6 +17,7 @@ final as (
         category_id,
         factor_set_id,
         factor_code,
+        regexp_replace(industry_code, '[^0-9]', '', 'g') as industry_code,
         cast(null as varchar) as exclusion_reason
     from rules
     where trim(keyword) <> ''
@@ -29,6 +30,7 @@ final as (
         cast(null as varchar) as category_id,
         cast(null as varchar) as factor_set_id,
         cast(null as varchar) as factor_code,
+        cast(null as varchar) as industry_code,
         reason as exclusion_reason
     from exclusions
     where trim(match_value) <> ''
