@@ -65,8 +65,9 @@ def test_is_valid_org_number(number, valid):
 
 
 def test_the_organisations_have_valid_numbers_of_their_series():
-    assert identity.MUNICIPALITY_ORG_NUMBER.startswith("212000-") and identity.is_valid_org_number(identity.MUNICIPALITY_ORG_NUMBER)
-    assert identity.COMPANY_ORG_NUMBER.startswith("556") and identity.is_valid_org_number(identity.COMPANY_ORG_NUMBER)
+    municipality, company = identity.MUNICIPALITY_ORG_NUMBER, identity.COMPANY_ORG_NUMBER
+    assert municipality.startswith("212000-") and identity.is_valid_org_number(municipality)
+    assert company.startswith("556") and identity.is_valid_org_number(company)
 
 
 def test_supplier_register_is_valid_and_unique():
@@ -235,6 +236,50 @@ def test_company_accounts_are_bas_accounts(demo):
         header, data = read_company(out / f.name)
         for r in data:
             assert str(r[1]) in catalogues.BAS_ACCOUNTS and r[2] == catalogues.BAS_ACCOUNTS[str(r[1])]
+
+
+def test_company_accounts_are_in_the_bas_chart_with_their_names():
+    with (factors_dir() / "chart_of_accounts" / "bas_2025.csv").open(encoding="utf-8") as handle:
+        names = {r["account"]: r["name_sv"] for r in csv.DictReader(handle)}
+    assert {a: names.get(a) for a in catalogues.BAS_ACCOUNTS} == catalogues.BAS_ACCOUNTS
+
+
+def test_company_books_exactly_the_accounts_pinned_for_bas2025(fixtures):
+    """test_factors_bas_map.py pins how each of these accounts resolves in bas2025; a new one needs a row there."""
+    with (fixtures / "factors" / "bas2025_company_accounts.csv").open(encoding="utf-8") as handle:
+        pinned = [r["account"] for r in csv.DictReader(handle)]
+    assert sorted(pinned) == sorted(catalogues.BAS_ACCOUNTS)
+
+
+def test_generated_company_ledger_computes_with_bas2025(demo, tmp_path):
+    """A small generated year of Älvbybostäder AB: every line finds a map row; the run completes its checks."""
+    ingest = pytest.importorskip("pipeline.ingest")
+    from pipeline import store
+    from pipeline.engine import marts, runs
+    from pipeline.factors import load_reference_data
+
+    out, manifest = demo
+    ledger = manifest.file(dd.company_file_name(2025))
+    con = store.connect(tmp_path / "k.duckdb")
+    try:
+        load_reference_data(con)
+        result = ingest.ingest_file(con, out / ledger.name,
+                                    ingest.IngestOptions(organisation_id="alvbybostader", year=2025,
+                                                         sheet=manifest.company["sheet"]))
+        assert result.rows_rejected == 0
+        accounts = {a for (a,) in con.execute("select distinct account from ledger_line").fetchall()}
+        assert accounts <= set(catalogues.BAS_ACCOUNTS)
+        run = runs.compute_run(con, 2025, mapping="bas2025@1.0.0", organisation_id="alvbybostader")
+        by_account = {r["account"]: r for r in marts.read(con, "emissions_by_account", run.run_id)}
+        assert set(by_account) == accounts
+        # the only spend left without emissions is electricity (no spend-based factor), as 622 in kommunbas13
+        no_emissions = {a for a, r in by_account.items() if r["rule_level"] == "unmapped"}
+        assert no_emissions == {"5120"}
+        assert {a for a, r in by_account.items() if r["rule_level"] == "excluded"} == {"2641", "6570", "8410"}
+        assert by_account["1181"]["category_id"] == "construction_property"
+        assert by_account["5170"]["emissions_kg_co2e"] > 0
+    finally:
+        con.close()
 
 
 def test_org_numbers_in_the_ledgers_pass_luhn_except_the_deliberate_one(demo):
