@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -32,7 +34,7 @@ class Rows:
         self.next_key += n
         return k
 
-    def add(self, **cols) -> None:
+    def add(self, **cols: Any) -> None:
         """Append one chunk of lines: arrays of equal length, or scalars repeated (missing columns get defaults)."""
         n = len(cols["amount"])
         chunk = {}
