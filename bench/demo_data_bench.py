@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from pipeline.demo import generator as dd
+from pipeline.demo.catalogues import EXCLUDED_KINDS, MAPPED_KINDS
 
 
 def main(argv: list[str]) -> int:
@@ -28,8 +29,8 @@ def main(argv: list[str]) -> int:
         print(f"{f.name:28s} {size / 1e6:6.2f} MB {f.rows:7d} rows {f.total_amount_sek / 1e6:10.1f} MSEK"
               f"  rejected {f.rejected_rows}")
     for f in first.ledgers():
-        mapped = sum(v["amount_sek"] for k, v in f.by_kind.items() if k in dd.MAPPED_KINDS)
-        excluded = sum(v["amount_sek"] for k, v in f.by_kind.items() if k in dd.EXCLUDED_KINDS)
+        mapped = sum(v["amount_sek"] for k, v in f.by_kind.items() if k in MAPPED_KINDS)
+        excluded = sum(v["amount_sek"] for k, v in f.by_kind.items() if k in EXCLUDED_KINDS)
         print(f"\n{f.name}: loaded {f.loaded_amount_sek / 1e6:.1f} MSEK = mapped {mapped / 1e6:.1f} + excluded "
               f"{excluded / 1e6:.1f}")
         for kind, v in f.by_kind.items():

@@ -1,4 +1,4 @@
-"""Tests of the demo-data generator (pipeline.demo_data) on a small generation (2,000 lines a year)."""
+"""Tests of the demo-data generator (pipeline.demo) on a small generation (2,000 lines a year)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from pipeline.demo import catalogues, identity, suppliers, writing
 from pipeline.demo import generator as dd
 from pipeline.resources import factors_dir
 
@@ -39,7 +40,7 @@ def read_municipal(path: Path) -> pd.DataFrame:
 
 def read_company(path: Path) -> tuple[list, list[tuple]]:
     """(header, data rows) of the company's xlsx; the header is on row 3."""
-    ws = load_workbook(path, read_only=True)[dd.COMPANY_SHEET]
+    ws = load_workbook(path, read_only=True)[writing.COMPANY_SHEET]
     rows = list(ws.iter_rows(values_only=True))
     return list(rows[2]), rows[3:]
 
@@ -60,18 +61,19 @@ def parse_amount(text: str) -> float | None:
     ("abcdef-ghij", False),
 ])
 def test_is_valid_org_number(number, valid):
-    assert dd.is_valid_org_number(number) is valid
+    assert identity.is_valid_org_number(number) is valid
 
 
 def test_the_organisations_have_valid_numbers_of_their_series():
-    assert dd.MUNICIPALITY_ORG_NUMBER.startswith("212000-") and dd.is_valid_org_number(dd.MUNICIPALITY_ORG_NUMBER)
-    assert dd.COMPANY_ORG_NUMBER.startswith("556") and dd.is_valid_org_number(dd.COMPANY_ORG_NUMBER)
+    municipality, company = identity.MUNICIPALITY_ORG_NUMBER, identity.COMPANY_ORG_NUMBER
+    assert municipality.startswith("212000-") and identity.is_valid_org_number(municipality)
+    assert company.startswith("556") and identity.is_valid_org_number(company)
 
 
 def test_supplier_register_is_valid_and_unique():
-    reg = dd.supplier_register()
+    reg = suppliers.supplier_register()
     assert 250 <= len(reg) <= 500
-    assert all(dd.is_valid_org_number(s.org_number) for s in reg)
+    assert all(identity.is_valid_org_number(s.org_number) for s in reg)
     assert len({s.org_number for s in reg}) == len(reg)
     assert len({s.name for s in reg}) == len(reg)
     assert all(re.fullmatch(r"\d{5}", s.sni) for s in reg)
@@ -126,10 +128,10 @@ def test_municipal_csv_is_cp1252_semicolon_decimal_comma(demo):
     with pytest.raises(UnicodeDecodeError):
         raw.decode("utf-8")                       # å, ä, ö are single cp1252 bytes, not UTF-8
     text = raw.decode("cp1252")
-    assert text.startswith(";".join(dd.MUNICIPAL_HEADER) + "\r\n")
+    assert text.startswith(";".join(writing.MUNICIPAL_HEADER) + "\r\n")
     assert "\r\n" in text and "\n" not in text.replace("\r\n", "")
     df = read_municipal(out / dd.municipal_file_name(2024))
-    assert list(df.columns) == dd.MUNICIPAL_HEADER
+    assert list(df.columns) == writing.MUNICIPAL_HEADER
     assert df["Belopp"].str.fullmatch(r"-?\d+,\d\d").all()
     assert df["Bokföringsdatum"].str.fullmatch(r"2024-\d\d-\d\d").all()
     assert df["Konto"].str.fullmatch(r"\d{4,5}").all()
@@ -140,23 +142,23 @@ def test_municipal_csv_is_cp1252_semicolon_decimal_comma(demo):
 
 def test_company_xlsx_has_title_rows_and_header_on_row_3(demo):
     out, manifest = demo
-    ws = load_workbook(out / dd.company_file_name(2024), read_only=True)[dd.COMPANY_SHEET]
+    ws = load_workbook(out / dd.company_file_name(2024), read_only=True)[writing.COMPANY_SHEET]
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][0] == "Älvbybostäder AB – bokförda leverantörsfakturor 2024"
     assert all(v is None for v in rows[1])
-    assert list(rows[2]) == dd.COMPANY_HEADER
+    assert list(rows[2]) == writing.COMPANY_HEADER
     data = rows[3:]
     assert data and all(isinstance(r[0], dt.datetime) and r[0].year == 2024 for r in data)
     assert all(isinstance(r[9], (int, float)) and not isinstance(r[9], bool) for r in data)   # numeric cells
-    assert all(dd.is_valid_org_number(r[6]) for r in data)
+    assert all(identity.is_valid_org_number(r[6]) for r in data)
 
 
 def test_supplier_register_file(demo):
     out, manifest = demo
     text = (out / dd.REGISTER_FILE).read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    assert rows[0] == dd.REGISTER_HEADER
-    assert len(rows) - 1 == manifest.file(dd.REGISTER_FILE).rows == len(dd.supplier_register())
+    assert rows[0] == writing.REGISTER_HEADER
+    assert len(rows) - 1 == manifest.file(dd.REGISTER_FILE).rows == len(suppliers.supplier_register())
 
 
 # --- counts, totals, content -------------------------------------------------------------------
@@ -194,7 +196,7 @@ def test_spend_mix_and_scale_are_those_of_a_mid_size_municipality(demo):
         assert 4.5e9 < total < 7e9                                  # gross costs of several billion SEK
         personnel = kinds["personnel"]["amount_sek"] + kinds["pension"]["amount_sek"]
         assert personnel == max(k["amount_sek"] for k in kinds.values()) or personnel > 0.4 * total
-        assert set(dd.MAPPED_KINDS) <= set(kinds)
+        assert set(catalogues.MAPPED_KINDS) <= set(kinds)
         assert {"personnel", "pension", "grants", "financial", "depreciation", "internal"} <= set(kinds)
     totals = [manifest.file(dd.municipal_file_name(y)).loaded_amount_sek for y in YEARS]
     assert len(set(totals)) == 3 and totals[0] < totals[2]       # the years differ; prices rise
@@ -209,7 +211,7 @@ def test_every_account_is_in_the_chart(demo):
         pytest.skip(f"{chart_file} is not in this checkout yet (it comes with the factor library)")
     chart = {row["account"] for row in csv.DictReader(chart_file.open(encoding="utf-8"))}
     out, manifest = demo
-    used = set(dd.KB13_ACCOUNTS)
+    used = set(catalogues.KB13_ACCOUNTS)
     for f in manifest.ledgers("municipal_ledger"):
         used |= set(read_municipal(out / f.name)["Konto"]) - {""}
     bad_values = {b.value for f in manifest.files for b in f.bad_rows if b.field == "account"}
@@ -233,18 +235,62 @@ def test_company_accounts_are_bas_accounts(demo):
     for f in manifest.ledgers("company_ledger"):
         header, data = read_company(out / f.name)
         for r in data:
-            assert str(r[1]) in dd.BAS_ACCOUNTS and r[2] == dd.BAS_ACCOUNTS[str(r[1])]
+            assert str(r[1]) in catalogues.BAS_ACCOUNTS and r[2] == catalogues.BAS_ACCOUNTS[str(r[1])]
+
+
+def test_company_accounts_are_in_the_bas_chart_with_their_names():
+    with (factors_dir() / "chart_of_accounts" / "bas_2025.csv").open(encoding="utf-8") as handle:
+        names = {r["account"]: r["name_sv"] for r in csv.DictReader(handle)}
+    assert {a: names.get(a) for a in catalogues.BAS_ACCOUNTS} == catalogues.BAS_ACCOUNTS
+
+
+def test_company_books_exactly_the_accounts_pinned_for_bas2025(fixtures):
+    """test_factors_bas_map.py pins how each of these accounts resolves in bas2025; a new one needs a row there."""
+    with (fixtures / "factors" / "bas2025_company_accounts.csv").open(encoding="utf-8") as handle:
+        pinned = [r["account"] for r in csv.DictReader(handle)]
+    assert sorted(pinned) == sorted(catalogues.BAS_ACCOUNTS)
+
+
+def test_generated_company_ledger_computes_with_bas2025(demo, tmp_path):
+    """A small generated year of Älvbybostäder AB: every line finds a map row; the run completes its checks."""
+    ingest = pytest.importorskip("pipeline.ingest")
+    from pipeline import store
+    from pipeline.engine import marts, runs
+    from pipeline.factors import load_reference_data
+
+    out, manifest = demo
+    ledger = manifest.file(dd.company_file_name(2025))
+    con = store.connect(tmp_path / "k.duckdb")
+    try:
+        load_reference_data(con)
+        result = ingest.ingest_file(con, out / ledger.name,
+                                    ingest.IngestOptions(organisation_id="alvbybostader", year=2025,
+                                                         sheet=manifest.company["sheet"]))
+        assert result.rows_rejected == 0
+        accounts = {a for (a,) in con.execute("select distinct account from ledger_line").fetchall()}
+        assert accounts <= set(catalogues.BAS_ACCOUNTS)
+        run = runs.compute_run(con, 2025, mapping="bas2025@1.0.0", organisation_id="alvbybostader")
+        by_account = {r["account"]: r for r in marts.read(con, "emissions_by_account", run.run_id)}
+        assert set(by_account) == accounts
+        # the only spend left without emissions is electricity (no spend-based factor), as 622 in kommunbas13
+        no_emissions = {a for a, r in by_account.items() if r["rule_level"] == "unmapped"}
+        assert no_emissions == {"5120"}
+        assert {a for a, r in by_account.items() if r["rule_level"] == "excluded"} == {"2641", "6570", "8410"}
+        assert by_account["1181"]["category_id"] == "construction_property"
+        assert by_account["5170"]["emissions_kg_co2e"] > 0
+    finally:
+        con.close()
 
 
 def test_org_numbers_in_the_ledgers_pass_luhn_except_the_deliberate_one(demo):
     out, manifest = demo
-    register = {s.org_number: s.name for s in dd.supplier_register()}
+    register = {s.org_number: s.name for s in suppliers.supplier_register()}
     for f in manifest.ledgers("municipal_ledger"):
         df = read_municipal(out / f.name)
         bad = {b.row for b in f.bad_rows if b.field == "supplier_org_number"}
         for i, (number, name) in enumerate(zip(df["Organisationsnummer"], df["Leverantör"])):
             if number and i + 2 not in bad:
-                assert dd.is_valid_org_number(number), (f.name, i + 2, number)
+                assert identity.is_valid_org_number(number), (f.name, i + 2, number)
                 assert register[number] == name
 
 
@@ -261,7 +307,7 @@ def test_internal_lines_carry_a_motpart_code_of_an_own_unit(demo):
     df = read_municipal(out / dd.municipal_file_name(2024))
     internal = df[df["Motpart"] != ""]
     assert len(internal) > 0
-    own = {"1" + str(f.number) for f in dd.FORVALTNINGAR}
+    own = {"1" + str(f.number) for f in catalogues.FORVALTNINGAR}
     assert set(internal["Motpart"]) <= own
     assert (internal["Leverantör"] == "").all()
 
@@ -270,7 +316,7 @@ def test_projects_on_investment_lines(demo):
     out, manifest = demo
     df = read_municipal(out / dd.municipal_file_name(2024))
     projects = df[df["Projekt"] != ""]
-    assert set(projects["Projekt"]) <= {p.code for p in dd.PROJECTS}
+    assert set(projects["Projekt"]) <= {p.code for p in catalogues.PROJECTS}
     assert (projects["Leverantör"] != "").all()
 
 
@@ -320,7 +366,7 @@ def test_bad_rows_are_exactly_the_listed_ones(demo):
                     problems.append("posting_date")
             except ValueError:
                 problems.append("posting_date")
-            if values["Organisationsnummer"] and not dd.is_valid_org_number(values["Organisationsnummer"]):
+            if values["Organisationsnummer"] and not identity.is_valid_org_number(values["Organisationsnummer"]):
                 problems.append("supplier_org_number")
             if problems:
                 assert len(problems) == 1, (i + 2, problems)
