@@ -62,7 +62,7 @@ def generate(path: Path, n_lines: int, seed: float = 0.42, months: tuple[int, in
                 [accounts, accounts])
     con.execute("create table depts as select unnest(?) as name, generate_subscripts(?, 1) as i",
                 [DEPARTMENTS, DEPARTMENTS])
-    from pipeline.demo.generator import luhn_check_digit
+    from pipeline.demo.identity import luhn_check_digit
 
     numbers = [f"{n[:6]}-{n[6:]}{luhn_check_digit(n)}" for n in (f"55660{k:04d}" for k in range(300))]
     con.execute("create table suppliers as select unnest(?) as org_number, generate_subscripts(?, 1) - 1 as k",

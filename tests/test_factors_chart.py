@@ -6,7 +6,6 @@ import csv
 
 import pytest
 
-from pipeline.demo.generator import BAS_ACCOUNTS
 from pipeline.errors import DataError
 from pipeline.factors.build.__main__ import main as build_main
 from pipeline.factors.build.chart import convert_bas_chart
@@ -75,9 +74,3 @@ def test_shipped_bas_chart_is_complete():
     # personnel costs are class 7 in BAS (class 5 in Kommun-Bas); class 5 is other external costs
     assert by_account["7"]["name_sv"] == "Utgifter/kostnader för personal, avskrivningar m.m."
     assert by_account["51"]["name_sv"] == "Fastighetskostnader"
-
-
-def test_every_demo_company_account_is_in_the_bas_chart_with_its_name():
-    with BAS_CHART.open(encoding="utf-8") as handle:
-        names = {r["account"]: r["name_sv"] for r in csv.DictReader(handle)}
-    assert {a: names.get(a) for a in BAS_ACCOUNTS} == BAS_ACCOUNTS

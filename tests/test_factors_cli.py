@@ -116,7 +116,8 @@ def test_import_exiobase_from_pymrio_test_mrio(db, tmp_path, capsys):
     With emission_type1 counted at GWP 1, region reg2, food: M = 0.0435931 kg per Mill USD... per USD
     that is M / 1e6; the CLI must write exactly that value.
     """
-    pymrio = pytest.importorskip("pymrio")
+    import pymrio  # in the test extra; the import is lazy in the product (an optional dependency)
+
     io = pymrio.load_test()
     saved = tmp_path / "testmrio"
     io.save_all(str(saved))
@@ -134,7 +135,8 @@ def test_import_exiobase_from_pymrio_test_mrio(db, tmp_path, capsys):
 
 
 def test_import_exiobase_names_a_wrong_region(tmp_path, db, capsys):
-    pymrio = pytest.importorskip("pymrio")
+    import pymrio  # in the test extra; the import is lazy in the product (an optional dependency)
+
     saved = tmp_path / "testmrio"
     pymrio.load_test().save_all(str(saved))
     assert main(["factors", "import-exiobase", str(saved), "--region", "SE", "--extension", "emissions",

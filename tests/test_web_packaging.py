@@ -20,4 +20,4 @@ def test_wheel_contains_every_template_and_static_file(tmp_path):
               list((WEB / "templates").glob("*.html")) + list((WEB / "static").glob("*"))}
     assert len(wanted) > 20
     assert not wanted - names, sorted(wanted - names)
-    assert "pipeline/migrations/0009_web.sql" in names and "pipeline/cli/serve.py" in names
+    assert "pipeline/store/migrations/0009_web.sql" in names and "pipeline/cli/serve.py" in names

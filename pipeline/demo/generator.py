@@ -40,12 +40,6 @@ from .ledgers import COMPANY_LINE_SHARE, DEFAULT_LINES_PER_YEAR, company_frame, 
 from .suppliers import supplier_register
 from .writing import COMPANY_SHEET, company_xlsx_bytes, csv_bytes, municipal_table, parse_amounts, register_bytes
 
-# Imported here only for callers outside pipeline/demo that still import these names from this
-# module (tests/test_factors_chart.py: BAS_ACCOUNTS; bench/bench_run.py: luhn_check_digit).
-# Their home is pipeline.demo.catalogues and pipeline.demo.identity; drop these once those callers move.
-from .catalogues import BAS_ACCOUNTS  # noqa: F401
-from .identity import luhn_check_digit  # noqa: F401
-
 DEFAULT_YEARS = (2023, 2024, 2025)
 DEFAULT_SEED = 20261128
 REGISTER_FILE = "leverantorsregister.csv"
