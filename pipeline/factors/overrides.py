@@ -211,8 +211,8 @@ def _derive_account_map(con: duckdb.DuckDBPyConnection, accounts: list[dict], or
     n = con.execute("select count(*) from reference_release where kind = 'account_map' and release_id = ?",
                     [derived_id]).fetchone()[0] + 1
     version = f"{base[1]}.{n}"
-    con.execute("""insert into account_map select ?, ?, account_prefix, account_name, category_id, factor_set_id, factor_code,
-                          scope3_category, is_excluded, exclusion_reason, notes
+    con.execute("""insert into account_map by name
+                   select ? as mapping_id, ? as mapping_version, * exclude (mapping_id, mapping_version)
                    from account_map where mapping_id = ? and mapping_version = ?""", [derived_id, version, *base])
     for r in accounts:
         excluded = r["is_excluded"].strip().lower() in ("true", "1", "yes")
