@@ -8,8 +8,9 @@ import pytest
 
 from pipeline import store
 from pipeline.engine import runs
+from tests.helpers.paths import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = FIXTURES
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from tests.helpers.paths import ROOT
 
-PACKAGE = Path(__file__).resolve().parent.parent / "pipeline"
+PACKAGE = ROOT / "pipeline"
 MAX_LINES = 1000
 
 # Top-level module or package of pipeline -> layer. Root modules not listed are the kernel (layer 0) and may

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
+from tests.helpers.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = ROOT
 
 
 def test_every_subpackage_is_listed_in_pyproject():

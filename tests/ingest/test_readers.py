@@ -1,0 +1,263 @@
+"""Tests for pipeline.ingest.readers / textfile / sie: encodings, delimiters, headers, row numbers, xlsx, SIE."""
+
+from __future__ import annotations
+
+import codecs
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.errors import InputFileError
+from pipeline.ingest import readers, sie
+from pipeline.ingest.readers import ReadOptions, read_table
+from pipeline.ingest.textfile import detect_encoding
+from tests.helpers.paths import FIXTURES
+
+INGEST = FIXTURES / "ingest"
+
+HEADER = "Bokföringsdatum;Konto;Förvaltning;Text;Belopp"
+LINES = ["2024-03-05;4610;Socialförvaltningen;Köpt vård – mars;1 234,50",
+         "2024-03-06;6461;Servicekontoret;Kaffe åt ÅÄÖ-gruppen;12,00"]
+
+
+def _text(delimiter: str = ";") -> str:
+    return "\r\n".join(line.replace(";", delimiter) for line in [HEADER, *LINES]) + "\r\n"
+
+
+@pytest.fixture
+def db():
+    con = duckdb.connect()
+    yield con
+    con.close()
+
+
+def _read(db, path: Path, **opts) -> tuple[readers.RawTable, list[tuple]]:
+    raw = read_table(db, path, table="raw", display_name=path.name, options=ReadOptions(**opts))
+    return raw, db.execute("select * from raw order by source_row").fetchall()
+
+
+# --- encodings --------------------------------------------------------------------------------
+
+ENCODED = {
+    "utf-8": lambda t: t.encode("utf-8"),
+    "utf-8-sig": lambda t: codecs.BOM_UTF8 + t.encode("utf-8"),
+    "cp1252": lambda t: t.encode("cp1252"),
+    "latin-1": lambda t: t.replace("–", "-").encode("latin-1"),
+    # a UTF-8 BOM read as cp1252 ("ï»¿") and saved again as UTF-8
+    "bom-misencoded-utf8": lambda t: "ï»¿".encode("utf-8") + t.encode("utf-8"),
+    # a UTF-8 BOM kept in front of text that was re-saved as cp1252
+    "bom-then-cp1252": lambda t: codecs.BOM_UTF8 + t.encode("cp1252"),
+    "two-boms": lambda t: codecs.BOM_UTF8 + "ï»¿".encode("utf-8") + t.encode("utf-8"),
+    "utf-16": lambda t: t.encode("utf-16"),
+}
+LABELS = {"utf-8": "utf-8", "utf-8-sig": "utf-8 with BOM", "cp1252": "cp1252", "latin-1": "cp1252",
+          "bom-misencoded-utf8": "utf-8 (mis-encoded BOM 'ï»¿' removed)",
+          "bom-then-cp1252": "cp1252 (stray BOM bytes removed)", "two-boms": "utf-8 (mis-encoded BOM 'ï»¿' removed)",
+          "utf-16": "utf-16"}
+
+
+@pytest.mark.parametrize("encoding", list(ENCODED))
+def test_every_encoding_reads_the_same_text(db, tmp_path, encoding):
+    path = tmp_path / f"ledger_{encoding}.csv"
+    path.write_bytes(ENCODED[encoding](_text()))
+    raw, rows = _read(db, path)
+    assert raw.headers == ["Bokföringsdatum", "Konto", "Förvaltning", "Text", "Belopp"]
+    assert raw.encoding == LABELS[encoding]
+    assert rows[0][1:] == ("2024-03-05", "4610", "Socialförvaltningen",
+                           "Köpt vård - mars" if encoding == "latin-1" else "Köpt vård – mars", "1 234,50")
+    assert rows[1][3:5] == ("Servicekontoret", "Kaffe åt ÅÄÖ-gruppen")
+    assert [r[0] for r in rows] == [2, 3]
+
+
+def test_latin1_byte_undefined_in_cp1252_is_read_as_latin1(tmp_path):
+    path = tmp_path / "l1.csv"
+    path.write_bytes("Konto;Text\n4610;ö\x81\n".encode("latin-1"))
+    assert detect_encoding(path).codec == "latin-1"
+
+
+def test_utf8_file_with_some_cp1252_lines_is_decoded_line_by_line(db, tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes((HEADER + "\n" + LINES[0] + "\n").encode("utf-8") + (LINES[1] + "\n").encode("cp1252"))
+    raw, rows = _read(db, path)
+    assert rows[0][3] == "Socialförvaltningen" and rows[1][4] == "Kaffe åt ÅÄÖ-gruppen"
+    assert raw.encoding == "utf-8 with 1 cp1252 line(s)"
+    assert any("Windows-1252" in n for n in raw.notes)
+
+
+def test_encoding_given_by_the_user_wins(db, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(_text().encode("cp1252"))
+    raw, rows = _read(db, path, encoding="latin-1")
+    assert raw.encoding == "latin-1 (as given)" and rows[0][3] == "Socialförvaltningen"
+
+
+# --- delimiters, quoting, headers -------------------------------------------------------------
+
+@pytest.mark.parametrize("delimiter", [";", ",", "\t", "|"])
+def test_delimiters_are_detected_and_quotes_respected(db, tmp_path, delimiter):
+    path = tmp_path / "d.csv"
+    quoted = f'"Text with {delimiter} and ""quotes"""'
+    body = (_text(delimiter).replace("Köpt vård – mars", quoted)
+            .replace("1 234,50", '"1 234,50"').replace("12,00", '"12,00"'))
+    path.write_text(body, encoding="utf-8")
+    raw, rows = _read(db, path)
+    assert raw.delimiter == delimiter
+    assert rows[0][4] == f'Text with {delimiter} and "quotes"'
+    assert len(raw.headers) == 5
+
+
+def test_header_is_found_below_title_rows_and_rows_keep_file_numbers(db, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("Leverantörsreskontra 2024\nUttag 2024-04-02;;;;\n" + _text(), encoding="utf-8")
+    raw, rows = _read(db, path)
+    assert raw.header_row == 3
+    assert [r[0] for r in rows] == [4, 5]
+
+
+def test_header_row_option(db, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("A;B\n" + _text(), encoding="utf-8")
+    raw, rows = _read(db, path, header_row=2)
+    assert raw.headers[0] == "Bokföringsdatum" and rows[0][0] == 3
+
+
+def test_empty_and_duplicate_headers_get_names(db, tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("Konto;;Belopp;belopp\n4610;x;1;2\n", encoding="utf-8")
+    raw, _ = _read(db, path)
+    assert raw.headers == ["Konto", "column 2", "Belopp", "belopp (2)"]
+
+
+@pytest.mark.parametrize("blank_inside", [False, True])
+def test_row_numbers_are_the_same_on_both_read_paths(db, tmp_path, blank_inside):
+    """DuckDB reads the plain file; a blank line inside sends it through Python's csv module. A quoted
+    cell spanning two lines is one row (as Excel shows it)."""
+    lines = [HEADER, LINES[0], '2024-03-07;7010;"Tekniska\nförvaltningen";Buss;100,00', LINES[1]]
+    if blank_inside:
+        lines.insert(2, "")
+    path = tmp_path / "n.csv"
+    path.write_text("\n".join(lines) + "\n\n\n", encoding="utf-8")
+    raw, rows = _read(db, path)
+    expected = [2, 4, 5] if blank_inside else [2, 3, 4]
+    assert [r[0] for r in rows] == expected
+    assert rows[1][3] == "Tekniska\nförvaltningen"
+
+
+def test_ragged_rows_become_structural_errors_with_their_row(db, tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join([HEADER, LINES[0], "2024-03-06;6461;Servicekontoret", LINES[1] + ";extra"]) + "\n",
+                    encoding="utf-8")
+    raw, rows = _read(db, path)
+    assert raw.rows_read == 3 and [r[0] for r in rows] == [2]
+    assert [(e["source_row"], e["n_cells"], e["expected"]) for e in raw.structural_errors] == [(3, 3, 5), (4, 6, 5)]
+
+
+def test_rows_with_only_delimiters_are_not_rows(db, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("\n".join([HEADER, LINES[0], ";;;;", "  ; ;;;", LINES[1]]) + "\n", encoding="utf-8")
+    raw, rows = _read(db, path)
+    assert raw.rows_read == 2 and raw.empty_rows == 2 and [r[0] for r in rows] == [2, 5]
+
+
+def test_file_with_header_only_is_refused(db, tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text(HEADER + "\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"h.csv: no data rows below the header \(row 1"):
+        _read(db, path)
+
+
+# --- xlsx --------------------------------------------------------------------------------------
+
+def test_xlsx_title_rows_formulas_total_and_trailing_blank_rows(db):
+    raw, rows = _read(db, INGEST / "ledger_title_rows.xlsx")
+    assert raw.file_format == "xlsx" and raw.sheet == "Reskontra" and raw.header_row == 4
+    assert [r[0] for r in rows] == [5, 6, 7, 8, 9]       # spreadsheet row numbers; 3 empty rows ignored
+    assert rows[0][1:3] == ("2024-01-15", "4610")         # date cell as ISO date, integral number without .0
+    assert rows[1][1] == "2024-02-01" and rows[1][6] == "88123"
+    assert rows[3][8] == "15000"                          # formula read as the value Excel saved
+    assert rows[4][3] == "Summa" and rows[4][8] == "187061.9"
+    assert raw.numeric_columns == {7}                     # Belopp holds only numbers (Konto has a text cell)
+    assert raw.rows_read == 5                             # the formatted empty rows 10-12 are not rows
+
+
+def test_xlsx_picks_the_sheet_with_a_ledger_header(db):
+    raw, rows = _read(db, INGEST / "info_sheet_first.xlsx")
+    assert raw.sheet == "Data" and len(rows) == 2
+
+
+@pytest.mark.parametrize("sheet", ["Noter", "noter", "2"])
+def test_xlsx_sheet_by_name_or_number(db, sheet):
+    with pytest.raises(InputFileError, match="no data rows|only one column|no header row"):
+        _read(db, INGEST / "ledger_title_rows.xlsx", sheet=sheet)
+
+
+def test_xlsx_unknown_sheet_lists_the_sheets(db):
+    with pytest.raises(InputFileError, match='no sheet named "Blad1"; sheets: Reskontra, Noter'):
+        _read(db, INGEST / "ledger_title_rows.xlsx", sheet="Blad1")
+
+
+def test_xlsx_formulas_without_saved_values_are_explained(db):
+    raw, rows = _read(db, INGEST / "formulas_not_saved.xlsx")
+    assert rows[1][3] is None
+    assert any("1 formula cell(s) have no saved value" in n for n in raw.notes)
+
+
+# --- SIE 4 -------------------------------------------------------------------------------------
+
+def test_sie_tokenizer_handles_quotes_escapes_and_object_lists():
+    assert sie.tokenize('#TRANS 3010 { "1" "1"} -500 20100122 "Text \\"citat\\"" 2') == [
+        "#TRANS", "3010", '{ "1" "1"}', "-500", "20100122", 'Text "citat"', "2"]
+    assert sie.tokenize('#TRANS\t1510\t{8 "30083"\t1 "2"}\t376313.00') == [
+        "#TRANS", "1510", '{8 "30083"\t1 "2"}', "376313.00"]
+    assert sie.parse_objects('{1 "2" 10 "12"}') == [("1", "2"), ("10", "12")]
+    assert sie.parse_objects("{}") == [] and sie.parse_objects("{ }") == []
+
+
+def test_sie_text_is_pc8_unless_the_bytes_say_otherwise():
+    text = "#FNAMN \"Övningsbolaget Åsa\"\n"
+    assert sie.decode_sie(text.encode("cp437")) == (text, "cp437 (PC8)")
+    assert sie.decode_sie(text.encode("utf-8")) == (text, "utf-8")
+    assert sie.decode_sie(text.encode("cp1252"))[1] == "cp1252"
+
+
+def test_sie_rtrans_and_btrans_follow_the_specification():
+    """BL0001 voucher A 8: three #BTRANS (removed), two #RTRANS each followed by the same #TRANS.
+    Only the #TRANS lines count, so the voucher balances (0 + 0) and 4010 800 (removed) is not a line."""
+    ledger = sie.read_sie(INGEST / "sie" / "BL0001_typ4.SE")
+    assert ledger.facts["transactions"] == 405          # the #TRANS lines; 6 #RTRANS and 3 #BTRANS skipped
+    assert [r for r in ledger.rows if r[1] == "A 8"] == []   # 4010 800 was removed (#BTRANS)
+    assert ledger.unbalanced == []
+    assert Decimal(ledger.facts["all_transactions_sum"]) == 0
+
+
+def test_sie_unbalanced_voucher_is_found_with_its_lines():
+    ledger = sie.read_sie(INGEST / "sie" / "transaktioner_ovnbolag-bad-balance.se")
+    assert ledger.unbalanced == [{"voucher": "B 1", "date": "2011-01-07", "line": 3905, "n_trans": 3,
+                                  "sum": "-12771.00", "ledger_lines": [3908]}]
+
+
+def test_sie_dimensions_and_account_names():
+    ledger = sie.read_sie(INGEST / "sie" / "transaktioner_ovnbolag.se")
+    by_line = {r[0]: r for r in ledger.rows}
+    row = by_line[4007]
+    assert row[4:6] == ["7290", "Förändr sem löneskuld"]           # #KONTO name kept (PC8 decoded)
+    assert row[8:10] == ["Kontor Syd", "Syd"]                      # dim 1 object name and code
+    assert ledger.facts["dimensions"]["1"]
+
+
+def test_sie_ledger_account_scope_is_configurable():
+    default = sie.read_sie(INGEST / "sie" / "transaktioner_ovnbolag.se")
+    wider = sie.read_sie(INGEST / "sie" / "transaktioner_ovnbolag.se", ledger_accounts=r"^[3-8][0-9]{3}$")
+    assert wider.facts["ledger_lines"] == default.facts["ledger_lines"] + default.facts["other_lines_by_class"]["3"]["lines"]
+    for facts in (default.facts, wider.facts):
+        assert Decimal(facts["ledger_lines_sum"]) + Decimal(facts["other_lines_sum"]) == Decimal(
+            facts["all_transactions_sum"])
+
+
+def test_sie_types_without_vouchers_are_refused(tmp_path):
+    path = tmp_path / "sie2.se"
+    path.write_bytes(b'#FLAGGA 0\n#SIETYP 2\n#KONTO 1910 "Kassa"\n#UB 0 1910 100.00\n')
+    with pytest.raises(sie.SieError, match="SIE 2 file, which holds balances"):
+        sie.read_sie(path)
