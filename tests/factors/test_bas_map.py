@@ -15,7 +15,7 @@ from tests.helpers.paths import FIXTURES
 MAP_DIR = factors_dir() / "account_maps" / "bas2025" / "1.0.0"
 BAS_CHART = factors_dir() / "chart_of_accounts" / "bas_2025.csv"
 # The accounts a municipal housing company books on (those of the demo's Älvbybostäder AB), each
-# with the bas2025 row it must resolve to; tests/test_demo_data.py checks the demo uses exactly these.
+# with the bas2025 row it must resolve to; tests/demo/test_generator.py checks the demo uses exactly these.
 COMPANY_ACCOUNTS = FIXTURES / "factors" / "bas2025_company_accounts.csv"
 NO_FACTOR = {"502", "512", "531"}          # electricity: USEEIO publishes no factor (scope 2), as kommunbas13 622
 
