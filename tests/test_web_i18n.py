@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import numbers
 from pipeline.web import i18n
 
 WEB = Path(__file__).resolve().parent.parent / "pipeline" / "web"
@@ -53,12 +54,13 @@ def test_translate_falls_back_to_english_and_english_is_unchanged():
     (float("nan"), 0, "–", "–"),
 ])
 def test_number_formats(value, decimals, sv, en):
-    assert i18n.fmt_number(value, decimals, "sv") == sv
-    assert i18n.fmt_number(value, decimals, "en") == en
+    assert numbers.fmt_number(value, decimals, "sv") == sv
+    assert numbers.fmt_number(value, decimals, "en") == en
 
 
 def test_percent_and_tonnes():
-    assert i18n.fmt_percent(0.1234, 1, "sv") == "12,3\u00a0%"
-    assert i18n.fmt_percent(0.1234, 1, "en") == "12.3\u00a0%"
-    assert i18n.fmt_tonnes(43250797.0, "sv") == "43\u00a0251"       # 43,250.8 t: no decimals above 100 t
-    assert i18n.fmt_tonnes(48650.0, "en") == "48.6"                   # 48.65 t rounds half to even
+    # the pages write "12.3 %" in both languages (space=NBSP, as pipeline.web.routing passes it)
+    assert numbers.fmt_percent(0.1234, 1, "sv", space=numbers.NBSP) == "12,3\u00a0%"
+    assert numbers.fmt_percent(0.1234, 1, "en", space=numbers.NBSP) == "12.3\u00a0%"
+    assert numbers.fmt_tonnes(43250797.0, lang="sv") == "43\u00a0251"       # 43,250.8 t: no decimals above 100 t
+    assert numbers.fmt_tonnes(48650.0, lang="en") == "48.6"                   # 48.65 t rounds half to even

@@ -12,7 +12,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -21,9 +20,9 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import Problem, InputFileError, KlimatspendError
+from ..numbers import parse_number
 
 MAX_BYTES = 50 * 1024 * 1024
-_NUMBER = re.compile(r"^[+\-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -149,32 +148,13 @@ def _xlsx_rows(path: Path, name: str) -> list[tuple[int, list[str]]]:
     return out
 
 
-def parse_number(text: str) -> float:
-    """Parse "1 234,5", "1234.5", "-12", "−3,0" or "12 %" (as 12) to a float; raise ValueError otherwise."""
-    t = text.strip().replace("\u00a0", " ").replace("\u202f", " ").replace("−", "-").rstrip("%").strip()
-    t = t.replace(" ", "")
-    if "," in t and "." in t:          # 1.234,5 or 1,234.5: the last one is the decimal mark
-        if t.rfind(",") > t.rfind("."):
-            t = t.replace(".", "").replace(",", ".")
-        else:
-            t = t.replace(",", "")
-    elif "," in t:
-        t = t.replace(",", ".")
-    if not _NUMBER.match(t):
-        raise ValueError("is not a number")
-    value = float(t)
-    if not math.isfinite(value):
-        raise ValueError("is not a finite number")
-    return value
-
-
 def parse_cell(text: str, col: Column):
     """Return the typed value of one cell for `col`; raise ValueError with the problem text."""
     kind = col.kind
     if kind == "text":
         return text.strip()
     if kind in ("number", "share"):
-        value = parse_number(text)
+        value = parse_number(text, percent=True)
         if kind == "share":
             if text.strip().endswith("%"):
                 value /= 100
@@ -183,7 +163,7 @@ def parse_cell(text: str, col: Column):
         return value
     if kind in ("integer", "year"):
         try:
-            value = parse_number(text)
+            value = parse_number(text, percent=True)
         except ValueError:
             raise ValueError("is not a year" if kind == "year" else "is not a whole number") from None
         if not value.is_integer():

@@ -11,6 +11,7 @@ from ..budget import store as budget_store
 from ..budget.inputs import InputValidationError
 from ..config import resolve_db_path
 from ..errors import UsageError
+from ..numbers import parse_number
 from . import add_db_option, print_json
 from ._output import fmt_number, fmt_percent, print_table
 
@@ -84,12 +85,10 @@ def register(subparsers) -> None:
 # --- path ----------------------------------------------------------------------------------------
 
 def parse_rate(text: str) -> float:
-    """Parse a reduction rate given as 0.16, 16% or "16 %" to a share; raise UsageError otherwise."""
-    t = text.strip().replace(",", ".")
+    """Parse a reduction rate given as 0.16, 0,16, 16% or "16 %" to a share; raise UsageError otherwise."""
     try:
-        if t.endswith("%"):
-            return float(t[:-1].strip()) / 100
-        return float(t)
+        value = parse_number(text, percent=True)
+        return value / 100 if text.strip().endswith("%") else value
     except ValueError:
         raise UsageError(f"--rate {text}: give the yearly reduction as 0.16 or 16%") from None
 
@@ -323,7 +322,8 @@ def print_overview(result: dict, lang: str = "en") -> None:
         if fu is None:
             continue
         print_table(["year", "budget t", "actual t", "deviation t", "cum. actual t", "cum. budget t", "remaining t"],
-                    [[r["year"], fmt_number(r["budget_t"]), fmt_number(r["actual_t"]), _signed(r["deviation_t"]),
+                    [[r["year"], fmt_number(r["budget_t"]), fmt_number(r["actual_t"]),
+                      fmt_number(r["deviation_t"], signed=True),
                       fmt_number(r["cumulative_actual_t"]), fmt_number(r["cumulative_budget_t"]),
                       fmt_number(r["remaining_t"])] for r in fu["rows"]], align="lrrrrrr")
         _print_status(fu, b["unit"])
@@ -337,7 +337,8 @@ def print_overview(result: dict, lang: str = "en") -> None:
             print_table(["unit", "share", "budget t", "actual t", "deviation t", "remaining t", "runs out",
                          "needed/yr", "verdict"],
                         [[d["department"] or d["organisation_id"], fmt_percent(d["share"]), fmt_number(d["budget_t"]),
-                          fmt_number(d["actual_t"]), _signed(d["deviation_t"]), fmt_number(d["remaining_t"]),
+                          fmt_number(d["actual_t"]), fmt_number(d["deviation_t"], signed=True),
+                          fmt_number(d["remaining_t"]),
                           d["runs_out_date"] or "-", fmt_percent(d["needed_rate"], 0) if d["needed_rate"] is not None
                           else "-", _v(d, lang)] for d in rows], align="lrrrrrrrl")
             behind = [d for d in b["departments"] if d["status"] in ("behind", "over_budget")]
@@ -380,16 +381,9 @@ def _print_status(fu: dict, unit: str) -> None:
         when = f"runs out {runs} on the current trend" if runs else "does not run out on the current trend"
     trend = fu.get("trend") or {}
     years = trend.get("years") or []
-    trend_text = (f" (linear trend {years[0]}–{years[-1]}: {_signed(trend['slope_t_per_year'])} t a year)"
-                  if len(years) > 1 else "")
+    slope = fmt_number(trend.get("slope_t_per_year"), signed=True)
+    trend_text = f" (linear trend {years[0]}–{years[-1]}: {slope} t a year)" if len(years) > 1 else ""
     print(f"remaining {fmt_number(fu['remaining_t'])} {unit}; the budget {when}{trend_text}")
     if fu["needed_rate"] is not None:
         print(f"needed from {fu['year'] + 1}: −{fu['needed_rate'] * 100:.1f} % a year (constant) to stay within it")
     print(f"verdict: {fu['verdict_en']}  /  bedömning: {fu['verdict_sv']}")
-
-
-def _signed(value) -> str:
-    if value is None:
-        return "-"
-    return ("+" if value > 0 else "") + fmt_number(value)
-

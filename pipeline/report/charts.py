@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from ..i18n import fmt_number, fmt_percent
+from ..numbers import fmt_number, fmt_percent
 
 FONT = "font-family=\"'Segoe UI', 'Helvetica Neue', Arial, sans-serif\""
 INK = "#1f2933"

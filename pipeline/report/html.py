@@ -16,7 +16,8 @@ from markupsafe import Markup
 from .. import __version__
 from . import charts
 from ..errors import KlimatspendError, UsageError
-from ..i18n import Labels, fmt_msek, fmt_number, fmt_percent, fmt_sek, fmt_tonnes, labels as get_labels
+from ..i18n import Labels, labels as get_labels
+from ..numbers import fmt_msek, fmt_number, fmt_percent, fmt_sek, fmt_tonnes
 from .data import TOP_SUPPLIERS, ReportData, gather, headline, mapping_text
 from ..resources import reports_dir
 

@@ -1,10 +1,6 @@
-"""Swedish and English for the web app: translations (English text is the key) and number formatting."""
+"""Swedish and English for the web app: translations (English text is the key); numbers: pipeline.numbers."""
 
 from __future__ import annotations
-
-import math
-from datetime import date, datetime
-from decimal import Decimal
 
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"
@@ -441,44 +437,3 @@ def translate(text: str, lang: str) -> str:
 def pick_language(value: str | None) -> str:
     """Return a supported language code for `value` (a cookie), else the default (Swedish)."""
     return value if value in LANGUAGES else DEFAULT_LANGUAGE
-
-
-def fmt_number(value, decimals: int = 0, lang: str = "sv") -> str:
-    """Return a number with thousands separators: sv '1 234,5' (no-break space), en '1,234.5'; '–' for none."""
-    if value is None:
-        return "–"
-    if isinstance(value, Decimal):
-        value = float(value)
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return "–"
-    text = f"{abs(value):,.{decimals}f}"
-    if lang == "sv":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    negative = value < 0 and text.strip("0,.\u00a0") != ""
-    return ("−" if negative else "") + text
-
-
-def fmt_percent(value, decimals: int = 1, lang: str = "sv") -> str:
-    """Return a share 0..1 as a percentage ('12,5 %' / '12.5 %'); '–' for none."""
-    if value is None:
-        return "–"
-    return fmt_number(float(value) * 100, decimals, lang) + "\u00a0%"
-
-
-def fmt_tonnes(kg, lang: str = "sv") -> str:
-    """Return kilograms as tonnes with one decimal below 100 t and none above."""
-    if kg is None:
-        return "–"
-    t = float(kg) / 1000
-    return fmt_number(t, 1 if abs(t) < 100 else 0, lang)
-
-
-def fmt_date(value, lang: str = "sv") -> str:
-    """Return a date or timestamp as ISO 8601 (YYYY-MM-DD, with HH:MM for timestamps)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)

@@ -29,6 +29,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from ..access import audit, auth
 from ..errors import KlimatspendError
 from ..ingest import batches
+from ..numbers import NBSP, fmt_date, fmt_number, fmt_percent, fmt_tonnes
 from . import data, i18n, security
 from .jobs import JobRunner
 
@@ -186,9 +187,10 @@ class Ctx:
         base = {
             "user": self.user, "lang": lang, "csrf_token": self.csrf(), "request_path": self.request.url.path,
             "request_url": str(self.request.url.path) + (("?" + self.request.url.query) if self.request.url.query else ""),
-            "t": self.t, "num": lambda v, d=0: i18n.fmt_number(v, d, lang),
-            "pct": lambda v, d=1: i18n.fmt_percent(v, d, lang), "tonnes": lambda kg: i18n.fmt_tonnes(kg, lang),
-            "when": lambda v: i18n.fmt_date(v, lang), "url": url, "max_upload_mb": self.state.config.max_upload_bytes // 2**20,
+            "t": self.t, "num": lambda v, d=0: fmt_number(v, d, lang),
+            # the pages have always written "12.5 %" in English too (the reports write "12.5%")
+            "pct": lambda v, d=1: fmt_percent(v, d, lang, space=NBSP), "tonnes": lambda kg: fmt_tonnes(kg, lang=lang),
+            "when": fmt_date, "url": url, "max_upload_mb": self.state.config.max_upload_bytes // 2**20,
             "max_upload_bytes": self.state.config.max_upload_bytes,
         }
         html = self.state.env.get_template(template).render(**base, **context)
