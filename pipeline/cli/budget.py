@@ -8,7 +8,7 @@ from pathlib import Path
 from .. import store
 from ..budget import definitions, overview, paths, territorial
 from ..budget import store as budget_store
-from ..budget.inputs import InputValidationError
+from ..tables import InputValidationError
 from ..config import resolve_db_path
 from ..errors import UsageError
 from ..numbers import parse_number

@@ -4,7 +4,8 @@ Files are accepted as people export them: `,` `;` or tab separators, UTF-8 (with
 or Windows-1252, decimal comma and spaces as thousands separators ("1 234,5"), headers in Swedish
 or English. Every cell is checked against a declared column and every problem is reported, like a
 ledger: `measures.csv: row 3, column "start_year": value "20x5" is not a year (type-error)`.
-Row numbers are the ones a user sees (the header is row 1).
+Row numbers are the ones a user sees (the header is row 1). Kernel module: pipeline.budget and
+pipeline.investments declare their columns and read through it.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
-from ..errors import Problem, InputFileError, KlimatspendError
-from ..numbers import parse_number
+from .errors import InputFileError, KlimatspendError, Problem
+from .numbers import parse_number
 
 MAX_BYTES = 50 * 1024 * 1024
 
