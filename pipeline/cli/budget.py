@@ -11,6 +11,7 @@ from ..budget import store as budget_store
 from ..tables import InputValidationError
 from ..config import resolve_db_path
 from ..errors import UsageError
+from ..i18n import localised
 from ..numbers import parse_number
 from . import add_db_option, print_json
 from ._output import fmt_number, fmt_percent, print_table
@@ -293,10 +294,6 @@ def cmd_show(args) -> int:
     return 0
 
 
-def _v(d: dict, lang: str) -> str:
-    return d.get(f"verdict_{lang}") or ""
-
-
 def print_overview(result: dict, lang: str = "en") -> None:
     """Print the follow-up of a year as text tables."""
     year = result["year"]
@@ -340,7 +337,7 @@ def print_overview(result: dict, lang: str = "en") -> None:
                           fmt_number(d["actual_t"]), fmt_number(d["deviation_t"], signed=True),
                           fmt_number(d["remaining_t"]),
                           d["runs_out_date"] or "-", fmt_percent(d["needed_rate"], 0) if d["needed_rate"] is not None
-                          else "-", _v(d, lang)] for d in rows], align="lrrrrrrrl")
+                          else "-", localised(d, "verdict", lang) or ""] for d in rows], align="lrrrrrrrl")
             behind = [d for d in b["departments"] if d["status"] in ("behind", "over_budget")]
             print(f"{len(behind)} of {len(b['departments'])} behind or over budget / "
                   f"{len(behind)} av {len(b['departments'])} efter eller över budget")
@@ -360,9 +357,10 @@ def print_overview(result: dict, lang: str = "en") -> None:
         print(f"== group (koncernen): {', '.join(m['budget_id'] for m in g['members'])}, {g['unit']}")
         print_table(["budget", "budget t", "actual t", "remaining t", "verdict"],
                     [[m["name"], fmt_number(m["budget_t"]), fmt_number(m["actual_t"]), fmt_number(m["remaining_t"]),
-                      _v(m, lang)] for m in g["members"]] +
+                      localised(m, "verdict", lang) or ""] for m in g["members"]] +
                     [["group total", fmt_number(g["follow_up"]["budget_t"]), fmt_number(g["follow_up"]["actual_t"]),
-                      fmt_number(g["follow_up"]["remaining_t"]), _v(g["follow_up"], lang)]], align="lrrrl")
+                      fmt_number(g["follow_up"]["remaining_t"]), localised(g["follow_up"], "verdict", lang) or ""]],
+                    align="lrrrl")
         _print_status(g["follow_up"], g["unit"])
     if len(result["perspectives"]) > 1:
         print()
@@ -370,7 +368,7 @@ def print_overview(result: dict, lang: str = "en") -> None:
         print_table(["perspective", "name", "unit", "year", "actual", "budget", "remaining", "runs out", "verdict"],
                     [[p["perspective"], p["name"], p["unit"], p["year"], fmt_number(p["actual_t"]),
                       fmt_number(p["budget_t"]), fmt_number(p["remaining_t"]), p["runs_out_date"] or "-",
-                      _v(p, lang)] for p in result["perspectives"]], align="lllrrrrll")
+                      localised(p, "verdict", lang) or ""] for p in result["perspectives"]], align="lllrrrrll")
 
 
 def _print_status(fu: dict, unit: str) -> None:

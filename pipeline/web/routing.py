@@ -29,8 +29,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from ..access import audit, auth
 from ..errors import KlimatspendError
 from ..ingest import batches
+from ..i18n import labels
 from ..numbers import NBSP, fmt_date, fmt_number, fmt_percent, fmt_tonnes
-from . import data, i18n, security
+from . import data, security
 from .jobs import JobRunner
 
 
@@ -164,8 +165,8 @@ class Ctx:
         return self.request.url.scheme == "https" or self.state.config.secure_cookies
 
     def t(self, text: str) -> str:
-        """Translate English UI text into the page language."""
-        return i18n.translate(text, self.lang)
+        """Return English UI text (a catalogue message id) in the page language; unknown text stays English."""
+        return labels(self.lang).text(text)
 
     def csrf(self) -> str:
         return security.csrf_token(self.state.secret, self.binding or "")
