@@ -38,7 +38,7 @@ def test_wheel_contains_data_directories(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     wheel = next(tmp_path.glob("klimatspend-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for required in ("pipeline/migrations/0001_initial.sql", "pipeline/_sql/marts/emissions_by_department.sql",
+    for required in ("pipeline/store/migrations/0001_initial.sql", "pipeline/_sql/marts/emissions_by_department.sql",
                      "pipeline/_emission_factors/categories.csv",
                      "pipeline/_emission_factors/useeio/1.3.0/factors.csv", "pipeline/factors/__init__.py",
                      "pipeline/cli/demo.py", "pipeline/i18n/__init__.py", "pipeline/i18n/catalogue/sv.json",
