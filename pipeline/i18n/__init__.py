@@ -84,8 +84,9 @@ class Labels:
         return self._texts.get(f"status_{status}", status)
 
 
+@lru_cache(maxsize=None)
 def labels(lang: str | None = None) -> Labels:
-    """Return the Labels of `lang` (sv or en; default sv)."""
+    """Return the Labels of `lang` (sv or en; default sv); one shared instance per language (pages look up often)."""
     return Labels(check_language(lang))
 
 
