@@ -41,5 +41,6 @@ def test_wheel_contains_data_directories(tmp_path):
     for required in ("pipeline/store/migrations/0001_initial.sql", "pipeline/_sql/marts/emissions_by_department.sql",
                      "pipeline/_emission_factors/categories.csv",
                      "pipeline/_emission_factors/useeio/1.3.0/factors.csv", "pipeline/factors/__init__.py",
-                     "pipeline/cli/demo.py"):
+                     "pipeline/cli/demo.py", "pipeline/i18n/__init__.py", "pipeline/i18n/catalogue/sv.json",
+                     "pipeline/i18n/catalogue/en.json"):
         assert required in names, required

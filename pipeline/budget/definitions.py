@@ -18,10 +18,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputFileError
-from . import inputs
+from .. import tables
+from ..errors import InputFileError, Problem
+from ..tables import Column, InputValidationError
 from .allocation import ALLOCATION_METHODS
-from .inputs import Column, InputValidationError, Problem
 from .paths import METHODS
 
 PERSPECTIVES = ("organisation", "territorial", "residents")
@@ -189,7 +189,7 @@ TABLE_UNIQUE = {"allocation_basis": ("organisation", "department"), "measures": 
 
 def read_input_table(kind: str, path: Path, display_name: str | None = None) -> tuple[list[dict], list]:
     """Read one input table of `kind` (allocation_basis, measures, own_emissions, residents); return rows, problems."""
-    table = inputs.read_table(path, TABLE_COLUMNS[kind], display_name=display_name, unique=TABLE_UNIQUE[kind])
+    table = tables.read_table(path, TABLE_COLUMNS[kind], display_name=display_name, unique=TABLE_UNIQUE[kind])
     problems = list(table.problems)
     if kind == "residents":
         for r in table.rows:

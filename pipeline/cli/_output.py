@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import sys
-from decimal import Decimal
+from functools import partial
 from typing import Iterable, Sequence
 
-
-def fmt_number(value, decimals: int = 0) -> str:
-    """Return `value` with thousands separators (e.g. 12,345.6), or '-' for None."""
-    if value is None:
-        return "-"
-    if isinstance(value, Decimal):
-        value = float(value)
-    return f"{value:,.{decimals}f}"
+from .. import numbers
 
 
-def fmt_percent(value, decimals: int = 1) -> str:
-    """Return a share (0..1) as a percentage string, or '-' for None."""
-    return "-" if value is None else f"{value * 100:.{decimals}f} %"
+# The CLI prints every number in the plain style of pipeline.numbers (English separators, ASCII only);
+# binding the style here keeps the call sites short: fmt_number(value, decimals).
+fmt_number = partial(numbers.fmt_number, lang=numbers.PLAIN)
+fmt_percent = partial(numbers.fmt_percent, lang=numbers.PLAIN)
 
 
 def print_table(headers: Sequence[str], rows: Iterable[Sequence], *, align: str | None = None, file=None) -> None:

@@ -8,9 +8,11 @@ from pathlib import Path
 from .. import store
 from ..budget import definitions, overview, paths, territorial
 from ..budget import store as budget_store
-from ..budget.inputs import InputValidationError
+from ..tables import InputValidationError
 from ..config import resolve_db_path
 from ..errors import UsageError
+from ..i18n import localised
+from ..numbers import parse_number
 from . import add_db_option, print_json
 from ._output import fmt_number, fmt_percent, print_table
 
@@ -84,12 +86,10 @@ def register(subparsers) -> None:
 # --- path ----------------------------------------------------------------------------------------
 
 def parse_rate(text: str) -> float:
-    """Parse a reduction rate given as 0.16, 16% or "16 %" to a share; raise UsageError otherwise."""
-    t = text.strip().replace(",", ".")
+    """Parse a reduction rate given as 0.16, 0,16, 16% or "16 %" to a share; raise UsageError otherwise."""
     try:
-        if t.endswith("%"):
-            return float(t[:-1].strip()) / 100
-        return float(t)
+        value = parse_number(text, percent=True)
+        return value / 100 if text.strip().endswith("%") else value
     except ValueError:
         raise UsageError(f"--rate {text}: give the yearly reduction as 0.16 or 16%") from None
 
@@ -294,10 +294,6 @@ def cmd_show(args) -> int:
     return 0
 
 
-def _v(d: dict, lang: str) -> str:
-    return d.get(f"verdict_{lang}") or ""
-
-
 def print_overview(result: dict, lang: str = "en") -> None:
     """Print the follow-up of a year as text tables."""
     year = result["year"]
@@ -323,7 +319,8 @@ def print_overview(result: dict, lang: str = "en") -> None:
         if fu is None:
             continue
         print_table(["year", "budget t", "actual t", "deviation t", "cum. actual t", "cum. budget t", "remaining t"],
-                    [[r["year"], fmt_number(r["budget_t"]), fmt_number(r["actual_t"]), _signed(r["deviation_t"]),
+                    [[r["year"], fmt_number(r["budget_t"]), fmt_number(r["actual_t"]),
+                      fmt_number(r["deviation_t"], signed=True),
                       fmt_number(r["cumulative_actual_t"]), fmt_number(r["cumulative_budget_t"]),
                       fmt_number(r["remaining_t"])] for r in fu["rows"]], align="lrrrrrr")
         _print_status(fu, b["unit"])
@@ -337,9 +334,10 @@ def print_overview(result: dict, lang: str = "en") -> None:
             print_table(["unit", "share", "budget t", "actual t", "deviation t", "remaining t", "runs out",
                          "needed/yr", "verdict"],
                         [[d["department"] or d["organisation_id"], fmt_percent(d["share"]), fmt_number(d["budget_t"]),
-                          fmt_number(d["actual_t"]), _signed(d["deviation_t"]), fmt_number(d["remaining_t"]),
+                          fmt_number(d["actual_t"]), fmt_number(d["deviation_t"], signed=True),
+                          fmt_number(d["remaining_t"]),
                           d["runs_out_date"] or "-", fmt_percent(d["needed_rate"], 0) if d["needed_rate"] is not None
-                          else "-", _v(d, lang)] for d in rows], align="lrrrrrrrl")
+                          else "-", localised(d, "verdict", lang) or ""] for d in rows], align="lrrrrrrrl")
             behind = [d for d in b["departments"] if d["status"] in ("behind", "over_budget")]
             print(f"{len(behind)} of {len(b['departments'])} behind or over budget / "
                   f"{len(behind)} av {len(b['departments'])} efter eller över budget")
@@ -359,9 +357,10 @@ def print_overview(result: dict, lang: str = "en") -> None:
         print(f"== group (koncernen): {', '.join(m['budget_id'] for m in g['members'])}, {g['unit']}")
         print_table(["budget", "budget t", "actual t", "remaining t", "verdict"],
                     [[m["name"], fmt_number(m["budget_t"]), fmt_number(m["actual_t"]), fmt_number(m["remaining_t"]),
-                      _v(m, lang)] for m in g["members"]] +
+                      localised(m, "verdict", lang) or ""] for m in g["members"]] +
                     [["group total", fmt_number(g["follow_up"]["budget_t"]), fmt_number(g["follow_up"]["actual_t"]),
-                      fmt_number(g["follow_up"]["remaining_t"]), _v(g["follow_up"], lang)]], align="lrrrl")
+                      fmt_number(g["follow_up"]["remaining_t"]), localised(g["follow_up"], "verdict", lang) or ""]],
+                    align="lrrrl")
         _print_status(g["follow_up"], g["unit"])
     if len(result["perspectives"]) > 1:
         print()
@@ -369,7 +368,7 @@ def print_overview(result: dict, lang: str = "en") -> None:
         print_table(["perspective", "name", "unit", "year", "actual", "budget", "remaining", "runs out", "verdict"],
                     [[p["perspective"], p["name"], p["unit"], p["year"], fmt_number(p["actual_t"]),
                       fmt_number(p["budget_t"]), fmt_number(p["remaining_t"]), p["runs_out_date"] or "-",
-                      _v(p, lang)] for p in result["perspectives"]], align="lllrrrrll")
+                      localised(p, "verdict", lang) or ""] for p in result["perspectives"]], align="lllrrrrll")
 
 
 def _print_status(fu: dict, unit: str) -> None:
@@ -380,16 +379,9 @@ def _print_status(fu: dict, unit: str) -> None:
         when = f"runs out {runs} on the current trend" if runs else "does not run out on the current trend"
     trend = fu.get("trend") or {}
     years = trend.get("years") or []
-    trend_text = (f" (linear trend {years[0]}–{years[-1]}: {_signed(trend['slope_t_per_year'])} t a year)"
-                  if len(years) > 1 else "")
+    slope = fmt_number(trend.get("slope_t_per_year"), signed=True)
+    trend_text = f" (linear trend {years[0]}–{years[-1]}: {slope} t a year)" if len(years) > 1 else ""
     print(f"remaining {fmt_number(fu['remaining_t'])} {unit}; the budget {when}{trend_text}")
     if fu["needed_rate"] is not None:
         print(f"needed from {fu['year'] + 1}: −{fu['needed_rate'] * 100:.1f} % a year (constant) to stay within it")
     print(f"verdict: {fu['verdict_en']}  /  bedömning: {fu['verdict_sv']}")
-
-
-def _signed(value) -> str:
-    if value is None:
-        return "-"
-    return ("+" if value > 0 else "") + fmt_number(value)
-

@@ -12,7 +12,7 @@ from ..config import resolve_db_path
 from ..errors import UsageError
 from ..investments import ensure_taxonomy, summary
 from ..investments import outputs, plan
-from ..budget.inputs import InputValidationError
+from ..tables import InputValidationError
 from . import add_db_option, print_json
 from ._output import fmt_number, fmt_percent, print_table
 

@@ -23,6 +23,7 @@ import duckdb
 from ..organisations import CATEGORIES, organisation_row
 from ..errors import DataError, InputFileError, UsageError
 from ..factors.activity import activity_codes, load_activity_factors, table_totals
+from ..numbers import parse_number
 from ..store import transaction
 
 # Unit as written (lower case, spaces removed) -> (canonical unit, multiplier to the canonical unit).
@@ -63,20 +64,6 @@ class ActivityLoad:
     source_file_name: str
     rows_loaded: int
     replaced: list[int]
-
-
-def parse_number(text: str) -> float:
-    """Parse '1 250,5', '1250.5', '1,250.5' or '-3' as a float; raise ValueError if it is not a number."""
-    t = text.strip().replace("\u00a0", "").replace(" ", "")
-    if not t:
-        raise ValueError("is empty")
-    if "," in t and "." in t:
-        t = t.replace(",", "") if t.rfind(".") > t.rfind(",") else t.replace(".", "").replace(",", ".")
-    elif "," in t:
-        t = t.replace(",", ".")
-    if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", t):
-        raise ValueError("is not a number")
-    return float(t)
 
 
 PLAUSIBLE_RATIO = 100.0   # an own factor more than 100 times off the table's value is most likely per another unit

@@ -1,8 +1,9 @@
 """Read a ledger file (delimited text, xlsx or SIE 4) into a DuckDB table of text cells with source row numbers.
 
-The format is decided by the file's bytes, not its name: a zip holding `xl/workbook.xml` is an
-Excel workbook, text starting with SIE tags is SIE, other text is delimited. Every refusal is an
-InputFileError whose message names the file and says what to do.
+The format is decided by the file's bytes, not its name (pipeline.ingest.filetype, the rule the web
+upload uses too): a zip holding `xl/workbook.xml` is an Excel workbook, text starting with SIE tags is
+SIE, other text is delimited. Every refusal is an InputFileError whose message names the file and says
+what to do.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pandas as pd
 
 from ..errors import InputFileError
 from ..store import finish_pending
-from . import sie as sie_format
+from . import filetype, sie as sie_format
 from .columns import known_header_names, normalise_header
 from .textfile import FileScan, TextEncoding, decode_sample, detect_encoding, scan_file, utf8_copy
 
@@ -88,32 +89,12 @@ def read_table(con: duckdb.DuckDBPyConnection, path: Path, *, table: str, displa
     if size > MAX_FILE_BYTES:
         raise InputFileError(f"{display_name}: the file is {size / 1e6:.0f} MB, above the limit of "
                              f"{MAX_FILE_BYTES / 1e6:.0f} MB; split it by period")
-    with open(path, "rb") as fh:
-        head = fh.read(8192)
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+    kind = filetype.detect_file(path, name=display_name)
+    if kind == "xlsx":
         return _read_workbook(con, path, table=table, display_name=display_name, opts=opts)
-    kind = _binary_kind(head)
-    if kind:
-        raise InputFileError(f"{display_name}: {kind}")
-    if sie_format.looks_like_sie(head):
+    if kind == "sie":
         return _read_sie(con, path, table=table, display_name=display_name, opts=opts)
     return _read_delimited(con, path, table=table, display_name=display_name, opts=opts)
-
-
-def _binary_kind(head: bytes) -> str | None:
-    """Return why `head` is not a text ledger (old Excel, PDF, gzip, other binary), or None."""
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return ("this is an old binary Excel file (.xls) or another Office 97 file; open it in Excel and "
-                "save it as .xlsx or CSV, then try again")
-    if head.startswith(b"%PDF"):
-        return "this is a PDF, not a ledger export; export the ledger from the finance system as CSV or xlsx"
-    if head.startswith(b"\x1f\x8b"):
-        return "this is a gzip-compressed file; unpack it first and load the CSV inside"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None  # UTF-16 text: NUL bytes are expected
-    if b"\x00" in head:
-        return "this is a binary file, not a text ledger export; export the ledger as CSV, xlsx or SIE"
-    return None
 
 
 # --- delimited text -----------------------------------------------------------------------------
@@ -416,21 +397,7 @@ _INF = float("inf")
 def _read_workbook(con, path: Path, *, table: str, display_name: str, opts: ReadOptions) -> RawTable:
     from python_calamine import CalamineWorkbook
 
-    try:
-        with zipfile.ZipFile(path) as zf:
-            members = set(zf.namelist())
-    except zipfile.BadZipFile:
-        raise InputFileError(f"{display_name}: the file is damaged (it starts like an xlsx/zip file but cannot be "
-                             "opened); export it again") from None
-    except Exception as exc:  # noqa: BLE001 - a hostile zip can raise many kinds of error
-        raise InputFileError(f"{display_name}: the zip file cannot be opened ({type(exc).__name__}); "
-                             "export the ledger again as xlsx or CSV") from None
-    if "xl/workbook.xml" not in members:
-        if "mimetype" in members and any(m.startswith("content.xml") for m in members):
-            raise InputFileError(f"{display_name}: this is an OpenDocument spreadsheet (.ods); save it as .xlsx "
-                                 "or CSV and try again")
-        raise InputFileError(f"{display_name}: this zip file is not an Excel workbook (no xl/workbook.xml inside); "
-                             "export the ledger as xlsx or CSV")
+    # pipeline.ingest.filetype has checked that this is a zip with an Excel workbook inside
     try:
         wb = CalamineWorkbook.from_path(str(path))
         names = list(wb.sheet_names)

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import duckdb
 
-from ..budget import inputs
-from ..budget.inputs import Column, InputValidationError, Problem
-from ..errors import UsageError
+from .. import tables
+from ..errors import Problem, UsageError
 from ..resources import factors_dir
 from ..store import transaction
+from ..tables import Column, InputValidationError
 
 NOT_GREEN = "not_green"
 FINANCING = ("own", "loan", "green_loan", "grant", "mixed")
@@ -82,12 +82,12 @@ def read_taxonomy(path: Path) -> list[dict]:
     cols = [Column("category_id", required=True), Column("name_sv", required=True), Column("name_en", required=True),
             Column("eligibility_sv", required=True), Column("eligibility_en", required=True),
             Column("impact_indicator_sv"), Column("impact_indicator_en"), Column("sort_order", "integer")]
-    table = inputs.read_table(path, cols, unique=("category_id",))
+    table = tables.read_table(path, cols, unique=("category_id",))
     for r in table.rows:
         if r["category_id"] == NOT_GREEN:
             table.problems.append(Problem(table.file, "constraint-error", "is reserved for projects that are not green",
                                           r["source_row"], "category_id", NOT_GREEN))
-    rows = inputs.require(table)
+    rows = tables.require(table)
     for i, r in enumerate(rows, 1):
         r["sort_order"] = r["sort_order"] or i
         r["source"] = path.name
@@ -114,7 +114,7 @@ def load_taxonomy(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> i
 def read_plan(path: str | Path, green_ids: set[str], display_name: str | None = None) -> Plan:
     """Read and validate an investment plan; raise InputValidationError listing every problem."""
     path = Path(path)
-    table = inputs.read_table(path, PLAN_COLUMNS, display_name=display_name, unique=("project_id", "year"))
+    table = tables.read_table(path, PLAN_COLUMNS, display_name=display_name, unique=("project_id", "year"))
     name = table.file
     problems = list(table.problems)
     plan = Plan(name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from ..i18n import fmt_number, fmt_percent
+from ..numbers import fmt_number, fmt_percent
 
 FONT = "font-family=\"'Segoe UI', 'Helvetica Neue', Arial, sans-serif\""
 INK = "#1f2933"
@@ -24,7 +24,12 @@ PALETTE = ["#1d6f58", "#e0a526", "#3c6fb0", "#b03a2e", "#7a5aa6", "#4f9d9a", "#c
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
-    """Return round tick values covering [lo, hi] (about `count` of them), e.g. 0..87 -> 0, 20, ..., 100."""
+    """Return round tick values covering [lo, hi] (about `count` of them), e.g. 0..87 -> 0, 20, ..., 100.
+
+    The one tick rule of klimatspend: the report's SVG charts and the web pages' charts (pipeline.web.charts)
+    use it. Steps are 1, 2, 2.5 or 5 times a power of ten; an empty range is drawn as lo..lo+1. The last
+    tick may stop up to 0.1 % of a step short of `hi`: callers extend their axis to max(hi, last tick).
+    """
     if hi <= lo:
         hi = lo + 1.0
     raw = (hi - lo) / max(count, 1)
@@ -84,7 +89,7 @@ def hbar_chart(items: list[dict], *, title: str, lang: str, decimals: int = 1, l
     for t in ticks:
         parts.append(f'<line x1="{sx(t):.1f}" y1="{top - 4}" x2="{sx(t):.1f}" y2="{axis_y}" stroke="{GRID}" '
                      f'stroke-width="1"/>')
-        parts.append(_text(sx(t), axis_y + 16, fmt_number(t, _tick_decimals(ticks), lang), size=11, anchor="middle",
+        parts.append(_text(sx(t), axis_y + 16, fmt_number(t, tick_decimals(ticks), lang), size=11, anchor="middle",
                            fill=MUTED))
     for i, it in enumerate(items):
         y = top + i * row_h
@@ -115,8 +120,8 @@ def hbar_chart(items: list[dict], *, title: str, lang: str, decimals: int = 1, l
     return "".join(parts)
 
 
-def _tick_decimals(ticks: list[float]) -> int:
-    """Decimals needed to print the ticks exactly (step 0.25 -> 2, step 0.5 -> 1, step 20 -> 0)."""
+def tick_decimals(ticks: list[float]) -> int:
+    """Return the decimals needed to print the ticks exactly (step 0.25 -> 2, step 0.5 -> 1, step 20 -> 0)."""
     if len(ticks) < 2:
         return 0
     step = abs(ticks[1] - ticks[0])
@@ -142,7 +147,7 @@ def column_chart(items: list[dict], *, title: str, lang: str, decimals: int = 1,
     parts = [_open(width, height, title, "columns")]
     for t in ticks:
         parts.append(f'<line x1="{x0}" y1="{sy(t):.1f}" x2="{x1}" y2="{sy(t):.1f}" stroke="{GRID}"/>')
-        parts.append(_text(x0 - 6, sy(t) + 4, fmt_number(t, _tick_decimals(ticks), lang), size=11, anchor="end",
+        parts.append(_text(x0 - 6, sy(t) + 4, fmt_number(t, tick_decimals(ticks), lang), size=11, anchor="end",
                            fill=MUTED))
     n = max(len(items), 1)
     slot = (x1 - x0) / n
@@ -192,7 +197,7 @@ def line_chart(series: list[dict], *, title: str, lang: str, band: dict | None =
     parts = [_open(width, height, title, "lines")]
     for t in ticks:
         parts.append(f'<line x1="{x0}" y1="{sy(t):.1f}" x2="{x1}" y2="{sy(t):.1f}" stroke="{GRID}"/>')
-        parts.append(_text(x0 - 6, sy(t) + 4, fmt_number(t, _tick_decimals(ticks), lang), size=11, anchor="end",
+        parts.append(_text(x0 - 6, sy(t) + 4, fmt_number(t, tick_decimals(ticks), lang), size=11, anchor="end",
                            fill=MUTED))
     step = max(1, math.ceil(len(xs) / 12))
     for i, x in enumerate(xs):

@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__
-from ..i18n import Labels, labels as get_labels
+from ..i18n import Labels, labels as get_labels, localised
 from .data import ReportData, headline, mapping_text
 from ..resources import reports_dir
 
@@ -392,17 +392,6 @@ def _table_sheets(wb: Workbook, data: ReportData, lab: Labels, taken: set[str], 
     return out
 
 
-def localised(d: dict, key: str, lang: str):
-    """Return d[key_lang] (e.g. verdict_sv), else d[key], else None."""
-    return d.get(f"{key}_{lang}") or d.get(key)
-
-
-def _status(lab: Labels, status: str | None) -> str | None:
-    if status is None:
-        return None
-    return lab[f"status_{status}"] if f"status_{status}" in lab.keys() else status
-
-
 def _budget_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str]) -> None:
     ws = wb.create_sheet(sheet_name(lab["budget_vs_actual"], taken))
     row = _title(ws, f"{lab['budget_vs_actual']} {data.year}")
@@ -421,7 +410,7 @@ def _budget_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str]) 
              (lab["runs_out_year"], b.get("runs_out_year") or lab["runs_out_never"], "year", ""),
              (lab["runs_out_date"], b.get("runs_out_date"), None, ""),
              (lab["required_reduction"], b.get("required_reduction"), "share", ""),
-             (lab["status"], _status(lab, b.get("status")), None, ""),
+             (lab["status"], lab.status(b.get("status")), None, ""),
              (lab["verdict"], localised(b, "verdict", lang), None, "")]
     for w in b.get("warnings") or []:
         items.append((lab["warnings"], w if isinstance(w, str) else (w.get(lang) or w.get("en")), None, ""))
@@ -475,7 +464,7 @@ def _budget_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str]) 
         rows = [{**r, "organisation_name": data.organisation_name(r.get("organisation_id") or ""),
                  "deviation_t": r.get("deviation_t", None if r.get("actual_t") is None or r.get("budget_t") is None
                                       else r["actual_t"] - r["budget_t"]),
-                 "status_label": _status(lab, r.get("status")), "verdict": localised(r, "verdict", lang)}
+                 "status_label": lab.status(r.get("status")), "verdict": localised(r, "verdict", lang)}
                 for r in b["departments"]]
         top = write_table(ws, top, dep_cols, rows, lab, {}, filter_and_freeze=False) + 3
     if len(b.get("perspectives") or []) > 1:

@@ -16,7 +16,8 @@ from markupsafe import Markup
 from .. import __version__
 from . import charts
 from ..errors import KlimatspendError, UsageError
-from ..i18n import Labels, fmt_msek, fmt_number, fmt_percent, fmt_sek, fmt_tonnes, labels as get_labels
+from ..i18n import Labels, labels as get_labels, localised
+from ..numbers import fmt_msek, fmt_number, fmt_percent, fmt_sek, fmt_tonnes
 from .data import TOP_SUPPLIERS, ReportData, gather, headline, mapping_text
 from ..resources import reports_dir
 
@@ -33,24 +34,10 @@ def _environment(lang: str) -> Environment:
     env.filters["t"] = lambda kg, d=None, signed=False: fmt_tonnes(kg, d, lang, signed=signed)
     env.filters["sek"] = lambda v: fmt_sek(v, lang)
     env.filters["msek"] = lambda v: fmt_msek(v, lang)
-    env.globals["tr"] = lambda d, key: _localised(d, key, lang)
-    env.globals["status_label"] = lambda status: _status_label(status, lang)
+    env.globals["tr"] = lambda d, key: localised(d, key, lang) or ""
+    env.globals["status_label"] = lambda status, lab=get_labels(lang): lab.status(status) or ""
     env.filters["raw"] = lambda v: "" if v is None else repr(float(v)) if isinstance(v, (int, float)) else str(v)
     return env
-
-
-def _localised(d, key: str, lang: str):
-    """Return d[key_lang] (e.g. verdict_sv), else d[key], else ''; with key '' a dict {sv, en} itself."""
-    if not isinstance(d, dict):
-        return d or ""
-    if key == "":
-        return d.get(lang) or d.get("en") or ""
-    return d.get(f"{key}_{lang}") or d.get(key) or ""
-
-
-def _status_label(status: str | None, lang: str) -> str:
-    lab = get_labels(lang)
-    return lab[f"status_{status}"] if f"status_{status}" in lab.keys() else (status or "")
 
 
 def _tonne_decimals(values_kg: list[float]) -> int:
@@ -73,7 +60,7 @@ def build_charts(data: ReportData, lab: Labels) -> dict[str, Markup]:
         title=lab["chart_departments"], lang=lang, decimals=d_dec, label_width=300))
     cats = data.categories
     out["categories"] = Markup(charts.hbar_chart(
-        [{"label": c.get(f"category_name_{lang}") or c["category_id"] or lab["unclassified"],
+        [{"label": c.get(f"category_name_{lang}") or c["category_id"] or lab["unclassified_category"],
           "value": (c["emissions_kg_co2e"] or 0) / 1000,
           "lower": (c["emissions_lower_kg_co2e"] or 0) / 1000, "upper": (c["emissions_upper_kg_co2e"] or 0) / 1000}
          for c in cats],
@@ -91,7 +78,7 @@ def build_charts(data: ReportData, lab: Labels) -> dict[str, Markup]:
         [{"label": lab.rule_level(c["rule_level"]), "value": c["spend_sek"],
           "color": _LEVEL_COLORS.get(c["rule_level"], charts.MUTED)} for c in data.coverage],
         title=lab["chart_coverage"], lang=lang))
-    history_band = {"name": lab["range"],
+    history_band = {"name": lab["uncertainty_range"],
                     "points": [(h["year"], h["emissions_lower_kg_co2e"] / 1000, h["emissions_upper_kg_co2e"] / 1000)
                                for h in data.history]}
     actual = {"name": lab["actual"], "color": charts.PRIMARY,

@@ -16,10 +16,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .. import store
+from .. import i18n, store
 from ..access import auth
 from ..errors import KlimatspendError
-from . import i18n, security
+from . import security
 from .pages import admin, batches, budget, dashboard, investments, mapping, reports, runs, session, upload
 from .routing import (FORM_LIMITS, LANG_COOKIE, PRE_COOKIE, PUBLIC, ROUTES, SESSION_COOKIE, Ctx, NotFound, PageSpec,
                       WebConfig, WebState, log, url)
@@ -135,9 +135,8 @@ def _too_large_page(state_getter):
                     name, _, value = part.strip().partition("=")
                     if name == LANG_COOKIE:
                         lang = i18n.pick_language(value)
-        t = lambda s: i18n.translate(s, lang)   # noqa: E731
         html = state.env.get_template("too_large_plain.html").render(
-            t=t, lang=lang, max_upload_mb=state.config.max_upload_bytes // 2**20)
+            t=i18n.labels(lang).text, lang=lang, max_upload_mb=state.config.max_upload_bytes // 2**20)
         return html.encode("utf-8")
     return render
 

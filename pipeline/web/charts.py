@@ -1,19 +1,12 @@
-"""Chart geometry for the pages' inline SVG (no script, no inline style): pure functions, pixels out."""
+"""Chart geometry for the pages' inline SVG (no script, no inline style): pure functions, pixels out.
+
+The y ticks follow the report's tick rule (pipeline.report.charts.nice_ticks), so a page and the report
+draw the same axis for the same figures.
+"""
 
 from __future__ import annotations
 
-import math
-
-
-def nice_ticks(top: float, n: int = 5) -> list[float]:
-    """Return 0 and round steps up to at least `top` (about `n` of them), e.g. top 43,251 → 0, 10,000 … 50,000."""
-    if top <= 0:
-        return [0.0, 1.0]
-    raw = top / n
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    count = math.ceil(top / step - 1e-9)
-    return [i * step for i in range(count + 1)]
+from ..report.charts import nice_ticks, tick_decimals
 
 
 def line_chart(series: list[dict], *, width: int = 760, height: int = 300, left: int = 70, right: int = 150,
@@ -29,8 +22,9 @@ def line_chart(series: list[dict], *, width: int = 760, height: int = 300, left:
         return None
     years = sorted({y for y, _ in pts})
     y0, y1 = years[0], years[-1]
-    ticks = nice_ticks(max(v for _, v in pts))
-    vmax = ticks[-1] or 1.0
+    top_value = max(v for _, v in pts)
+    ticks = nice_ticks(0.0, top_value)
+    vmax = max(ticks[-1], top_value)
     plot_w, plot_h = width - left - right, height - top - bottom
 
     def x(year: float) -> float:
@@ -57,5 +51,5 @@ def line_chart(series: list[dict], *, width: int = 760, height: int = 300, left:
     return {"width": width, "height": height, "left": left, "top": top, "right": width - right,
             "bottom": height - bottom,
             "x_ticks": [{"year": yr, "x": round(x(yr), 1)} for yr in years],
-            "y_ticks": [{"value": v, "y": round(y(v), 1)} for v in ticks],
+            "y_ticks": [{"value": v, "y": round(y(v), 1)} for v in ticks], "y_decimals": tick_decimals(ticks),
             "series": out_series}

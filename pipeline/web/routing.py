@@ -29,7 +29,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from ..access import audit, auth
 from ..errors import KlimatspendError
 from ..ingest import batches
-from . import data, i18n, security
+from ..i18n import labels
+from ..numbers import NBSP, fmt_date, fmt_number, fmt_percent, fmt_tonnes
+from . import data, security
 from .jobs import JobRunner
 
 
@@ -163,8 +165,8 @@ class Ctx:
         return self.request.url.scheme == "https" or self.state.config.secure_cookies
 
     def t(self, text: str) -> str:
-        """Translate English UI text into the page language."""
-        return i18n.translate(text, self.lang)
+        """Return English UI text (a catalogue message id) in the page language; unknown text stays English."""
+        return labels(self.lang).text(text)
 
     def csrf(self) -> str:
         return security.csrf_token(self.state.secret, self.binding or "")
@@ -186,9 +188,10 @@ class Ctx:
         base = {
             "user": self.user, "lang": lang, "csrf_token": self.csrf(), "request_path": self.request.url.path,
             "request_url": str(self.request.url.path) + (("?" + self.request.url.query) if self.request.url.query else ""),
-            "t": self.t, "num": lambda v, d=0: i18n.fmt_number(v, d, lang),
-            "pct": lambda v, d=1: i18n.fmt_percent(v, d, lang), "tonnes": lambda kg: i18n.fmt_tonnes(kg, lang),
-            "when": lambda v: i18n.fmt_date(v, lang), "url": url, "max_upload_mb": self.state.config.max_upload_bytes // 2**20,
+            "t": self.t, "num": lambda v, d=0: fmt_number(v, d, lang),
+            # the pages have always written "12.5 %" in English too (the reports write "12.5%")
+            "pct": lambda v, d=1: fmt_percent(v, d, lang, space=NBSP), "tonnes": lambda kg: fmt_tonnes(kg, lang=lang),
+            "when": fmt_date, "url": url, "max_upload_mb": self.state.config.max_upload_bytes // 2**20,
             "max_upload_bytes": self.state.config.max_upload_bytes,
         }
         html = self.state.env.get_template(template).render(**base, **context)

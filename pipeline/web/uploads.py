@@ -11,7 +11,6 @@ import json
 import os
 import re
 import secrets
-import zipfile
 from pathlib import Path
 
 import duckdb
@@ -20,11 +19,9 @@ from ..access import audit
 from ..ingest import batches
 from .. import store
 from ..errors import KlimatspendError
-from ..ingest import IngestOptions, ingest_file, preview_columns
+from ..ingest import IngestOptions, filetype, ingest_file, preview_columns
 from ..ingest.columns import SYNONYMS
 
-TEXT_EXTENSIONS = {".csv", ".txt", ".tsv", ".skv", ".tab", ".se", ".si", ".sie"}
-XLSX_EXTENSIONS = {".xlsx", ".xlsm"}
 FIRST_ERRORS = 50           # findings shown on the page; all are in the CSV
 FIELDS = tuple(SYNONYMS)    # canonical ledger fields a column can be mapped to
 _ORG_ID = re.compile(r"^[a-z0-9_]{1,40}$")
@@ -37,47 +34,18 @@ class UploadRefused(KlimatspendError):
     code = "upload-refused"
 
 
-def sniff(head: bytes, extension: str, open_zip=None) -> str:
+def sniff(head: bytes, extension: str, zip_members=None) -> str:
     """Return 'xlsx' or 'text' for the first bytes of an upload and its extension; raise UploadRefused otherwise.
 
-    The content decides, and it must agree with the extension: an .xlsx must be a zip with an Excel
-    workbook inside (`open_zip()` returns a ZipFile to check), a text file must not be binary.
+    The rule is pipeline.ingest.filetype's (the one the readers apply): the content decides, and for an
+    upload it must agree with the extension. `zip_members()` lists the members of a zip (to look inside an
+    xlsx). The upload records the container: an SIE file is 'text'.
     """
-    ext = extension.lower()
-    if ext not in TEXT_EXTENSIONS | XLSX_EXTENSIONS:
-        raise UploadRefused(f"files ending in {ext or '(nothing)'} are not read; upload a CSV or text export, "
-                            "an Excel .xlsx workbook or an SIE 4 file")
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UploadRefused("this is an old binary Excel file (.xls) or another Office 97 file; "
-                            "save it as .xlsx or CSV and upload again")
-    if head.startswith(b"%PDF"):
-        raise UploadRefused("this is a PDF, not a ledger export; export the ledger as CSV or xlsx")
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        if ext not in XLSX_EXTENSIONS:
-            raise UploadRefused(f"the file is named {ext} but is a zip archive; upload the ledger itself "
-                                "(CSV, xlsx or SIE)")
-        try:
-            names = set(open_zip().namelist()) if open_zip else set()
-        except (zipfile.BadZipFile, OSError, ValueError):
-            raise UploadRefused("the file looks like an xlsx workbook but the archive is damaged; "
-                                "save it again from Excel") from None
-        if "xl/workbook.xml" not in names:
-            kind = "an OpenDocument spreadsheet (.ods)" if "content.xml" in names else "a zip archive"
-            raise UploadRefused(f"the file is {kind}, not an Excel workbook; save it as .xlsx or CSV")
-        return "xlsx"
-    if ext in XLSX_EXTENSIONS:
-        raise UploadRefused(f"the file is named {ext} but is not an Excel workbook; save it again from Excel "
-                            "or upload it as CSV")
-    binary_magic = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"MZ", b"\x7fELF", b"7z\xbc\xaf", b"Rar!")
-    if head.startswith(binary_magic):
-        raise UploadRefused("this is a binary file (image, archive or program), not a ledger export")
-    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
-    if not utf16 and b"\x00" in head:
-        raise UploadRefused("this is a binary file, not a text ledger export; export the ledger as CSV, "
-                            "xlsx or SIE")
-    if not head.strip():
-        raise UploadRefused("the file is empty")
-    return "text"
+    try:
+        kind = filetype.detect(head, zip_members=zip_members, extension=extension)
+    except filetype.FileTypeError as exc:
+        raise UploadRefused(str(exc)) from None
+    return "xlsx" if kind == "xlsx" else "text"
 
 
 def check_form(organisation_id: str, year: str, currency: str) -> list[str]:
@@ -114,8 +82,8 @@ def save_upload(con: duckdb.DuckDBPyConnection, upload_dir: Path, source, origin
         if size == 0:
             raise UploadRefused("the file is empty")
         with open(path, "rb") as fh:
-            head = fh.read(65536)
-        kind = sniff(head, Path(original_name).suffix, open_zip=lambda: zipfile.ZipFile(path))
+            head = fh.read(filetype.HEAD_BYTES)
+        kind = sniff(head, Path(original_name).suffix, zip_members=lambda: filetype.zip_names(path))
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -11,7 +11,7 @@ import pytest
 from pipeline import store
 from pipeline.budget import definitions
 from pipeline.budget import store as budget_store
-from pipeline.budget.inputs import InputValidationError
+from pipeline.tables import InputValidationError
 from pipeline.cli import main
 from pipeline.investments import ensure_taxonomy
 from pipeline.investments import outputs, plan

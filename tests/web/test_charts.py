@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from pipeline.web.charts import line_chart, nice_ticks
+from pipeline.report.charts import nice_ticks
+from pipeline.web.charts import line_chart
 
 
-def test_nice_ticks_cover_the_largest_value_in_round_steps():
-    assert nice_ticks(43251) == [0, 10000, 20000, 30000, 40000, 50000]
-    assert nice_ticks(9.5) == [0, 2, 4, 6, 8, 10]
-    assert nice_ticks(100) == [0, 20, 40, 60, 80, 100]
-    assert nice_ticks(0) == [0.0, 1.0]
+def _y_ticks(top: float) -> list[float]:
+    c = line_chart([{"key": "a", "label": "A", "points": [(2024, top), (2025, 0.0)]}])
+    return [t["value"] for t in c["y_ticks"]]
+
+
+def test_y_ticks_cover_the_largest_value_in_round_steps():
+    """The page's chart uses the report's tick rule from 0 up to the largest value."""
+    assert _y_ticks(43251) == [0, 10000, 20000, 30000, 40000, 50000] == nice_ticks(0, 43251)
+    assert _y_ticks(9.5) == [0, 2, 4, 6, 8, 10]
+    assert _y_ticks(100) == [0, 20, 40, 60, 80, 100]
+
+
+def test_an_all_zero_chart_gets_a_0_to_1_axis_printed_with_one_decimal():
+    c = line_chart([{"key": "a", "label": "A", "points": [(2024, 0.0), (2025, 0.0)]}])
+    assert [t["value"] for t in c["y_ticks"]] == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert c["y_decimals"] == 1
+    assert c["series"][0]["points"] == "70.0,270.0 610.0,270.0"     # drawn on the axis, not off the plot
 
 
 def test_line_chart_scales_years_and_values_into_the_plot_box():

@@ -1,4 +1,4 @@
-"""Swedish and English: every interface text has a Swedish translation; numbers in each language's style."""
+"""Swedish and English: every interface text is in the catalogue in both languages; numbers in each language's style."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pipeline.web import i18n
+from pipeline import i18n, numbers
 from tests.helpers.paths import ROOT
 
 WEB = ROOT / "pipeline" / "web"
@@ -30,17 +30,33 @@ def _texts() -> set[str]:
     return found
 
 
-def test_every_interface_text_has_a_swedish_translation():
-    texts = _texts()
+def _symbolic() -> set[str]:
+    """Message ids the templates build from codes (t('perspective_title_' ~ code))."""
+    from pipeline.budget.definitions import PERSPECTIVES
+
+    return {f"perspective_title_{p}" for p in PERSPECTIVES}
+
+
+def test_every_interface_text_is_in_the_catalogue_in_both_languages():
+    texts = _texts() | _symbolic()
     assert len(texts) > 150
-    missing = sorted(t for t in texts if t not in i18n.SV)
-    assert not missing, f"add Swedish for: {missing}"
+    for lang in i18n.LANGUAGES:
+        missing = sorted(t for t in texts if t not in i18n.labels(lang).keys())
+        assert not missing, f"add to pipeline/i18n/catalogue/{lang}.json: {missing}"
 
 
-def test_translate_falls_back_to_english_and_english_is_unchanged():
-    assert i18n.translate("Upload", "sv") == "Ladda upp"
-    assert i18n.translate("Upload", "en") == "Upload"
-    assert i18n.translate("not a known text", "sv") == "not a known text"
+def test_english_text_ids_are_their_own_english():
+    """Gettext style: the English catalogue gives an English-text id back unchanged (pages read as written)."""
+    en = i18n.labels("en")
+    changed = sorted(t for t in _texts() if en[t] != t)
+    assert not changed, changed
+
+
+def test_text_lookup_falls_back_to_the_id_and_english_is_unchanged():
+    assert i18n.labels("sv").text("Upload") == "Ladda upp"
+    assert i18n.labels("en").text("Upload") == "Upload"
+    assert i18n.labels("sv").text("not a known text") == "not a known text"
+    assert i18n.labels("en").text("perspective_title_territorial") == "Territorial"
     assert i18n.pick_language("en") == "en" and i18n.pick_language("de") == "sv" and i18n.pick_language(None) == "sv"
 
 
@@ -53,12 +69,13 @@ def test_translate_falls_back_to_english_and_english_is_unchanged():
     (float("nan"), 0, "–", "–"),
 ])
 def test_number_formats(value, decimals, sv, en):
-    assert i18n.fmt_number(value, decimals, "sv") == sv
-    assert i18n.fmt_number(value, decimals, "en") == en
+    assert numbers.fmt_number(value, decimals, "sv") == sv
+    assert numbers.fmt_number(value, decimals, "en") == en
 
 
 def test_percent_and_tonnes():
-    assert i18n.fmt_percent(0.1234, 1, "sv") == "12,3\u00a0%"
-    assert i18n.fmt_percent(0.1234, 1, "en") == "12.3\u00a0%"
-    assert i18n.fmt_tonnes(43250797.0, "sv") == "43\u00a0251"       # 43,250.8 t: no decimals above 100 t
-    assert i18n.fmt_tonnes(48650.0, "en") == "48.6"                   # 48.65 t rounds half to even
+    # the pages write "12.3 %" in both languages (space=NBSP, as pipeline.web.routing passes it)
+    assert numbers.fmt_percent(0.1234, 1, "sv", space=numbers.NBSP) == "12,3\u00a0%"
+    assert numbers.fmt_percent(0.1234, 1, "en", space=numbers.NBSP) == "12.3\u00a0%"
+    assert numbers.fmt_tonnes(43250797.0, lang="sv") == "43\u00a0251"       # 43,250.8 t: no decimals above 100 t
+    assert numbers.fmt_tonnes(48650.0, lang="en") == "48.6"                   # 48.65 t rounds half to even

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from ... import i18n
 from ...access import auth
-from .. import i18n, security
+from .. import security
 from ..routing import ANY, LANG_COOKIE, PRE_COOKIE, PUBLIC, SESSION_COOKIE, Ctx, message, page
 
 

@@ -10,7 +10,8 @@ from starlette.responses import JSONResponse, Response
 
 from ...errors import KlimatspendError
 from ...ingest import batches, profiles
-from .. import i18n, security, uploads
+from ...numbers import fmt_number
+from .. import security, uploads
 from ..routing import ANY, Ctx, NotFound, download, may_change_batch, message, own_batch, page
 
 
@@ -242,7 +243,7 @@ def job_page(ctx: Ctx) -> Response:
 def job_status(ctx: Ctx) -> Response:
     """A background job's progress as JSON (polled by the page's script)."""
     view = job_view(_job(ctx), ctx.t)
-    view["elapsed_text"] = f"{ctx.t('Elapsed')}: {i18n.fmt_number(view['elapsed_s'], 0, ctx.lang)} {ctx.t('seconds')}"
+    view["elapsed_text"] = f"{ctx.t('Elapsed')}: {fmt_number(view['elapsed_s'], 0, ctx.lang)} {ctx.t('seconds')}"
     view["left_text"] = (f"{ctx.t('about')} {view['left_s']} {ctx.t('seconds')} {view['left_basis']}"
                          if view["left_s"] else "")
     resp = JSONResponse(view)

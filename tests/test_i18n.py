@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline import i18n
+from pipeline import i18n, numbers
 from pipeline.errors import UsageError
 
 
@@ -39,15 +39,15 @@ def test_default_language_is_swedish_and_unknown_is_a_usage_error():
     (None, 1, "en", "–"),
 ])
 def test_fmt_number(value, decimals, lang, expected):
-    assert i18n.fmt_number(value, decimals, lang) == expected
+    assert numbers.fmt_number(value, decimals, lang) == expected
 
 
 def test_fmt_percent_signed_and_tonnes():
-    assert i18n.fmt_percent(0.5833, 0, "sv", signed=True) == "+58\u00a0%"
-    assert i18n.fmt_percent(0.125, 1, "en") == "12.5%"
-    assert i18n.fmt_tonnes(10499.0, lang="en") == "10.5"      # below 100 t: one decimal
-    assert i18n.fmt_tonnes(123456.0, lang="sv") == "123"       # from 100 t: whole tonnes
-    assert i18n.fmt_msek(98620.0, "sv") == "0,1"
+    assert numbers.fmt_percent(0.5833, 0, "sv", signed=True) == "+58\u00a0%"
+    assert numbers.fmt_percent(0.125, 1, "en") == "12.5%"
+    assert numbers.fmt_tonnes(10499.0, lang="en") == "10.5"      # below 100 t: one decimal
+    assert numbers.fmt_tonnes(123456.0, lang="sv") == "123"       # from 100 t: whole tonnes
+    assert numbers.fmt_msek(98620.0, "sv") == "0,1"
 
 
 def test_label_formatting_and_readable_codes():

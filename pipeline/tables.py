@@ -4,7 +4,8 @@ Files are accepted as people export them: `,` `;` or tab separators, UTF-8 (with
 or Windows-1252, decimal comma and spaces as thousands separators ("1 234,5"), headers in Swedish
 or English. Every cell is checked against a declared column and every problem is reported, like a
 ledger: `measures.csv: row 3, column "start_year": value "20x5" is not a year (type-error)`.
-Row numbers are the ones a user sees (the header is row 1).
+Row numbers are the ones a user sees (the header is row 1). Kernel module: pipeline.budget and
+pipeline.investments declare their columns and read through it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,10 +20,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
-from ..errors import Problem, InputFileError, KlimatspendError
+from .errors import InputFileError, KlimatspendError, Problem
+from .numbers import parse_number
 
 MAX_BYTES = 50 * 1024 * 1024
-_NUMBER = re.compile(r"^[+\-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -149,32 +149,13 @@ def _xlsx_rows(path: Path, name: str) -> list[tuple[int, list[str]]]:
     return out
 
 
-def parse_number(text: str) -> float:
-    """Parse "1 234,5", "1234.5", "-12", "−3,0" or "12 %" (as 12) to a float; raise ValueError otherwise."""
-    t = text.strip().replace("\u00a0", " ").replace("\u202f", " ").replace("−", "-").rstrip("%").strip()
-    t = t.replace(" ", "")
-    if "," in t and "." in t:          # 1.234,5 or 1,234.5: the last one is the decimal mark
-        if t.rfind(",") > t.rfind("."):
-            t = t.replace(".", "").replace(",", ".")
-        else:
-            t = t.replace(",", "")
-    elif "," in t:
-        t = t.replace(",", ".")
-    if not _NUMBER.match(t):
-        raise ValueError("is not a number")
-    value = float(t)
-    if not math.isfinite(value):
-        raise ValueError("is not a finite number")
-    return value
-
-
 def parse_cell(text: str, col: Column):
     """Return the typed value of one cell for `col`; raise ValueError with the problem text."""
     kind = col.kind
     if kind == "text":
         return text.strip()
     if kind in ("number", "share"):
-        value = parse_number(text)
+        value = parse_number(text, percent=True)
         if kind == "share":
             if text.strip().endswith("%"):
                 value /= 100
@@ -183,7 +164,7 @@ def parse_cell(text: str, col: Column):
         return value
     if kind in ("integer", "year"):
         try:
-            value = parse_number(text)
+            value = parse_number(text, percent=True)
         except ValueError:
             raise ValueError("is not a year" if kind == "year" else "is not a whole number") from None
         if not value.is_integer():

@@ -1,0 +1,103 @@
+"""Swedish and English: the one text catalogue of klimatspend (reports, web pages, CLI) and its lookup.
+
+The catalogue is `pipeline/i18n/catalogue/<lang>.json`, one flat message id -> text map per language
+(both files have the same ids; tests/test_report_i18n.py checks it). Two kinds of message id live
+side by side: symbolic keys (`report_title`, `status_behind`; reports and codes) and, gettext style,
+the English text itself (`"Upload"`; web pages write English in their templates). One lookup:
+
+    lab = labels("sv")
+    lab["report_title"]               # strict: a missing id is a KeyError (a bug in the caller)
+    lab.t("report_title", year=2024)  # strict, with {placeholders} filled
+    lab.text("Upload")                # lenient: the text in this language, or the id itself when none
+
+Numbers are written by pipeline.numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import UsageError
+
+LANGUAGES = ("sv", "en")
+DEFAULT_LANGUAGE = "sv"
+CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
+
+
+def check_language(lang: str | None) -> str:
+    """Return `lang` if it is a supported language code (default sv); UsageError otherwise."""
+    lang = (lang or DEFAULT_LANGUAGE).lower()
+    if lang not in LANGUAGES:
+        raise UsageError(f"--lang {lang}: unknown language; use one of {', '.join(LANGUAGES)}")
+    return lang
+
+
+def pick_language(value: str | None) -> str:
+    """Return `value` when it is a supported language code, else the default (for untrusted input: a cookie)."""
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+@lru_cache(maxsize=None)
+def _load(lang: str) -> dict[str, str]:
+    return json.loads((CATALOGUE_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+class Labels:
+    """The catalogue texts of one language: `labels["key"]`, `labels.t("key", year=2024)`, `labels.text("Upload")`."""
+
+    def __init__(self, lang: str):
+        self.lang = check_language(lang)
+        self._texts = _load(self.lang)
+
+    def __getitem__(self, key: str) -> str:
+        try:
+            return self._texts[key]
+        except KeyError:
+            raise KeyError(f"pipeline/i18n/catalogue/{self.lang}.json has no text {key!r}") from None
+
+    def t(self, key: str, **values) -> str:
+        """Return text `key` with `{name}` placeholders filled from `values`; KeyError when the id is missing."""
+        return self[key].format(**values)
+
+    def text(self, msgid: str) -> str:
+        """Return the text of `msgid` in this language, or `msgid` itself when the catalogue has none (gettext style)."""
+        return self._texts.get(msgid, msgid)
+
+    def keys(self) -> set[str]:
+        """Return every message id of this language."""
+        return set(self._texts)
+
+    def rule_level(self, level: str | None) -> str:
+        """Return the readable name of a classification level (rule_level), or the code itself."""
+        return self._texts.get(f"level_{level}", level or "")
+
+    def reason(self, reason: str | None) -> str:
+        """Return the readable name of an exclusion reason, or the code itself."""
+        return self._texts.get(f"reason_{reason}", reason or "")
+
+    def status(self, status: str | None) -> str | None:
+        """Return the readable name of a budget status (status_<code>), the code itself when unknown, None for None."""
+        if status is None:
+            return None
+        return self._texts.get(f"status_{status}", status)
+
+
+@lru_cache(maxsize=None)
+def labels(lang: str | None = None) -> Labels:
+    """Return the Labels of `lang` (sv or en; default sv); one shared instance per language (pages look up often)."""
+    return Labels(check_language(lang))
+
+
+def localised(d, key: str, lang: str):
+    """Return the `lang` variant of a text carried in data: d[f"{key}_{lang}"] (e.g. verdict_sv), else d[key].
+
+    With key "" `d` is a {sv, en} pair: d[lang], else d["en"]. A value that is not a dict is returned as it
+    is; None when nothing is found (callers that need text write `localised(...) or ""`).
+    """
+    if not isinstance(d, dict):
+        return d
+    if key == "":
+        return d.get(lang) or d.get("en")
+    return d.get(f"{key}_{lang}") or d.get(key)
