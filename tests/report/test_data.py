@@ -11,14 +11,6 @@ from pipeline.engine import runs as engine_runs, marts
 from pipeline.errors import UsageError
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    path, runs = seed.shared_database(tmp_path_factory)
-    con = store.connect(path)
-    yield con, runs
-    con.close()
-
-
 def test_worked_example_change_from_last_year(db):
     """Socialförvaltningen, 2023 -> 2024; 1 SEK = 0.1 USD of 2022 in both years (see seed.py).
 

@@ -14,21 +14,12 @@ import pytest
 
 from tests.helpers import report_seed as seed
 from pipeline.report import data as report_data, excel
-from pipeline import store
 from pipeline.engine import marts
 
 SHEETS_SV = ["Sammanfattning", "Förvaltningar", "Fastighet", "Socialförvaltningen", "Barn- och utbildningsförvaltnin",
              'HYPERLINK("http   example.inval', "(okänd förvaltning)", "Kultur- och fritidsförvaltninge",
              "Kategorier", "Leverantörer", "Konton", "Månader", "Ej klassificerat", "Exkluderat", "Avstämning",
              "Budget och utfall", "Investeringar", "Metod och källor"]
-
-
-@pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    path, runs = seed.shared_database(tmp_path_factory)
-    con = store.connect(path)
-    yield con, runs
-    con.close()
 
 
 @pytest.fixture(scope="module")

@@ -47,14 +47,6 @@ class Page(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    path, runs = seed.shared_database(tmp_path_factory)
-    con = store.connect(path)
-    yield con, runs
-    con.close()
-
-
-@pytest.fixture(scope="module")
 def html_sv(db) -> str:
     con, _ = db
     data = report_data.gather(con, 2024, budget=seed.budget_section(2.0, 10.499),
