@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..engine import marts
 from ..engine.runs import covering_runs
 from ..store import transaction
 from .definitions import BudgetDef, CarbonFeeDef, Definition
@@ -189,19 +190,14 @@ def department_actuals(con: duckdb.DuckDBPyConnection, organisations: list[str],
     emissions from `own_emission` when `include_own` is set (as their own rows, is_direct = true).
     """
     column = "emissions_kg_co2e" if scope == "co2e" else "emissions_kg_co2"
-    runs = covering_runs(con, organisations)
-    out = []
-    if runs:
-        con.register("_budget_runs", _frame(runs))
-        try:
-            out = _rows(con, f"""
-                select c.year, d.organisation_id, coalesce(d.department, ?) as department,
-                       d.{column} / 1000.0 as emissions_t, d.spend_sek, c.run_id, false as is_direct
-                from _budget_runs as c
-                join emissions_by_department as d on d.run_id = c.run_id and d.organisation_id = c.organisation_id
-                order by 1, 2, 3""", [NO_DEPARTMENT])
-        finally:
-            con.unregister("_budget_runs")
+    chosen = {(r["run_id"], r["organisation_id"]): r["year"] for r in covering_runs(con, organisations)}
+    departments = marts.read_runs(con, "emissions_by_department", sorted({run_id for run_id, _ in chosen}), exact=True)
+    out = sorted(({"year": chosen[(d["run_id"], d["organisation_id"])], "organisation_id": d["organisation_id"],
+                   "department": d["department"] if d["department"] is not None else NO_DEPARTMENT,
+                   "emissions_t": d[column] / 1000.0, "spend_sek": d["spend_sek"], "run_id": d["run_id"],
+                   "is_direct": False}
+                  for d in departments if (d["run_id"], d["organisation_id"]) in chosen),
+                 key=lambda r: (r["year"], r["organisation_id"], r["department"]))
     if include_own:
         own_col = "emissions_t_co2e" if scope == "co2e" else "coalesce(emissions_t_co2, emissions_t_co2e)"
         known = [o for o in organisations]
@@ -213,12 +209,6 @@ def department_actuals(con: duckdb.DuckDBPyConnection, organisations: list[str],
             where coalesce(organisation_id, ?) = any(?::varchar[])
             group by all order by 1, 2, 3""", [single, DIRECT, single, organisations])
     return out
-
-
-def _frame(rows: list[dict]):
-    import pandas as pd
-
-    return pd.DataFrame(rows)
 
 
 def territorial_actuals(con: duckdb.DuckDBPyConnection, kommun: str) -> dict[int, float]:

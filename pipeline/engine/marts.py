@@ -51,3 +51,13 @@ def read(con: duckdb.DuckDBPyConnection, name: str, run_id: int, order_by: str |
         raise UsageError(f"unknown mart {name!r}; marts: {', '.join(sorted(mart_names()))}")
     order = f" order by {order_by}" if order_by else ""
     return rows(con, f"select * exclude (run_id) from {name} where run_id = ?{order}", [run_id], exact=exact)
+
+
+def read_runs(con: duckdb.DuckDBPyConnection, name: str, run_ids: list[int], *, exact: bool = False) -> list[dict]:
+    """Return the rows of mart `name` for several runs at once, each with its run_id (for year-by-year follow-up)."""
+    if name not in mart_names():
+        raise UsageError(f"unknown mart {name!r}; marts: {', '.join(sorted(mart_names()))}")
+    if not run_ids:
+        return []
+    return rows(con, f"select * from {name} where run_id = any(?::bigint[]) order by run_id",
+                [list(run_ids)], exact=exact)
