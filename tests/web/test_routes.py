@@ -75,7 +75,7 @@ def test_unauthenticated_request_is_redirected_to_login(web, spec):
 
 
 # Which roles may use which route: (method, path) -> roles allowed (admin always).
-UPLOADER_ONLY = {"/upload", "/uploads/{upload_id}", "/uploads/{upload_id}/findings.csv", "/uploads/{upload_id}/recheck",
+UPLOADER_ONLY = {"/upload", "/activity/upload", "/uploads/{upload_id}", "/uploads/{upload_id}/findings.csv", "/uploads/{upload_id}/recheck",
                  "/uploads/{upload_id}/confirm", "/uploads/{upload_id}/discard", "/batches/{batch_id:int}/delete"}
 REVIEWER_ONLY = {"/unmapped/map", "/runs", "/reports/{run_id:int}/create"}
 ADMIN_ONLY_PREFIX = "/admin/"

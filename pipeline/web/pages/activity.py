@@ -42,7 +42,7 @@ def activity_page(ctx: Ctx) -> Response:
     return _render(ctx)
 
 
-@page("/activity", roles=("uploader",), methods=("POST",), name="activity_submit")
+@page("/activity/upload", roles=("uploader",), methods=("POST",), name="activity_submit")
 def activity_submit(ctx: Ctx) -> Response:
     """Check an uploaded activity file; with action=load also load it when the check finds no problem."""
     org = (ctx.form.get("organisation_id") or "").strip().lower()
