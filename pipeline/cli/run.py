@@ -142,7 +142,8 @@ def print_department_table(summary: dict) -> None:
         print(f"sensitivity: with {alt['factor_set']}{where} factors the same purchases give "
               f"{fmt_number(alt['emissions_kg_co2e'] / 1000, 1)} t CO2e "
               f"(this run {fmt_number(alt['run_emissions_kg_co2e'] / 1000, 1)} t)")
-    estimates = [e for e in summary.get("energy_estimates", []) if e["estimated_spend_sek"]]
+    estimates = [e for e in summary.get("energy_estimates", []) if e["estimated_spend_sek"]
+                 and e["energy_kind"] != "other"]
     for e in estimates:
         what = "litres" if e["energy_kind"] == "fuel" else "kWh"
         gap = "; burning it (scope 1) is not included" if e["is_combustion_missing"] else ""

@@ -211,7 +211,9 @@ def check_decisions(set_dir: Path, combustion_csv: Path | None = None) -> list[P
                                     column="decision", value=decision.get("decision", "")))
     flagged_keys = {f.key for f in flags}
     for key, row in decisions.items():
-        if key[3] in checks_run and key not in flagged_keys:
+        # a combustion decision can be checked only for the products the given extract has
+        checkable = key[3] in checks_run and (key[3] != "combustion" or (key[0], key[1]) in combustion)
+        if checkable and key not in flagged_keys:
             problems.append(Problem(label, "stale-decision", "decides a factor that no check flags any more; remove "
                                     "the row", value=" ".join(x for x in key if x)))
     overridden = {(k[0], k[1], k[2]) for k, r in decisions.items() if r.get("decision") == "overridden"}

@@ -265,7 +265,7 @@ def _summary_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str])
                               share=fmt_percent(alt["ratio_to_run"], 0, lab.lang)),
                         alt["emissions_kg_co2e"] / 1000, "t", lab["unit_t"]))
     for e in data.energy_estimates:
-        if e["estimated_spend_sek"]:
+        if e["estimated_spend_sek"] and e["energy_kind"] != "other":
             figures.append((f"{lab['estimate_flag'].capitalize()}: {lab['energy_kind_' + e['energy_kind']]}"
                             + (f" ({data.organisation_name(e['organisation_id'])})" if data.multiple_organisations else ""),
                             e["estimated_emissions_kg_co2e"] / 1000, "t", lab["unit_t"]))
@@ -394,7 +394,7 @@ def _table_sheets(wb: Workbook, data: ReportData, lab: Labels, taken: set[str], 
                      "action": (lab["estimate_flag"] + ": " + lab["estimate_action_litres" if r["energy_kind"] == "fuel"
                                                                    else "estimate_action_kwh"]
                                 + (". " + lab["combustion_missing"] if r["is_combustion_missing"] else ""))
-                     if r["estimated_spend_sek"] else ""} for r in rows]
+                     if r["estimated_spend_sek"] and r["energy_kind"] != "other" else ""} for r in rows]
         elif spec["id"] == "flagged_factors":
             rows = [{**r, "flag": lab[f"flag_{r['flag']}"]} for r in rows]
         elif spec["id"] == "reconciliation":

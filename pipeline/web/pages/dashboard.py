@@ -47,7 +47,7 @@ def dashboard(ctx: Ctx) -> Response:
                               order_by="is_group, emissions_kg_co2e desc") if not run["organisation_id"] else []
     compared = sensitivity(ctx.con, rid)
     estimates = [e for e in marts.read(ctx.con, "energy_estimates", rid, order_by="organisation_id, energy_kind")
-                 if e["estimated_spend_sek"]]
+                 if e["estimated_spend_sek"] and e["energy_kind"] != "other"]
     spend_in_scope = as_float(totals["total_spend_sek"]) or 0
     mapped = as_float(totals["mapped_spend_sek"]) or 0
     lang = ctx.lang
