@@ -43,6 +43,7 @@ def register(sub) -> None:
     sh.add_argument("--code", help="show the factors (all gases) of this factor code, e.g. 111110")
     sh.add_argument("--search", help="show CO2e factors whose name contains this text")
     sh.add_argument("--limit", type=int, default=25, help="rows to print for --search (default 25)")
+    sh.add_argument("--region", help="sets with regions (exiobase): only this region, e.g. SE (default: all)")
     _common(sh)
 
     va = s.add_parser("validate", help="check a factor-set folder, a data file or the whole shipped library",
@@ -231,17 +232,22 @@ def _show(con, args) -> int:
     rows = []
     if args.code:
         rows = con.execute("""select factor_code, factor_name, gas, value, value_without_margins, numerator_unit,
-                                     denominator_unit, source_ref from factor
-                              where factor_set_id = ? and version = ? and factor_code = ? order by gas <> 'CO2e', gas""",
-                           [set_id, version, args.code]).fetchall()
+                                     denominator_unit, source_ref, region, factor_year, flag from factor
+                              where factor_set_id = ? and version = ? and factor_code = ?
+                                and (? is null or region = upper(?))
+                              order by region nulls first, factor_year nulls first, gas <> 'CO2e', gas""",
+                           [set_id, version, args.code, args.region, args.region]).fetchall()
         if not rows:
             raise UsageError(f"no factor code {args.code!r} in {set_id}@{version}; try --search TEXT")
     elif args.search:
         rows = con.execute("""select factor_code, factor_name, gas, value, value_without_margins, numerator_unit,
-                                     denominator_unit, source_ref from factor
+                                     denominator_unit, source_ref, region, factor_year, flag from factor
                               where factor_set_id = ? and version = ? and gas = 'CO2e' and factor_name ilike ?
-                              order by factor_code limit ?""", [set_id, version, f"%{args.search}%", args.limit]).fetchall()
-    cols = ["factor_code", "factor_name", "gas", "value", "value_without_margins", "numerator_unit", "denominator_unit", "source_ref"]
+                                and (? is null or region = upper(?))
+                              order by factor_code, region nulls first, factor_year nulls first limit ?""",
+                           [set_id, version, f"%{args.search}%", args.region, args.region, args.limit]).fetchall()
+    cols = ["factor_code", "factor_name", "gas", "value", "value_without_margins", "numerator_unit", "denominator_unit",
+            "source_ref", "region", "factor_year", "flag"]
     info["factors"] = [dict(zip(cols, r)) for r in rows]
     if args.json:
         print_json(info)
@@ -254,9 +260,10 @@ def _show(con, args) -> int:
         print(f"{'CO2e min/median/max':22} {sm['min']:.4g} / {sm['median']:.4g} / {sm['max']:.4g} {sm['unit']}")
     if rows:
         print()
-        print_table(["code", "name", "gas", "value", "w/o margins", "unit"],
-                    [[r[0], _short(r[1], 50), r[2], f"{r[3]:.4g}", "" if r[4] is None else f"{r[4]:.4g}", f"{r[5]}/{r[6]}"]
-                     for r in rows], align="lllrrl")
+        print_table(["code", "name", "region/year", "gas", "value", "w/o margins", "unit", "flag"],
+                    [[r[0], _short(r[1], 50), r[8] or (r[9] or ""), r[2], f"{r[3]:.4g}",
+                      "" if r[4] is None else f"{r[4]:.4g}", f"{r[5]}/{r[6]}", r[10] or ""]
+                     for r in rows], align="llllrrll")
     return 0
 
 
