@@ -179,8 +179,8 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
             con.execute(f"delete from line_emission where run_id in ({ids})")
             con.execute(f"delete from run_organisation where run_id in ({ids})")
             con.execute(f"delete from run_activity where run_id in ({ids})")
-            con.execute(f"delete from run_pricing_set where run_id in ({ids})")
-            con.execute(f"delete from run_sensitivity where run_id in ({ids})")
+            for table in ("run_pricing_set", "run_industry_factor", "run_factor_rule", "run_price", "run_sensitivity"):
+                con.execute(f"delete from {table} where run_id in ({ids})")
             con.execute(f"delete from run where run_id in ({ids})")
         con.execute(
             """insert into run (run_id, year, organisation_id, factor_set_id, factor_set_version, mapping_id,
@@ -193,6 +193,13 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
                         [[run_id, o.organisation_id, o.mapping_id, o.mapping_version, o.default_factor_code,
                           o.default_category_id] for o in run_orgs])
         pricing.record_pricing_sets(con, run_id, [run_set, *alternatives])
+        t1 = time.perf_counter()
+        # The pricing decisions (a few hundred rows) are computed once and stored before the lines: the line model
+        # reads them back instead of re-deriving them in every view that needs them.
+        for table, model in (("run_industry_factor", "int_industries__resolved"),
+                             ("run_factor_rule", "int_factor_rules__resolved"), ("run_price", "int_prices__by_set")):
+            con.execute(f"insert into {table} by name select getvariable('run_id') as run_id, * from {model}")
+        timings["pricing"] = time.perf_counter() - t1
         t1 = time.perf_counter()
         con.execute("insert into line_emission by name select getvariable('run_id') as run_id, * "
                     "from int_line__emissions")

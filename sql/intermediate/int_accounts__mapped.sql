@@ -18,7 +18,7 @@ account_exclusions as (
 ),
 
 resolved as (
-    select * from int_factor_rules__resolved where role = 'run'
+    select * from stg_run_factor_rules where role = 'run'
 ),
 
 candidates as (

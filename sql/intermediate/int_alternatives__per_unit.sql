@@ -2,7 +2,7 @@
 -- each alternative factor set of the run (kg CO2e per ledger-currency unit: factor x fx_rate x price_adjustment).
 -- The sensitivity (int_runs__sensitivity) and the spread between sets in each line's range use it.
 with industries as (
-    select * from int_industries__resolved where role = 'alternative' and factor_code is not null
+    select * from stg_run_industry_factors where role = 'alternative' and factor_code is not null
 ),
 
 factors as (
@@ -10,7 +10,7 @@ factors as (
 ),
 
 prices as (
-    select * from int_prices__by_set where role = 'alternative'
+    select * from stg_run_prices where role = 'alternative'
 ),
 
 final as (

@@ -13,7 +13,7 @@ keywords as (
 ),
 
 resolved as (
-    select * from int_factor_rules__resolved where role = 'run'
+    select * from stg_run_factor_rules where role = 'run'
 ),
 
 description_hits as (

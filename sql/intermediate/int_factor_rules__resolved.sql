@@ -17,7 +17,7 @@ factors as (
 ),
 
 industries as (
-    select * from int_industries__resolved
+    select * from stg_run_industry_factors
 ),
 
 final as (

@@ -2,7 +2,7 @@
 -- Spend-based (factor of the run's set, kg CO2e per factor-currency unit at the set's price year):
 --   amount_net        = amount, less VAT when the batch says amounts include VAT (the line's VAT amount,
 --                       else the run's VAT rate: net = amount / (1 + rate))
---   real_amount       = amount_net x fx_rate x price_adjustment   (int_prices__by_set: the run's convention,
+--   real_amount       = amount_net x fx_rate x price_adjustment   (int_prices__by_set, stored per run: the run's convention,
 --                       by default deflate with the ledger country's CPI, then convert at the price year's rates)
 --   emissions_kg_co2e = real_amount x factor
 --   lower, upper      = emissions x spend_range(set uncertainty, data quality, spread to the other sets)
@@ -25,7 +25,7 @@ factors as (
 ),
 
 set_prices as (
-    select * from int_prices__by_set where role = 'run'
+    select * from stg_run_prices where role = 'run'
 ),
 
 -- what the same net spend weighs under the run's alternative sets, per industry and currency (lowest and highest)

@@ -26,7 +26,7 @@ register as (
 ),
 
 resolved as (
-    select * from int_factor_rules__resolved where role = 'run'
+    select * from stg_run_factor_rules where role = 'run'
 ),
 
 supplier_exclusions as (

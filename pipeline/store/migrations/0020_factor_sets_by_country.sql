@@ -67,6 +67,50 @@ create table run_pricing_set (
     primary key (run_id, factor_set_id, factor_set_version)
 );
 
+-- The pricing decisions of a run, computed once before its lines (the SQL views read them back through
+-- stg_run_*): each industry code resolved in each of the run's sets, each distinct rule key resolved to a
+-- factor, and the price conversion of each ledger currency into each set. Small tables (a few hundred rows a
+-- run) that also keep the provenance of every distinct pricing decision.
+create table run_industry_factor (
+    run_id integer not null,
+    role varchar not null,
+    factor_set_id varchar not null,
+    factor_set_version varchar not null,
+    industry_code varchar not null,
+    crosswalk_code varchar,                      -- the crosswalk row that matched (longest prefix)
+    crosswalk_category_id varchar,
+    is_supplier_rule boolean,
+    factor_code varchar                          -- null: the set has no factor for the industry
+);
+
+create table run_factor_rule (
+    run_id integer not null,
+    role varchar not null,
+    factor_set_id varchar not null,
+    factor_set_version varchar not null,
+    rule_factor_set_id varchar,                  -- the rule key: the factor set and code a rule names, if any,
+    rule_factor_code varchar,
+    rule_industry_code varchar,                  -- and its industry code (a supplier's SNI code)
+    industry_code varchar,                       -- the industry the rule stands for (its own, else bridged)
+    crosswalk_code varchar,
+    crosswalk_category_id varchar,
+    is_supplier_rule boolean,
+    factor_code varchar,                         -- the factor of the set it gets; null: none
+    resolution varchar                           -- own_set | industry | bridged
+);
+
+create table run_price (
+    run_id integer not null,
+    role varchar not null,
+    factor_set_id varchar not null,
+    factor_set_version varchar not null,
+    base_year integer,
+    factor_currency varchar,
+    currency varchar not null,                   -- ledger currency
+    fx_rate double,                              -- factor currency per ledger currency unit (the run's convention)
+    price_adjustment double                      -- CPI ratio of the run's convention
+);
+
 -- Sensitivity: the run's spend-priced lines priced again with another set, per organisation and category.
 -- One row per (run, organisation, category, set): the alternative's figures are never stored per line.
 create table run_sensitivity (
