@@ -1,5 +1,6 @@
 """Organisations: the register of municipalities, regions and companies with their settings (account map,
-tail-spend default, parent group, capital projects) that ingest, runs, budget and the web read."""
+tail-spend default, parent group, capital projects, country and factor set) that ingest, runs, budget and the
+web read."""
 
 from __future__ import annotations
 
@@ -10,6 +11,44 @@ from .factors.categories import category_ids
 
 ORGANISATION_KINDS = ("municipality", "region", "company", "other")
 CATEGORIES = category_ids()
+
+# The spend factor set that fits an organisation's country (ISO 3166 alpha-2): Swedish organisations use the
+# Swedish region of EXIOBASE, UK ones the Defra/Leeds SIC multipliers, every other the US EPA set. The run's
+# sensitivity shows what the other applicable sets give for the same purchases.
+COUNTRY_FACTOR_SETS = {"SE": "exiobase", "GB": "defra_sic"}
+DEFAULT_FACTOR_SET = "useeio"
+# Sets shipped with regions take the organisation's country as the region when they have it.
+REGIONAL_SETS = ("exiobase",)
+COUNTRY_NAMES = {"SE": "Sweden", "GB": "United Kingdom", "US": "United States", "NO": "Norway", "DK": "Denmark",
+                 "FI": "Finland", "DE": "Germany"}
+
+
+def default_factor_set(country: str | None) -> str:
+    """Return the factor set id that fits `country` (ISO alpha-2): SE -> exiobase, GB -> defra_sic, else useeio."""
+    return COUNTRY_FACTOR_SETS.get((country or "").upper(), DEFAULT_FACTOR_SET)
+
+
+def applicable_factor_sets(country: str | None) -> list[str]:
+    """Return the factor sets whose figures a run of an organisation in `country` shows, its default first:
+    SE -> exiobase, useeio; GB -> defra_sic, useeio, exiobase; another country -> useeio, exiobase (when the
+    country is a region of it: the caller checks); no country -> useeio."""
+    country = (country or "").upper()
+    if country == "SE":
+        return ["exiobase", DEFAULT_FACTOR_SET]
+    if country == "GB":
+        return ["defra_sic", DEFAULT_FACTOR_SET, "exiobase"]
+    if country:
+        return [DEFAULT_FACTOR_SET, "exiobase"]
+    return [DEFAULT_FACTOR_SET]
+
+
+def normalise_country(text: str) -> str:
+    """Return an ISO 3166 alpha-2 country code in upper case; UK is read as GB. Raises UsageError otherwise."""
+    code = text.strip().upper()
+    code = {"UK": "GB", "SWE": "SE", "GBR": "GB", "USA": "US"}.get(code, code)
+    if len(code) != 2 or not code.isalpha():
+        raise UsageError(f"--country {text}: give an ISO 3166 two-letter code, e.g. SE or GB")
+    return code
 
 
 def newest_version_sql(column: str) -> str:
@@ -28,12 +67,14 @@ def newest_mapping_version(con: duckdb.DuckDBPyConnection, mapping_id: str) -> s
 def set_organisation(con: duckdb.DuckDBPyConnection, organisation_id: str, *, name: str | None = None,
                      org_number: str | None = None, kind: str | None = None, parent: str | None = None,
                      mapping: str | None = None, default_factor: str | None = None,
-                     default_category: str | None = None) -> dict:
+                     default_category: str | None = None, country: str | None = None,
+                     factor_set: str | None = None, factor_region: str | None = None) -> dict:
     """Create or update an organisation's settings (only the arguments given change); return its row.
 
     `mapping` is MAP or MAP@VERSION (its own account map, e.g. bas2025 for a company); '' clears it.
     `default_factor` is a factor code of the run's factor set used for tail spend that matches no rule;
-    '' clears it. `parent` makes the organisation part of the parent's consolidated group.
+    '' clears it. `parent` makes the organisation part of the parent's consolidated group. `country` (ISO
+    alpha-2) chooses the default factor set; `factor_set` (SET or SET@VERSION) and `factor_region` override it.
     """
     if kind is not None and kind not in ORGANISATION_KINDS:
         raise UsageError(f"--kind {kind}: use one of {', '.join(ORGANISATION_KINDS)}")
@@ -55,6 +96,13 @@ def set_organisation(con: duckdb.DuckDBPyConnection, organisation_id: str, *, na
         if map_version and con.execute("select 1 from account_map where mapping_id = ? and mapping_version = ? "
                                        "limit 1", [map_id, map_version]).fetchone() is None:
             raise UsageError(f"--mapping {mapping}: version {map_version} is not loaded (newest: {known})")
+    if factor_set:
+        set_id, _, version = factor_set.partition("@")
+        known = con.execute("select count(*) from factor_set where factor_set_id = ? and (? = '' or version = ?)",
+                            [set_id, version, version]).fetchone()[0]
+        if not known:
+            raise UsageError(f"--factors {factor_set}: no such factor set in the database; see `klimatspend factors list`")
+    country = normalise_country(country) if country else country
     con.execute("insert into organisation (organisation_id, name) values (?, ?) on conflict do nothing",
                 [organisation_id, name or organisation_id])
     updates: dict[str, object] = {}
@@ -73,6 +121,12 @@ def set_organisation(con: duckdb.DuckDBPyConnection, organisation_id: str, *, na
         updates["default_factor_code"] = default_factor or None
     if default_category is not None:
         updates["default_category_id"] = default_category or None
+    if country is not None:
+        updates["country"] = country or None
+    if factor_set is not None:
+        updates["factor_set"] = factor_set or None
+    if factor_region is not None:
+        updates["factor_region"] = factor_region.strip().upper() or None
     for column, value in updates.items():
         con.execute(f"update organisation set {column} = ? where organisation_id = ?", [value, organisation_id])
     return organisation_row(con, organisation_id)
@@ -81,8 +135,8 @@ def set_organisation(con: duckdb.DuckDBPyConnection, organisation_id: str, *, na
 def organisation_row(con: duckdb.DuckDBPyConnection, organisation_id: str) -> dict:
     """Return one organisation's settings as a dict; raise UsageError if it does not exist."""
     cur = con.execute("select organisation_id, name, org_number, kind, parent_organisation_id, mapping_id, "
-                      "mapping_version, default_factor_code, default_category_id from organisation "
-                      "where organisation_id = ?", [organisation_id])
+                      "mapping_version, default_factor_code, default_category_id, country, factor_set, factor_region "
+                      "from organisation where organisation_id = ?", [organisation_id])
     row = cur.fetchone()
     if row is None:
         raise UsageError(f"organisation {organisation_id!r}: no such organisation; see `klimatspend org list`")
@@ -92,8 +146,8 @@ def organisation_row(con: duckdb.DuckDBPyConnection, organisation_id: str) -> di
 def list_organisations(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Return every organisation's settings, parents before their members."""
     cur = con.execute("select organisation_id, name, org_number, kind, parent_organisation_id, mapping_id, "
-                      "mapping_version, default_factor_code, default_category_id from organisation "
-                      "order by coalesce(parent_organisation_id, organisation_id), parent_organisation_id nulls first, "
+                      "mapping_version, default_factor_code, default_category_id, country, factor_set, factor_region "
+                      "from organisation order by coalesce(parent_organisation_id, organisation_id), parent_organisation_id nulls first, "
                       "organisation_id")
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]

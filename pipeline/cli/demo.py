@@ -26,6 +26,7 @@ MUNICIPALITY_ID = "alvby_kommun"
 COMPANY_ID = "alvbybostader"
 MUNICIPAL_MAPPING = "kommunbas13"
 COMPANY_MAPPING = "bas2025"
+COUNTRY = "SE"
 # In Älvby's ledger the Motpart column is set only on transactions between the municipality's own units.
 INTERNAL_COUNTERPARTY_RULE = ("alvby_motpart_internal", "counterparty", "*", "internal",
                               "Älvby kommun: Motpart is only set on internal transactions between own units")
@@ -104,9 +105,10 @@ def run(args) -> int:
                 f"{result.rows_loaded:,} of {result.rows_read:,} rows loaded, {result.rows_rejected} quarantined")
 
         say("[3/4] computing emissions per year, budget follow-up and investments ...")
-        # The company keeps its books in BAS; the supplier register gives each supplier's industry (SNI).
-        set_organisation(con, COMPANY_ID, mapping=COMPANY_MAPPING, parent=MUNICIPALITY_ID)
-        set_organisation(con, MUNICIPALITY_ID, mapping=MUNICIPAL_MAPPING)
+        # The company keeps its books in BAS; the supplier register gives each supplier's industry (SNI). Both are
+        # Swedish: their runs use the Swedish region of EXIOBASE, with US EPA shown beside it (sensitivity).
+        set_organisation(con, COMPANY_ID, mapping=COMPANY_MAPPING, parent=MUNICIPALITY_ID, country=COUNTRY)
+        set_organisation(con, MUNICIPALITY_ID, mapping=MUNICIPAL_MAPPING, country=COUNTRY)
         load_supplier_register(con, data_dir / "leverantorsregister.csv")
         runs: dict[int, int] = {}
         for year in manifest.years:

@@ -43,6 +43,7 @@ def register(sub) -> None:
     sh.add_argument("--code", help="show the factors (all gases) of this factor code, e.g. 111110")
     sh.add_argument("--search", help="show CO2e factors whose name contains this text")
     sh.add_argument("--limit", type=int, default=25, help="rows to print for --search (default 25)")
+    sh.add_argument("--region", help="sets with regions (exiobase): only this region, e.g. SE (default: all)")
     _common(sh)
 
     va = s.add_parser("validate", help="check a factor-set folder, a data file or the whole shipped library",
@@ -50,6 +51,9 @@ def register(sub) -> None:
                                   "folder (<set>/<version>/ with factor_set.meta.json and factors.csv), a CSV "
                                   "declared in a *.meta.json next to it, or a folder tree. Exit 1 if any problem.")
     va.add_argument("path", metavar="PATH", nargs="?", help="file or folder (default: the shipped emission_factors/)")
+    va.add_argument("--combustion-extract", metavar="CSV",
+                    help="maintainers: also compare EXIOBASE products with this combustion-only extract (Region, "
+                         "Sector, GWP100 per million EUR); every factor it flags must be decided in flagged_factors.csv")
     _common(va, db=False)
 
     di = s.add_parser("diff", help="compare two factor-set versions by category and code",
@@ -152,7 +156,16 @@ def _list(con, args) -> int:
     sets = con.execute("""select s.factor_set_id, s.version, s.base_year, s.currency, s.price_basis, s.gwp, s.region,
                                  s.relative_uncertainty, s.is_partial, s.licence, coalesce(r.status, 'released'),
                                  (select count(distinct factor_code) from factor f
-                                   where f.factor_set_id = s.factor_set_id and f.version = s.version) as codes
+                                   where f.factor_set_id = s.factor_set_id and f.version = s.version) as codes,
+                                 s.name,
+                                 (select list(distinct f.region order by f.region) from factor f
+                                   where f.factor_set_id = s.factor_set_id and f.version = s.version
+                                     and f.region is not null) as regions,
+                                 (select list(distinct f.factor_year order by f.factor_year) from factor f
+                                   where f.factor_set_id = s.factor_set_id and f.version = s.version
+                                     and f.factor_year is not null) as factor_years,
+                                 (select count(*) from factor f where f.factor_set_id = s.factor_set_id
+                                   and f.version = s.version and f.flag is not null) as flagged
                           from factor_set s left join reference_release r
                             on r.kind = 'factor_set' and r.release_id = s.factor_set_id and r.version = s.version
                           order by 1, 2""").fetchall()
@@ -164,7 +177,8 @@ def _list(con, args) -> int:
     cross = con.execute("""select release_id, version, status from reference_release where kind = 'crosswalk' order by 1, 2""").fetchall()
     result = {
         "factor_sets": [dict(zip(["factor_set_id", "version", "base_year", "currency", "price_basis", "gwp", "region",
-                                  "relative_uncertainty", "is_partial", "licence", "status", "codes"], r)) for r in sets],
+                                  "relative_uncertainty", "is_partial", "licence", "status", "codes", "name", "regions",
+                                  "factor_years", "flagged_factors"], r)) for r in sets],
         "account_maps": [dict(zip(["mapping_id", "version", "rows", "excluded_rows", "status"], r)) for r in maps],
         "crosswalks": [dict(zip(["crosswalk_id", "version", "status"], r)) for r in cross],
     }
@@ -174,11 +188,14 @@ def _list(con, args) -> int:
     if not sets:
         print("no factor sets in the database; run `klimatspend init` to load the shipped ones")
         return 0
-    print_table(["set", "version", "base year", "currency", "price", "codes", "±", "status", "licence"],
-                [[r["factor_set_id"] + (" (partial)" if r["is_partial"] else ""), r["version"], r["base_year"],
-                  r["currency"], r["price_basis"] or "", r["codes"],
+    print_table(["set", "version", "base year", "currency", "price", "region", "codes", "±", "status", "licence"],
+                [[r["factor_set_id"] + (" (partial)" if r["is_partial"] else ""), r["version"],
+                  f"{r['factor_years'][0]}-{r['factor_years'][-1]}" if r["factor_years"] else r["base_year"],
+                  r["currency"], r["price_basis"] or "",
+                  f"{r['region'] or ''} ({len(r['regions'])} regions)" if r["regions"] else (r["region"] or ""),
+                  r["codes"],
                   "" if r["relative_uncertainty"] is None else f"{r['relative_uncertainty']:.0%}", r["status"],
-                  _short(r["licence"], 60)] for r in result["factor_sets"]], align="llrllrrll")
+                  _short(r["licence"], 50)] for r in result["factor_sets"]], align="llrlllrrll")
     print()
     print_table(["account map", "version", "rows", "excluded", "status"],
                 [[r["mapping_id"], r["version"], r["rows"], r["excluded_rows"], r["status"]] for r in result["account_maps"]],
@@ -215,17 +232,22 @@ def _show(con, args) -> int:
     rows = []
     if args.code:
         rows = con.execute("""select factor_code, factor_name, gas, value, value_without_margins, numerator_unit,
-                                     denominator_unit, source_ref from factor
-                              where factor_set_id = ? and version = ? and factor_code = ? order by gas <> 'CO2e', gas""",
-                           [set_id, version, args.code]).fetchall()
+                                     denominator_unit, source_ref, region, factor_year, flag from factor
+                              where factor_set_id = ? and version = ? and factor_code = ?
+                                and (? is null or region = upper(?))
+                              order by region nulls first, factor_year nulls first, gas <> 'CO2e', gas""",
+                           [set_id, version, args.code, args.region, args.region]).fetchall()
         if not rows:
             raise UsageError(f"no factor code {args.code!r} in {set_id}@{version}; try --search TEXT")
     elif args.search:
         rows = con.execute("""select factor_code, factor_name, gas, value, value_without_margins, numerator_unit,
-                                     denominator_unit, source_ref from factor
+                                     denominator_unit, source_ref, region, factor_year, flag from factor
                               where factor_set_id = ? and version = ? and gas = 'CO2e' and factor_name ilike ?
-                              order by factor_code limit ?""", [set_id, version, f"%{args.search}%", args.limit]).fetchall()
-    cols = ["factor_code", "factor_name", "gas", "value", "value_without_margins", "numerator_unit", "denominator_unit", "source_ref"]
+                                and (? is null or region = upper(?))
+                              order by factor_code, region nulls first, factor_year nulls first limit ?""",
+                           [set_id, version, f"%{args.search}%", args.region, args.region, args.limit]).fetchall()
+    cols = ["factor_code", "factor_name", "gas", "value", "value_without_margins", "numerator_unit", "denominator_unit",
+            "source_ref", "region", "factor_year", "flag"]
     info["factors"] = [dict(zip(cols, r)) for r in rows]
     if args.json:
         print_json(info)
@@ -238,9 +260,10 @@ def _show(con, args) -> int:
         print(f"{'CO2e min/median/max':22} {sm['min']:.4g} / {sm['median']:.4g} / {sm['max']:.4g} {sm['unit']}")
     if rows:
         print()
-        print_table(["code", "name", "gas", "value", "w/o margins", "unit"],
-                    [[r[0], _short(r[1], 50), r[2], f"{r[3]:.4g}", "" if r[4] is None else f"{r[4]:.4g}", f"{r[5]}/{r[6]}"]
-                     for r in rows], align="lllrrl")
+        print_table(["code", "name", "region/year", "gas", "value", "w/o margins", "unit", "flag"],
+                    [[r[0], _short(r[1], 50), r[8] or (r[9] or ""), r[2], f"{r[3]:.4g}",
+                      "" if r[4] is None else f"{r[4]:.4g}", f"{r[5]}/{r[6]}", r[10] or ""]
+                     for r in rows], align="llllrrll")
     return 0
 
 
@@ -249,13 +272,21 @@ def _validate(args) -> int:
     from ..factors.schema import declared_files, validate_csv, validate_tree
     from ..resources import factors_dir
 
+    from ..factors.outliers import check_decisions
+
     path = Path(args.path) if args.path else factors_dir()
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
+    combustion = Path(args.combustion_extract) if args.combustion_extract else None
+    if combustion is not None and not combustion.is_file():
+        raise UsageError(f"--combustion-extract {combustion}: no such file")
     if path.is_dir() and (path / "factor_set.meta.json").is_file():
         problems = validate_set(path)
+        problems += check_decisions(path, combustion)
     elif path.is_dir():
         problems = validate_tree(path)
+        for meta in sorted(path.rglob("factor_set.meta.json")):
+            problems += check_decisions(meta.parent, combustion)
     else:
         entry = declared_files(path.parent).get(path.resolve())
         if entry is None:

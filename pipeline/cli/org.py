@@ -30,6 +30,12 @@ def register(sub) -> None:
     st.add_argument("--default-factor", metavar="CODE",
                     help="factor code for tail spend that matches no rule (e.g. 541990); '' removes it")
     st.add_argument("--default-category", choices=organisations.CATEGORIES, help="category of the tail-spend default")
+    st.add_argument("--country", metavar="CC",
+                    help="country (ISO two letters, e.g. SE, GB): chooses the default factor set (SE: exiobase, "
+                         "GB: defra_sic, otherwise useeio); '' removes it")
+    st.add_argument("--factors", metavar="SET[@VERSION]",
+                    help="factor set this organisation's runs use instead of its country's; '' removes it")
+    st.add_argument("--region", metavar="CODE", help="region of a set with regions (e.g. SE); '' removes it")
     add_db_option(st)
     st.add_argument("--json", action="store_true", help="print as JSON")
     cp = s.add_parser("capital-project", help="declare an investment project (its spend is capital goods, scope 3.2)")
@@ -50,7 +56,8 @@ def run(args) -> int:
             row = organisations.set_organisation(
                 con, args.organisation_id, name=args.name, org_number=args.org_number, kind=args.kind,
                 parent=args.parent, mapping=args.mapping, default_factor=args.default_factor,
-                default_category=args.default_category)
+                default_category=args.default_category, country=args.country, factor_set=args.factors,
+                factor_region=args.region)
             if args.json:
                 print_json(row)
             else:
@@ -73,10 +80,15 @@ def run(args) -> int:
         if args.json:
             print_json(rows)
         else:
-            print_table(["id", "name", "org number", "kind", "parent", "account map", "default factor"],
+            print_table(["id", "name", "org number", "kind", "parent", "account map", "country", "factor set",
+                         "default factor"],
                         [[r["organisation_id"], r["name"], r["org_number"], r["kind"], r["parent_organisation_id"],
                           (r["mapping_id"] or "(run default)") + (f"@{r['mapping_version']}" if r["mapping_version"]
-                                                                    else ""), r["default_factor_code"]]
+                                                                    else ""), r["country"] or "",
+                          (r["factor_set"] or organisations.default_factor_set(r["country"])
+                           + " (" + ("country" if r["country"] else "default") + ")")
+                          + (f" {r['factor_region']}" if r["factor_region"] else ""),
+                          r["default_factor_code"]]
                          for r in rows])
         return 0
     finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from .. import store
 from ..engine import marts, runs
 from ..config import resolve_db_path
@@ -16,16 +18,22 @@ def register(sub) -> None:
                        description="Classify every loaded line of the year, apply factors with currency and "
                                    "inflation adjustments, build the marts and record the run with the versions used.")
     p.add_argument("--year", type=int, metavar="YYYY", help="fiscal year to compute")
-    p.add_argument("--factors", metavar="SET[@VERSION]", help="factor set (default: newest useeio)")
+    p.add_argument("--factors", metavar="SET[@VERSION]",
+                   help="factor set (default: the organisations' own setting, else the set that fits their country: "
+                        "exiobase for Sweden, defra_sic for the UK, useeio otherwise)")
+    p.add_argument("--region", metavar="CODE",
+                   help="region of a set with regions, e.g. SE for exiobase (default: the organisations' country, "
+                        "else the set's default region)")
     p.add_argument("--mapping", metavar="MAP[@VERSION]",
                    help="account map for organisations without their own (default: newest kommunbas13; "
                         "set an organisation's own map with `klimatspend org set ID --mapping MAP`)")
     p.add_argument("--org", metavar="ID", help="only this organisation (default: all in the database)")
     p.add_argument("--without-margins", action="store_true",
                    help="use factors without margins (basic prices) instead of purchaser prices")
-    p.add_argument("--inflation", choices=["factor_currency", "ledger_currency_first"], default="factor_currency",
-                   help="convert then deflate in the factor's currency (default), or deflate in the ledger "
-                        "currency first and convert at the base year's rate")
+    p.add_argument("--inflation", choices=["ledger_currency_first", "factor_currency"], default="ledger_currency_first",
+                   help="deflate in the ledger currency with its country's CPI, then convert at the factor's price "
+                        "year's rate (default: no exchange-rate noise in year-over-year follow-up), or convert at "
+                        "the spend year's rate and deflate in the factor's currency")
     p.add_argument("--vat-rate", type=float, default=0.25, metavar="RATE",
                    help="VAT removed from ledgers that include it when a line has no VAT amount (default 0.25)")
     p.add_argument("--crosswalk", metavar="ID[@VERSION]",
@@ -49,6 +57,8 @@ def run_summary(con, run_id: int) -> dict:
     return {
         "run_id": run_id, "year": totals["year"],
         "factor_set": f"{totals['factor_set_id']}@{totals['factor_set_version']}",
+        "factor_region": _settings(totals).get("factor_region"),
+        "inflation_convention": _settings(totals).get("inflation_convention"),
         "mapping": f"{totals['mapping_id']}@{totals['mapping_version']}",
         "is_published": totals["is_published"],
         "loaded_spend_sek": totals["loaded_spend_sek"],
@@ -72,6 +82,9 @@ def run_summary(con, run_id: int) -> dict:
             {"organisation_id": o["organisation_id"], "name": o["organisation_name"], "is_group": o["is_group"],
              "spend_sek": o["spend_sek"], "emissions_kg_co2e": o["emissions_kg_co2e"],
              "intra_group_spend_sek": o["intra_group_spend_sek"]} for o in organisations],
+        "sensitivity": sensitivity_summary(con, run_id),
+        "energy_estimates": [e for e in marts.read(con, "energy_estimates", run_id, order_by="organisation_id, energy_kind",
+                                                   exact=True)],
         "by_department": [
             {"organisation_id": d["organisation_id"], "name": d["department"], "spend_sek": d["spend_sek"],
              "mapped_spend_sek": d["mapped_spend_sek"], "emissions_kg_co2e": d["emissions_kg_co2e"],
@@ -81,10 +94,31 @@ def run_summary(con, run_id: int) -> dict:
     }
 
 
+def _settings(totals: dict) -> dict:
+    """Return a run's settings (stored as JSON) as a dict."""
+    value = totals.get("settings")
+    return json.loads(value) if isinstance(value, str) else (value or {})
+
+
+def sensitivity_summary(con, run_id: int) -> list[dict]:
+    """Return the run's total under each alternative factor set (the sensitivity), one dict per set."""
+    out: dict[tuple, dict] = {}
+    for r in marts.read(con, "sensitivity_by_category", run_id, order_by="factor_set_id, sort_order", exact=True):
+        key = (r["factor_set_id"], r["factor_set_version"], r["region"])
+        item = out.setdefault(key, {"factor_set": f"{r['factor_set_id']}@{r['factor_set_version']}",
+                                    "region": r["region"], "name": r["factor_set_name"],
+                                    "run_emissions_kg_co2e": 0.0, "emissions_kg_co2e": 0.0,
+                                    "repriced_spend_sek": 0.0, "kept_spend_sek": 0.0})
+        for k in ("run_emissions_kg_co2e", "emissions_kg_co2e", "repriced_spend_sek", "kept_spend_sek"):
+            item[k] += float(r[k] or 0)
+    return list(out.values())
+
+
 def print_department_table(summary: dict) -> None:
     """Print the per-department table of a run summary."""
-    print(f"Emissions {summary['year']} (run {summary['run_id']}, factors {summary['factor_set']}, "
-          f"mapping {summary['mapping']})")
+    region = f" ({summary['factor_region']})" if summary.get("factor_region") else ""
+    print(f"Emissions {summary['year']} (run {summary['run_id']}, factors {summary['factor_set']}{region}, "
+          f"mapping {summary['mapping']}, convention {summary.get('inflation_convention') or '-'})")
     rows = [[d["name"], d["organisation_id"], fmt_number(d["spend_sek"]), fmt_number(d["emissions_t_co2e"], 1),
              fmt_number(d["intensity_kg_co2e_per_ksek"], 1), fmt_percent(d["share_of_total"])]
             for d in summary["by_department"]]
@@ -103,6 +137,19 @@ def print_department_table(summary: dict) -> None:
               f"(intra-group purchases of {fmt_number(g['intra_group_spend_sek'])} SEK left out)")
     print("coverage: " + ", ".join(f"{c['rule_level']} {fmt_percent(c['share_of_spend'])}"
                                    for c in summary.get("coverage", [])))
+    for alt in summary.get("sensitivity", []):
+        where = f" ({alt['region']})" if alt.get("region") else ""
+        print(f"sensitivity: with {alt['factor_set']}{where} factors the same purchases give "
+              f"{fmt_number(alt['emissions_kg_co2e'] / 1000, 1)} t CO2e "
+              f"(this run {fmt_number(alt['run_emissions_kg_co2e'] / 1000, 1)} t)")
+    estimates = [e for e in summary.get("energy_estimates", []) if e["estimated_spend_sek"]
+                 and e["energy_kind"] != "other"]
+    for e in estimates:
+        what = "litres" if e["energy_kind"] == "fuel" else "kWh"
+        gap = "; burning it (scope 1) is not included" if e["is_combustion_missing"] else ""
+        print(f"estimate: {e['organisation_id']} {e['energy_kind']} {fmt_number(e['estimated_emissions_kg_co2e'] / 1000, 1)} "
+              f"t CO2e from {fmt_number(e['estimated_spend_sek'])} SEK of spend{gap}; load {what} to replace it "
+              "(`klimatspend activity load`)")
 
 
 def run(args) -> int:
@@ -132,10 +179,11 @@ def run(args) -> int:
         if not 0 <= args.vat_rate < 1:
             raise UsageError(f"--vat-rate {args.vat_rate}: give the rate as a fraction, e.g. 0.25")
         settings = runs.RunSettings(use_margins=not args.without_margins, inflation_convention=args.inflation,
-                                         vat_rate=args.vat_rate)
+                                    vat_rate=args.vat_rate)
         result = runs.compute_run(con, args.year, factors=args.factors, mapping=args.mapping,
-                                       settings=settings, organisation_id=args.org, note=args.note,
-                                       crosswalk=args.crosswalk, activity_factors=args.activity_factors)
+                                  settings=settings, organisation_id=args.org, note=args.note,
+                                  crosswalk=args.crosswalk, activity_factors=args.activity_factors,
+                                  region=args.region)
         if args.publish:
             runs.publish_run(con, result.run_id)
         summary = run_summary(con, result.run_id)

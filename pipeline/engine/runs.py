@@ -12,26 +12,32 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from ..currencies import CURRENCY_COUNTRY, cpi_country
 from ..errors import DataError, KlimatspendError, UsageError
 from ..factors import activity, ensure_reference_data
-from ..organisations import newest_version_sql, newest_mapping_version
+from ..organisations import newest_mapping_version
 from ..store import transaction
 from ..store.models import load_models, run_checks, set_variable
+from . import pricing
+
 
 @dataclass(frozen=True)
 class RunOrganisation:
-    """One organisation of a run with the account map and tail-spend default it uses."""
+    """One organisation of a run with the account map, tail-spend default, country and factor-set choice it uses."""
 
     organisation_id: str
     mapping_id: str
     mapping_version: str
     default_factor_code: str | None
     default_category_id: str | None
+    country: str | None = None
+    factor_set: str | None = None
+    factor_region: str | None = None
 
 
-
-INFLATION_CONVENTIONS = ("factor_currency", "ledger_currency_first")
+# 'ledger_currency_first' (default): deflate with the ledger country's CPI, convert at the price year's rates, so
+# that exchange-rate swings do not show as emission changes; 'factor_currency': convert at the spend year's rates,
+# then deflate with the factor currency's CPI. The formulas: sql/intermediate/int_prices__by_set.sql.
+INFLATION_CONVENTIONS = ("ledger_currency_first", "factor_currency")
 
 
 @dataclass
@@ -39,7 +45,7 @@ class RunSettings:
     """Conventions of a run; stored with it and stated in the reports."""
 
     use_margins: bool = True                       # purchaser-price factors (with margins)
-    inflation_convention: str = "factor_currency"  # or 'ledger_currency_first'
+    inflation_convention: str = "ledger_currency_first"  # or 'factor_currency'
     gases: str = "all"                             # all | co2 (budget scope; both are computed per line)
     vat_rate: float = 0.25                         # removes VAT when a batch includes it and a line has no VAT amount
     supplier_factor_uncertainty: float = 0.25      # relative uncertainty of supplier-specific factors
@@ -66,24 +72,6 @@ class RunResult:
     checks: dict[str, int] = field(default_factory=dict)
 
 
-def resolve_factor_set(con: duckdb.DuckDBPyConnection, spec: str | None, default: str = "useeio") -> tuple[str, str]:
-    """Return (set id, version) for SET or SET@VERSION; without a version the newest loaded one."""
-    spec = spec or default
-    set_id, _, version = spec.partition("@")
-    if version:
-        row = con.execute("select factor_set_id, version from factor_set where factor_set_id = ? and version = ?",
-                          [set_id, version]).fetchone()
-    else:
-        row = con.execute("select factor_set_id, version from factor_set where factor_set_id = ? "
-                          "order by string_split(version, '.')::int[] desc limit 1", [set_id]).fetchone()
-    if row is None:
-        known = ", ".join(f"{a}@{b}" for a, b in con.execute(
-            "select factor_set_id, version from factor_set order by 1, 2").fetchall()) or "none"
-        raise UsageError(f"--factors {spec}: no such factor set in the database (loaded: {known}); "
-                         "see `klimatspend factors list`")
-    return row[0], row[1]
-
-
 def resolve_mapping(con: duckdb.DuckDBPyConnection, spec: str | None, default: str = "kommunbas13") -> tuple[str, str]:
     """Return (mapping id, version) for MAP or MAP@VERSION; without a version the newest loaded one."""
     spec = spec or default
@@ -103,13 +91,16 @@ def resolve_mapping(con: duckdb.DuckDBPyConnection, spec: str | None, default: s
 def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | None = None, mapping: str | None = None,
                 settings: RunSettings | None = None, organisation_id: str | None = None,
                 created_by: str | None = None, note: str | None = None, crosswalk: str | None = None,
-                activity_factors: str | None = None) -> RunResult:
+                activity_factors: str | None = None, region: str | None = None) -> RunResult:
     """Compute emissions for every loaded line of `year` as a new run, atomically; return the run.
 
     Each organisation uses its own account map when it has one (`klimatspend org set ID --mapping MAP`),
-    else `mapping` (default: newest kommunbas13). The previous unpublished run with the same year,
-    organisation, factor set, mapping and settings is replaced; published runs are never touched.
-    Fails (nothing kept) if any sql/checks assertion returns rows.
+    else `mapping` (default: newest kommunbas13). The factor set is `factors`, else the organisations' own
+    setting, else the one that fits their country (SE: EXIOBASE Swedish region, GB: Defra, others US EPA;
+    pipeline/engine/pricing.py); the sets applicable to their countries are priced too, per category, for the
+    sensitivity. The previous unpublished run with the same year, organisation, factor set, mapping and
+    settings is replaced; published runs are never touched. Fails (nothing kept) if any sql/checks assertion
+    returns rows.
     """
     settings = settings or RunSettings()
     if settings.inflation_convention not in INFLATION_CONVENTIONS:
@@ -119,7 +110,6 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
         raise UsageError(f"gases {settings.gases!r}: use all or co2")
     t0 = time.perf_counter()
     ensure_reference_data(con)
-    fs_id, fs_version = resolve_factor_set(con, factors)
     try:
         default_map = resolve_mapping(con, mapping)
     except UsageError:
@@ -135,21 +125,38 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
                          "`klimatspend ingest FILE` first (see `klimatspend batches`)")
     run_orgs = run_organisations(con, year, organisation_id, default_map)
     map_id, map_version = default_map or (run_orgs[0].mapping_id, run_orgs[0].mapping_version)
-    cw_id, cw_version = resolve_crosswalk(con, fs_id, crosswalk)
+    spec, org_region, country = pricing.run_set_spec(run_orgs, factors)
+    run_set = pricing.pricing_set(con, "run", spec, year, region=region or org_region, country=country,
+                                  crosswalk=crosswalk)
+    fs_id, fs_version, cw_id, cw_version = run_set.factor_set_id, run_set.version, run_set.crosswalk_id, \
+        run_set.crosswalk_version
     act_version = activity.load_activity_factors(con, activity_factors)
-    fs_row = con.execute("select upper(currency), base_year from factor_set where factor_set_id = ? and version = ?",
-                         [fs_id, fs_version]).fetchone()
-    missing = missing_prices(con, year, organisation_id, fs_row[0], fs_row[1], cpi_country(fs_row[0]),
-                             settings.inflation_convention)
+    missing = pricing.missing_for(con, run_set, year, organisation_id, settings.inflation_convention)
     if missing:
         raise DataError(f"run for {year} with {fs_id}@{fs_version}: missing {'; '.join(missing)}; load current "
                         "reference data with `klimatspend factors load` (or add the rates and indices)",
                         code="missing-prices")
+    alternatives: list[pricing.PricingSet] = []
+    skipped: list[str] = []
+    for alt_id in pricing.alternative_specs(run_orgs, fs_id):
+        if pricing.newest_set_version(con, alt_id) is None:
+            continue
+        alt = pricing.pricing_set(con, "alternative", alt_id, year, country=country)
+        if alt.region is not None and country and alt.region != country.upper():
+            continue  # the set has no region for this country: not applicable
+        lacking = pricing.missing_for(con, alt, year, organisation_id, settings.inflation_convention)
+        if lacking:
+            skipped.append(f"{alt.label}: missing {'; '.join(lacking)}")
+        else:
+            alternatives.append(alt)
     models = load_models()
     run_settings = settings.as_dict() | {
+        "factor_region": run_set.region, "factor_year": run_set.factor_year, "price_year": run_set.base_year,
+        "factor_notes": run_set.notes,
         "mappings": {o.organisation_id: f"{o.mapping_id}@{o.mapping_version}" for o in run_orgs},
         "crosswalk": f"{cw_id}@{cw_version}" if cw_id else None,
-        "activity_factors": f"{activity.ACTIVITY_FACTOR_SET}@{act_version}"}
+        "activity_factors": f"{activity.ACTIVITY_FACTOR_SET}@{act_version}",
+        "sensitivity": [a.as_dict() for a in alternatives], "sensitivity_skipped": skipped}
     timings: dict[str, float] = {"prepare": time.perf_counter() - t0}
     with transaction(con):
         run_id = con.execute("select nextval('run_id_seq')").fetchone()[0]
@@ -172,6 +179,8 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
             con.execute(f"delete from line_emission where run_id in ({ids})")
             con.execute(f"delete from run_organisation where run_id in ({ids})")
             con.execute(f"delete from run_activity where run_id in ({ids})")
+            for table in ("run_pricing_set", "run_industry_factor", "run_factor_rule", "run_price", "run_sensitivity"):
+                con.execute(f"delete from {table} where run_id in ({ids})")
             con.execute(f"delete from run where run_id in ({ids})")
         con.execute(
             """insert into run (run_id, year, organisation_id, factor_set_id, factor_set_version, mapping_id,
@@ -183,11 +192,21 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
                         "default_factor_code, default_category_id) values (?, ?, ?, ?, ?, ?)",
                         [[run_id, o.organisation_id, o.mapping_id, o.mapping_version, o.default_factor_code,
                           o.default_category_id] for o in run_orgs])
+        pricing.record_pricing_sets(con, run_id, [run_set, *alternatives])
+        t1 = time.perf_counter()
+        # The pricing decisions (a few hundred rows) are computed once and stored before the lines: the line model
+        # reads them back instead of re-deriving them in every view that needs them.
+        for table, model in (("run_industry_factor", "int_industries__resolved"),
+                             ("run_factor_rule", "int_factor_rules__resolved"), ("run_price", "int_prices__by_set")):
+            con.execute(f"insert into {table} by name select getvariable('run_id') as run_id, * from {model}")
+        timings["pricing"] = time.perf_counter() - t1
         t1 = time.perf_counter()
         con.execute("insert into line_emission by name select getvariable('run_id') as run_id, * "
                     "from int_line__emissions")
         con.execute("insert into run_activity by name select getvariable('run_id') as run_id, * "
                     "from int_activity__scopes")
+        con.execute("insert into run_sensitivity by name select getvariable('run_id') as run_id, * "
+                    "from int_runs__sensitivity")
         timings["compute"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         failures = {name: rows for name, rows in run_checks(con, models).items() if rows}
@@ -284,87 +303,25 @@ def run_organisations(con: duckdb.DuckDBPyConnection, year: int, organisation_id
     the others use `default_mapping`. Raises UsageError naming the organisation when none applies.
     """
     rows = con.execute(
-        """select l.organisation_id, o.mapping_id, o.mapping_version, o.default_factor_code, o.default_category_id
+        """select l.organisation_id, o.mapping_id, o.mapping_version, o.default_factor_code, o.default_category_id,
+                  o.country, o.factor_set, o.factor_region
            from (select distinct l.organisation_id from ledger_line l join ledger_batch b using (batch_id)
                  where b.status = 'loaded' and l.fiscal_year = ? and (? is null or l.organisation_id = ?)) as l
            left join organisation as o using (organisation_id)
            order by l.organisation_id""", [year, organisation_id, organisation_id]).fetchall()
     out = []
-    for org, map_id, map_version, default_factor, default_category in rows:
+    for org, map_id, map_version, default_factor, default_category, country, factor_set, factor_region in rows:
+        extra = {"country": country, "factor_set": factor_set, "factor_region": factor_region}
         if map_id:
             version = map_version or newest_mapping_version(con, map_id)
             if version is None:
                 raise DataError(f"organisation {org} uses account map {map_id}, which is not loaded; load it "
                                 f"(`klimatspend factors load`) or change it with `klimatspend org set {org} --mapping MAP`")
-            out.append(RunOrganisation(org, map_id, version, default_factor, default_category))
+            out.append(RunOrganisation(org, map_id, version, default_factor, default_category, **extra))
         elif default_mapping is not None:
-            out.append(RunOrganisation(org, default_mapping[0], default_mapping[1], default_factor, default_category))
+            out.append(RunOrganisation(org, default_mapping[0], default_mapping[1], default_factor, default_category,
+                                       **extra))
         else:
             raise UsageError(f"organisation {org} has no account map and the default map is not loaded; give "
                              f"--mapping MAP or set one with `klimatspend org set {org} --mapping MAP`")
     return out
-
-
-def resolve_crosswalk(con: duckdb.DuckDBPyConnection, factor_set_id: str, spec: str | None = None) -> tuple[str | None, str | None]:
-    """Return (crosswalk id, version) of the industry crosswalk to use with `factor_set_id`, or (None, None).
-
-    `spec` is CROSSWALK or CROSSWALK@VERSION; without it the newest crosswalk whose rows refer to the factor set.
-    """
-    if spec:
-        cw_id, _, version = spec.partition("@")
-        if not version:
-            row = con.execute(f"select version from (select distinct version from industry_crosswalk "
-                              f"where crosswalk_id = ?) order by {newest_version_sql('version')} limit 1",
-                              [cw_id]).fetchone()
-            version = row[0] if row else None
-        if version is None or con.execute("select 1 from industry_crosswalk where crosswalk_id = ? and version = ? "
-                                          "limit 1", [cw_id, version]).fetchone() is None:
-            raise UsageError(f"--crosswalk {spec}: no such industry crosswalk in the database")
-        return cw_id, version
-    row = con.execute(f"""select crosswalk_id, version from (select distinct crosswalk_id, version
-                          from industry_crosswalk where factor_set_id = ?)
-                          order by {newest_version_sql('version')}, crosswalk_id limit 1""",
-                      [factor_set_id]).fetchone()
-    return (row[0], row[1]) if row else (None, None)
-
-
-def missing_prices(con: duckdb.DuckDBPyConnection, year: int, organisation_id: str | None, factor_currency: str,
-                   base_year: int, factor_cpi_country: str | None, convention: str) -> list[str]:
-    """Return what a run of `year` lacks to convert and deflate every line (empty list = nothing missing).
-
-    Checks the spend-year exchange rates of every ledger currency, SEK and the factor currency, the base-year
-    rates for the 'ledger_currency_first' convention, and the consumer price indices both conventions need.
-    """
-    currencies = [r[0] for r in con.execute(
-        """select distinct upper(l.currency) from ledger_line l join ledger_batch b using (batch_id)
-           where b.status = 'loaded' and l.fiscal_year = ? and (? is null or l.organisation_id = ?)""",
-        [year, organisation_id, organisation_id]).fetchall()]
-    rates = {(y, c) for y, c in con.execute("select year, upper(currency) from exchange_rate").fetchall()}
-    has_eur_rates = {y for y, _ in rates}
-    cpi = {(c, y) for c, y in con.execute("select country_code, year from price_index").fetchall()}
-    country = CURRENCY_COUNTRY
-    problems = []
-
-    def need_rate(y: int, cur: str, why: str) -> None:
-        if cur == "EUR" and y in has_eur_rates:
-            return
-        if (y, cur) not in rates:
-            problems.append(f"exchange rate {cur} per EUR for {y} ({why})")
-
-    for cur in sorted(set(currencies) | {"SEK", factor_currency}):
-        need_rate(year, cur, "spend year")
-    if convention == "ledger_currency_first":
-        for cur in sorted(set(currencies) | {factor_currency}):
-            need_rate(base_year, cur, "factor base year")
-        for cur in sorted(set(currencies)):
-            c = country.get(cur)
-            for y in (year, base_year):
-                if c is None or (c, y) not in cpi:
-                    problems.append(f"consumer price index of {c or cur} for {y}")
-    elif factor_cpi_country is None:
-        problems.append(f"a consumer price index country for the factor currency {factor_currency}")
-    else:
-        for y in (year, base_year):
-            if (factor_cpi_country, y) not in cpi:
-                problems.append(f"consumer price index of {factor_cpi_country} for {y}")
-    return problems

@@ -39,6 +39,13 @@ def _version_key(version: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in version.replace("-", ".").split("."))
 
 
+# A set with regions is compared in its default region, a set with a factor per year in its newest year.
+_SLICE = """(region is null or region = (select coalesce(json_extract_string(metadata, '$.default_region'), region)
+                                     from factor_set where factor_set_id = ? and version = ?))
+            and (factor_year is null or factor_year = (select max(factor_year) from factor
+                                                      where factor_set_id = ? and version = ?))"""
+
+
 def diff_sets(con: duckdb.DuckDBPyConnection, a: tuple[str, str], b: tuple[str, str], *,
               mapping: tuple[str, str] = ("kommunbas13", "1.0.0"), gas: str = "CO2e", top: int = 10) -> dict:
     """Return the differences between factor sets a and b (each (id, version)) as a JSON-ready dict.
@@ -55,9 +62,9 @@ def diff_sets(con: duckdb.DuckDBPyConnection, a: tuple[str, str], b: tuple[str, 
         select coalesce(fa.factor_code, fb.factor_code) as factor_code,
                coalesce(fb.factor_name, fa.factor_name) as factor_name,
                fa.value as value_a, fb.value as value_b
-        from (select * from factor where factor_set_id = ? and version = ? and gas = ?) fa
-        full outer join (select * from factor where factor_set_id = ? and version = ? and gas = ?) fb
-          on fa.factor_code = fb.factor_code""", [*a, gas, *b, gas])
+        from (select * from factor where factor_set_id = ? and version = ? and gas = ? and {SLICE}) fa
+        full outer join (select * from factor where factor_set_id = ? and version = ? and gas = ? and {SLICE}) fb
+          on fa.factor_code = fb.factor_code""".replace("{SLICE}", _SLICE), [*a, gas, *a, *a, *b, gas, *b, *b])
     counts = con.execute("""select count(*) filter (where value_a is null), count(*) filter (where value_b is null),
                                    count(*) filter (where value_a <> value_b), count(*) filter (where value_a = value_b)
                             from _diff""").fetchone()

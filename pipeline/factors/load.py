@@ -33,7 +33,7 @@ EXCLUSIONS_FILE = Path("exclusions.csv")
 
 # Tables whose row counts load_reference_data reports.
 COUNTED_TABLES = ["category", "factor_set", "factor", "account_map", "price_index", "exchange_rate", "exclusion",
-                  "industry_crosswalk", "expense_type_map", "reference_release"]
+                  "industry_crosswalk", "expense_type_map", "factor_industry", "reference_release"]
 
 
 class ReleaseChangedError(DataError):
@@ -89,6 +89,11 @@ def _csv_columns(path: Path) -> set[str]:
     """Return the header names of a CSV data file (to take optional columns when present)."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return set(next(csv.reader(handle), []))
+
+
+def _value_or_null(path: Path, column: str) -> str:
+    """Return `column` if the CSV has it, else NULL (for use inside an expression)."""
+    return column if column in _csv_columns(path) else "null"
 
 
 def _optional(path: Path, column: str) -> str:
@@ -198,11 +203,15 @@ def load_factor_set(con: duckdb.DuckDBPyConnection, release: Release) -> bool:
          meta.get("region"), meta.get("relative_uncertainty"), bool(meta.get("is_partial", False)),
          json.dumps(meta, ensure_ascii=False)])
     data = release.directory / "factors.csv"
+    # region (EXIOBASE), factor_year (Defra), published_value and flag (doubtful factors) are optional columns.
     con.execute(
         "insert into factor (factor_set_id, version, factor_code, factor_name, gas, value, value_without_margins, "
-        "numerator_unit, denominator_unit, source_ref, notes) "
+        "numerator_unit, denominator_unit, source_ref, notes, region, factor_year, published_value, flag) "
         f"select ?, ?, factor_code, factor_name, gas, cast(value as double), cast(value_without_margins as double), "
-        f"numerator_unit, denominator_unit, source_ref, notes from {_read_csv(data)}",
+        f"numerator_unit, denominator_unit, source_ref, notes, nullif({_value_or_null(data, 'region')}, ''), "
+        f"cast(nullif({_value_or_null(data, 'factor_year')}, '') as integer), "
+        f"cast(nullif({_value_or_null(data, 'published_value')}, '') as double), nullif({_value_or_null(data, 'flag')}, '') "
+        f"from {_read_csv(data)}",
         [release.release_id, release.version])
     _record_release(con, release, sha)
     return True
@@ -230,9 +239,9 @@ def load_crosswalk(con: duckdb.DuckDBPyConnection, release: Release) -> bool:
     """Insert one crosswalk release (industry codes or expense types, by `table` in its metadata); True when inserted."""
     sha = release.sha256()
     table = release.meta.get("table")
-    if table not in ("industry_crosswalk", "expense_type_map"):
-        raise DataError(f"{release.directory / CROSSWALK_META}: 'table' must be industry_crosswalk or expense_type_map",
-                        code="metadata-error")
+    if table not in ("industry_crosswalk", "expense_type_map", "factor_industry"):
+        raise DataError(f"{release.directory / CROSSWALK_META}: 'table' must be industry_crosswalk, expense_type_map "
+                        "or factor_industry", code="metadata-error")
     if not _check_release(con, release, sha, f"select count(*) from {table} where crosswalk_id = ? and version = ?",
                           [release.release_id, release.version]):
         return False
@@ -240,8 +249,14 @@ def load_crosswalk(con: duckdb.DuckDBPyConnection, release: Release) -> bool:
     if table == "industry_crosswalk":
         con.execute(
             "insert into industry_crosswalk (crosswalk_id, version, industry_code, industry_name, category_id, "
-            "factor_set_id, factor_code, notes) select ?, ?, industry_code, industry_name, category_id, factor_set_id, "
-            f"factor_code, notes from {_read_csv(data)}", [release.release_id, release.version])
+            "factor_set_id, factor_code, is_supplier_rule, notes) select ?, ?, industry_code, industry_name, category_id, "
+            f"factor_set_id, factor_code, coalesce(cast({_value_or_null(data, 'is_supplier_rule')} as boolean), true), notes "
+            f"from {_read_csv(data)}", [release.release_id, release.version])
+    elif table == "factor_industry":
+        con.execute(
+            "insert into factor_industry (crosswalk_id, version, factor_set_id, factor_code_prefix, industry_code, notes) "
+            f"select ?, ?, factor_set_id, factor_code_prefix, industry_code, notes from {_read_csv(data)}",
+            [release.release_id, release.version])
     else:
         con.execute(
             "insert into expense_type_map (crosswalk_id, version, source_column, expense_type, category_id, factor_set_id, "

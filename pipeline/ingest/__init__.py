@@ -305,6 +305,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
             batches.ensure_organisation(con, opts.organisation_id)
             if prof is not None and prof.account_map:
                 notes += _adopt_account_map(con, opts.organisation_id, prof)
+            if prof is not None and prof.country:
+                notes += _adopt_country(con, opts.organisation_id, prof)
             row = batches.store_batch(con, record, raw_table=raw_table, headers=raw.headers, typed_table=typed_table,
                                       findings=outcome.findings, rows_read=raw.rows_read,
                                       replace_batch_id=opts.replace_batch_id)
@@ -342,6 +344,19 @@ def _adopt_account_map(con: duckdb.DuckDBPyConnection, organisation_id: str, pro
     set_organisation(con, organisation_id, mapping=prof.account_map)
     return [f"organisation {organisation_id} now uses the account map {prof.account_map} (from profile {prof.name}); "
             f"change it with `klimatspend org set {organisation_id} --mapping MAP`"]
+
+
+def _adopt_country(con: duckdb.DuckDBPyConnection, organisation_id: str, prof: Profile) -> list[str]:
+    """Give an organisation without a country the profile's (it chooses the default factor set); return a note."""
+    from ..organisations import default_factor_set, set_organisation
+
+    current = con.execute("select country from organisation where organisation_id = ?", [organisation_id]).fetchone()
+    if current is None or current[0]:
+        return []
+    set_organisation(con, organisation_id, country=prof.country)
+    return [f"organisation {organisation_id} is now in country {prof.country} (from profile {prof.name}): its runs use "
+            f"the factor set {default_factor_set(prof.country)} unless `klimatspend org set {organisation_id} "
+            "--country CC` or `--factors SET` says otherwise"]
 
 
 def _headers_by_field(mapping: ColumnMapping) -> dict[str, str]:

@@ -149,12 +149,13 @@ def check_rows(rows: list[dict], codes: dict[str, set[str]], file_name: str,
     return good, errors
 
 
-def read_activity_file(con: duckdb.DuckDBPyConnection, path: Path) -> list[dict]:
+def read_activity_file(con: duckdb.DuckDBPyConnection, path: Path, display_name: str | None = None) -> list[dict]:
     """Read an activity CSV or xlsx into raw rows (canonical field -> text, plus _source_row and _headers)."""
     from .columns import normalise_header
     from .readers import read_table
 
-    raw = read_table(con, path, table="_activity_raw", display_name=path.name)
+    name = display_name or path.name
+    raw = read_table(con, path, table="_activity_raw", display_name=name)
     fields: dict[int, str] = {}
     headers: dict[str, str] = {}
     lookup = {name: field for field, names in HEADERS.items() for name in names}
@@ -165,7 +166,7 @@ def read_activity_file(con: duckdb.DuckDBPyConnection, path: Path) -> list[dict]
             headers[field] = header
     for required in ("year", "activity", "quantity", "unit"):
         if required not in headers:
-            raise InputFileError(f"{path.name}: no column for {required} (accepted headers: "
+            raise InputFileError(f"{name}: no column for {required} (accepted headers: "
                                  f"{', '.join(HEADERS[required])}); the header row is {', '.join(raw.headers)}",
                                  code="missing-column")
     cols = ", ".join(f"c{i}" for i in fields)
@@ -179,35 +180,47 @@ def read_activity_file(con: duckdb.DuckDBPyConnection, path: Path) -> list[dict]
     return rows
 
 
+def check_activity_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, organisation_id: str | None = None,
+                        version: str | None = None, display_name: str | None = None) -> tuple[list[dict], list[str]]:
+    """Read and check an activity file without storing it; return (rows ready to store, every error found).
+
+    The web app shows this check before anything is loaded; `display_name` is the name errors mention."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(f"{display_name or path.name}: no such file")
+    if organisation_id is not None:
+        organisation_row(con, organisation_id)
+    chosen = load_activity_factors(con, version)
+    codes = activity_codes(con, chosen)
+    return check_rows(read_activity_file(con, path, display_name), codes, display_name or path.name, organisation_id,
+                      table_totals(con, chosen))
+
+
 def load_activity_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, organisation_id: str | None = None,
-                       replace: bool = False, loaded_by: str | None = None, version: str | None = None) -> ActivityLoad:
+                       replace: bool = False, loaded_by: str | None = None, version: str | None = None,
+                       display_name: str | None = None) -> ActivityLoad:
     """Check an activity file and store it as one batch (all rows or none); return what was stored.
 
     Raises DataError listing every problem when any row is wrong. With `replace`, earlier loaded batches
     of the same organisation and years are marked deleted in the same transaction.
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputFileError(f"{path.name}: no such file")
-    if organisation_id is not None:
-        organisation_row(con, organisation_id)
-    chosen = load_activity_factors(con, version)
-    codes = activity_codes(con, chosen)
-    rows, errors = check_rows(read_activity_file(con, path), codes, path.name, organisation_id,
-                              table_totals(con, chosen))
+    source = Path(path)
+    rows, errors = check_activity_file(con, source, organisation_id=organisation_id, version=version,
+                                       display_name=display_name)
+    name = display_name or source.name
     if errors:
         more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
         raise DataError("; ".join(errors[:10]) + more + "; nothing was loaded", code="activity-error")
     if not rows:
-        raise DataError(f"{path.name}: no activity rows found; nothing was loaded", code="activity-error")
+        raise DataError(f"{name}: no activity rows found; nothing was loaded", code="activity-error")
     orgs = {r["organisation_id"] for r in rows}
     for org in orgs:
         organisation_row(con, org)
     if len(orgs) > 1:
-        raise DataError(f"{path.name}: rows for several organisations ({', '.join(sorted(orgs))}); load one "
+        raise DataError(f"{name}: rows for several organisations ({', '.join(sorted(orgs))}); load one "
                         "file per organisation", code="activity-error")
     org = orgs.pop()
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    sha = hashlib.sha256(source.read_bytes()).hexdigest()
     replaced: list[int] = []
     with transaction(con):
         if replace:
@@ -222,7 +235,7 @@ def load_activity_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, orga
         batch_id = con.execute("select nextval('activity_batch_id_seq')").fetchone()[0]
         con.execute("insert into activity_batch (activity_batch_id, organisation_id, source_file_name, sha256, "
                     "rows_loaded, loaded_by) values (?, ?, ?, ?, ?, ?)",
-                    [batch_id, org, path.name, sha, len(rows), loaded_by])
+                    [batch_id, org, name, sha, len(rows), loaded_by])
         con.executemany(
             """insert into activity_data (activity_batch_id, source_row, organisation_id, year, account_prefix,
                    category_id, department, activity_code, quantity, unit, quantity_as_given, unit_as_given,
@@ -231,7 +244,7 @@ def load_activity_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, orga
             [[batch_id, r["source_row"], org, r["year"], r["account_prefix"], r["category_id"], r["department"],
               r["activity_code"], r["quantity"], r["unit"], r["quantity_as_given"], r["unit_as_given"],
               r["factor_kg_co2e_per_unit"], r["factor_as_given"], r["factor_source"], r["notes"]] for r in rows])
-    return ActivityLoad(batch_id, org, path.name, len(rows), replaced)
+    return ActivityLoad(batch_id, org, name, len(rows), replaced)
 
 
 def list_activity(con: duckdb.DuckDBPyConnection, year: int | None = None) -> list[dict]:

@@ -15,7 +15,7 @@ from .columns import SYNONYMS
 PROFILES_ENV = "KLIMATSPEND_PROFILES"
 _SETTINGS = {"description", "aliases", "currency", "decimal", "delimiter", "encoding", "sheet", "header_row",
              "account_pattern", "split_account_text", "amounts_include_vat", "sie_ledger_accounts",
-             "sie_dimensions", "columns", "account_map"}
+             "sie_dimensions", "columns", "account_map", "country"}
 _SIE_FIELDS = {"department", "activity", "project", "supplier_name", "invoice_id"}
 
 
@@ -37,6 +37,7 @@ class Profile:
     amounts_include_vat: bool | None = None
     sie_ledger_accounts: str | None = None
     account_map: str | None = None             # account map for an organisation whose ledger this is (if unset)
+    country: str | None = None                 # ISO alpha-2 of the organisations whose ledgers this is (if unset)
     sie_dimensions: dict[str, int] = field(default_factory=dict)
     columns: dict[str, list[str]] = field(default_factory=dict)
     source: str = ""                           # file the profile came from
@@ -135,4 +136,4 @@ def _profile(path: Path, name: str, body) -> Profile:
         header_row=body.get("header_row"), account_pattern=body.get("account_pattern"),
         split_account_text=body.get("split_account_text"), amounts_include_vat=body.get("amounts_include_vat"),
         sie_ledger_accounts=body.get("sie_ledger_accounts"), sie_dimensions=dims, columns=columns,
-        account_map=body.get("account_map"), source=str(path))
+        account_map=body.get("account_map"), country=body.get("country"), source=str(path))

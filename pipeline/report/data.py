@@ -50,6 +50,12 @@ class ReportData:
     organisation_names: dict[str, str] = field(default_factory=dict)
     organisation_totals: list[dict] = field(default_factory=list)
     mappings: list[dict] = field(default_factory=list)
+    # the same purchases with the run's other applicable factor sets: one dict per set with its categories
+    sensitivity: list[dict] = field(default_factory=list)
+    # energy priced from spend (estimates to replace with kWh or litres) and what activity data cover
+    energy_estimates: list[dict] = field(default_factory=list)
+    # factors a plausibility check flagged that priced lines of the run (doubtful or overridden)
+    flagged_factors: list[dict] = field(default_factory=list)
     generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
 
     @property
@@ -70,6 +76,17 @@ class ReportData:
     def multiple_organisations(self) -> bool:
         """True when the run covers more than one organisation (the department tables show which)."""
         return len({d["organisation_id"] for d in self.departments}) > 1
+
+    @property
+    def sensitivity_rows(self) -> list[dict]:
+        """Return the sensitivity as one row per alternative set and category (for the workbook)."""
+        return [{**c, "set_label": f"{alt['name']}" + (f" ({alt['region']})" if alt.get("region") else "")}
+                for alt in self.sensitivity for c in alt["categories"]]
+
+    @property
+    def energy_estimate_rows(self) -> list[dict]:
+        """Return the energy estimates with the organisation's name (for the workbook)."""
+        return [{**e, "organisation_name": self.organisation_name(e["organisation_id"])} for e in self.energy_estimates]
 
     def organisation_name(self, organisation_id: str) -> str:
         """Return an organisation's name (its id when the organisation table has no row for it)."""
@@ -162,6 +179,40 @@ def _factor_sets(con, run_id: int) -> list[dict]:
     return [plain(dict(zip(cols, r))) for r in cur.fetchall()]
 
 
+def sensitivity(con: duckdb.DuckDBPyConnection, run_id: int) -> list[dict]:
+    """Return the run's sensitivity: per alternative factor set its name, region, the run's and the set's total
+    (kg CO2e), the spend it priced again and kept, and its categories (largest difference first)."""
+    out: dict[tuple, dict] = {}
+    for r in marts.read(con, "sensitivity_by_category", run_id, order_by="factor_set_id, sort_order, category_id"):
+        key = (r["factor_set_id"], r["factor_set_version"], r["region"])
+        item = out.setdefault(key, {"factor_set_id": r["factor_set_id"], "version": r["factor_set_version"],
+                                    "region": r["region"], "name": r["factor_set_name"], "categories": [],
+                                    "run_emissions_kg_co2e": 0.0, "emissions_kg_co2e": 0.0,
+                                    "repriced_spend_sek": 0.0, "kept_spend_sek": 0.0})
+        item["categories"].append(r)
+        for k in ("run_emissions_kg_co2e", "emissions_kg_co2e", "repriced_spend_sek", "kept_spend_sek"):
+            item[k] += r[k] or 0.0
+    for item in out.values():
+        run_kg = item["run_emissions_kg_co2e"]
+        item["ratio_to_run"] = item["emissions_kg_co2e"] / run_kg if run_kg else None
+        item["categories"].sort(key=lambda c: -abs(c["difference_kg_co2e"] or 0))
+    return list(out.values())
+
+
+def pricing_summary(data: "ReportData") -> dict:
+    """Return what the run priced with, for the reports: the set, its region or factor year, the convention (with
+    its formula key) and any note about the factor year used."""
+    s = data.run.get("settings") or {}
+    fs = next((f for f in data.factor_sets if f["factor_set_id"] == data.run["factor_set_id"]
+               and f["version"] == data.run["factor_set_version"]), None)
+    return {"factor_set_id": data.run["factor_set_id"], "version": data.run["factor_set_version"],
+            "name": fs["name"] if fs else data.run["factor_set_id"], "region": s.get("factor_region"),
+            "factor_year": s.get("factor_year"), "price_year": s.get("price_year") or (fs["base_year"] if fs else None),
+            "currency": fs["currency"] if fs else None,
+            "convention": s.get("inflation_convention") or "factor_currency",
+            "notes": s.get("factor_notes") or []}
+
+
 def _with_previous(departments: list[dict], previous: list[dict] | None) -> list[dict]:
     """Add previous_kg_co2e, change_kg_co2e and change_share (None when unknown) to each department row."""
     before = {(d["organisation_id"], d["department"]): d["emissions_kg_co2e"] for d in previous or []}
@@ -230,6 +281,9 @@ def gather(con: duckdb.DuckDBPyConnection, year: int | None, *, run_id: int | No
         organisation_names=dict(con.execute("select organisation_id, name from organisation").fetchall()),
     )
     data.mappings = _mappings(con, run)
+    data.sensitivity = sensitivity(con, run_id)
+    data.energy_estimates = marts.read(con, "energy_estimates", run_id, order_by="organisation_id, energy_kind")
+    data.flagged_factors = marts.read(con, "flagged_factors", run_id, order_by="emissions_kg_co2e desc, factor_code")
     if data.multiple_organisations:
         # per organisation, and the consolidated group without purchases within it (engine marts, issue 5)
         data.organisation_totals = marts.read(con, "emissions_by_organisation", run_id,

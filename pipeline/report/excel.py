@@ -25,7 +25,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__
 from ..i18n import Labels, labels as get_labels, localised
-from .data import ReportData, headline, mapping_text
+from ..numbers import fmt_percent, fmt_tonnes
+from .data import ReportData, headline, mapping_text, pricing_summary
 from ..resources import reports_dir
 
 FORMULA_STARTERS = ("=", "+", "-", "@", "\t", "\r")
@@ -257,6 +258,17 @@ def _summary_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str])
         (lab["dq_score"], h["dq_score"], "decimal1", ""),
         (lab["n_lines"], h["n_lines"], "int", ""),
     ]
+    for alt in data.sensitivity:
+        key = f"set_short_{alt['factor_set_id']}"
+        name = lab[key] if key in lab.keys() else alt["name"]
+        figures.append((lab.t("sensitivity_headline", name=name, t=fmt_tonnes(alt["emissions_kg_co2e"], lang=lab.lang),
+                              share=fmt_percent(alt["ratio_to_run"], 0, lab.lang)),
+                        alt["emissions_kg_co2e"] / 1000, "t", lab["unit_t"]))
+    for e in data.energy_estimates:
+        if e["estimated_spend_sek"] and e["energy_kind"] != "other":
+            figures.append((f"{lab['estimate_flag'].capitalize()}: {lab['energy_kind_' + e['energy_kind']]}"
+                            + (f" ({data.organisation_name(e['organisation_id'])})" if data.multiple_organisations else ""),
+                            e["estimated_emissions_kg_co2e"] / 1000, "t", lab["unit_t"]))
     if data.budget and not data.budget.get("error"):
         b = data.budget
         figures += [f for f in [
@@ -377,6 +389,14 @@ def _table_sheets(wb: Workbook, data: ReportData, lab: Labels, taken: set[str], 
             if data.multiple_organisations:  # the chart names each department with its organisation
                 columns = [*columns, {"key": "chart_label", "label": "department_and_organisation",
                                       "format": "ledger", "width": 44}]
+        elif spec["id"] == "energy_estimates":
+            rows = [{**r, "kind_label": lab[f"energy_kind_{r['energy_kind']}"],
+                     "action": (lab["estimate_flag"] + ": " + lab["estimate_action_litres" if r["energy_kind"] == "fuel"
+                                                                   else "estimate_action_kwh"]
+                                + (". " + lab["combustion_missing"] if r["is_combustion_missing"] else ""))
+                     if r["estimated_spend_sek"] and r["energy_kind"] != "other" else ""} for r in rows]
+        elif spec["id"] == "flagged_factors":
+            rows = [{**r, "flag": lab[f"flag_{r['flag']}"]} for r in rows]
         elif spec["id"] == "reconciliation":
             rows = [{**r, "status_label": lab.t(f"batch_status_{r['status']}") if f"batch_status_{r['status']}"
                      in lab.keys() else r["status"]} for r in rows]
@@ -560,10 +580,15 @@ def _methodology_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[s
         ws.cell(row=row - 2, column=1).font = Font(color="1F2933")
     put(ws, row, 1, lab["method_steps"]).font = BOLD
     row += 1
-    for i, key in enumerate(("method_step_net", "method_step_fx", "method_step_cpi", "method_step_factor"), 1):
+    convention = pricing_summary(data)["convention"]
+    steps = (("method_step_net", "method_step_fx_spend_year", "method_step_cpi_factor_currency", "method_step_factor")
+             if convention == "factor_currency" else
+             ("method_step_net", "method_step_cpi", "method_step_fx", "method_step_factor"))
+    for i, key in enumerate(steps, 1):
         put(ws, row, 1, f"{i}. {lab[key]}")
         row += 1
-    put(ws, row, 1, lab["method_formula"]).font = Font(name="Consolas")
+    put(ws, row, 1, lab["method_formula_factor_currency" if convention == "factor_currency"
+                       else "method_formula"]).font = Font(name="Consolas")
     row += 2
     for key in ("method_uncertainty", "method_credit_notes", "method_capital_goods"):
         row = _note(ws, row, lab.t(key, uncertainty=uncertainty), 9)
@@ -575,9 +600,11 @@ def _methodology_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[s
     conv = [
         (lab["setting_use_margins"], lab["yes" if settings.get("use_margins", True) else "no"], None, "use_margins"),
         (lab["setting_inflation_convention"],
-         lab[f"inflation_{settings.get('inflation_convention', 'factor_currency')}"]
-         if f"inflation_{settings.get('inflation_convention', 'factor_currency')}" in lab.keys()
-         else settings.get("inflation_convention"), None, "inflation_convention"),
+         lab[f"inflation_{convention}"] if f"inflation_{convention}" in lab.keys() else convention, None,
+         "inflation_convention"),
+        (lab["factor_region"], settings.get("factor_region") or "–", None, "factor_region"),
+        (lab["price_year"], " ".join(str(x) for x in [settings.get("price_year") or "–", *(settings.get("factor_notes")
+                                                                                          or [])]), None, "price_year"),
         (lab["setting_gases"], lab[f"gases_{settings.get('gases', 'all')}"]
          if f"gases_{settings.get('gases', 'all')}" in lab.keys() else settings.get("gases"), None, "gases"),
         (lab["mapping"], mapping_text(data), None, ""),

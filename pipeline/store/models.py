@@ -139,7 +139,7 @@ def build_views(con: duckdb.DuckDBPyConnection, models: dict[str, Model] | None 
 
 VARIABLE_DEFAULTS = {"run_id": None, "run_year": None, "run_organisation_id": None, "factor_set_id": None,
                      "factor_set_version": None, "mapping_id": None, "mapping_version": None, "use_margins": True,
-                     "inflation_convention": "factor_currency", "crosswalk_id": None, "crosswalk_version": None,
+                     "inflation_convention": "ledger_currency_first", "crosswalk_id": None, "crosswalk_version": None,
                      "activity_factor_set_id": None, "activity_factor_version": None, "vat_rate": 0.25,
                      "supplier_factor_uncertainty": 0.25}
 

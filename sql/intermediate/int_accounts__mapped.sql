@@ -17,12 +17,8 @@ account_exclusions as (
     select * from stg_exclusions where match_kind = 'account_prefix'
 ),
 
-factors as (
-    select factor_code from stg_factors
-),
-
-factor_set as (
-    select factor_set_id from stg_factor_set
+resolved as (
+    select * from stg_run_factor_rules where role = 'run'
 ),
 
 candidates as (
@@ -70,12 +66,11 @@ final as (
         m.map_account_name,
         m.category_id,
         m.factor_set_id as map_factor_set_id,
-        m.factor_code,
+        r.factor_code,
+        r.industry_code,
         coalesce(m.scope3_category, 1) as scope3_category,
         m.account_prefix is not null as is_matched,
-        m.factor_code is not null
-            and m.factor_set_id = (select factor_set_id from factor_set)
-            and m.factor_code in (select factor_code from factors) as has_factor,
+        r.factor_code is not null as has_factor,
         coalesce(m.is_excluded, false) or x.exclusion_id is not null as is_excluded,
         case
             when coalesce(m.is_excluded, false) then m.exclusion_reason
@@ -88,6 +83,12 @@ final as (
     from accounts as a
     left join map_matches as m on m.organisation_id = a.organisation_id and m.account = a.account
     left join exclusion_matches as x on x.organisation_id = a.organisation_id and x.account = a.account
+    -- the map row's factor in the run's set: its own code, its industry, or its code bridged (int_factor_rules__resolved)
+    left join resolved as r
+        on not coalesce(m.is_excluded, false)
+       and r.rule_factor_set_id is not distinct from m.factor_set_id
+       and r.rule_factor_code is not distinct from m.factor_code
+       and r.rule_industry_code is not distinct from nullif(m.industry_code, '')
 )
 
 select * from final

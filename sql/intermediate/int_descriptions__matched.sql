@@ -12,12 +12,8 @@ keywords as (
     select * from stg_keyword_rules
 ),
 
-factors as (
-    select factor_code from stg_factors
-),
-
-factor_set as (
-    select factor_set_id from stg_factor_set
+resolved as (
+    select * from stg_run_factor_rules where role = 'run'
 ),
 
 description_hits as (
@@ -41,11 +37,14 @@ hits as (
 ),
 
 rule_matches as (
-    select *
-    from hits
-    where kind = 'rule'
-      and factor_set_id = (select factor_set_id from factor_set)
-      and factor_code in (select factor_code from factors)
+    select h.* exclude (factor_code, industry_code), r.factor_code, r.industry_code
+    from hits as h
+    inner join resolved as r
+        on r.rule_factor_set_id is not distinct from h.factor_set_id
+       and r.rule_factor_code is not distinct from h.factor_code
+       and r.rule_industry_code is not distinct from nullif(h.industry_code, '')
+    where h.kind = 'rule'
+      and r.factor_code is not null
     qualify row_number() over (
         partition by account, description
         order by length(coalesce(account_prefix, '')) desc, length(keyword) desc, rule_id) = 1
@@ -72,6 +71,7 @@ final as (
         r.keyword as keyword,
         r.category_id as keyword_category_id,
         r.factor_code as keyword_factor_code,
+        r.industry_code as keyword_industry_code,
         x.exclusion_reason as keyword_exclusion_reason,
         case when x.rule_id is not null then 'exclusion:' || x.rule_id end as keyword_exclusion_rule
     from keys as k

@@ -33,7 +33,7 @@ projects as (
 ),
 
 factors as (
-    select factor_code from stg_factors
+    select factor_code from stg_pricing_factors where role = 'run'
 ),
 
 joined as (
@@ -49,6 +49,7 @@ joined as (
         a.prefix_length,
         a.category_id as account_category_id,
         a.factor_code as account_factor_code,
+        a.industry_code as account_industry_code,
         a.scope3_category as account_scope3_category,
         a.is_matched as is_account_matched,
         a.has_factor as account_has_factor,
@@ -61,6 +62,7 @@ joined as (
         s.supplier_rule_id,
         s.supplier_category_id,
         s.supplier_factor_code,
+        s.supplier_industry_code,
         s.supplier_factor_value,
         s.supplier_factor_currency,
         s.industry_rule_id,
@@ -70,6 +72,7 @@ joined as (
         d.keyword_rule_id,
         d.keyword_category_id,
         d.keyword_factor_code,
+        d.keyword_industry_code,
         d.keyword_exclusion_reason,
         d.keyword_exclusion_rule,
         c.counterparty_exclusion_reason,
@@ -179,6 +182,15 @@ final as (
             when level_found in ('account', 'account_group') then account_factor_code
             when level_found = 'default' then default_factor_code
         end as factor_code,
+        -- the industry whose product the line bought, as the deciding rule says (prices it in other sets)
+        case
+            when exclusion_reason_found is not null then null
+            when level_found = 'supplier' then supplier_industry_code
+            when level_found = 'supplier_industry' then supplier_sni_code
+            when level_found = 'account_keyword' then keyword_industry_code
+            when level_found = 'default' then null
+            else account_industry_code
+        end as industry_code,
         case when exclusion_reason_found is null and level_found = 'supplier' then supplier_factor_value
         end as supplier_factor_value,
         case when exclusion_reason_found is null and level_found = 'supplier' then supplier_factor_currency

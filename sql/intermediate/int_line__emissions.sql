@@ -1,26 +1,42 @@
 -- Emissions per ledger line (DESIGN.md section 5), with its provenance.
--- Spend-based (factor of the run's set, kg CO2e per factor-currency unit at base-year prices):
+-- Spend-based (factor of the run's set, kg CO2e per factor-currency unit at the set's price year):
 --   amount_net        = amount, less VAT when the batch says amounts include VAT (the line's VAT amount,
 --                       else the run's VAT rate: net = amount / (1 + rate))
---   amount_in_factor  = amount_net x (factor currency per EUR / ledger currency per EUR), spend-year rates
---   real_amount       = amount_in_factor x CPI(factor country, base year) / CPI(factor country, spend year)
+--   real_amount       = amount_net x fx_rate x price_adjustment   (int_prices__by_set, stored per run: the run's convention,
+--                       by default deflate with the ledger country's CPI, then convert at the price year's rates)
 --   emissions_kg_co2e = real_amount x factor
--- With inflation_convention = 'ledger_currency_first' the amount is deflated with the ledger currency's CPI
--- first and converted at the base year's rates instead.
+--   lower, upper      = emissions x spend_range(set uncertainty, data quality, spread to the other sets)
 -- Supplier-specific factor (kg CO2e per unit of its currency, spend-year prices): amount_net converted to that
 -- currency at spend-year rates x factor; no inflation adjustment.
 -- Activity data: the activity scope's emissions shared over the lines it covers in proportion to their net
 -- SEK amount (credit notes take a negative share), replacing the spend-based estimate (no double counting).
+-- Energy (electricity, heat, fuels: energy_kind of the line's industry, or the energy category) priced by spend is
+-- an estimate (method spend_fallback, data quality 5) until activity data replace it.
 with lines as not materialized (
     select * from int_ledger_lines__classified
 ),
 
 factor_set as (
-    select * from stg_factor_set
+    select * from stg_pricing_sets where role = 'run'
 ),
 
 factors as (
-    select * from stg_factors
+    select * from stg_pricing_factors where role = 'run'
+),
+
+set_prices as (
+    select * from stg_run_prices where role = 'run'
+),
+
+-- what the same net spend weighs under the run's alternative sets, per industry and currency (lowest and highest)
+alternatives as (
+    select
+        industry_code,
+        currency,
+        min(kg_co2e_per_ledger_unit) as alt_min_kg_per_unit,
+        max(kg_co2e_per_ledger_unit) as alt_max_kg_per_unit
+    from int_alternatives__per_unit
+    group by industry_code, currency
 ),
 
 activity_scopes as (
@@ -29,14 +45,6 @@ activity_scopes as (
 
 fx as (
     select * from stg_exchange_rates
-),
-
-cpi as (
-    select * from stg_price_index
-),
-
-currency_country as (
-    select * from currency_countries()
 ),
 
 -- Every rate and index a line needs depends only on its currency and (for a supplier-specific factor) the
@@ -51,19 +59,6 @@ fx_spend_year as (
     select currency, units_per_eur from fx where year = getvariable('run_year')
 ),
 
-fx_base_year as (
-    select currency, units_per_eur from fx where year = (select base_year from factor_set)
-),
-
-cpi_of as (
-    select
-        country_code,
-        max(index_value) filter (where year = (select base_year from factor_set)) as cpi_base_year,
-        max(index_value) filter (where year = getvariable('run_year')) as cpi_spend_year
-    from cpi
-    group by country_code
-),
-
 prices as materialized (
     select
         k.currency,
@@ -75,20 +70,14 @@ prices as materialized (
         fs.relative_uncertainty,
         fx_ledger.units_per_eur as ledger_per_eur,
         (select units_per_eur from fx_spend_year where currency = 'SEK') as sek_per_eur,
-        (select units_per_eur from fx_spend_year where currency = fs.factor_currency) as factor_per_eur,
         fx_supplier.units_per_eur as supplier_per_eur,
-        fx_ledger_base.units_per_eur as ledger_per_eur_base,
-        (select units_per_eur from fx_base_year where currency = fs.factor_currency) as factor_per_eur_base,
-        cpi_f.cpi_base_year / cpi_f.cpi_spend_year as factor_cpi_ratio,
-        cpi_l.cpi_base_year / cpi_l.cpi_spend_year as ledger_cpi_ratio
+        sp.fx_rate as set_fx_rate,
+        sp.price_adjustment as set_price_adjustment
     from price_keys as k
     cross join factor_set as fs
     left join fx_spend_year as fx_ledger on fx_ledger.currency = k.currency
     left join fx_spend_year as fx_supplier on fx_supplier.currency = k.supplier_factor_currency
-    left join fx_base_year as fx_ledger_base on fx_ledger_base.currency = k.currency
-    left join currency_country as lc on lc.currency = k.currency
-    left join cpi_of as cpi_f on cpi_f.country_code = fs.factor_cpi_country
-    left join cpi_of as cpi_l on cpi_l.country_code = lc.country_code
+    left join set_prices as sp on sp.currency = k.currency
 ),
 
 -- Activity scopes: which (organisation, account, category, department) each scope covers, most specific
@@ -126,6 +115,8 @@ joined as not materialized (
         p.* exclude (currency, supplier_factor_currency),
         f.factor_kg_co2e_per_unit,
         f.factor_kg_co2_per_unit,
+        alt.alt_min_kg_per_unit,
+        alt.alt_max_kg_per_unit,
         case
             when l.amounts_include_vat and l.vat_amount is not null then l.amount - l.vat_amount
             when l.amounts_include_vat then l.amount / (1 + getvariable('vat_rate'))
@@ -139,6 +130,7 @@ joined as not materialized (
        and ks.category_id is not distinct from l.category_id
        and ks.department = l.department
     left join factors as f on f.factor_code = l.factor_code
+    left join alternatives as alt on alt.industry_code = l.industry_code and alt.currency = l.currency
     left join prices as p
         on p.currency = l.currency
        and p.supplier_factor_currency = coalesce(l.supplier_factor_currency, '')
@@ -154,15 +146,7 @@ priced as not materialized (
             when supplier_factor_value is not null then 'supplier_specific'
             when factor_code is not null and factor_kg_co2e_per_unit is not null then 'spend'
             else 'none'
-        end as method_found,
-        case when getvariable('inflation_convention') = 'ledger_currency_first'
-             then factor_per_eur_base / ledger_per_eur_base
-             else factor_per_eur / ledger_per_eur
-        end as set_fx_rate,
-        case when getvariable('inflation_convention') = 'ledger_currency_first'
-             then ledger_cpi_ratio
-             else factor_cpi_ratio
-        end as set_price_adjustment
+        end as method_found
     from joined
 ),
 
@@ -180,7 +164,8 @@ computed as (
     select
         p.*,
         s.activity_code,
-        coalesce(p.category_id, '') = 'energy' and not p.is_excluded as is_energy_line,
+        (coalesce(p.category_id, '') = 'energy' or energy_kind(p.industry_code) is not null)
+            and not p.is_excluded as is_energy_line,
         case
             when ss.scope_net_sek > 0 then p.amount_net_sek_exact / ss.scope_net_sek
             else 1.0 / ss.scope_lines
@@ -210,6 +195,36 @@ computed as (
     left join activity_scopes as s on s.activity_scope_id = p.activity_scope_id
 ),
 
+-- Data quality (1 best .. 5) from the rule level, and the range of a spend-based line (macro spend_range): the
+-- set's uncertainty, the data quality and the spread to what the run's other applicable sets say for the same
+-- purchase (their weight per unit of net spend over this run's).
+scored as (
+    select
+        *,
+        case
+            when method_found in ('excluded', 'none') then null
+            when method_found = 'activity' then 1
+            when method_found = 'supplier_specific' then 1
+            when is_energy_line then 5
+            when rule_level in ('supplier', 'supplier_industry') then 2
+            when rule_level in ('account_keyword', 'account') then 3
+            when rule_level = 'account_group' then 4
+            else 5
+        end as dq_found
+    from computed
+),
+
+ranged as (
+    select
+        *,
+        case when method_found = 'spend' then spend_range(
+            relative_uncertainty, dq_found,
+            alt_min_kg_per_unit / nullif(fx_rate * price_adjustment * factor_value_used, 0),
+            alt_max_kg_per_unit / nullif(fx_rate * price_adjustment * factor_value_used, 0))
+        end as range_found
+    from scored
+),
+
 final as (
     select
         batch_id,
@@ -226,6 +241,7 @@ final as (
         supplier_name,
         supplier_org_number,
         supplier_sni_code,
+        industry_code,
         currency,
         amount as amount_ledger_currency,
         cast(round(cast(amount as double) * sek_per_eur / ledger_per_eur, 2) as decimal(18, 2)) as amount_sek,
@@ -292,31 +308,24 @@ final as (
             when method_found in ('spend', 'supplier_specific')
                 then cast(amount_net as double) * fx_rate * price_adjustment * factor_value_used
         end as emissions_scope3_kg_co2e,
-        case
-            when method_found in ('excluded', 'none') then null
-            when method_found = 'activity' then 1
-            when method_found = 'supplier_specific' then 1
-            when is_energy_line then 5
-            when rule_level in ('supplier', 'supplier_industry') then 2
-            when rule_level in ('account_keyword', 'account') then 3
-            when rule_level = 'account_group' then 4
-            else 5
-        end as dq_score,
+        dq_found as dq_score,
         case
             when method_found = 'activity' then scope_lower_kg * activity_share
             when method_found = 'spend'
-                then cast(amount_net as double) * fx_rate * price_adjustment * factor_value_used * (1 - relative_uncertainty)
+                then cast(amount_net as double) * fx_rate * price_adjustment * factor_value_used
+                     * range_found.lower_multiplier
             when method_found = 'supplier_specific'
                 then cast(amount_net as double) * fx_rate * factor_value_used * (1 - getvariable('supplier_factor_uncertainty'))
         end as emissions_lower_kg_co2e,
         case
             when method_found = 'activity' then scope_upper_kg * activity_share
             when method_found = 'spend'
-                then cast(amount_net as double) * fx_rate * price_adjustment * factor_value_used * (1 + relative_uncertainty)
+                then cast(amount_net as double) * fx_rate * price_adjustment * factor_value_used
+                     * range_found.upper_multiplier
             when method_found = 'supplier_specific'
                 then cast(amount_net as double) * fx_rate * factor_value_used * (1 + getvariable('supplier_factor_uncertainty'))
         end as emissions_upper_kg_co2e
-    from computed
+    from ranged
 )
 
 select * from final

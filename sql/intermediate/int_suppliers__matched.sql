@@ -25,20 +25,12 @@ register as (
     select * from stg_supplier_register
 ),
 
-crosswalk as (
-    select * from stg_industry_crosswalk
+resolved as (
+    select * from stg_run_factor_rules where role = 'run'
 ),
 
 supplier_exclusions as (
     select * from stg_exclusions where match_kind = 'supplier_org_number'
-),
-
-factors as (
-    select factor_code from stg_factors
-),
-
-factor_set as (
-    select factor_set_id from stg_factor_set
 ),
 
 rule_candidates as (
@@ -57,12 +49,16 @@ rule_candidates as (
 ),
 
 rule_matches as (
-    select *
-    from rule_candidates
-    where is_excluded
-       or factor_value is not null
-       or (factor_code is not null and factor_set_id = (select factor_set_id from factor_set)
-           and factor_code in (select factor_code from factors))
+    select c.* exclude (factor_code), x.factor_code, x.industry_code as rule_industry_code
+    from rule_candidates as c
+    left join resolved as x
+        on c.factor_code is not null
+       and x.rule_factor_set_id is not distinct from c.factor_set_id
+       and x.rule_factor_code = c.factor_code
+       and x.rule_industry_code is null
+    where c.is_excluded
+       or c.factor_value is not null
+       or x.factor_code is not null
     qualify row_number() over (
         partition by organisation_id, supplier_org_number, supplier_name
         order by is_excluded desc, (rule_organisation_id is not null) desc, match_rank, rule_id) = 1
@@ -90,24 +86,34 @@ industry_candidates as (
     cross join lateral (select unnest(generate_series(2, length(i.sni_code))) as n) as n
 ),
 
+-- The crosswalk's longest matching code (int_industries__resolved via the rule key of the SNI code), and the
+-- organisations' 'nace' supplier rules at every prefix of the code.
 industry_rows as (
     select
-        c.*,
-        'crosswalk:' || x.industry_code as industry_rule_id,
-        x.category_id,
-        x.factor_set_id,
+        i.organisation_id,
+        i.supplier_org_number,
+        i.supplier_name,
+        i.sni_code,
+        x.crosswalk_code as industry_prefix,
+        'crosswalk:' || x.crosswalk_code as industry_rule_id,
+        x.crosswalk_category_id as category_id,
         x.factor_code,
+        x.is_supplier_rule as is_usable,
         false as is_rule,
         false as is_own_rule
-    from industry_candidates as c
-    inner join crosswalk as x on x.industry_code = c.industry_prefix
+    from industries as i
+    inner join resolved as x
+        on x.rule_factor_set_id is null
+       and x.rule_factor_code is null
+       and x.rule_industry_code = i.sni_code
+       and x.crosswalk_code is not null
     union all
     select
         c.*,
         r.rule_id as industry_rule_id,
         r.category_id,
-        r.factor_set_id,
-        r.factor_code,
+        x.factor_code,
+        true as is_usable,
         true as is_rule,
         r.organisation_id is not null as is_own_rule
     from industry_candidates as c
@@ -115,10 +121,16 @@ industry_rows as (
         on r.match_kind = 'nace'
        and r.match_value = c.industry_prefix
        and (r.organisation_id is null or r.organisation_id = c.organisation_id)
+    left join resolved as x
+        on r.factor_code is not null
+       and x.rule_factor_set_id is not distinct from r.factor_set_id
+       and x.rule_factor_code = r.factor_code
+       and x.rule_industry_code is null
 ),
 
--- The longest matching industry code decides; a row without a usable factor (e.g. electricity, 35.1) means
--- "no supplier-industry factor" and the account map decides, rather than falling back to a shorter code.
+-- The longest matching industry code decides; a row without a usable factor (e.g. electricity under USEEIO, or
+-- public administration, which is no supplier rule) means "no supplier-industry factor" and the account map
+-- decides, rather than falling back to a shorter code.
 industry_best as (
     select *
     from industry_rows
@@ -137,8 +149,7 @@ industry_matches as (
         category_id as industry_category_id,
         factor_code as industry_factor_code
     from industry_best
-    where factor_set_id = (select factor_set_id from factor_set)
-      and factor_code in (select factor_code from factors)
+    where factor_code is not null and is_usable
 ),
 
 explicit_exclusions as (
@@ -172,6 +183,7 @@ final as (
         case when not coalesce(r.is_excluded, false) then r.rule_id end as supplier_rule_id,
         case when not coalesce(r.is_excluded, false) then r.category_id end as supplier_category_id,
         case when not coalesce(r.is_excluded, false) then r.factor_code end as supplier_factor_code,
+        case when not coalesce(r.is_excluded, false) then r.rule_industry_code end as supplier_industry_code,
         case when not coalesce(r.is_excluded, false) then r.factor_value end as supplier_factor_value,
         case when not coalesce(r.is_excluded, false) then r.factor_currency end as supplier_factor_currency,
         i.industry_rule_id,

@@ -26,6 +26,11 @@ factor_sets as (
     select factor_set_id, version, base_year, upper(currency) as factor_currency from factor_set
 ),
 
+-- the price year a run used (a set with a factor per year: the factor year); runs before it was recorded: the base year
+pricing as (
+    select run_id, factor_set_id, factor_set_version, base_year from run_pricing_set
+),
+
 final as (
     select
         l.*,
@@ -37,10 +42,10 @@ final as (
             case when l.currency <> 'SEK' then 'ledger_' || l.currency || '_to_SEK@' || l.fiscal_year end,
             case when l.method in ('spend', 'spend_fallback') then
                 case when r.inflation_convention = 'ledger_currency_first'
-                     then 'cpi_' || l.currency || '_' || l.fiscal_year || '_to_' || fs.base_year
-                          || ';fx_' || l.currency || '_to_' || fs.factor_currency || '@' || fs.base_year
+                     then 'cpi_' || l.currency || '_' || l.fiscal_year || '_to_' || coalesce(p.base_year, fs.base_year)
+                          || ';fx_' || l.currency || '_to_' || fs.factor_currency || '@' || coalesce(p.base_year, fs.base_year)
                      else 'fx_' || l.currency || '_to_' || fs.factor_currency || '@' || l.fiscal_year
-                          || ';cpi_' || fs.factor_currency || '_' || l.fiscal_year || '_to_' || fs.base_year
+                          || ';cpi_' || fs.factor_currency || '_' || l.fiscal_year || '_to_' || coalesce(p.base_year, fs.base_year)
                 end || case when r.use_margins then ';with_margins' else ';without_margins' end
             end,
             case when l.method = 'supplier_specific' then 'fx_' || l.currency || '_at_' || l.fiscal_year end,
@@ -49,6 +54,8 @@ final as (
     from lines as l
     inner join runs as r on r.run_id = l.run_id
     left join factor_sets as fs on fs.factor_set_id = l.factor_set_id and fs.version = l.factor_set_version
+    left join pricing as p
+        on p.run_id = l.run_id and p.factor_set_id = l.factor_set_id and p.factor_set_version = l.factor_set_version
     left join ledger as g on g.batch_id = l.batch_id and g.source_row = l.source_row
     left join batches as b on b.batch_id = l.batch_id
 )

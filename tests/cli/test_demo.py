@@ -74,3 +74,24 @@ def test_demo_json_has_department_table_with_year(demo_run, capsys):
     assert data["rows_quarantined"] == 7  # the deliberate bad rows of the 2025 file
     shares = sum(d["share_of_total"] for d in data["by_department"])
     assert shares == pytest.approx(1.0)
+
+
+def test_demo_runs_with_the_swedish_default_and_shows_the_sensitivity(demo_run):
+    """The demo's organisations are Swedish: EXIOBASE's Swedish region prices them, the run says which convention it
+    used, the report shows what US EPA factors give for the same purchases, and electricity without kWh is in the
+    headline as a flagged estimate."""
+    demo_dir, out = demo_run
+    assert "factors exiobase@3.4.0 (SE)" in out and "convention ledger_currency_first" in out
+    assert "sensitivity: with useeio@1.3.0 factors the same purchases give" in out
+    assert "estimate: alvbybostader electricity" in out and "load kWh to replace it" in out
+    con = store.connect(demo_dir / "klimatspend.duckdb")
+    run = con.execute("select run_id, factor_set_id, settings from run where year = 2025").fetchone()
+    assert run[1] == "exiobase" and json.loads(run[2])["factor_region"] == "SE"
+    assert con.execute("select count(*) from run_sensitivity where run_id = ? and factor_set_id = 'useeio'",
+                       [run[0]]).fetchone()[0] > 0
+    con.close()
+    html = (demo_dir / "klimatspend_demo" / "reports" / "klimatrapport_2025_sv.html").read_text(encoding="utf-8")
+    assert 'data-key="sensitivity_t" data-factor-set="useeio"' in html
+    assert "Med US EPA:s faktorer ger samma inköp" in html
+    assert 'data-key="energy_estimate" data-kind="electricity"' in html
+    assert 'data-key="convention" data-value="ledger_currency_first"' in html

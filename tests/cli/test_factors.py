@@ -34,11 +34,29 @@ def test_list_shows_version_base_year_currency_and_licence(db, capsys):
     assert (useeio["version"], useeio["base_year"], useeio["currency"], useeio["codes"]) == ("1.3.0", 2022, "USD", 1016)
     assert "public domain" in useeio["licence"]
     assert {m["mapping_id"] for m in data["account_maps"]} == {"kommunbas13", "bas2025", "uk_council_expense_types"}
-    assert {c["crosswalk_id"] for c in data["crosswalks"]} == {"nace2_useeio", "uk_council_expense_types"}
+    assert {c["crosswalk_id"] for c in data["crosswalks"]} == {"nace2_useeio", "uk_council_expense_types",
+                                                               "nace2_exiobase", "nace2_defra", "useeio_nace2"}
     capsys.readouterr()
     assert main(["factors", "--db", db, "list"]) == 0          # --db before the action works too
     text = capsys.readouterr().out
     assert "useeio" in text and "2022" in text and "USD" in text
+
+
+def test_list_shows_the_swedish_and_uk_sets_with_region_base_year_currency_price_basis_licence(db, capsys):
+    """The EXIOBASE set (49 regions, Sweden by default, EUR of 2011, basic prices, CC BY-SA 4.0) and the Defra/Leeds
+    set (GB, GBP, a factor per year 2015-2023, basic prices, Open Government Licence) are listed with their facts."""
+    code, data = run_json(capsys, ["factors", "list", "--db", db])
+    assert code == 0
+    sets = {s["factor_set_id"]: s for s in data["factor_sets"]}
+    exio, defra = sets["exiobase"], sets["defra_sic"]
+    assert (exio["version"], exio["region"], exio["base_year"], exio["currency"], exio["price_basis"]) == \
+        ("3.4.0", "SE", 2011, "EUR", "basic")
+    assert len(exio["regions"]) == 49 and {"SE", "GB", "US"} <= set(exio["regions"]) and exio["codes"] == 200
+    assert "CC BY-SA 4.0" in exio["licence"] and exio["flagged_factors"] > 0
+    assert (defra["version"], defra["region"], defra["base_year"], defra["currency"], defra["price_basis"]) == \
+        ("1.0.0", "GB", 2023, "GBP", "basic")
+    assert defra["factor_years"] == list(range(2015, 2024)) and defra["codes"] == 112
+    assert "Open Government Licence" in defra["licence"]
 
 
 def test_show_a_code(db, capsys):

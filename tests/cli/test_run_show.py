@@ -138,3 +138,20 @@ def test_bad_register_lists_every_error(db, tmp_path, capsys):
     assert 'reg.csv: row 2, column "Organisationsnummer": value "55600-0003" is not an organisation number' in err
     assert 'row 3, column "SNI 2007": value "8" is not an SNI 2007 code (2-5 digits)' in err
     assert err.strip().endswith("nothing was loaded")
+
+
+def test_org_country_and_factor_set_choose_the_run_set(tmp_path, capsys):
+    """`org set --country` chooses the default set (SE: exiobase); `--factors` must name a loaded set and
+    `--country` a two-letter code; the list shows which set each organisation's runs use."""
+    db = tmp_path / "k.duckdb"
+    assert main(["init", "--db", str(db)]) == 0
+    capsys.readouterr()
+    out = run_json(capsys, "org", "set", "kommun", "--country", "se", "--db", str(db), "--json")
+    assert out["country"] == "SE"
+    capsys.readouterr()
+    assert main(["org", "set", "kommun", "--factors", "nosuchset", "--db", str(db)]) == 2
+    assert "--factors nosuchset: no such factor set in the database" in capsys.readouterr().err
+    assert main(["org", "set", "kommun", "--country", "Sverige", "--db", str(db)]) == 2
+    assert "--country Sverige: give an ISO 3166 two-letter code, e.g. SE or GB" in capsys.readouterr().err
+    assert main(["org", "list", "--db", str(db)]) == 0
+    assert "exiobase (country)" in capsys.readouterr().out

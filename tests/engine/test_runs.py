@@ -53,6 +53,8 @@ def test_worked_example(con):
     """Two departments, a handful of lines, two factors.
 
     Factor set test@1.0: kg CO2e per USD of 2022 (with margins): F1 = 0.5, F2 = 0.2.
+    Computed with the 'factor_currency' convention (convert at the spend year's rate, then deflate in USD);
+    the default convention is test_worked_example_default_convention.
     Spend year 2024: 10.00 SEK and 1.25 USD per EUR, so 1 SEK = 1.25 / 10.00 = 0.125 USD.
     US CPI 2022 = 100, 2024 = 125, so 1 USD of 2024 = 100 / 125 = 0.8 USD of 2022.
     Hence 1 SEK of 2024 = 0.125 x 0.8 = 0.1 USD of 2022.
@@ -66,11 +68,15 @@ def test_worked_example(con):
                   9999 unmapped        300.00 SEK                       (no figure)
                   total 40.000 kg; mapped spend 500.00 SEK; intensity 40 / 500 x 1,000 = 80 kg/kSEK
     Organisation: 590.000 kg; shares A 550/590 = 0.9322, B 40/590 = 0.0678.
-    Range +-30 %: A 385.000 .. 715.000 kg. CO2 only (F1 CO2 = 0.4): A 10,000 x 0.1 x 0.4 = 400.000 kg.
+    Range (docs/method.md section 6; set +-30 %, no other set): a line of data quality q spans
+    E x exp(-/+ sqrt(ln(1.3)^2 + ln(1 + u_q)^2)); 4610 (account group, q 4, u 0.35): 0.671246 .. 1.489767,
+    6461 (account, q 3, u 0.2): 0.726517 .. 1.376431. A: 500 x 0.671246 + 50 x 0.726517 = 371.949 kg ..
+    500 x 1.489767 + 50 x 1.376431 = 813.705 kg. CO2 only (F1 CO2 = 0.4): A 10,000 x 0.1 x 0.4 = 400.000 kg.
     """
     seed_reference(con)
     seed_ledger(con)
-    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
+                              settings=runs.RunSettings(inflation_convention="factor_currency"))
     rows = {r["department"]: r for r in marts.read(con, "emissions_by_department", result.run_id)}
 
     a, b = rows["A"], rows["B"]
@@ -78,8 +84,8 @@ def test_worked_example(con):
     assert a["spend_sek"] == Decimal("12500.00")
     assert a["excluded_spend_sek"] == Decimal("50000.00")
     assert a["intensity_kg_co2e_per_ksek"] == pytest.approx(44.0)
-    assert a["emissions_lower_kg_co2e"] == pytest.approx(385.0)
-    assert a["emissions_upper_kg_co2e"] == pytest.approx(715.0)
+    assert a["emissions_lower_kg_co2e"] == pytest.approx(371.949, abs=1e-3)
+    assert a["emissions_upper_kg_co2e"] == pytest.approx(813.705, abs=1e-3)
     assert a["emissions_kg_co2"] == pytest.approx(400.0)
     assert b["emissions_kg_co2e"] == pytest.approx(40.000, abs=1e-6)
     assert b["mapped_spend_sek"] == Decimal("500.00")
@@ -101,6 +107,26 @@ def test_worked_example(con):
         == totals["loaded_spend_sek"] == Decimal("63300.00")
 
 
+def test_worked_example_default_convention(con):
+    """The default convention deflates in the ledger currency, then converts at the price year's rate.
+
+    4610 (F1 0.5), 10,000.00 SEK spent in 2024: Swedish CPI 2022 = 100, 2024 = 110, so
+    10,000 x 100 / 110 = 9,090.909 SEK of 2022; at 2022's rates 1.05 USD / 10.5 SEK per EUR = 0.1 USD per SEK:
+    909.0909 USD of 2022 x 0.5 = 454.545 kg. fx_rate 0.1, price_adjustment 0.909091.
+    The dollar's swings do not enter: the same SEK spent in another year changes only by Swedish inflation.
+    """
+    seed_reference(con)
+    seed_ledger(con)
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    assert result.settings["inflation_convention"] == "ledger_currency_first"
+    row = con.execute("select fx_rate, price_adjustment, real_amount, emissions_kg_co2e from line_emission "
+                      "where run_id = ? and source_row = 2", [result.run_id]).fetchone()
+    assert row[0] == pytest.approx(0.1)
+    assert row[1] == pytest.approx(100 / 110)
+    assert row[2] == pytest.approx(909.0909, abs=1e-4)
+    assert row[3] == pytest.approx(454.545, abs=1e-3)
+
+
 def test_without_margins_and_sek_first_convention(con):
     """Without margins F1 = 0.4; deflating in SEK first: 10,000 SEK x 100/110 (SE CPI) = 9,090.91 SEK of 2022,
     converted at 2022's 1.05 / 10.5 = 0.1 USD per SEK -> 909.0909 USD x 0.4 = 363.636 kg."""
@@ -116,13 +142,14 @@ def test_without_margins_and_sek_first_convention(con):
 def test_rerun_replaces_unpublished_but_never_published(con):
     seed_reference(con)
     seed_ledger(con)
-    first = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
-    second = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    conv = runs.RunSettings(inflation_convention="factor_currency")
+    first = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0", settings=conv)
+    second = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0", settings=conv)
     assert con.execute("select count(*) from run").fetchone()[0] == 1
     assert con.execute("select count(*) from line_emission where run_id = ?", [first.run_id]).fetchone()[0] == 0
     runs.publish_run(con, second.run_id)
     con.execute("update factor set value = 1.0 where factor_code = 'F1' and gas = 'CO2e'")
-    third = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    third = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0", settings=conv)
     frozen = con.execute("select sum(emissions_kg_co2e) from line_emission where run_id = ?",
                          [second.run_id]).fetchone()[0]
     assert frozen == pytest.approx(590.0)
@@ -172,17 +199,18 @@ def test_gbp_ledger_both_inflation_conventions(con):
     """A UK ledger in GBP (0.80 GBP, 10.00 SEK, 1.25 USD per EUR in 2024), 1,000.00 GBP on 4610 (F1 0.5).
 
     Reported spend: 1,000 x 10.00 / 0.80 = 12,500.00 SEK.
-    factor_currency (default): 1,000 GBP x 1.25 / 0.80 = 1,562.5 USD of 2024; x US CPI 100/125 = 1,250 USD of
+    factor_currency: 1,000 GBP x 1.25 / 0.80 = 1,562.5 USD of 2024; x US CPI 100/125 = 1,250 USD of
         2022; x 0.5 = 625.000 kg.
-    ledger_currency_first: 1,000 GBP x UK CPI 100/112 = 892.857 GBP of 2022; x 2022 rate 1.05 / 0.84 = 1.25
-        -> 1,116.07 USD of 2022; x 0.5 = 558.036 kg.
+    ledger_currency_first (default): 1,000 GBP x UK CPI 100/112 = 892.857 GBP of 2022; x 2022 rate 1.05 / 0.84
+        = 1.25 -> 1,116.07 USD of 2022; x 0.5 = 558.036 kg.
     """
     seed_engine_reference(con)
     add_org(con, "calderdale", kind="other")
     add_batch(con, 1, "calderdale", currency="GBP")
     add_lines(con, 1, [dict(source_row=2, account="4610", amount=1000, department="Adult Services")],
               "calderdale", currency="GBP")
-    first = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    first = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
+                             settings=runs.RunSettings(inflation_convention="factor_currency"))
     store_models.build_views(con)
     row = con.execute("""select amount_sek, amount_ledger_currency, currency, fx_rate, price_adjustment,
                                 emissions_kg_co2e, adjustments from line_results where run_id = ?""",
@@ -191,8 +219,7 @@ def test_gbp_ledger_both_inflation_conventions(con):
     assert row[3] == pytest.approx(1.5625) and row[4] == pytest.approx(0.8)
     assert row[5] == pytest.approx(625.0)
     assert row[6] == "ledger_GBP_to_SEK@2024;fx_GBP_to_USD@2024;cpi_USD_2024_to_2022;with_margins"
-    second = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
-                                   settings=runs.RunSettings(inflation_convention="ledger_currency_first"))
+    second = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
     value = con.execute("select emissions_kg_co2e from line_emission where run_id = ?", [second.run_id]).fetchone()[0]
     assert value == pytest.approx(1000 * 100 / 112 * 1.05 / 0.84 * 0.5)
     assert value == pytest.approx(558.036, abs=1e-3)
@@ -309,7 +336,8 @@ def test_published_run_is_frozen_and_a_change_is_detected(con):
     result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
     runs.publish_run(con, result.run_id)
     stored = con.execute("select results_checksum from run where run_id = ?", [result.run_id]).fetchone()[0]
-    assert stored.startswith("6:63300.00:590.000:")
+    # 590 kg of the worked example deflated in SEK (default convention): 590 x 100 / 110 = 536.364 kg
+    assert stored.startswith("6:63300.00:536.364:")
     assert not store_models.run_checks(con)["assert_published_runs_unchanged"]
     con.execute("update line_emission set emissions_kg_co2e = emissions_kg_co2e + 1 where run_id = ? "
                 "and source_row = 2", [result.run_id])
@@ -325,4 +353,9 @@ def test_missing_rates_are_named_before_computing(con):
     seed_ledger(con)
     con.execute("delete from price_index where country_code = 'USA' and year = 2024")
     with pytest.raises(DataError, match=r"missing consumer price index of USA for 2024"):
+        runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
+                         settings=runs.RunSettings(inflation_convention="factor_currency"))
+    # the default convention deflates with the ledger country's index instead
+    con.execute("delete from price_index where country_code = 'SWE' and year = 2024")
+    with pytest.raises(DataError, match=r"missing consumer price index of SWE for 2024"):
         runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")

@@ -68,7 +68,23 @@ def test_map_points_at_existing_factors_and_categories(con):
     unknown = con.execute("""select account_prefix from account_map where mapping_id = 'bas2025'
                              and category_id is not null and category_id not in (select category_id from category)""").fetchall()
     assert unknown == []
-    assert con.execute("select count(*) from account_map where mapping_id = 'bas2025'").fetchone()[0] == len(map_rows())
+    assert con.execute("select count(*) from account_map where mapping_id = 'bas2025' "
+                       "and mapping_version = '1.0.0'").fetchone()[0] == len(map_rows())
+
+
+def test_release_1_1_0_adds_an_industry_code_to_every_purchase_row():
+    """bas2025@1.1.0 = 1.0.0 plus industry_code: every row that is not an exclusion names the industry whose product
+    is bought (from its USEEIO code through the bridge useeio_nace2; electricity 502/512/531 -> 351), so that EXIOBASE
+    and Defra price the company too; the rest of each row is unchanged."""
+    with (MAP_DIR.parent / "1.1.0" / "account_map.csv").open(encoding="utf-8") as handle:
+        new = {r["account_prefix"]: r for r in csv.DictReader(handle)}
+    old = map_rows()
+    assert new.keys() == old.keys()
+    for prefix, row in new.items():
+        assert {k: v for k, v in row.items() if k != "industry_code"} == old[prefix]
+        assert bool(row["industry_code"]) == (row["is_excluded"] == "false"), prefix
+    assert {p: new[p]["industry_code"] for p in ("502", "512", "531", "513", "5611", "118", "517")} == {
+        "502": "351", "512": "351", "531": "351", "513": "353", "5611": "19", "118": "41", "517": "41"}
 
 
 def company_accounts() -> dict[str, tuple]:

@@ -41,7 +41,9 @@ def test_factor_set_metadata_is_loaded(con):
 def test_counts_cover_every_table(con):
     counts = load_reference_data(con)
     assert counts["category"] == 9
-    assert counts["factor"] == 1016 * 19           # CO2e total + 18 per-gas rows per NAICS code
+    # USEEIO: CO2e total + 18 per-gas rows per NAICS code; EXIOBASE 3.4: 200 products x 49 regions;
+    # Defra/Leeds: 112 SIC groups x 9 years (2015-2023)
+    assert counts["factor"] == 1016 * 19 + 200 * 49 + 112 * 9
     assert counts["factor_set"] >= 1 and counts["account_map"] > 50
     assert counts["exchange_rate"] > 300 and counts["price_index"] > 100 and counts["exclusion"] > 0
 

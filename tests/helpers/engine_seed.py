@@ -3,8 +3,9 @@
 Factor set test@1.0: kg CO2e per USD of 2022, with margins (without margins in brackets):
     F1 0.5 (0.4)  F2 0.2 (0.1)  F3 0.3  F4 0.4  F9 0.9;  CO2 only: F1 0.4.
 Spend year 2024: 10.00 SEK, 1.25 USD and 0.80 GBP per EUR; 2022: 10.5 SEK, 1.05 USD, 0.84 GBP per EUR.
-US CPI 2022 = 100, 2024 = 125; Swedish CPI 2022 = 100, 2024 = 110; UK CPI 2022 = 100, 2024 = 112.
-So 1 SEK of 2024 = 1.25 / 10 = 0.125 USD of 2024 = 0.125 x 100 / 125 = 0.1 USD of 2022, and
+US CPI 2022 = 100, 2024 = 125; Swedish CPI 2022 = 100, 2024 = 100; UK CPI 2022 = 100, 2024 = 112.
+So 1 SEK of 2024 = 0.1 USD of 2022 under both conventions: deflated in SEK (default) 1 x 100/100 = 1 SEK of 2022
+x 1.05 / 10.5 = 0.1 USD; converted first 1.25 / 10 = 0.125 USD of 2024 x 100 / 125 = 0.1 USD of 2022. Hence
 emissions of a SEK line priced by factor F = amount x 0.1 x F.
 """
 
@@ -29,7 +30,7 @@ def seed_reference(con) -> None:
                    (2022, 'SEK', 10.5), (2022, 'USD', 1.05), (2022, 'GBP', 0.84)""")
     con.execute("""insert into price_index (country_code, year, index_value, base_year) values
                    ('USA', 2022, 100.0, 2022), ('USA', 2024, 125.0, 2022),
-                   ('SWE', 2022, 100.0, 2022), ('SWE', 2024, 110.0, 2022),
+                   ('SWE', 2022, 100.0, 2022), ('SWE', 2024, 100.0, 2022),
                    ('GBR', 2022, 100.0, 2022), ('GBR', 2024, 112.0, 2022)""")
     con.execute("""insert into category (category_id, name_sv, name_en, sort_order) values
                    ('care_education', 'Köpt vård', 'Purchased care', 1), ('food', 'Livsmedel', 'Food', 2),

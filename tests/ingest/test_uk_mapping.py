@@ -15,8 +15,13 @@ def test_uk_profile_assigns_expense_type_map_and_run_classifies(con, fixtures):
     assert any("uk_council_expense_types" in n for n in result.notes)
     assert con.execute("select mapping_id from organisation where organisation_id = 'harrogate'").fetchone()[0] \
         == "uk_council_expense_types"
+    # the profile says the UK: the organisation's runs use the Defra/Leeds UK set (2022 factors for 2022 spend)
+    assert con.execute("select country from organisation where organisation_id = 'harrogate'").fetchone()[0] == "GB"
+    assert any("is now in country GB (from profile uk-council-spend)" in n for n in result.notes)
     run = runs.compute_run(con, 2022)
-    # every Harrogate expense code is in the crosswalk; only electricity waits for kWh (no spend factor by design)
+    assert (run.factor_set_id, run.settings["factor_year"]) == ("defra_sic", 2022)
+    # every Harrogate expense code is in the crosswalk; only electricity waits for kWh (the expense type names no
+    # industry yet: issue 17 gives the UK map industry codes)
     unmapped = marts.read(con, "unmapped_accounts", run.run_id)
     assert [(u["account"], u["reason"]) for u in unmapped] == [("Electricity", "needs-activity-data")]
     fuel = con.execute("""select distinct category_id, factor_code from line_emission

@@ -77,7 +77,7 @@ def test_batches_history_and_provenance(db):
     (fs,) = data.factor_sets
     assert (fs["name"], fs["publisher"], fs["licence"], fs["base_year"], fs["currency"]) == \
         ("Test factors", "Test publisher", "CC0-1.0", 2022, "USD")
-    assert data.run["settings"]["inflation_convention"] == "factor_currency"
+    assert data.run["settings"]["inflation_convention"] == "ledger_currency_first"
     assert [o["name"] for o in data.organisations] == ["Testby kommun", "Testbybostäder AB"]
     assert data.quality["dq_score_weighted"] is not None
 

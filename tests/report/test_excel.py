@@ -19,6 +19,7 @@ from pipeline.engine import marts
 SHEETS_SV = ["Sammanfattning", "Förvaltningar", "Fastighet", "Socialförvaltningen", "Barn- och utbildningsförvaltnin",
              'HYPERLINK("http   example.inval', "(okänd förvaltning)", "Kultur- och fritidsförvaltninge",
              "Kategorier", "Leverantörer", "Konton", "Månader", "Ej klassificerat", "Exkluderat", "Avstämning",
+             "Faktorsamlingar", "Energiuppskattningar", "Tveksamma faktorer",
              "Budget och utfall", "Investeringar", "Metod och källor"]
 
 

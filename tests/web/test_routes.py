@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from pipeline.access import audit, auth
+from pipeline import organisations
 from pipeline.engine import runs, marts
 from pipeline.web.app import PAGES  # noqa: F401 - importing the app registers every route
 from pipeline.web.routing import ANY, PUBLIC, ROUTES
@@ -75,7 +76,7 @@ def test_unauthenticated_request_is_redirected_to_login(web, spec):
 
 
 # Which roles may use which route: (method, path) -> roles allowed (admin always).
-UPLOADER_ONLY = {"/upload", "/uploads/{upload_id}", "/uploads/{upload_id}/findings.csv", "/uploads/{upload_id}/recheck",
+UPLOADER_ONLY = {"/upload", "/activity/upload", "/uploads/{upload_id}", "/uploads/{upload_id}/findings.csv", "/uploads/{upload_id}/recheck",
                  "/uploads/{upload_id}/confirm", "/uploads/{upload_id}/discard", "/batches/{batch_id:int}/delete"}
 REVIEWER_ONLY = {"/unmapped/map", "/runs", "/reports/{run_id:int}/create"}
 ADMIN_ONLY_PREFIX = "/admin/"
@@ -408,6 +409,26 @@ def test_dashboard_figures_equal_the_marts(web):
     for d in deps:
         assert (d["department"] or "(ingen förvaltning)") in page
     assert '<svg viewBox="0 0 1100' in page and 'role="img"' in page
+
+
+def test_dashboard_shows_the_other_factor_set_and_the_energy_estimates(web):
+    """A Swedish organisation's run: the dashboard says what US EPA factors give for the same purchases (the
+    sensitivity mart's total) and which energy is estimated from spend, with a link to load activity data."""
+    client, state = as_user(web, "rita")
+    con = state.db.cursor()
+    organisations.set_organisation(con, "kommun", country="SE")
+    run = runs.compute_run(con, 2024, mapping="kommunbas13", organisation_id="kommun")
+    alt = sum(r["emissions_kg_co2e"] for r in marts.read(con, "sensitivity_by_category", run.run_id))
+    page = client.get(f"/dashboard?run={run.run_id}").text
+    assert 'data-factor-set="useeio"' in page and "ger samma inköp" in page
+    t = alt / 1000
+    shown = f"{t:,.1f}".replace(",", "\u00a0").replace(".", ",") if t < 100 else f"{t:,.0f}".replace(",", "\u00a0")
+    assert f"<strong>{shown} ton CO2e</strong>" in page
+    assert "inflationsjustering i reskontrans valuta" in page
+    # 6230 Fjärrvärme (kommunbas13 623 -> useeio 221330 -> bridged to 35.3) is a district-heating estimate
+    kinds = {e["energy_kind"] for e in marts.read(con, "energy_estimates", run.run_id) if e["estimated_spend_sek"]}
+    assert "heat" in kinds
+    assert 'id="energy-estimates"' in page and 'href="/activity"' in page and "Fjärrvärme" in page
 
 
 def test_drill_down_reaches_ledger_lines_with_their_batch_and_row(web):

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 from starlette.responses import Response
 
 from ...engine import marts
+from ...report.data import sensitivity
 from .. import data
 from ..routing import ANY, Ctx, NotFound, as_float, csv_response, message, page, selected_run, url
 
@@ -43,6 +45,9 @@ def dashboard(ctx: Ctx) -> Response:
     months = marts.read(ctx.con, "emissions_by_month", rid, order_by="period")
     organisations = marts.read(ctx.con, "emissions_by_organisation", rid,
                               order_by="is_group, emissions_kg_co2e desc") if not run["organisation_id"] else []
+    compared = sensitivity(ctx.con, rid)
+    estimates = [e for e in marts.read(ctx.con, "energy_estimates", rid, order_by="organisation_id, energy_kind")
+                 if e["estimated_spend_sek"] and e["energy_kind"] != "other"]
     spend_in_scope = as_float(totals["total_spend_sek"]) or 0
     mapped = as_float(totals["mapped_spend_sek"]) or 0
     lang = ctx.lang
@@ -62,7 +67,13 @@ def dashboard(ctx: Ctx) -> Response:
         intensity=(as_float(totals["total_emissions_kg_co2e"]) / mapped * 1000) if mapped else None,
         choices=choices, stale=data.stale_reasons(ctx.con, run), may_run=ctx.user.can("reviewer"),
         uncomputed=[y for y in data.ledger_years(ctx.con) if y["year"] not in {c["year"] for c in choices}],
-        no_department=data.NO_DEPARTMENT, message=message(ctx))
+        no_department=data.NO_DEPARTMENT, message=message(ctx), compared=compared, estimates=estimates,
+        settings=_settings(totals))
+
+
+def _settings(totals: dict) -> dict:
+    value = totals.get("settings")
+    return json.loads(value) if isinstance(value, str) else (value or {})
 
 
 @page("/drill", roles=ANY)
