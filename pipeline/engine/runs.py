@@ -136,6 +136,7 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
     run_orgs = run_organisations(con, year, organisation_id, default_map)
     map_id, map_version = default_map or (run_orgs[0].mapping_id, run_orgs[0].mapping_version)
     cw_id, cw_version = resolve_crosswalk(con, fs_id, crosswalk)
+    text_id, text_version = resolve_text_rules(con)
     act_version = activity.load_activity_factors(con, activity_factors)
     fs_row = con.execute("select upper(currency), base_year from factor_set where factor_set_id = ? and version = ?",
                          [fs_id, fs_version]).fetchone()
@@ -149,6 +150,7 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
     run_settings = settings.as_dict() | {
         "mappings": {o.organisation_id: f"{o.mapping_id}@{o.mapping_version}" for o in run_orgs},
         "crosswalk": f"{cw_id}@{cw_version}" if cw_id else None,
+        "text_rules": f"{text_id}@{text_version}" if text_id else None,
         "activity_factors": f"{activity.ACTIVITY_FACTOR_SET}@{act_version}"}
     timings: dict[str, float] = {"prepare": time.perf_counter() - t0}
     with transaction(con):
@@ -157,7 +159,8 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
                             "factor_set_id": fs_id, "factor_set_version": fs_version, "mapping_id": map_id,
                             "mapping_version": map_version, "use_margins": settings.use_margins,
                             "inflation_convention": settings.inflation_convention, "crosswalk_id": cw_id,
-                            "crosswalk_version": cw_version, "activity_factor_set_id": activity.ACTIVITY_FACTOR_SET,
+                            "crosswalk_version": cw_version, "text_ruleset_id": text_id,
+                            "text_ruleset_version": text_version, "activity_factor_set_id": activity.ACTIVITY_FACTOR_SET,
                             "activity_factor_version": act_version, "vat_rate": float(settings.vat_rate),
                             "supplier_factor_uncertainty": float(settings.supplier_factor_uncertainty)}.items():
             set_variable(con, name, value)
@@ -172,6 +175,7 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
             con.execute(f"delete from line_emission where run_id in ({ids})")
             con.execute(f"delete from run_organisation where run_id in ({ids})")
             con.execute(f"delete from run_activity where run_id in ({ids})")
+            con.execute(f"delete from run_account where run_id in ({ids})")
             con.execute(f"delete from run where run_id in ({ids})")
         con.execute(
             """insert into run (run_id, year, organisation_id, factor_set_id, factor_set_version, mapping_id,
@@ -188,6 +192,8 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
                     "from int_line__emissions")
         con.execute("insert into run_activity by name select getvariable('run_id') as run_id, * "
                     "from int_activity__scopes")
+        con.execute("insert into run_account by name select getvariable('run_id') as run_id, * "
+                    "from int_accounts__reviewed")
         timings["compute"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         failures = {name: rows for name, rows in run_checks(con, models).items() if rows}
@@ -325,6 +331,17 @@ def resolve_crosswalk(con: duckdb.DuckDBPyConnection, factor_set_id: str, spec: 
                           from industry_crosswalk where factor_set_id = ?)
                           order by {newest_version_sql('version')}, crosswalk_id limit 1""",
                       [factor_set_id]).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+DEFAULT_TEXT_RULES = "sv_ledger_text"
+
+
+def resolve_text_rules(con: duckdb.DuckDBPyConnection, ruleset_id: str = DEFAULT_TEXT_RULES) -> tuple[str | None, str | None]:
+    """Return (ruleset id, newest loaded version) of the keyword table over ledger texts, or (None, None)."""
+    row = con.execute(f"""select ruleset_id, version from (select distinct ruleset_id, version from text_rule
+                          where ruleset_id = ?) order by {newest_version_sql('version')} limit 1""",
+                      [ruleset_id]).fetchone()
     return (row[0], row[1]) if row else (None, None)
 
 

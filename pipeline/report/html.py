@@ -109,7 +109,8 @@ def build_charts(data: ReportData, lab: Labels) -> dict[str, Markup]:
 
 _LEVEL_COLORS = {
     "supplier": "#0f4d3c", "supplier_industry": "#1d6f58", "activity": "#2f8a70", "account_keyword": "#4f9d9a",
-    "account": "#8fbfae", "account_group": "#c4dcd3", "default": "#e0a526", "unmapped": "#b03a2e",
+    "account_text": "#6aae9c", "account": "#8fbfae", "account_group": "#c4dcd3", "default": "#e0a526",
+    "unmapped": "#b03a2e",
     "excluded": "#b8c2cc",
 }
 

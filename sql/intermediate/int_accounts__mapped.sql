@@ -71,6 +71,9 @@ final as (
         m.category_id,
         m.factor_set_id as map_factor_set_id,
         m.factor_code,
+        m.industry_code as map_industry_code,
+        m.map_source,
+        coalesce(m.is_confirmed, false) as is_confirmed,
         coalesce(m.scope3_category, 1) as scope3_category,
         m.account_prefix is not null as is_matched,
         m.factor_code is not null
