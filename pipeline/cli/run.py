@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from .. import store
 from ..engine import marts, runs
 from ..config import resolve_db_path
@@ -51,6 +53,8 @@ def run_summary(con, run_id: int) -> dict:
         "factor_set": f"{totals['factor_set_id']}@{totals['factor_set_version']}",
         "mapping": f"{totals['mapping_id']}@{totals['mapping_version']}",
         "is_published": totals["is_published"],
+        "tail_spend": runs.tail_spend_text(json.loads(totals["settings"]) if isinstance(totals["settings"], str)
+                                           else totals["settings"]),
         "loaded_spend_sek": totals["loaded_spend_sek"],
         "total_spend_sek": totals["total_spend_sek"], "mapped_spend_sek": totals["mapped_spend_sek"],
         "excluded_spend_sek": totals["excluded_spend_sek"], "unmapped_spend_sek": totals["unmapped_spend_sek"],
@@ -103,6 +107,8 @@ def print_department_table(summary: dict) -> None:
               f"(intra-group purchases of {fmt_number(g['intra_group_spend_sek'])} SEK left out)")
     print("coverage: " + ", ".join(f"{c['rule_level']} {fmt_percent(c['share_of_spend'])}"
                                    for c in summary.get("coverage", [])))
+    print(f"tail spend priced at an average factor: {summary.get('tail_spend', 'off')} "
+          "(set per organisation with `klimatspend org set ID --default-factor CODE`)")
 
 
 def run(args) -> int:

@@ -151,6 +151,8 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
         "mappings": {o.organisation_id: f"{o.mapping_id}@{o.mapping_version}" for o in run_orgs},
         "crosswalk": f"{cw_id}@{cw_version}" if cw_id else None,
         "text_rules": f"{text_id}@{text_version}" if text_id else None,
+        # tail spend priced at an organisation's average factor: an explicit opt-in setting, off unless set
+        "tail_spend": {o.organisation_id: o.default_factor_code for o in run_orgs if o.default_factor_code},
         "activity_factors": f"{activity.ACTIVITY_FACTOR_SET}@{act_version}"}
     timings: dict[str, float] = {"prepare": time.perf_counter() - t0}
     with transaction(con):
@@ -335,6 +337,14 @@ def resolve_crosswalk(con: duckdb.DuckDBPyConnection, factor_set_id: str, spec: 
 
 
 DEFAULT_TEXT_RULES = "sv_ledger_text"
+
+
+def tail_spend_text(settings: dict) -> str:
+    """Return the tail-spend setting of a run in words: 'off', or 'on: ORG (factor CODE), ...'."""
+    chosen = (settings or {}).get("tail_spend") or {}
+    if not chosen:
+        return "off"
+    return "on: " + ", ".join(f"{org} (factor {code})" for org, code in sorted(chosen.items()))
 
 
 def resolve_text_rules(con: duckdb.DuckDBPyConnection, ruleset_id: str = DEFAULT_TEXT_RULES) -> tuple[str | None, str | None]:

@@ -143,6 +143,13 @@ def mapping_text(data: "ReportData") -> str:
                      for m in maps)
 
 
+def tail_spend_text(data: "ReportData") -> str:
+    """Return the organisations whose tail spend the run priced at an average factor: 'Älvby kommun (factor 541990)'."""
+    chosen = (data.run.get("settings") or {}).get("tail_spend") or {}
+    names = {m.get("organisation_id"): m.get("name") for m in data.mappings or []}
+    return ", ".join(f"{names.get(org) or org} ({code})" for org, code in sorted(chosen.items()))
+
+
 def _factor_sets(con, run_id: int) -> list[dict]:
     cur = con.execute(
         """with used as (

@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__
 from ..i18n import Labels, labels as get_labels, localised
-from .data import ReportData, headline, mapping_text
+from .data import ReportData, headline, mapping_text, tail_spend_text
 from ..resources import reports_dir
 
 FORMULA_STARTERS = ("=", "+", "-", "@", "\t", "\r")
@@ -581,6 +581,8 @@ def _methodology_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[s
         (lab["setting_gases"], lab[f"gases_{settings.get('gases', 'all')}"]
          if f"gases_{settings.get('gases', 'all')}" in lab.keys() else settings.get("gases"), None, "gases"),
         (lab["mapping"], mapping_text(data), None, ""),
+        (lab["setting_tail_spend"], lab.t("tail_spend_on", organisations=tail_spend_text(data))
+         if settings.get("tail_spend") else lab["tail_spend_off"], None, "tail_spend"),
     ]
     row = _key_values(ws, row, conv)
 

@@ -18,7 +18,7 @@ from . import charts
 from ..errors import KlimatspendError, UsageError
 from ..i18n import Labels, labels as get_labels, localised
 from ..numbers import fmt_msek, fmt_number, fmt_percent, fmt_sek, fmt_tonnes
-from .data import TOP_SUPPLIERS, ReportData, gather, headline, mapping_text
+from .data import TOP_SUPPLIERS, ReportData, gather, headline, mapping_text, tail_spend_text
 from ..resources import reports_dir
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -124,7 +124,7 @@ def render_html(data: ReportData, lang: str = "sv") -> str:
     category_names = {c["category_id"]: c.get(f"category_name_{lab.lang}") or c["category_id"]
                       for c in data.categories}
     return template.render(
-        d=data, h=headline(data), L=lab, mapping=mapping_text(data), lang=lab.lang, css=Markup(css), csp=CSP, charts=build_charts(data, lab),
+        d=data, h=headline(data), L=lab, mapping=mapping_text(data), tail_spend=tail_spend_text(data), lang=lab.lang, css=Markup(css), csp=CSP, charts=build_charts(data, lab),
         top_suppliers=data.suppliers[:TOP_SUPPLIERS], category_names=category_names, version=__version__,
         uncertainty=", ".join(f"±{fs['relative_uncertainty'] * 100:.0f} %" for fs in data.factor_sets
                               if fs.get("relative_uncertainty") is not None) or "–",
