@@ -30,6 +30,17 @@ def default_overrides_path(db_path: str | Path) -> Path:
     return p.with_name(p.stem + ".overrides.csv")
 
 
+def run_record(con: duckdb.DuckDBPyConnection, run_id: int) -> dict:
+    """Return a complete run's id, year, organisation and versions; UsageError when there is none."""
+    cur = con.execute("""select run_id, year, organisation_id, factor_set_id, factor_set_version, mapping_id,
+                                mapping_version, settings from run where run_id = ? and status = 'complete'""",
+                      [run_id])
+    row = cur.fetchone()
+    if row is None:
+        raise UsageError(f"run {run_id}: no such complete run; see `klimatspend run --list`")
+    return dict(zip([d[0] for d in cur.description], row))
+
+
 def review_rows(con: duckdb.DuckDBPyConnection, run_id: int, *, organisation_id: str | None = None,
                 only: str = "all", limit: int | None = None) -> list[dict]:
     """Return the mapping review of a run, one row per organisation and account, largest spend first.

@@ -50,6 +50,7 @@ class ReportData:
     organisation_names: dict[str, str] = field(default_factory=dict)
     organisation_totals: list[dict] = field(default_factory=list)
     mappings: list[dict] = field(default_factory=list)
+    mapping_review: list[dict] = field(default_factory=list)
     generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
 
     @property
@@ -237,6 +238,8 @@ def gather(con: duckdb.DuckDBPyConnection, year: int | None, *, run_id: int | No
         organisation_names=dict(con.execute("select organisation_id, name from organisation").fetchall()),
     )
     data.mappings = _mappings(con, run)
+    data.mapping_review = marts.read(con, "mapping_review", run_id,
+                                     order_by="abs(spend_sek) desc, organisation_id, account")
     if data.multiple_organisations:
         # per organisation, and the consolidated group without purchases within it (engine marts, issue 5)
         data.organisation_totals = marts.read(con, "emissions_by_organisation", run_id,

@@ -43,6 +43,7 @@ NUMBER_FORMATS = {
     "share": "0.0%",
     "decimal1": "#,##0.0",
     "decimal2": "#,##0.00",
+    "decimal3": "0.000",
     "datetime": "yyyy-mm-dd hh:mm",
     "date": "yyyy-mm-dd",
 }
