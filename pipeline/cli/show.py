@@ -53,8 +53,10 @@ VIEWS = {
     "excluded": ("excluded_spend", "spend_sek desc",
                  [("exclusion_reason", "reason"), ("spend_sek", "spend SEK"), ("n_lines", "lines")]),
     "unmapped": ("unmapped_accounts", "spend_sek desc",
-                 [("organisation_id", "org"), ("account", "account"), ("reason", "reason"), ("spend_sek", "spend SEK"),
-                  ("n_lines", "lines")]),
+                 [("organisation_id", "org"), ("account", "account"), ("account_name", "ledger text"),
+                  ("reason", "reason"), ("spend_sek", "spend SEK"), ("n_lines", "lines"),
+                  ("largest_suppliers", "largest suppliers"), ("suggested_category_id", "suggested category"),
+                  ("suggested_industry_code", "suggested NACE")]),
 }
 ORG_FILTERED = {"department", "unit", "scope", "method", "account", "activity", "unmapped"}
 
