@@ -328,6 +328,24 @@ def test_missing_required_column_is_shown_and_the_columns_can_be_mapped(web):
     assert re.search(r"Skulle läsas in</span><span class=\"value\">10<", page)
 
 
+def test_without_a_department_column_the_check_asks_which_column_it_is(web):
+    """The check refuses to put every line in one unknown department: it says so and opens the column mapping,
+    where the uploader picks the department column from a dropdown; checked again, the file loads."""
+    client, state = as_user(web, "ulla")
+    text = support.LEDGER.read_text(encoding="utf-8").replace("Förvaltning", "Enhet (namn)", 1)
+    r = upload(client, text.encode("utf-8"))
+    wait(state)
+    url = r.headers["location"]
+    page = client.get(url).text
+    assert "Filen kan inte läsas in" in page and "no department column found" in page
+    assert '<details open>' in page and 'name="map_department"' in page and '<option value="Enhet (namn)"' in page
+    r = support.post(client, url + "/recheck", {"map_department": "Enhet (namn)"}, page=url)
+    assert r.status_code == 303
+    wait(state)
+    page = client.get(url).text
+    assert re.search(r"Skulle läsas in</span><span class=\"value\">10<", page)
+
+
 def test_replace_own_batch_and_audit(web):
     client, state = as_user(web, "ulla")
     fixed = support.LEDGER.read_text(encoding="utf-8").replace("12,5O", "12,50")
