@@ -272,16 +272,16 @@ def load_crosswalk(con: duckdb.DuckDBPyConnection, release: Release) -> bool:
 
 
 def load_text_rules(con: duckdb.DuckDBPyConnection, release: Release) -> bool:
-    """Insert one keyword-table release (text_rules.csv: patterns over account and invoice texts); True when inserted."""
+    """Insert one keyword-table release (text_rules.csv: keywords over account and invoice texts); True when inserted."""
     sha = release.sha256()
     if not _check_release(con, release, sha, "select count(*) from text_rule where ruleset_id = ? and version = ?",
                           [release.release_id, release.version]):
         return False
     data = release.directory / "text_rules.csv"
     con.execute(
-        "insert into text_rule (ruleset_id, version, rule_id, account_prefix, expected_in, match_in, pattern, "
+        "insert into text_rule (ruleset_id, version, rule_id, account_prefix, expected_in, match_in, keywords, "
         "category_id, industry_code, factor_set_id, factor_code, is_excluded, exclusion_reason, priority, source, notes) "
-        "select ?, ?, rule_id, account_prefix, expected_in, match_in, pattern, category_id, industry_code, factor_set_id, "
+        "select ?, ?, rule_id, account_prefix, expected_in, match_in, keywords, category_id, industry_code, factor_set_id, "
         "factor_code, cast(is_excluded as boolean), exclusion_reason, cast(priority as integer), source, notes "
         f"from {_read_csv(data)}", [release.release_id, release.version])
     _record_release(con, release, sha)

@@ -1,6 +1,6 @@
 -- The keyword table (stg_text_rules) over the ledger's account texts: for each distinct (organisation, account,
 -- account text) of the run's lines, the rule that applies to it, whether that contradicts the account map, and
--- a suggestion. Texts and patterns are compared lower-cased without accents.
+-- a suggestion. Texts are read as words (ledger_words: lower case, no accents) and searched for the rules' terms.
 --   applies:    only to an account the map knows as a purchase that no person confirmed (a confirmed override
 --               stands), whose text is not simply the map row's own label, and only within the rule's account
 --               prefix; the most specific scope wins, then priority.
@@ -31,14 +31,24 @@ factor_set as (
     select factor_set_id from stg_factor_set
 ),
 
-folded as (
-    select *, strip_accents(lower(account_name)) as text_folded from texts
+words as (
+    select *, ledger_words(account_name) as text_words from texts
+),
+
+rule_terms as (
+    select rule_id, unnest(needles) as needle from rules
+),
+
+matched as (
+    select distinct w.organisation_id, w.account, w.account_name, t.rule_id
+    from words as w
+    inner join rule_terms as t on contains(w.text_words, t.needle)
 ),
 
 hits as (
-    select f.organisation_id, f.account, f.account_name, r.*
-    from folded as f
-    inner join rules as r on regexp_matches(f.text_folded, r.pattern_folded)
+    select m.organisation_id, m.account, m.account_name, r.*
+    from matched as m
+    inner join rules as r on r.rule_id = m.rule_id
 ),
 
 applied as (

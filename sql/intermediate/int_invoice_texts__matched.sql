@@ -22,25 +22,39 @@ factor_set as (
     select factor_set_id from stg_factor_set
 ),
 
+-- only the rules whose scope covers the account are tried on its descriptions
+in_scope as (
+    select distinct c.description, r.rule_id
+    from candidates as c
+    inner join rules as r on r.account_prefix is null or starts_with(c.account, r.account_prefix)
+),
+
 descriptions as (
-    select distinct description, strip_accents(lower(description)) as text_folded from candidates
+    select distinct description, ledger_words(description) as text_words from candidates
+),
+
+rule_terms as (
+    select rule_id, unnest(needles) as needle from rules
 ),
 
 description_hits as (
-    select d.description, r.*
-    from descriptions as d
-    inner join rules as r on regexp_matches(d.text_folded, r.pattern_folded)
+    select distinct s.description, s.rule_id
+    from in_scope as s
+    inner join descriptions as d on d.description = s.description
+    inner join rule_terms as t on t.rule_id = s.rule_id
+    where contains(d.text_words, t.needle)
 ),
 
 hits as (
-    select c.organisation_id, c.account, h.*
+    select c.organisation_id, c.account, c.description, r.*
     from candidates as c
-    inner join description_hits as h
-        on h.description = c.description
-       and (h.account_prefix is null or starts_with(c.account, h.account_prefix))
+    inner join description_hits as h on h.description = c.description
+    inner join rules as r
+        on r.rule_id = h.rule_id
+       and (r.account_prefix is null or starts_with(c.account, r.account_prefix))
     qualify row_number() over (
         partition by c.organisation_id, c.account, c.description
-        order by h.scope_length desc, h.priority, h.rule_id) = 1
+        order by r.scope_length desc, r.priority, r.rule_id) = 1
 ),
 
 final as (

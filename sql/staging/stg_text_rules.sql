@@ -1,7 +1,14 @@
--- The keyword table of the run (emission_factors/text_rules/): patterns over the ledger's account and invoice
--- texts, with the pattern folded the way texts are (lower case, accents removed), scope prefix as given.
+-- The keyword table of the run (emission_factors/text_rules/): one row per rule with its terms as search strings
+-- over ledger_words(text): ' forskol' for the term förskol* (a word start), ' el ' for el (a whole word).
 with source as (
     select * from text_rule
+),
+
+chosen as (
+    select *
+    from source
+    where ruleset_id = getvariable('text_ruleset_id')
+      and version = getvariable('text_ruleset_version')
 ),
 
 final as (
@@ -11,7 +18,11 @@ final as (
         length(coalesce(nullif(trim(account_prefix), ''), '')) as scope_length,
         list_filter(string_split(coalesce(expected_in, ''), ' '), lambda x: x <> '') as expected_in,
         match_in,
-        strip_accents(lower(pattern)) as pattern_folded,
+        list_transform(
+            list_filter(string_split(keywords, '|'), lambda term: trim(term) <> ''),
+            lambda term: rtrim(ledger_words(rtrim(trim(term), '*')), ' ')
+                         || case when ends_with(trim(term), '*') then '' else ' ' end
+        ) as needles,
         category_id,
         regexp_replace(coalesce(industry_code, ''), '[^0-9]', '', 'g') as industry_code,
         factor_set_id,
@@ -19,9 +30,7 @@ final as (
         is_excluded,
         exclusion_reason,
         priority
-    from source
-    where ruleset_id = getvariable('text_ruleset_id')
-      and version = getvariable('text_ruleset_version')
+    from chosen
 )
 
 select * from final

@@ -13,7 +13,7 @@ create table text_rule (
     account_prefix varchar,                      -- only accounts starting with it; null = any purchase account
     expected_in varchar,                         -- prefixes (space-separated) where an unscoped rule refines, not contradicts
     match_in varchar not null,                   -- account_text | account_or_invoice_text
-    pattern varchar not null,                    -- RE2 over the lower-cased text without accents
+    keywords varchar not null,                   -- terms separated by |, matched at word starts (* = prefix)
     category_id varchar,
     industry_code varchar,                       -- NACE Rev. 2 / SNI 2007 digits of what was bought
     factor_set_id varchar,
