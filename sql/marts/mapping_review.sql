@@ -1,6 +1,6 @@
 -- Per run, organisation and account: the mapping review. What the ledger calls the account (its account text),
 -- its spend and emissions, the account map's row (label, category, industry), how the run classified it (the
--- rule level, category and factor of the largest part of its spend), the keyword rule its text matched,
+-- rule level, category, industry and factor of the largest part of its spend), the keyword rule its text matched,
 -- whether text and map contradict each other, the spend that is unmapped (and whether it waits for activity
 -- data), a suggestion for unknown accounts and conflicts, and the three largest suppliers.
 with lines as (
@@ -51,9 +51,10 @@ per_choice as (
         factor_set_version,
         factor_code,
         max(exclusion_reason) as exclusion_reason,
+        mode(supplier_sni_code) as supplier_sni_code,
         sum(abs(amount_sek)) as weight_sek
     from lines
-    group by all
+    group by run_id, organisation_id, account, rule_level, category_id, factor_set_id, factor_set_version, factor_code
 ),
 
 main as (
@@ -107,7 +108,10 @@ final as (
         m.rule_level,
         p.rule_levels,
         m.category_id,
+        -- the industry of what was bought as the deciding rule says: the supplier's (NACE class of its SNI code)
+        -- where the supplier's industry priced the account, else the ledger text's, else the map row's
         case when m.rule_level = 'excluded' then null
+             when m.rule_level = 'supplier_industry' then left(m.supplier_sni_code, 4)
              else coalesce(a.text_industry_code, a.map_industry_code) end as industry_code,
         m.exclusion_reason,
         m.factor_set_id,
