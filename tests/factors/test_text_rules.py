@@ -225,6 +225,9 @@ def test_conflict_when_the_text_contradicts_the_map_outside_the_groups_that_hold
     assert row["is_conflict"] is conflict
     if conflict:
         assert row["suggested_rule_id"] == rule_id
+    flags = {f for (f,) in con.execute("select is_text_conflict from line_results where run_id = ? and account = ?",
+                                       [run_id, accounts[rule_id]]).fetchall()}
+    assert flags == {conflict}                  # the account's lines carry the flag too
 
 
 def test_invoice_text_refines_a_broad_account_and_excludes_late_interest(run):
