@@ -26,14 +26,27 @@ from pathlib import Path
 OUT = Path(__file__).parent / "out"
 YEAR = 2024
 
-# Kommun-Bas 13 accounts a municipal ledger uses, with rough shares of lines (personnel and internal lines
-# included: they are loaded, classified and excluded like any other line).
+# Kommun-Bas 13 accounts a municipal ledger uses (five digits, with the account text the ledger prints, as the
+# demo books them), with rough shares of lines (personnel and internal lines included: they are loaded,
+# classified and excluded like any other line).
 ACCOUNTS = {
-    "4611": 6, "4621": 3, "4031": 2, "4023": 1, "4101": 2, "4511": 1, "4521": 2, "5010": 8, "5020": 4, "5611": 4,
-    "5711": 2, "6011": 4, "6019": 5, "6111": 3, "6121": 2, "6131": 2, "6221": 2, "6222": 1, "6231": 2, "6311": 1,
-    "6411": 3, "6421": 2, "6441": 4, "6461": 8, "6511": 3, "6521": 1, "6811": 2, "6821": 1, "6911": 2, "6921": 1,
-    "7011": 2, "7031": 2, "7211": 1, "7311": 1, "7411": 2, "7421": 2, "7441": 3, "7511": 1, "7611": 1, "7921": 1,
-    "8541": 1,
+    "46320": (6, "Köp av grundskoleplatser"), "46391": (3, "Köp av placeringar HVB barn och unga"),
+    "40310": (2, "Byggnader och tekniska anläggningar, entreprenader"), "40220": (1, "Datorer och IT-utrustning"),
+    "41010": (2, "Byggnads- och anläggningsmaterial"), "45110": (1, "Ekonomiskt bistånd"),
+    "45310": (2, "Föreningsbidrag"), "50110": (8, "Arvoden förtroendevalda"), "50210": (4, "Löner tillsvidareanställda"),
+    "56110": (4, "Arbetsgivaravgifter enligt lag och avtal"), "57110": (2, "Avgiftsbestämd ålderspension"),
+    "60110": (4, "Lokalhyror"), "60190": (5, "Lokalhyror, interna"), "61310": (3, "Städning och lokalvård"),
+    "61500": (2, "Reparation och underhåll av fastigheter"), "61710": (2, "Entreprenader gator och vägar"),
+    "62100": (2, "El"), "62110": (1, "Elnätsavgifter"), "62300": (2, "Fjärrvärme"), "69510": (1, "Leasing av personbilar"),
+    "64110": (3, "Möbler och inventarier"), "64120": (2, "Datorer och IT-utrustning"),
+    "64610": (4, "Förbrukningsmaterial"), "64400": (8, "Livsmedel"), "65100": (3, "Kontorsmaterial"),
+    "65500": (1, "Trycksaker"), "68110": (2, "Mobiltelefoni"), "68120": (1, "Datakommunikation"),
+    "69100": (2, "Drivmedel"), "69910": (1, "Service och reparation av fordon"), "70110": (2, "Skolskjutsar"),
+    "70500": (2, "Resor"), "72200": (1, "Annonsering"), "73100": (1, "Försäkringspremier"),
+    "76500": (2, "Kurser och konferenser"), "74510": (2, "Konsulttjänster teknik"),
+    "74310": (3, "Programvarulicenser och molntjänster"), "75100": (1, "Inhyrd personal"),
+    "76100": (1, "Medlemsavgifter"), "79210": (1, "Avskrivningar byggnader och tekniska anläggningar"),
+    "85410": (1, "Räntekostnader"),
 }
 DEPARTMENTS = ["Kommunledningsförvaltningen", "Barn- och utbildningsförvaltningen", "Socialförvaltningen",
                "Vård- och omsorgsförvaltningen", "Tekniska förvaltningen", "Samhällsbyggnadsförvaltningen",
@@ -57,9 +70,10 @@ def generate(path: Path, n_lines: int, seed: float = 0.42, months: tuple[int, in
 
     con = duckdb.connect()
     con.execute(f"select setseed({seed})")
-    accounts = [a for a, w in ACCOUNTS.items() for _ in range(w)]
-    con.execute("create table accounts as select unnest(?) as konto, generate_subscripts(?, 1) as i",
-                [accounts, accounts])
+    accounts = [a for a, (w, _) in ACCOUNTS.items() for _ in range(w)]
+    texts = [ACCOUNTS[a][1] for a in accounts]
+    con.execute("create table accounts as select unnest(?) as konto, unnest(?) as kontotext, "
+                "generate_subscripts(?, 1) as i", [accounts, texts, accounts])
     con.execute("create table depts as select unnest(?) as name, generate_subscripts(?, 1) as i",
                 [DEPARTMENTS, DEPARTMENTS])
     from pipeline.demo.identity import luhn_check_digit
@@ -80,6 +94,7 @@ def generate(path: Path, n_lines: int, seed: float = 0.42, months: tuple[int, in
                 strftime(date '{YEAR}-{months[0]:02d}-01' + cast(floor(random() * {days}) as integer), '%Y-%m-%d')
                     as "Bokföringsdatum",
                 a.konto as "Konto",
+                a.kontotext as "Kontotext",
                 d.name as "Förvaltning",
                 cast(d.i * 10000 + cast(floor(random() * 40) as integer) * 10 as varchar) as "Ansvar",
                 'Leverantör ' || s.k || ' AB' as "Leverantör",
@@ -108,7 +123,8 @@ def factor_table(path: Path) -> Path:
     from pipeline.resources import factors_dir
 
     root = factors_dir()
-    amap = next(root.glob("account_maps/kommunbas13/*/account_map.csv"))
+    amap = sorted(root.glob("account_maps/kommunbas13/*/account_map.csv"),
+                  key=lambda p: [int(x) for x in p.parent.name.split(".")])[-1]      # the newest release
     factors = next(root.glob("useeio/*/factors.csv"))
     con = duckdb.connect()
     out = path.parent / "factor_table.csv"

@@ -20,6 +20,7 @@ VERB_MODULES = [
     "batches",
     "factors",
     "org",
+    "mapping",
     "suppliers",
     "activity",
     "run",

@@ -106,6 +106,8 @@ def register(sub) -> None:
     add.add_argument("--org", default="", help="organisation the override applies to (default: all)")
     add.add_argument("--category", help="reporting category id, e.g. food")
     add.add_argument("--factor", metavar="SET:CODE", help="factor family and code, e.g. useeio:311611")
+    add.add_argument("--industry", metavar="NACE", help="industry whose product was bought (NACE Rev. 2 / SNI 2007 "
+                                                        "digits, e.g. 1011); each factor set prices it via its crosswalk")
     add.add_argument("--factor-value", type=float, help="supplier-specific factor value (kg CO2e per currency unit)")
     add.add_argument("--factor-unit", help="unit of --factor-value, e.g. 'kg CO2e/SEK'")
     add.add_argument("--account-prefix", help="keyword overrides: only under this account prefix")
@@ -123,7 +125,7 @@ def register(sub) -> None:
                                     "a derived account map <org>_<base> to pass to `klimatspend run --mapping`.")
     ld.add_argument("--file", required=True)
     ld.add_argument("--org", required=True, help="organisation id")
-    ld.add_argument("--base", default="kommunbas13@1.0.0", help="account map the overrides modify (default kommunbas13@1.0.0)")
+    ld.add_argument("--base", default="kommunbas13@2.0.0", help="account map the overrides modify (default kommunbas13@2.0.0)")
     _common(ld)
     p.set_defaults(func=run)
 
@@ -175,12 +177,15 @@ def _list(con, args) -> int:
                             on r.kind = 'account_map' and r.release_id = m.mapping_id and r.version = m.mapping_version
                           group by 1, 2 order by 1, 2""").fetchall()
     cross = con.execute("""select release_id, version, status from reference_release where kind = 'crosswalk' order by 1, 2""").fetchall()
+    texts = con.execute("""select ruleset_id, version, count(*), count(*) filter (where is_excluded) from text_rule
+                           group by 1, 2 order by 1, 2""").fetchall()
     result = {
         "factor_sets": [dict(zip(["factor_set_id", "version", "base_year", "currency", "price_basis", "gwp", "region",
                                   "relative_uncertainty", "is_partial", "licence", "status", "codes", "name", "regions",
                                   "factor_years", "flagged_factors"], r)) for r in sets],
         "account_maps": [dict(zip(["mapping_id", "version", "rows", "excluded_rows", "status"], r)) for r in maps],
         "crosswalks": [dict(zip(["crosswalk_id", "version", "status"], r)) for r in cross],
+        "keyword_tables": [dict(zip(["ruleset_id", "version", "rules", "exclusion_rules"], r)) for r in texts],
     }
     if args.json:
         print_json(result)
@@ -203,6 +208,10 @@ def _list(con, args) -> int:
     if cross:
         print()
         print_table(["crosswalk", "version", "status"], [[r[0], r[1], r[2]] for r in cross])
+    if texts:
+        print()
+        print_table(["keyword table (ledger texts)", "version", "rules", "exclusions"], [list(r) for r in texts],
+                    align="llrr")
     return 0
 
 
@@ -311,7 +320,7 @@ def _diff(con, args) -> int:
     a, b = resolve_set(con, args.a), resolve_set(con, args.b)
     map_id, map_version = parse_ref(args.mapping, "account map")
     if map_version is None:
-        raise UsageError("--mapping needs ID@VERSION, e.g. kommunbas13@1.0.0")
+        raise UsageError("--mapping needs ID@VERSION, e.g. kommunbas13@2.0.0")
     result = diff_sets(con, a, b, mapping=(map_id, map_version), gas=args.gas, top=args.top)
     if args.json:
         print_json(result)
@@ -407,7 +416,8 @@ def _overrides(args) -> int:
         row = ov.append_override(path, {
             "organisation_id": args.org, "kind": args.kind, "match_value": args.match,
             "account_prefix": args.account_prefix or "", "category_id": args.category or "", "factor_set_id": set_id,
-            "factor_code": code, "factor_value": "" if args.factor_value is None else repr(args.factor_value),
+            "factor_code": code, "industry_code": "".join(ch for ch in (args.industry or "") if ch.isdigit()),
+            "factor_value": "" if args.factor_value is None else repr(args.factor_value),
             "factor_unit": args.factor_unit or "", "is_excluded": "true" if args.exclude else "false",
             "exclusion_reason": args.exclude or "", "author": args.author, "notes": args.note})
         if args.json:
@@ -440,7 +450,7 @@ def _overrides(args) -> int:
 
         base_id, base_version = parse_ref(args.base, "account map")
         if base_version is None:
-            raise UsageError("--base needs ID@VERSION, e.g. kommunbas13@1.0.0")
+            raise UsageError("--base needs ID@VERSION, e.g. kommunbas13@2.0.0")
         con = store.connect(resolve_db_path(args.db), create=False)
         try:
             result = ov.load_overrides(con, path, args.org, (base_id, base_version))

@@ -34,6 +34,9 @@ def _common(p) -> None:
     p.add_argument("--map", action="append", default=[], metavar="FIELD=HEADER",
                    help="map a header to a field, e.g. --map amount='Belopp inkl moms' (repeatable); "
                         f"fields: {', '.join(SYNONYMS)}")
+    p.add_argument("--department", metavar="NAME",
+                   help="for a file without a department column: the department (förvaltning) every line belongs to; "
+                        "to name the column that holds it, use --map department=HEADER")
     p.add_argument("--decimal", choices=["comma", "point"], help="decimal separator of the amounts (default: detected)")
     p.add_argument("--delimiter", metavar="CHAR", help="column delimiter: ';' ',' tab or '|' (default: detected)")
     p.add_argument("--encoding", metavar="NAME", help="text encoding: utf-8, cp1252, latin-1 (default: detected)")
@@ -95,7 +98,7 @@ def options_from_args(args) -> IngestOptions:
         amounts_include_vat=True if args.include_vat else None,
         decimal_comma=None if args.decimal is None else args.decimal == "comma",
         delimiter=delimiter, encoding=args.encoding, header_row=args.header_row,
-        sie_ledger_accounts=args.sie_accounts,
+        sie_ledger_accounts=args.sie_accounts, department=args.department,
         uploaded_by=getattr(args, "user", None), replace_batch_id=getattr(args, "replace", None),
         dry_run=False)
 

@@ -61,6 +61,8 @@ def run_summary(con, run_id: int) -> dict:
         "inflation_convention": _settings(totals).get("inflation_convention"),
         "mapping": f"{totals['mapping_id']}@{totals['mapping_version']}",
         "is_published": totals["is_published"],
+        "tail_spend": runs.tail_spend_text(json.loads(totals["settings"]) if isinstance(totals["settings"], str)
+                                           else totals["settings"]),
         "loaded_spend_sek": totals["loaded_spend_sek"],
         "total_spend_sek": totals["total_spend_sek"], "mapped_spend_sek": totals["mapped_spend_sek"],
         "excluded_spend_sek": totals["excluded_spend_sek"], "unmapped_spend_sek": totals["unmapped_spend_sek"],
@@ -150,6 +152,8 @@ def print_department_table(summary: dict) -> None:
         print(f"estimate: {e['organisation_id']} {e['energy_kind']} {fmt_number(e['estimated_emissions_kg_co2e'] / 1000, 1)} "
               f"t CO2e from {fmt_number(e['estimated_spend_sek'])} SEK of spend{gap}; load {what} to replace it "
               "(`klimatspend activity load`)")
+    print(f"tail spend priced at an average factor: {summary.get('tail_spend', 'off')} "
+          "(set per organisation with `klimatspend org set ID --default-factor CODE`)")
 
 
 def run(args) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import sys
 
 from .. import store
@@ -53,8 +54,10 @@ VIEWS = {
     "excluded": ("excluded_spend", "spend_sek desc",
                  [("exclusion_reason", "reason"), ("spend_sek", "spend SEK"), ("n_lines", "lines")]),
     "unmapped": ("unmapped_accounts", "spend_sek desc",
-                 [("organisation_id", "org"), ("account", "account"), ("reason", "reason"), ("spend_sek", "spend SEK"),
-                  ("n_lines", "lines")]),
+                 [("organisation_id", "org"), ("account", "account"), ("account_name", "ledger text"),
+                  ("reason", "reason"), ("spend_sek", "spend SEK"), ("n_lines", "lines"),
+                  ("largest_suppliers", "largest suppliers"), ("suggested_category_id", "suggested category"),
+                  ("suggested_industry_code", "suggested NACE")]),
 }
 ORG_FILTERED = {"department", "unit", "scope", "method", "account", "activity", "unmapped"}
 
@@ -84,6 +87,8 @@ def run(args) -> int:
             raise UsageError(f"no run for {args.year}; compute one with `klimatspend run --year {args.year}`")
         name, order, columns = VIEWS[args.by]
         rows = marts.read(con, name, run_id, order_by=order, exact=True)
+        settings = con.execute("select settings from run where run_id = ?", [run_id]).fetchone()
+        tail = runs.tail_spend_text(json.loads(settings[0]) if settings and settings[0] else {})
         if args.org:
             if args.by not in ORG_FILTERED:
                 raise UsageError(f"--org: the {args.by} view has no organisation column; use --by department, "
@@ -94,7 +99,7 @@ def run(args) -> int:
     if args.limit:
         rows = rows[: args.limit]
     if args.json:
-        print_json({"run_id": run_id, "year": args.year, "by": args.by, "rows": rows})
+        print_json({"run_id": run_id, "year": args.year, "by": args.by, "tail_spend": tail, "rows": rows})
     elif args.csv:
         writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0].keys()) if rows else ["empty"])
         writer.writeheader()
@@ -108,6 +113,6 @@ def run(args) -> int:
             if isinstance(value, (int, float)) and not isinstance(value, bool) or hasattr(value, "as_tuple"):
                 return fmt_number(value)
             return value
-        print(f"{args.year}, run {run_id}, by {args.by}")
+        print(f"{args.year}, run {run_id}, by {args.by} (tail spend priced at an average factor: {tail})")
         print_table([h for _, h in columns], [[cell(k, r.get(k)) for k, _ in columns] for r in rows])
     return 0

@@ -41,11 +41,11 @@ def personnel(rows: Rows, rng: np.random.Generator, year: int, units: Units, sca
     fees = np.where(politics, fte * 300_000 * year_factor(year, SALARY_GROWTH), 0.0)
     contrib = EMPLOYER_CONTRIBUTIONS * (pay + hourly_pay + fees)
     pension = PENSION_RATE * (pay + hourly_pay)
-    parts = [("5020", "personnel", pay, "Löner {month} {year}"),
-             ("5022", "personnel", hourly_pay, "Timlöner {month} {year}"),
-             ("5010", "personnel", fees, "Arvoden förtroendevalda {month}"),
-             ("5611", "personnel", contrib, "Arbetsgivaravgifter {month} {year}"),
-             ("5711", "pension", pension, "Pensionskostnad avgiftsbestämd {month}")]
+    parts = [("50210", "personnel", pay, "Löner {month} {year}"),
+             ("50220", "personnel", hourly_pay, "Timlöner {month} {year}"),
+             ("50110", "personnel", fees, "Arvoden förtroendevalda {month}"),
+             ("56110", "personnel", contrib, "Arbetsgivaravgifter {month} {year}"),
+             ("57110", "pension", pension, "Pensionskostnad avgiftsbestämd {month}")]
     vkeys = rows.keys(12)
     for account, kind, amount, text in parts:
         present = np.flatnonzero(amount > 0)
@@ -62,8 +62,8 @@ def personnel(rows: Rows, rng: np.random.Generator, year: int, units: Units, sca
     payments = PENSION_PAYMENTS_MSEK * 1e6 * year_factor(year, (0.03, 0.03)) / 12 * (1 + rng.normal(0, 0.01, 12))
     monthly_pension = np.bincount(m - 1, pension, minlength=12)
     tax = SPECIAL_PAYROLL_TAX * (monthly_pension + payments)
-    for account, amount, text in (("5721", payments, "Pensionsutbetalningar {month}"),
-                                  ("5751", tax, "Särskild löneskatt {month} {year}")):
+    for account, amount, text in (("57210", payments, "Pensionsutbetalningar {month}"),
+                                  ("57510", tax, "Särskild löneskatt {month} {year}")):
         keep = subsample(rng, 12, scale, minimum=2)
         ore = exact_ore(amount, np.zeros(12, dtype=int), keep)
         dates = month_end_workday(year, months[keep])
@@ -91,7 +91,7 @@ def depreciation(rows: Rows, rng: np.random.Generator, year: int, units: Units, 
     tokens = date_tokens(dates, units, unit, rng)
     rows.add(date=dates, series="AV", vkey=vkeys[m[keep] - 1], account=account, unit=unit,
              text=render(["Avskrivningar {month} {year}", "Planenliga avskrivningar {period}"],
-                         (account == "7931").astype(int), tokens), amount=ore, kind="depreciation",
+                         (account == "79310").astype(int), tokens), amount=ore, kind="depreciation",
              item="depreciation")
 
 
@@ -131,7 +131,7 @@ def grants(rows: Rows, rng: np.random.Generator, year: int, units: Units, scale:
     total = year_total_ore(GRANT_MSEK["associations"], year, (0.02, 0.02), rng, whole_kronor=True)
     unit = np.full(who.size, units.index["72040"])
     texts = ("Aktivitetsstöd {year}", "Lokalbidrag kv {q} {year}", "Verksamhetsbidrag {year}", "Projektbidrag {year}")
-    rows.add(date=dates, series="UT", vkey=rows.keys(who.size), account="4521", unit=unit, supplier=who,
+    rows.add(date=dates, series="UT", vkey=rows.keys(who.size), account="45310", unit=unit, supplier=who,
              text=render(texts, rng.integers(0, 4, who.size), date_tokens(dates, units, unit, rng)),
              amount=allocate(rng, who.size, total, 0.9, whole_kronor=True), kind="grants", item="grants_associations")
     # study associations: quarterly
@@ -140,7 +140,7 @@ def grants(rows: Rows, rng: np.random.Generator, year: int, units: Units, scale:
     dates = posting_dates(rng, year, months)
     total = year_total_ore(GRANT_MSEK["study"], year, (0.0, 0.0), rng, whole_kronor=True)
     unit = np.full(study.size, units.index["72040"])
-    rows.add(date=dates, series="UT", vkey=rows.keys(study.size), account="4522", unit=unit, supplier=study,
+    rows.add(date=dates, series="UT", vkey=rows.keys(study.size), account="45320", unit=unit, supplier=study,
              text=render(["Bidrag studieförbund kv {q} {year}"], np.zeros(study.size, dtype=int),
                          date_tokens(dates, units, unit, rng)),
              amount=allocate(rng, study.size, total, 0.3, whole_kronor=True), kind="grants", item="grants_study")
@@ -159,11 +159,11 @@ def grants(rows: Rows, rng: np.random.Generator, year: int, units: Units, scale:
     keep = subsample(rng, t.size, scale, minimum=n_types)
     unit = np.full(keep.size, units.index["32020"])
     vkeys = rows.keys(24)
-    rows.add(date=dates[keep], series="UT", vkey=vkeys[run[keep]], account="4511", unit=unit,
+    rows.add(date=dates[keep], series="UT", vkey=vkeys[run[keep]], account="45110", unit=unit,
              text=render([w for w, _ in WELFARE_TYPES], t[keep], date_tokens(dates[keep], units, unit, rng)),
              amount=exact_ore(amount, np.zeros(t.size, dtype=int), keep), kind="grants", item="grants_welfare")
     # housing adaptation grants, paid straight to the contractor on the contractor's invoice
-    item = SpendItem("grants_housing_adaptation", "grants", "4513", GRANT_MSEK["housing_adaptation"], 0, "61050",
+    item = SpendItem("grants_housing_adaptation", "grants", "45210", GRANT_MSEK["housing_adaptation"], 0, "61050",
                      "building plumbing electrical lifts", ("Bostadsanpassningsbidrag ärende {n}",), sigma=0.8,
                      split=0.0)
     invoice_lines(rows, rng, year, units, item, max(2, int(round(80 * scale))),
@@ -173,11 +173,11 @@ def grants(rows: Rows, rng: np.random.Generator, year: int, units: Units, scale:
 def financial(rows: Rows, rng: np.random.Generator, year: int, units: Units, scale: float) -> None:
     """Interest on borrowing (monthly notices from the lender) and small late-payment interest."""
     msek = INTEREST_MSEK.get(year, INTEREST_MSEK[BASE_YEAR])
-    item = SpendItem("interest", "financial", "8541", msek, 12, "11100", "lender", ("Ränta lån {month} {year}",),
+    item = SpendItem("interest", "financial", "85410", msek, 12, "11100", "lender", ("Ränta lån {month} {year}",),
                      season="monthly", sigma=0.05, split=0.0, whole_kronor=True)
     invoice_lines(rows, rng, year, units, item, 12,
                   year_total_ore(msek, year, (0, 0), rng, whole_kronor=True, noise=0))
-    item = SpendItem("late_interest", "financial", "8591", 0.2, 30, "tag:adm",
+    item = SpendItem("late_interest", "financial", "48500", 0.2, 30, "tag:adm",
                      "office_supplies building electrical food_wholesale it_consult cleaning",
                      ("Dröjsmålsränta", "Påminnelseavgift och dröjsmålsränta"), sigma=1.0, split=0.0)
     invoice_lines(rows, rng, year, units, item, max(1, int(round(30 * scale))), year_total_ore(0.2, year, (0, 0), rng))

@@ -14,7 +14,7 @@ import duckdb
 
 from ..errors import DataError, KlimatspendError, UsageError
 from ..factors import activity, ensure_reference_data
-from ..organisations import newest_mapping_version
+from ..organisations import newest_mapping_version, newest_version_sql
 from ..store import transaction
 from ..store.models import load_models, run_checks, set_variable
 from . import pricing
@@ -130,6 +130,7 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
                                   crosswalk=crosswalk)
     fs_id, fs_version, cw_id, cw_version = run_set.factor_set_id, run_set.version, run_set.crosswalk_id, \
         run_set.crosswalk_version
+    text_id, text_version = resolve_text_rules(con)
     act_version = activity.load_activity_factors(con, activity_factors)
     missing = pricing.missing_for(con, run_set, year, organisation_id, settings.inflation_convention)
     if missing:
@@ -155,6 +156,9 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
         "factor_notes": run_set.notes,
         "mappings": {o.organisation_id: f"{o.mapping_id}@{o.mapping_version}" for o in run_orgs},
         "crosswalk": f"{cw_id}@{cw_version}" if cw_id else None,
+        "text_rules": f"{text_id}@{text_version}" if text_id else None,
+        # tail spend priced at an organisation's average factor: an explicit opt-in setting, off unless set
+        "tail_spend": {o.organisation_id: o.default_factor_code for o in run_orgs if o.default_factor_code},
         "activity_factors": f"{activity.ACTIVITY_FACTOR_SET}@{act_version}",
         "sensitivity": [a.as_dict() for a in alternatives], "sensitivity_skipped": skipped}
     timings: dict[str, float] = {"prepare": time.perf_counter() - t0}
@@ -164,7 +168,8 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
                             "factor_set_id": fs_id, "factor_set_version": fs_version, "mapping_id": map_id,
                             "mapping_version": map_version, "use_margins": settings.use_margins,
                             "inflation_convention": settings.inflation_convention, "crosswalk_id": cw_id,
-                            "crosswalk_version": cw_version, "activity_factor_set_id": activity.ACTIVITY_FACTOR_SET,
+                            "crosswalk_version": cw_version, "text_ruleset_id": text_id,
+                            "text_ruleset_version": text_version, "activity_factor_set_id": activity.ACTIVITY_FACTOR_SET,
                             "activity_factor_version": act_version, "vat_rate": float(settings.vat_rate),
                             "supplier_factor_uncertainty": float(settings.supplier_factor_uncertainty)}.items():
             set_variable(con, name, value)
@@ -179,7 +184,7 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
             con.execute(f"delete from line_emission where run_id in ({ids})")
             con.execute(f"delete from run_organisation where run_id in ({ids})")
             con.execute(f"delete from run_activity where run_id in ({ids})")
-            for table in ("run_pricing_set", "run_industry_factor", "run_factor_rule", "run_price", "run_sensitivity"):
+            for table in ("run_pricing_set", "run_industry_factor", "run_factor_rule", "run_price", "run_sensitivity", "run_account"):
                 con.execute(f"delete from {table} where run_id in ({ids})")
             con.execute(f"delete from run where run_id in ({ids})")
         con.execute(
@@ -207,6 +212,8 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
                     "from int_activity__scopes")
         con.execute("insert into run_sensitivity by name select getvariable('run_id') as run_id, * "
                     "from int_runs__sensitivity")
+        con.execute("insert into run_account by name select getvariable('run_id') as run_id, * "
+                    "from int_accounts__reviewed")
         timings["compute"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         failures = {name: rows for name, rows in run_checks(con, models).items() if rows}
@@ -325,3 +332,22 @@ def run_organisations(con: duckdb.DuckDBPyConnection, year: int, organisation_id
             raise UsageError(f"organisation {org} has no account map and the default map is not loaded; give "
                              f"--mapping MAP or set one with `klimatspend org set {org} --mapping MAP`")
     return out
+
+
+DEFAULT_TEXT_RULES = "sv_ledger_text"
+
+
+def tail_spend_text(settings: dict) -> str:
+    """Return the tail-spend setting of a run in words: 'off', or 'on: ORG (factor CODE), ...'."""
+    chosen = (settings or {}).get("tail_spend") or {}
+    if not chosen:
+        return "off"
+    return "on: " + ", ".join(f"{org} (factor {code})" for org, code in sorted(chosen.items()))
+
+
+def resolve_text_rules(con: duckdb.DuckDBPyConnection, ruleset_id: str = DEFAULT_TEXT_RULES) -> tuple[str | None, str | None]:
+    """Return (ruleset id, newest loaded version) of the keyword table over ledger texts, or (None, None)."""
+    row = con.execute(f"""select ruleset_id, version from (select distinct ruleset_id, version from text_rule
+                          where ruleset_id = ?) order by {newest_version_sql('version')} limit 1""",
+                      [ruleset_id]).fetchone()
+    return (row[0], row[1]) if row else (None, None)

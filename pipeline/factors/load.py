@@ -26,6 +26,7 @@ from ..store import transaction
 FACTOR_SET_META = "factor_set.meta.json"
 ACCOUNT_MAP_META = "account_map.meta.json"
 CROSSWALK_META = "crosswalk.meta.json"
+TEXT_RULES_META = "text_rules.meta.json"
 FX_FILE = Path("exchange_rates/ecb_annual.csv")
 CPI_FILE = Path("price_indices/cpi.csv")
 CATEGORIES_FILE = Path("categories.csv")
@@ -33,7 +34,7 @@ EXCLUSIONS_FILE = Path("exclusions.csv")
 
 # Tables whose row counts load_reference_data reports.
 COUNTED_TABLES = ["category", "factor_set", "factor", "account_map", "price_index", "exchange_rate", "exclusion",
-                  "industry_crosswalk", "expense_type_map", "factor_industry", "reference_release"]
+                  "industry_crosswalk", "expense_type_map", "factor_industry", "text_rule", "reference_release"]
 
 
 class ReleaseChangedError(DataError):
@@ -46,7 +47,7 @@ class ReleaseChangedError(DataError):
 class Release:
     """One versioned reference-data release: a directory with a metadata file and its data files."""
 
-    kind: str            # factor_set | account_map | crosswalk
+    kind: str            # factor_set | account_map | crosswalk | text_rules
     release_id: str
     version: str
     directory: Path
@@ -102,7 +103,7 @@ def _optional(path: Path, column: str) -> str:
 
 
 def discover_releases(root: Path, kind: str) -> list[Release]:
-    """Return the releases of `kind` (factor_set | account_map | crosswalk) shipped under `root`, sorted."""
+    """Return the releases of `kind` (factor_set | account_map | crosswalk | text_rules) shipped under `root`, sorted."""
     if kind == "factor_set":
         metas = sorted(root.glob(f"*/*/{FACTOR_SET_META}"))
         id_key, version_key = "factor_set_id", "version"
@@ -112,6 +113,9 @@ def discover_releases(root: Path, kind: str) -> list[Release]:
     elif kind == "crosswalk":
         metas = sorted(root.glob(f"crosswalks/*/*/{CROSSWALK_META}"))
         id_key, version_key = "crosswalk_id", "version"
+    elif kind == "text_rules":
+        metas = sorted(root.glob(f"text_rules/*/*/{TEXT_RULES_META}"))
+        id_key, version_key = "ruleset_id", "version"
     else:
         raise ValueError(f"unknown release kind {kind!r}")
     releases = []
@@ -143,6 +147,9 @@ def load_reference_data(con: duckdb.DuckDBPyConnection, root: Path | None = None
         for release in discover_releases(root, "crosswalk"):
             if release.status == "released":
                 load_crosswalk(con, release)
+        for release in discover_releases(root, "text_rules"):
+            if release.status == "released":
+                load_text_rules(con, release)
         _load_exchange_rates(con, root / FX_FILE)
         _load_price_indices(con, root / CPI_FILE)
         _load_exclusions(con, root / EXCLUSIONS_FILE)
@@ -226,10 +233,10 @@ def load_account_map(con: duckdb.DuckDBPyConnection, release: Release) -> bool:
     data = release.directory / "account_map.csv"
     con.execute(
         "insert into account_map (mapping_id, mapping_version, account_prefix, account_name, category_id, factor_set_id, "
-        "factor_code, industry_code, scope3_category, is_excluded, exclusion_reason, notes) "
+        "factor_code, industry_code, scope3_category, is_excluded, exclusion_reason, source, notes) "
         f"select ?, ?, account_prefix, account_name, category_id, factor_set_id, factor_code, "
         f"{_optional(data, 'industry_code')}, cast(scope3_category as integer), cast(is_excluded as boolean), "
-        f"exclusion_reason, notes from {_read_csv(data)}",
+        f"exclusion_reason, {_optional(data, 'source')}, notes from {_read_csv(data)}",
         [release.release_id, release.version])
     _record_release(con, release, sha)
     return True
@@ -275,6 +282,23 @@ def load_crosswalk(con: duckdb.DuckDBPyConnection, release: Release) -> bool:
                from expense_type_map where crosswalk_id = ? and version = ?
                qualify row_number() over (partition by expense_type order by source_column) = 1""",
             [release.release_id, release.version])
+    _record_release(con, release, sha)
+    return True
+
+
+def load_text_rules(con: duckdb.DuckDBPyConnection, release: Release) -> bool:
+    """Insert one keyword-table release (text_rules.csv: keywords over account and invoice texts); True when inserted."""
+    sha = release.sha256()
+    if not _check_release(con, release, sha, "select count(*) from text_rule where ruleset_id = ? and version = ?",
+                          [release.release_id, release.version]):
+        return False
+    data = release.directory / "text_rules.csv"
+    con.execute(
+        "insert into text_rule (ruleset_id, version, rule_id, account_prefix, expected_in, match_in, keywords, "
+        "category_id, industry_code, factor_set_id, factor_code, is_excluded, exclusion_reason, priority, source, notes) "
+        "select ?, ?, rule_id, account_prefix, expected_in, match_in, keywords, category_id, industry_code, factor_set_id, "
+        "factor_code, cast(is_excluded as boolean), exclusion_reason, cast(priority as integer), source, notes "
+        f"from {_read_csv(data)}", [release.release_id, release.version])
     _record_release(con, release, sha)
     return True
 

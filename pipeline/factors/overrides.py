@@ -4,7 +4,10 @@ File layout (one override per row; `klimatspend factors overrides add` appends r
 web app may edit them):
 
     override_id,organisation_id,kind,match_value,account_prefix,category_id,factor_set_id,factor_code,
-    factor_value,factor_unit,is_excluded,exclusion_reason,author,created_at,notes
+    industry_code,factor_value,factor_unit,is_excluded,exclusion_reason,author,created_at,notes
+
+(`industry_code`, the NACE Rev. 2 code of what was bought, came later: a file without that column is read as if
+it were empty there, and gets the column the next time a row is added.)
 
 kind = account       match_value = account prefix (1-6 digits): replaces or adds a row of the account map
 kind = supplier      match_value = organisation number NNNNNN-NNNN: supplier-specific category/factor
@@ -13,7 +16,8 @@ kind = counterparty  match_value = counterparty (motpart) code or name: excluded
 
 Loading for an organisation writes:
 * account overrides into a DERIVED account map `<org>_<base map>` version `<base version>.<n>` = the base
-  map's rows with the overrides applied (an override replaces the row of the same prefix). Each distinct
+  map's rows with the overrides applied (an override replaces the row of the same prefix, with source
+  `override:<org>:<id>`: a row a person confirmed, which the keyword table over ledger texts never overrides). Each distinct
   content gets a new n, so a derived version is as immutable as a released one and a run records exactly
   which overrides it used;
 * supplier, keyword and counterparty rules into supplier_rule, keyword_rule and exclusion with rule ids
@@ -37,7 +41,9 @@ from .schema import Problem, SchemaError, validate_csv
 from ..store import transaction
 
 COLUMNS = ["override_id", "organisation_id", "kind", "match_value", "account_prefix", "category_id", "factor_set_id",
-           "factor_code", "factor_value", "factor_unit", "is_excluded", "exclusion_reason", "author", "created_at", "notes"]
+           "factor_code", "industry_code", "factor_value", "factor_unit", "is_excluded", "exclusion_reason", "author",
+           "created_at", "notes"]
+LATER_COLUMNS = ("industry_code",)     # optional in files written before they existed
 KINDS = ("account", "supplier", "keyword", "counterparty")
 REASONS = ("personnel", "pensions", "grants_transfers", "financial", "depreciation", "taxes_vat", "internal",
            "balance_sheet", "revenue")
@@ -53,6 +59,7 @@ OVERRIDE_SCHEMA = {
         "category_id": {"type": "string", "required": False, "enum": list(CATEGORIES)},
         "factor_set_id": {"type": "string", "required": False},
         "factor_code": {"type": "string", "required": False},
+        "industry_code": {"type": "string", "required": False, "pattern": "^[0-9]{2,5}$"},
         "factor_value": {"type": "number", "required": False, "minimum": 0},
         "factor_unit": {"type": "string", "required": False, "pattern": r"^kg CO2e/[A-Z]{3}$"},
         "is_excluded": {"type": "boolean", "required": True},
@@ -83,12 +90,26 @@ def read_overrides(path: Path) -> list[dict]:
     if not Path(path).is_file():
         raise UsageError(f"{path}: no overrides file; create it with `klimatspend factors overrides add --file {path} ...`")
     with Path(path).open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.DictReader(handle))
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        for column in LATER_COLUMNS:
+            row.setdefault(column, "")
+    return rows
+
+
+def _header(path: Path) -> list[str]:
+    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+        return next(csv.reader(handle), [])
 
 
 def check_overrides(path: Path) -> list[Problem]:
     """Validate an overrides file: schema (types, required author and date, unique ids) and per-kind rules."""
-    problems = validate_csv(Path(path), OVERRIDE_SCHEMA, label=Path(path).name)
+    schema = OVERRIDE_SCHEMA
+    if Path(path).is_file():
+        missing_later = [c for c in LATER_COLUMNS if c not in _header(Path(path))]
+        schema = {**OVERRIDE_SCHEMA, "columns": {k: v for k, v in OVERRIDE_SCHEMA["columns"].items()
+                                                 if k not in missing_later}}
+    problems = validate_csv(Path(path), schema, label=Path(path).name)
     if problems:
         return problems
     label = Path(path).name
@@ -110,10 +131,11 @@ def _row_rules(row: dict) -> list[tuple[str, str, str]]:
             out.append(("missing-cell", "category_id", "is required unless the override excludes"))
         has_code = bool(row["factor_set_id"] and row["factor_code"])
         has_value = bool(row["factor_value"] and row["factor_unit"])
+        has_industry = bool(row.get("industry_code"))
         if kind == "supplier" and not (has_code or has_value):
             out.append(("missing-cell", "factor_code", "a supplier override needs factor_set_id+factor_code or factor_value+factor_unit"))
-        if kind in ("account", "keyword") and not has_code:
-            out.append(("missing-cell", "factor_code", "needs factor_set_id and factor_code"))
+        if kind in ("account", "keyword") and not (has_code or has_industry):
+            out.append(("missing-cell", "factor_code", "needs factor_set_id and factor_code, or an industry_code"))
     if kind == "account" and not re.fullmatch(r"[0-9]{1,6}", value):
         out.append(("constraint-error", "match_value", "is not an account prefix (1-6 digits)"))
     if kind == "supplier" and not _ORG_NUMBER.match(value):
@@ -149,6 +171,12 @@ def append_override(path: Path, row: dict) -> dict:
     if problems:
         raise SchemaError(problems)
     new = not path.is_file()
+    if not new and any(c not in _header(path) for c in LATER_COLUMNS):
+        # an older file: rewrite it once with today's columns (empty where it had none)
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows({c: r.get(c, "") for c in COLUMNS} for r in existing)
     with path.open("a", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
         if new:
@@ -158,7 +186,7 @@ def append_override(path: Path, row: dict) -> dict:
 
 
 def load_overrides(con: duckdb.DuckDBPyConnection, path: Path, organisation_id: str,
-                   base: tuple[str, str] = ("kommunbas13", "1.0.0")) -> LoadResult:
+                   base: tuple[str, str] = ("kommunbas13", "2.0.0")) -> LoadResult:
     """Validate the overrides file and load the rows that apply to `organisation_id` (or to all) into `con`."""
     problems = check_overrides(path)
     if problems:
@@ -185,10 +213,11 @@ def load_overrides(con: duckdb.DuckDBPyConnection, path: Path, organisation_id: 
                              r["created_at"], r["notes"] or None])
             elif r["kind"] == "keyword":
                 con.execute("""insert into keyword_rule (rule_id, account_prefix, keyword, category_id, factor_set_id,
-                                   factor_code, author, created_at, notes) values (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                   factor_code, industry_code, author, created_at, notes)
+                               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                             [rule_id, r["account_prefix"] or None, r["match_value"], r["category_id"] or None,
-                             r["factor_set_id"] or None, r["factor_code"] or None, r["author"], r["created_at"],
-                             r["notes"] or None])
+                             r["factor_set_id"] or None, r["factor_code"] or None, r["industry_code"] or None,
+                             r["author"], r["created_at"], r["notes"] or None])
             elif r["kind"] == "counterparty":
                 con.execute("insert into exclusion (exclusion_id, match_kind, match_value, reason, notes) values (?, 'counterparty', ?, ?, ?)",
                             [rule_id, r["match_value"], r["exclusion_reason"] or "internal",
@@ -201,8 +230,10 @@ def load_overrides(con: duckdb.DuckDBPyConnection, path: Path, organisation_id: 
 def _derive_account_map(con: duckdb.DuckDBPyConnection, accounts: list[dict], organisation_id: str,
                         base: tuple[str, str]) -> str:
     derived_id = f"{organisation_id}_{base[0]}"
+    # industry_code joins the digest only when set, so maps derived before the column existed keep their version
     digest = hashlib.sha256(("|".join(base) + "\n" + "\n".join(
-        ",".join(r[c] for c in COLUMNS if c not in ("override_id", "organisation_id")) for r in
+        ",".join(r[c] for c in COLUMNS if c not in ("override_id", "organisation_id")
+                 and (c not in LATER_COLUMNS or r[c])) for r in
         sorted(accounts, key=lambda r: r["match_value"]))).encode("utf-8")).hexdigest()
     same = con.execute("select version from reference_release where kind = 'account_map' and release_id = ? and sha256 = ?",
                        [derived_id, digest]).fetchone()
@@ -219,11 +250,13 @@ def _derive_account_map(con: duckdb.DuckDBPyConnection, accounts: list[dict], or
         con.execute("delete from account_map where mapping_id = ? and mapping_version = ? and account_prefix = ?",
                     [derived_id, version, r["match_value"]])
         con.execute("""insert into account_map (mapping_id, mapping_version, account_prefix, account_name, category_id,
-                           factor_set_id, factor_code, scope3_category, is_excluded, exclusion_reason, notes)
-                       values (?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?)""",
+                           factor_set_id, factor_code, industry_code, scope3_category, is_excluded, exclusion_reason,
+                           source, notes)
+                       values (?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     [derived_id, version, r["match_value"], None if excluded else r["category_id"],
-                     None if excluded else r["factor_set_id"], None if excluded else r["factor_code"],
-                     None if excluded else 1, excluded, r["exclusion_reason"] or None,
+                     None if excluded else (r["factor_set_id"] or None), None if excluded else (r["factor_code"] or None),
+                     None if excluded else (r["industry_code"] or None), None if excluded else 1, excluded,
+                     r["exclusion_reason"] or None, f"override:{organisation_id}:{r['override_id']}",
                      f"override {r['override_id']} by {r['author']} on {r['created_at']}: {r['notes']}".strip()])
     con.execute("insert into reference_release (kind, release_id, version, sha256, status) values ('account_map', ?, ?, ?, 'override')",
                 [derived_id, version, digest])

@@ -53,6 +53,9 @@ class IngestOptions:
     split_account_text: bool | None = None    # "4610 Köp av …" = account + name (default: on for numeric accounts)
     sie_ledger_accounts: str | None = None    # SIE: regex of accounts whose transactions are ledger lines
     sie_dimensions: dict[str, int] = field(default_factory=dict)
+    department: str | None = None             # the department of every line, for a file without a department column
+    organisation_kind: str | None = None      # None: the organisation's kind in the database (a company needs no
+                                              # department column: the company is one department)
     dry_run: bool = False                     # validate only: nothing is stored
 
 
@@ -258,6 +261,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
         timings["parse"] = time.perf_counter() - t0
         mapping = _mapping(raw, opts, prof)
         _require_columns(name, mapping, opts, raw)
+        _require_department(con, name, mapping, opts, raw)
         include_vat = opts.amounts_include_vat
         notes = list(raw.notes)
         if include_vat is None:
@@ -271,7 +275,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
             info = build_typed(con, raw_table, raw.headers, mapping,
                                NormaliseOptions(organisation_id=opts.organisation_id, currency=currency,
                                                 period=opts.period, year=opts.year, decimal_comma=opts.decimal_comma,
-                                                split_account_text=split, numeric_columns=raw.numeric_columns),
+                                                split_account_text=split, numeric_columns=raw.numeric_columns,
+                                                department=opts.department),
                                typed_table)
         except duckdb.Error as exc:
             first = (str(exc).strip().splitlines() or ["error"])[0][:200]
@@ -454,6 +459,41 @@ def format_finding(file_name: str, finding: dict, header_of: dict[str, str]) -> 
         parts.append(f'column "{header}"')
     where = (", ".join(parts) + ": ") if parts else ""
     return f'{file_name}: {where}{finding["message"]} ({finding["code"]})'
+
+
+DEPARTMENT_FIELDS = ("department", "committee", "cost_centre")
+
+
+def _require_department(con: duckdb.DuckDBPyConnection, name: str, mapping: ColumnMapping, opts: IngestOptions,
+                        raw: RawTable) -> None:
+    """Refuse a municipal ledger without a department column unless the user names the department of the file.
+
+    Per-department emissions are the core of the report: spend without a department would all land in one
+    unknown department. A company (one department) and SIE files (dimensions chosen by the reader) are exempt.
+    """
+    has_column = any(f in mapping.fields for f in DEPARTMENT_FIELDS)
+    if opts.department is not None:
+        if not opts.department.strip():
+            raise UsageError("--department: give the department's name, e.g. --department \"Socialförvaltningen\"")
+        if has_column:
+            found = next(mapping.fields[f] for f in DEPARTMENT_FIELDS if f in mapping.fields)
+            raise UsageError(f"{name}: the file has a department column (\"{found}\"); leave out --department, or "
+                             f"use --map department=\"HEADER\" to choose another column")
+        return
+    if has_column or raw.fixed_mapping is not None:
+        return
+    kind = opts.organisation_kind
+    if kind is None:
+        row = con.execute("select kind from organisation where organisation_id = ?", [opts.organisation_id]).fetchone()
+        kind = row[0] if row else None
+    if kind == "company":
+        return
+    found = ", ".join(repr(h) for h in mapping.headers[:40]) or "none"
+    raise MissingColumnError(
+        f"{name}: no department column found, so the spend cannot be split by department (förvaltning). "
+        f"Headers found: {found}. Say which column holds the department with --map department=\"HEADER\" (in the "
+        "web app: choose it under \"Change the column mapping\"), or, if every line of the file belongs to one "
+        "department, name it with --department NAME.")
 
 
 def _require_columns(name: str, mapping: ColumnMapping, opts: IngestOptions, raw: RawTable) -> None:

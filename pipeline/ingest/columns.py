@@ -15,17 +15,19 @@ SYNONYMS: dict[str, list[str]] = {
                 "account", "accountcode", "accountnumber", "accountno", "glaccount", "glcode", "nominal",
                 "nominalcode", "subjectivecode"],
     "account_name": ["kontobenamning", "kontonamn", "kontotext", "kontobeskrivning", "kontot", "kontoben",
+                     "kontonrtext", "kontoslagtext", "kontotxt",
                      "accountname", "accountdescription", "subjectivedescription", "expensetype",
                      "expendituretype"],
     "amount": ["belopp", "beloppsek", "beloppkr", "beloppexklmoms", "beloppexklusivemoms", "konteratbelopp",
                "konteratbeloppexklmoms", "konteratbeloppexklusivemoms", "nettobelopp", "utfall", "utfallkr",
-               "utfallsek", "summa", "amount", "netamount", "amountgbp", "amountexvat", "amountexclvat",
+               "utfallsek", "utfallexklmoms", "beloppexmoms", "summa", "amount", "netamount", "amountgbp", "amountexvat", "amountexclvat",
                "netvalue", "value", "lineamount", "transactionamount", "totalamount",
                # amounts including VAT come last; choosing one sets amounts_include_vat
                "beloppinklmoms", "beloppinklusivemoms", "konteratbeloppinklmoms", "konteratbeloppinklusivemoms",
                "grossamount", "amountincvat", "amountinclvat"],
     "committee": ["namnd", "namndnamn", "committee"],
-    "department": ["forvaltning", "forvaltningnamn", "forvaltningsnamn", "department", "directorate",
+    "department": ["forvaltning", "forvaltningnamn", "forvaltningsnamn", "forvaltningtext", "forvaltningstext",
+                   "forvaltningnamnd", "department", "directorate",
                    "servicearea", "expensearea", "service", "servicelabel", "division", "portfolio"],
     "cost_centre": ["ansvar", "ansvarskod", "ansvarsnummer", "ansvarsomrade", "ansvarsenhet", "kostnadsstalle",
                     "kststalle", "kst", "resultatenhet", "enhet", "costcentre", "costcenter", "costcentrename",
@@ -34,15 +36,16 @@ SYNONYMS: dict[str, list[str]] = {
     "project": ["projekt", "projektnr", "projektnummer", "project", "projectcode"],
     "counterparty": ["motpart", "motpartskod", "motpartsid", "counterparty"],
     "supplier_name": ["leverantor", "leverantorsnamn", "leverantorensnamn", "leverantornamn", "levnamn",
+                      "leverantortext",
                       "supplier", "suppliername", "supplierbeneficiaryname", "beneficiary", "payee", "vendor",
                       "vendorname", "merchantname", "merchant"],
     "supplier_org_number": ["organisationsnummer", "orgnr", "orgnummer", "organisationsnr", "leverantorensorgnr",
                             "leverantorsorgnr", "leverantorensorganisationsnummer",
-                            "leverantorsorganisationsnummer", "orgnrleverantor", "corporateidentitynumber"],
-    "invoice_id": ["fakturanummer", "fakturanr", "fakturaid", "fakturareferens", "invoicenumber", "invoiceno",
+                            "leverantorsorganisationsnummer", "orgnrleverantor", "levorgnr", "corporateidentitynumber"],
+    "invoice_id": ["fakturanummer", "fakturanr", "faktnr", "fakturaid", "fakturareferens", "invoicenumber", "invoiceno",
                    "invoiceid", "invoice", "transactionno", "transactionnumber", "transactionid",
                    "transactionreference", "verifikationsnummer", "verifikationsnr", "vernr", "documentnumber"],
-    "posting_date": ["bokforingsdatum", "bokfdatum", "verifikationsdatum", "transaktionsdatum", "datum",
+    "posting_date": ["bokforingsdatum", "bokfdatum", "bokfdat", "verifikationsdatum", "transaktionsdatum", "datum",
                      "fakturadatum", "betaldatum", "betalningsdatum", "registreringsdatum", "postingdate",
                      "transactiondate", "paymentdate", "datepaid", "date", "invoicedate"],
     "period": ["period", "bokforingsperiod", "manad", "armanad", "accountingperiod", "month"],
@@ -62,6 +65,14 @@ FIELD_LABELS = {
 }
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]")
+# Exports write a dimension's code or path in front of its name ("RN1/FÖRVALTNING", "Dim 2: Ansvar"): the part
+# after the last of these separators is tried when the whole header is not a synonym.
+_PATH_SEPARATORS = re.compile(r"[/\\|:>]")
+# Fixed-width exports cut headers ("ORGANISATIO", "FÖRVALTNIN"): a header of at least this many letters that
+# starts every synonym of exactly one field (and no other field's) is that field.
+MIN_TRUNCATED_LENGTH = 5
+# Matches by a header's last part or by truncation rank after every exact synonym of the same field.
+_INDIRECT_RANK = 1000
 _INCLUDES_VAT = re.compile(r"inkl|incl|inc(vat)?$|gross")
 
 
@@ -77,6 +88,41 @@ _LOOKUP: dict[str, tuple[str, int]] = {}
 for _field, _names in SYNONYMS.items():
     for _rank, _name in enumerate(_names):
         _LOOKUP.setdefault(_name, (_field, _rank))
+
+
+def _truncated_field(norm: str) -> tuple[str, int] | None:
+    """Return (field, rank) when `norm` is a cut-off synonym of one field only ("organisatio"), else None."""
+    if len(norm) < MIN_TRUNCATED_LENGTH:
+        return None
+    hits = {(fld, rank) for name, (fld, rank) in _LOOKUP.items() if name.startswith(norm) and name != norm}
+    fields = {fld for fld, _ in hits}
+    if len(fields) != 1:
+        return None
+    return fields.pop(), min(rank for _, rank in hits)
+
+
+def header_field(header: str) -> tuple[str, int, str] | None:
+    """Return (canonical field, rank, how) for one source header, or None when no synonym fits.
+
+    `how` is "synonym" (the whole header), "last part" (the part after a path separator, "RN1/FÖRVALTNING")
+    or "truncated" (a cut-off synonym, "ORGANISATIO"); the latter two rank after exact synonyms.
+    """
+    norm = normalise_header(header)
+    hit = _LOOKUP.get(norm)
+    if hit is not None:
+        return hit[0], hit[1], "synonym"
+    parts = [normalise_header(p) for p in _PATH_SEPARATORS.split(str(header))]
+    parts = [p for p in parts if p]
+    if len(parts) > 1:
+        for part in reversed(parts):
+            hit = _LOOKUP.get(part)
+            if hit is not None:
+                return hit[0], hit[1] + _INDIRECT_RANK, "last part"
+    for candidate in [norm, *reversed(parts if len(parts) > 1 else [])]:
+        cut = _truncated_field(candidate)
+        if cut is not None:
+            return cut[0], cut[1] + _INDIRECT_RANK, "truncated"
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -148,21 +194,21 @@ def map_columns(headers: list[str], overrides: dict[str, str | list[str]] | None
                 mapping.fallbacks[fld] = found[1:]
             mapping.source[fld] = (override_source or {}).get(fld, "profile")
             taken.update(found)
-    best: dict[str, tuple[int, str]] = {}
+    best: dict[str, tuple[int, str, str]] = {}
     for header in headers:
         if header in taken:
             continue
-        hit = _LOOKUP.get(normalise_header(header))
+        hit = header_field(header)
         if hit is None:
             continue
-        fld, rank = hit
+        fld, rank, how = hit
         if fld in mapping.fields or fld in blocked:
             continue
         if fld not in best or rank < best[fld][0]:
-            best[fld] = (rank, header)
-    for fld, (_, header) in best.items():
+            best[fld] = (rank, header, how)
+    for fld, (_, header, how) in best.items():
         mapping.fields[fld] = header
-        mapping.source[fld] = "synonym"
+        mapping.source[fld] = how
         taken.add(header)
     # fallback columns stay in `extra` too, so every line keeps the cells its values came from
     primary = set(mapping.fields.values())

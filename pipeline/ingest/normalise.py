@@ -100,6 +100,7 @@ class NormaliseOptions:
     decimal_comma: bool | None = None  # None = detect from the values
     split_account_text: bool = True    # "4610 Köp av huvudverksamhet" -> account 4610 + its name
     numeric_columns: set[int] = field(default_factory=set)   # columns read as numbers (xlsx)
+    department: str | None = None      # the department of every line (a file without a department column)
 
 
 @dataclass
@@ -194,6 +195,7 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
         extra = "cast(null as json)"
     all_cells = ", ".join(f"c{i}" for i in range(len(headers)))
     split = "true" if opts.split_account_text else "false"
+    fixed_department = _sql_text(opts.department.strip()) if opts.department else "cast(null as varchar)"
     total_re = r"(^|\|)\s*(summa|totalsumma|totalt?|grand total|sum)([^a-zåäö]|$)"
     split_re = r"^([0-9]{2,8})(?:\s*[-–:]\s*|\s+)(\S.*)$"
     compact = "replace(replace(replace(replace(raw_amount, ' ', ''), chr(160), ''), chr(8239), ''), '''', '')"
@@ -269,7 +271,13 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
         ),
 
         org_checked as (
-            select raw_supplier_org_number, org_ten, org_ten is not null and ks_luhn_ok(org_ten) as org_ok
+            select
+                raw_supplier_org_number,
+                org_ten,
+                org_ten is not null and ks_luhn_ok(org_ten) as org_ok,
+                -- a VAT or company number of another country (DE260543043, NO 912345678 MVA): not checkable here
+                regexp_matches(upper(trim(raw_supplier_org_number)), '^[A-Z]{{2}}[ -]?[0-9A-Z][0-9A-Z .+*-]+$')
+                    and not (upper(trim(raw_supplier_org_number)) like 'SE%' and org_ten is not null) as org_foreign
             from org_lookup
         ),
 
@@ -320,17 +328,20 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
                 p.amount,
                 p.vat_amount,
                 p.committee,
-                -- the department level used in reports: förvaltning, else nämnd, else ansvar
-                coalesce(p.department_cell, p.committee, p.cost_centre) as department,
+                -- the department level used in reports: förvaltning, else nämnd, else ansvar, else the file's
+                coalesce(p.department_cell, p.committee, p.cost_centre, {fixed_department}) as department,
                 p.cost_centre, p.activity, p.project, p.counterparty, p.supplier_name,
-                case when oc.org_ten is not null then substr(oc.org_ten, 1, 6) || '-' || substr(oc.org_ten, 7, 4) end
+                -- only a valid Swedish number identifies the supplier; the row keeps everything else (a warning)
+                case when oc.org_ok then substr(oc.org_ten, 1, 6) || '-' || substr(oc.org_ten, 7, 4) end
                     as supplier_org_number,
                 p.invoice_id, p.description,
                 {currency} as currency,
                 p.extra,
                 p.raw_posting_date is not null and dl.posting_date is null as chk_date_type,
                 p.raw_period is not null and p.parsed_period is null as chk_period_type,
-                p.raw_supplier_org_number is not null and not coalesce(oc.org_ok, false) as chk_org_invalid,
+                p.raw_supplier_org_number is not null and not coalesce(oc.org_ok, false)
+                    and not coalesce(oc.org_foreign, false) as chk_org_invalid,
+                p.raw_supplier_org_number is not null and coalesce(oc.org_foreign, false) as chk_org_foreign,
                 p.chk_total_row
             from periods as p
             left join account_lookup as al on al.raw_account = p.raw_account

@@ -40,6 +40,8 @@ _PLAIN = {
     "duplicate-of-loaded": "a line that is already loaded in another batch",
     "period-gap": "months of the declared year without lines",
     "sign-convention": "mostly negative amounts",
+    "invalid-org-number": "an organisation number that fails its check digit (row kept)",
+    "foreign-org-number": "a foreign VAT or company number (row kept)",
 }
 # the first error of a quarantined row is the one shown in lists: the most basic first
 CODE_PRIORITY = ["total-row", "extra-cell", "missing-cell", "type-error", "constraint-error", "unbalanced-voucher"]
@@ -95,8 +97,15 @@ def ledger_checks(*, account_pattern: str | None, period_start: int | None, peri
         Check(E.ExpectColumnValuesToNotBeNull(column="fiscal_year"), "missing-cell", "posting_date", "error",
               "no date and no period: the row cannot be placed in a year (pass --year or --period)",
               raw_column="raw_posting_date"),
-        Check(E.ExpectColumnValuesToBeInSet(column="chk_org_invalid", value_set=[False]), "constraint-error",
-              "supplier_org_number", "error", 'value "{value}" is not a valid organisationsnummer (check digit)',
+        # A supplier number that cannot identify a Swedish supplier keeps its row: the spend stays in the
+        # emissions and is classified by its account (and supplier name) instead of the supplier's industry.
+        Check(E.ExpectColumnValuesToBeInSet(column="chk_org_invalid", value_set=[False]), "invalid-org-number",
+              "supplier_org_number", "warning",
+              'value "{value}" is not a valid Swedish organisationsnummer (check digit or length); the row is kept '
+              "and classified by its account", raw_column="raw_supplier_org_number"),
+        Check(E.ExpectColumnValuesToBeInSet(column="chk_org_foreign", value_set=[False]), "foreign-org-number",
+              "supplier_org_number", "warning",
+              'value "{value}" is a foreign VAT or company number; the row is kept and classified by its account',
               raw_column="raw_supplier_org_number"),
         Check(E.ExpectColumnValuesToBeInSet(column="currency", value_set=KNOWN_CURRENCIES), "constraint-error",
               "currency", "error", 'value "{value}" is not a known currency code', raw_column="currency"),
@@ -155,6 +164,7 @@ def validation_frame(con: duckdb.DuckDBPyConnection, typed_table: str) -> pd.Dat
                    coalesce(chk_total_row, false) as chk_total_row, coalesce(chk_date_type, false) as chk_date_type,
                    coalesce(chk_period_type, false) as chk_period_type,
                    coalesce(chk_org_invalid, false) as chk_org_invalid,
+                   coalesce(chk_org_foreign, false) as chk_org_foreign,
                    cast(currency as {enums['currency']}) as currency,
                    case when invoice_id is not null and account is not null and amount is not null
                              and coalesce(supplier_org_number, supplier_name) is not null

@@ -56,6 +56,7 @@ class ReportData:
     energy_estimates: list[dict] = field(default_factory=list)
     # factors a plausibility check flagged that priced lines of the run (doubtful or overridden)
     flagged_factors: list[dict] = field(default_factory=list)
+    mapping_review: list[dict] = field(default_factory=list)
     generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
 
     @property
@@ -158,6 +159,13 @@ def mapping_text(data: "ReportData") -> str:
         return f"{maps[0]['mapping_id']}@{maps[0]['mapping_version']}"
     return ", ".join(f"{m['mapping_id']}@{m['mapping_version']} ({m.get('name') or m.get('organisation_id')})"
                      for m in maps)
+
+
+def tail_spend_text(data: "ReportData") -> str:
+    """Return the organisations whose tail spend the run priced at an average factor: 'Älvby kommun (factor 541990)'."""
+    chosen = (data.run.get("settings") or {}).get("tail_spend") or {}
+    names = {m.get("organisation_id"): m.get("name") for m in data.mappings or []}
+    return ", ".join(f"{names.get(org) or org} ({code})" for org, code in sorted(chosen.items()))
 
 
 def _factor_sets(con, run_id: int) -> list[dict]:
@@ -284,6 +292,8 @@ def gather(con: duckdb.DuckDBPyConnection, year: int | None, *, run_id: int | No
     data.sensitivity = sensitivity(con, run_id)
     data.energy_estimates = marts.read(con, "energy_estimates", run_id, order_by="organisation_id, energy_kind")
     data.flagged_factors = marts.read(con, "flagged_factors", run_id, order_by="emissions_kg_co2e desc, factor_code")
+    data.mapping_review = marts.read(con, "mapping_review", run_id,
+                                     order_by="abs(spend_sek) desc, organisation_id, account")
     if data.multiple_organisations:
         # per organisation, and the consolidated group without purchases within it (engine marts, issue 5)
         data.organisation_totals = marts.read(con, "emissions_by_organisation", run_id,

@@ -26,7 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .. import __version__
 from ..i18n import Labels, labels as get_labels, localised
 from ..numbers import fmt_percent, fmt_tonnes
-from .data import ReportData, headline, mapping_text, pricing_summary
+from .data import ReportData, headline, mapping_text, pricing_summary, tail_spend_text
 from ..resources import reports_dir
 
 FORMULA_STARTERS = ("=", "+", "-", "@", "\t", "\r")
@@ -44,6 +44,7 @@ NUMBER_FORMATS = {
     "share": "0.0%",
     "decimal1": "#,##0.0",
     "decimal2": "#,##0.00",
+    "decimal3": "0.000",
     "datetime": "yyyy-mm-dd hh:mm",
     "date": "yyyy-mm-dd",
 }
@@ -608,6 +609,8 @@ def _methodology_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[s
         (lab["setting_gases"], lab[f"gases_{settings.get('gases', 'all')}"]
          if f"gases_{settings.get('gases', 'all')}" in lab.keys() else settings.get("gases"), None, "gases"),
         (lab["mapping"], mapping_text(data), None, ""),
+        (lab["setting_tail_spend"], lab.t("tail_spend_on", organisations=tail_spend_text(data))
+         if settings.get("tail_spend") else lab["tail_spend_off"], None, "tail_spend"),
     ]
     row = _key_values(ws, row, conv)
 

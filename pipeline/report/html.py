@@ -18,7 +18,7 @@ from . import charts
 from ..errors import KlimatspendError, UsageError
 from ..i18n import Labels, labels as get_labels, localised
 from ..numbers import fmt_msek, fmt_number, fmt_percent, fmt_sek, fmt_tonnes
-from .data import TOP_SUPPLIERS, ReportData, gather, headline, mapping_text, pricing_summary
+from .data import TOP_SUPPLIERS, ReportData, gather, headline, mapping_text, pricing_summary, tail_spend_text
 from ..resources import reports_dir
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -109,7 +109,8 @@ def build_charts(data: ReportData, lab: Labels) -> dict[str, Markup]:
 
 _LEVEL_COLORS = {
     "supplier": "#0f4d3c", "supplier_industry": "#1d6f58", "activity": "#2f8a70", "account_keyword": "#4f9d9a",
-    "account": "#8fbfae", "account_group": "#c4dcd3", "default": "#e0a526", "unmapped": "#b03a2e",
+    "account_text": "#6aae9c", "account": "#8fbfae", "account_group": "#c4dcd3", "default": "#e0a526",
+    "unmapped": "#b03a2e",
     "excluded": "#b8c2cc",
 }
 
@@ -127,7 +128,8 @@ def render_html(data: ReportData, lang: str = "sv") -> str:
         return lab[key] if key in lab.keys() else alt["name"]
 
     return template.render(
-        d=data, h=headline(data), L=lab, mapping=mapping_text(data), pricing=pricing_summary(data), set_name=set_name, lang=lab.lang, css=Markup(css), csp=CSP, charts=build_charts(data, lab),
+        d=data, h=headline(data), L=lab, mapping=mapping_text(data), pricing=pricing_summary(data), set_name=set_name,
+        tail_spend=tail_spend_text(data), lang=lab.lang, css=Markup(css), csp=CSP, charts=build_charts(data, lab),
         top_suppliers=data.suppliers[:TOP_SUPPLIERS], category_names=category_names, version=__version__,
         uncertainty=", ".join(f"±{fs['relative_uncertainty'] * 100:.0f} %" for fs in data.factor_sets
                               if fs.get("relative_uncertainty") is not None) or "–",

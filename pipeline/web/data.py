@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 
 from ..engine import runs as engine_runs
@@ -30,7 +32,13 @@ def run_row(con: duckdb.DuckDBPyConnection, run_id: int) -> dict | None:
                                 r.created_by, r.is_published, r.published_at, r.status, r.note
                          from run r left join organisation o using (organisation_id)
                          where r.run_id = ? and r.status = 'complete'""", [run_id])
-    return rows[0] if rows else None
+    if not rows:
+        return None
+    row = rows[0]
+    settings = json.loads(row["settings"]) if isinstance(row["settings"], str) else (row["settings"] or {})
+    # tail spend priced at an average factor is an explicit setting, shown wherever the run's figures are
+    row["tail_spend"] = settings.get("tail_spend") or {}
+    return row
 
 
 def runs(con: duckdb.DuckDBPyConnection) -> list[dict]:

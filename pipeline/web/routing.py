@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..access import audit, auth
+from ..engine import review
 from ..errors import KlimatspendError
 from ..ingest import batches
 from ..i18n import labels
@@ -59,8 +60,7 @@ class WebConfig:
         """Return the organisation overrides CSV the mapping page writes to."""
         if self.overrides_path:
             return Path(self.overrides_path)
-        p = Path(self.db_path)
-        return p.with_name(p.stem + ".overrides.csv")
+        return review.default_overrides_path(self.db_path)
 
 
 @dataclass
@@ -192,6 +192,7 @@ class Ctx:
             # the pages have always written "12.5 %" in English too (the reports write "12.5%")
             "pct": lambda v, d=1: fmt_percent(v, d, lang, space=NBSP), "tonnes": lambda kg: fmt_tonnes(kg, lang=lang),
             "when": fmt_date, "url": url, "max_upload_mb": self.state.config.max_upload_bytes // 2**20,
+            "level_name": labels(lang).rule_level, "reason_name": labels(lang).reason,
             "max_upload_bytes": self.state.config.max_upload_bytes,
         }
         html = self.state.env.get_template(template).render(**base, **context)

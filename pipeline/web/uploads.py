@@ -175,6 +175,10 @@ def check_upload(db: duckdb.DuckDBPyConnection, upload_dir: Path, upload_id: str
     up = get_upload(db, upload_id)
     path = upload_path(upload_dir, upload_id)
     opts = ingest_options(up, username=username)
+    # the check runs in a private database: the organisation's kind (a company needs no department column) comes
+    # from the real one
+    kind = db.execute("select kind from organisation where organisation_id = ?", [up["organisation_id"]]).fetchone()
+    opts.organisation_kind = kind[0] if kind else None
     progress("reading and validating the file")
     result: dict = {"detected_type": up["detected_type"]}
     mem = store.connect(":memory:")

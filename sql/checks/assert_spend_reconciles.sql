@@ -10,12 +10,14 @@ results as (
     select
         currency,
         coalesce(sum(amount_ledger_currency) filter (where rule_level in
-            ('supplier', 'supplier_industry', 'account_keyword', 'account', 'account_group', 'default', 'activity')), 0)
+            ('supplier', 'supplier_industry', 'account_keyword', 'account_text', 'account', 'account_group', 'default',
+             'activity')), 0)
             as mapped_amount,
         coalesce(sum(amount_ledger_currency) filter (where rule_level = 'excluded'), 0) as excluded_amount,
         coalesce(sum(amount_ledger_currency) filter (where rule_level = 'unmapped'), 0) as unmapped_amount,
         count(*) filter (where rule_level not in
-            ('supplier', 'supplier_industry', 'account_keyword', 'account', 'account_group', 'default', 'activity',
+            ('supplier', 'supplier_industry', 'account_keyword', 'account_text', 'account', 'account_group', 'default',
+             'activity',
              'excluded', 'unmapped')) as n_unknown_level
     from line_emission
     where run_id = getvariable('run_id')

@@ -1,5 +1,5 @@
 -- Every distinct rule key the run's classification may price: (factor set, factor code, industry code) of the
--- account-map rows, keyword rules and supplier rules in use, and the SNI code of each supplier in the run's
+-- account-map rows, keyword rules, the keyword table over ledger texts and supplier rules in use, and the SNI code of each supplier in the run's
 -- lines, with the industry of a code of another set found through the bridge (longest code prefix wins).
 with account_rules as (
     select distinct factor_set_id, factor_code, nullif(industry_code, '') as industry_code
@@ -11,6 +11,12 @@ keyword_rules as (
     select distinct factor_set_id, factor_code, nullif(industry_code, '') as industry_code
     from stg_keyword_rules
     where kind = 'rule'
+),
+
+text_rules as (
+    select distinct factor_set_id, factor_code, nullif(industry_code, '') as industry_code
+    from stg_text_rules
+    where not is_excluded
 ),
 
 supplier_rules as (
@@ -30,6 +36,8 @@ rule_keys as (
     select * from account_rules
     union
     select * from keyword_rules
+    union
+    select * from text_rules
     union
     select * from supplier_rules
     union

@@ -1,9 +1,12 @@
 -- Ledger lines with their classification and the rule that decided it (DESIGN.md section 5).
--- Exclusions first (account map or account prefix, counterparty, supplier, keyword); then the first
--- level with a usable factor wins: supplier-specific -> supplier industry (SNI/NACE) -> account +
--- description keyword -> account (4+ digit prefix) -> account group (shorter prefix) -> the
--- organisation's tail-spend default -> unmapped. Energy spend without a factor never takes the
--- default: it waits for activity data (kWh, litres) and is otherwise reported as unmapped.
+-- Exclusions first (account map or account prefix, counterparty, supplier, keyword, the keyword table's
+-- exclusions in the account or invoice text); then the first level with a usable factor wins:
+-- supplier-specific -> supplier industry (SNI/NACE) -> organisation keyword rule on the description ->
+-- account text (the keyword table over the ledger's account text, else its invoice text; never over a map
+-- row a person confirmed) -> account (4+ digit prefix) -> account group (shorter prefix) -> the
+-- organisation's tail-spend default (opt-in) -> unmapped. Energy spend without a factor never takes the
+-- default: it waits for activity data (kWh, litres) and is otherwise reported as unmapped; so does spend whose
+-- account text names energy. `industry_code` is the NACE code of what the deciding rule says was bought.
 with lines as (
     select * from stg_ledger_lines
 ),
@@ -28,6 +31,14 @@ counterparties as (
     select * from int_counterparties__matched
 ),
 
+account_texts as (
+    select * from int_account_texts__matched
+),
+
+invoice_texts as (
+    select * from int_invoice_texts__matched
+),
+
 projects as (
     select * from int_projects__capital
 ),
@@ -47,6 +58,7 @@ joined as (
         o.default_factor_code in (select factor_code from factors) as has_default,
         a.matched_prefix,
         a.prefix_length,
+        a.map_industry_code,
         a.category_id as account_category_id,
         a.factor_code as account_factor_code,
         a.industry_code as account_industry_code,
@@ -77,6 +89,13 @@ joined as (
         d.keyword_exclusion_rule,
         c.counterparty_exclusion_reason,
         c.counterparty_exclusion_rule,
+        coalesce(t.text_rule_id, i.text_rule_id) as text_rule_id,
+        case when t.text_rule_id is not null then t.text_category_id else i.text_category_id end as text_category_id,
+        case when t.text_rule_id is not null then t.text_industry_code else i.text_industry_code end
+            as text_industry_code,
+        case when t.text_rule_id is not null then t.text_factor_code else i.text_factor_code end as text_factor_code,
+        case when t.text_rule_id is not null then t.text_exclusion_reason else i.text_exclusion_reason end
+            as text_exclusion_reason,
         p.capital_project_prefix
     from lines as l
     inner join organisations as o on o.organisation_id = l.organisation_id
@@ -87,6 +106,11 @@ joined as (
        and coalesce(s.supplier_name, '') = coalesce(l.supplier_name, '')
     left join descriptions as d on d.account = l.account and d.description = l.description
     left join counterparties as c on c.organisation_id = l.organisation_id and c.counterparty = l.counterparty
+    left join account_texts as t
+        on t.organisation_id = l.organisation_id and t.account = l.account and t.account_name = l.account_name
+       and t.text_rule_id is not null
+    left join invoice_texts as i
+        on i.organisation_id = l.organisation_id and i.account = l.account and i.description = l.description
     left join projects as p on p.organisation_id = l.organisation_id and p.project = l.project
 ),
 
@@ -97,19 +121,23 @@ decided as (
             case when is_account_excluded then account_exclusion_reason end,
             counterparty_exclusion_reason,
             supplier_exclusion_reason,
-            keyword_exclusion_reason
+            keyword_exclusion_reason,
+            text_exclusion_reason
         ) as exclusion_reason_found,
         case
             when is_account_excluded then account_exclusion_rule
             when counterparty_exclusion_reason is not null then counterparty_exclusion_rule
             when supplier_exclusion_reason is not null then supplier_exclusion_rule
             when keyword_exclusion_reason is not null then keyword_exclusion_rule
+            when text_exclusion_reason is not null then 'text_rule:' || text_rule_id
         end as exclusion_rule_found,
         case
             when supplier_factor_value is not null then 'supplier'
             when supplier_factor_code is not null then 'supplier'
             when industry_factor_code is not null then 'supplier_industry'
             when keyword_factor_code is not null then 'account_keyword'
+            when text_factor_code is not null then 'account_text'
+            when text_category_id = 'energy' then 'unmapped'
             when account_has_factor and prefix_length >= 4 then 'account'
             when account_has_factor then 'account_group'
             when coalesce(account_category_id, '') <> 'energy' and has_default then 'default'
@@ -152,9 +180,11 @@ final as (
             when level_found = 'supplier' then 'supplier_rule:' || supplier_rule_id
             when level_found = 'supplier_industry' then industry_rule_id || ' (SNI ' || supplier_sni_code || ')'
             when level_found = 'account_keyword' then 'keyword_rule:' || keyword_rule_id
+            when level_found = 'account_text' then 'text_rule:' || text_rule_id
             when level_found in ('account', 'account_group') then matched_prefix
             when level_found = 'default' then 'default:' || organisation_id
             when not is_account_matched then 'no-account-match'
+            when text_category_id = 'energy' then 'needs-activity-data'
             when account_category_id = 'energy' then 'needs-activity-data'
             when account_factor_code is null then 'no-factor:' || matched_prefix
             else 'factor-missing:' || account_factor_code
@@ -164,8 +194,10 @@ final as (
             when level_found = 'supplier' then coalesce(supplier_category_id, account_category_id, 'other')
             when level_found = 'supplier_industry' then coalesce(industry_category_id, account_category_id, 'other')
             when level_found = 'account_keyword' then coalesce(keyword_category_id, account_category_id, 'other')
+            when level_found = 'account_text' then coalesce(text_category_id, account_category_id, 'other')
             when level_found in ('account', 'account_group') then coalesce(account_category_id, 'other')
             when level_found = 'default' then default_category_id
+            when text_category_id = 'energy' then text_category_id
             else account_category_id
         end as category_id,
         case
@@ -179,6 +211,7 @@ final as (
             when level_found = 'supplier' then supplier_factor_code
             when level_found = 'supplier_industry' then industry_factor_code
             when level_found = 'account_keyword' then keyword_factor_code
+            when level_found = 'account_text' then text_factor_code
             when level_found in ('account', 'account_group') then account_factor_code
             when level_found = 'default' then default_factor_code
         end as factor_code,
@@ -188,7 +221,9 @@ final as (
             when level_found = 'supplier' then supplier_industry_code
             when level_found = 'supplier_industry' then supplier_sni_code
             when level_found = 'account_keyword' then keyword_industry_code
+            when level_found = 'account_text' then text_industry_code
             when level_found = 'default' then null
+            when level_found = 'unmapped' and text_category_id = 'energy' then text_industry_code
             else account_industry_code
         end as industry_code,
         case when exclusion_reason_found is null and level_found = 'supplier' then supplier_factor_value

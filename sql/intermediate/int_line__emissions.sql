@@ -207,7 +207,7 @@ scored as (
             when method_found = 'supplier_specific' then 1
             when is_energy_line then 5
             when rule_level in ('supplier', 'supplier_industry') then 2
-            when rule_level in ('account_keyword', 'account') then 3
+            when rule_level in ('account_keyword', 'account_text', 'account') then 3
             when rule_level = 'account_group' then 4
             else 5
         end as dq_found

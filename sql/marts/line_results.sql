@@ -1,12 +1,17 @@
 -- Per run and ledger line: the result with its provenance in words, for drill-down to single lines
--- (which batch and row, the description as booked, the rule that decided, the factor, and the adjustments
+-- (which batch and row, the description and account text as booked, the rule that decided, whether the account
+-- text contradicts the account map (the mapping review's conflict flag), the factor, and the adjustments
 -- applied: VAT removed, currency conversion and deflation in the run's convention, margins).
 with lines as (
     select * from line_emission
 ),
 
 ledger as (
-    select batch_id, source_row, description, posting_date from ledger_line
+    select batch_id, source_row, description, account_name, posting_date from ledger_line
+),
+
+accounts as (
+    select run_id, organisation_id, account, is_conflict from run_account
 ),
 
 batches as (
@@ -37,6 +42,8 @@ final as (
         b.source_file_name,
         g.posting_date,
         g.description,
+        g.account_name as ledger_account_text,
+        coalesce(a.is_conflict, false) as is_text_conflict,
         concat_ws(';',
             case when b.amounts_include_vat then 'vat_removed' end,
             case when l.currency <> 'SEK' then 'ledger_' || l.currency || '_to_SEK@' || l.fiscal_year end,
@@ -58,6 +65,8 @@ final as (
         on p.run_id = l.run_id and p.factor_set_id = l.factor_set_id and p.factor_set_version = l.factor_set_version
     left join ledger as g on g.batch_id = l.batch_id and g.source_row = l.source_row
     left join batches as b on b.batch_id = l.batch_id
+    left join accounts as a
+        on a.run_id = l.run_id and a.organisation_id = l.organisation_id and a.account = l.account
 )
 
 select * from final

@@ -20,7 +20,9 @@ final as (
         regexp_replace(s.industry_code, '[^0-9]', '', 'g') as industry_code,
         coalesce(s.scope3_category, 1) as scope3_category,
         s.is_excluded,
-        s.exclusion_reason
+        s.exclusion_reason,
+        s.source as map_source,
+        coalesce(starts_with(s.source, 'override:'), false) as is_confirmed
     from source as s
     inner join maps as m on m.mapping_id = s.mapping_id and m.mapping_version = s.mapping_version
 )

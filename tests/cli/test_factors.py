@@ -174,23 +174,27 @@ def test_overrides_add_check_load(db, tmp_path, capsys):
                  "--exclude", "internal", "--author", "Bo Ekonom"]) == 0
     assert main(["factors", "overrides", "add", "--file", str(file), "--kind", "keyword", "--match", "kött",
                  "--category", "food", "--author", "Bo"]) == 1          # no factor given
-    assert "needs factor_set_id and factor_code (missing-cell)" in capsys.readouterr().err
+    assert "needs factor_set_id and factor_code, or an industry_code (missing-cell)" in capsys.readouterr().err
     assert main(["factors", "overrides", "check", "--file", str(file)]) == 0
     code, rows = run_json(capsys, ["factors", "overrides", "list", "--file", str(file)])
     assert [r["override_id"] for r in rows] == ["1", "2", "3"]
     assert rows[1]["match_value"] == "556036-0793" and all(r["author"] and r["created_at"] for r in rows)
     code, result = run_json(capsys, ["factors", "overrides", "load", "--file", str(file), "--org", "kommun", "--db", db])
     assert code == 0
-    assert result["mapping"] == "kommun_kommunbas13@1.0.0.1"
+    assert result["mapping"] == "kommun_kommunbas13@2.0.0.1"
     assert (result["accounts"], result["suppliers"], result["counterparties"]) == (1, 1, 1)
     code, again = run_json(capsys, ["factors", "overrides", "load", "--file", str(file), "--org", "kommun", "--db", db])
-    assert again["mapping"] == "kommun_kommunbas13@1.0.0.1"      # same content -> same derived version
+    assert again["mapping"] == "kommun_kommunbas13@2.0.0.1"      # same content -> same derived version
     import duckdb
     con = duckdb.connect(db)
     row = con.execute("""select category_id, factor_code, notes from account_map
                          where mapping_id = 'kommun_kommunbas13' and account_prefix = '6461'""").fetchone()
     assert row[:2] == ("food", "311611") and "by Anna Strateg" in row[2]
-    base_rows = con.execute("select count(*) from account_map where mapping_id = 'kommunbas13'").fetchone()[0]
+    # a row an organisation override wrote is a person's decision: the keyword table never overrides it
+    assert con.execute("""select source from account_map where mapping_id = 'kommun_kommunbas13'
+                          and account_prefix = '6461'""").fetchone() == ("override:kommun:1",)
+    base_rows = con.execute("select count(*) from account_map where mapping_id = 'kommunbas13' "
+                            "and mapping_version = '2.0.0'").fetchone()[0]
     derived_rows = con.execute("select count(*) from account_map where mapping_id = 'kommun_kommunbas13'").fetchone()[0]
     assert derived_rows == base_rows + 1
     assert con.execute("select factor_value, author from supplier_rule where rule_id = 'ovr:kommun:2'").fetchone() == (0.012, "Anna Strateg")

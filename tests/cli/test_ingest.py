@@ -25,9 +25,13 @@ def test_ingest_prints_counts_sums_summary_and_errors(tmp_path, capsys):
     code, out, err = _run(capsys, "ingest", FIXTURES / "ledger_small_sv.csv", "--year", "2024", "--db",
                           tmp_path / "k.duckdb")
     assert code == 0
-    assert out.splitlines()[0] == "ledger_small_sv.csv: batch 1 loaded 1 of 5 rows; 4 quarantined"
-    assert out.splitlines()[1] == "  sums (SEK): read 434.50 = loaded 1,234.50 + quarantined -800.00"
+    assert out.splitlines()[0] == "ledger_small_sv.csv: batch 1 loaded 2 of 5 rows; 3 quarantined"
+    assert out.splitlines()[1] == "  sums (SEK): read 434.50 = loaded 1,034.50 + quarantined -600.00"
     assert '  ledger_small_sv.csv: row 3, column "Belopp": value "12,5O" is not a number (type-error)' in err
+    # a supplier number failing its check digit is a warning: the credit note loads
+    assert ('  warning: ledger_small_sv.csv: row 6, column "Organisationsnummer": value "556036-0794" is not a valid '
+            "Swedish organisationsnummer (check digit or length); the row is kept and classified by its account "
+            "(invalid-org-number)") in err
 
 
 def test_ingest_json_has_the_documented_keys(tmp_path, capsys):
@@ -45,7 +49,8 @@ def test_ingest_json_has_the_documented_keys(tmp_path, capsys):
 def test_long_error_lists_are_capped_with_the_count(tmp_path, capsys):
     path = tmp_path / "many.csv"
     path.write_text("Datum;Konto;Belopp\n" + "".join(f"2024-01-02;;{i},00\n" for i in range(120)), encoding="utf-8")
-    code, out, err = _run(capsys, "ingest", path, "--db", tmp_path / "k.duckdb", "--max-errors", "5")
+    code, out, err = _run(capsys, "ingest", path, "--db", tmp_path / "k.duckdb", "--max-errors", "5",
+                          "--department", "Kommunledningsförvaltningen")
     assert code == 1   # nothing could be loaded
     lines = [x for x in err.splitlines() if "many.csv: row" in x]
     assert len(lines) == 5
@@ -110,12 +115,13 @@ def test_validate_stores_nothing_and_reports_overlaps(tmp_path, capsys):
     code, out, _ = _run(capsys, "validate", INGEST / "open_ap_2024.csv", "--db", db)
     assert code == 1 and "would load 7 of 8 rows; 1 quarantined" in out and not db.exists()
     path = tmp_path / "clean.csv"
-    path.write_text("Datum;Konto;Belopp;Fakturanr;Leverantör\n2024-01-02;4610;10,00;F1;A AB\n", encoding="utf-8")
+    path.write_text("Datum;Konto;Belopp;Fakturanr;Leverantör;Förvaltning\n2024-01-02;4610;10,00;F1;A AB;KLF\n",
+                    encoding="utf-8")
     assert _run(capsys, "validate", path, "--db", db)[0] == 0
     assert _run(capsys, "ingest", path, "--db", db)[0] == 0
     other = tmp_path / "other.csv"
-    other.write_text("Datum;Konto;Belopp;Fakturanr;Leverantör\n2024-01-02;4610;10,00;F1;A AB\n2024-01-03;4610;1;F2;B\n",
-                     encoding="utf-8")
+    other.write_text("Datum;Konto;Belopp;Fakturanr;Leverantör;Förvaltning\n2024-01-02;4610;10,00;F1;A AB;KLF\n"
+                     "2024-01-03;4610;1;F2;B;KLF\n", encoding="utf-8")
     code, out, err = _run(capsys, "validate", other, "--db", db)
     assert code == 0 and "already loaded in batch 1" in err
     code, out, _ = _run(capsys, "validate", path, "--db", db)
@@ -128,7 +134,7 @@ def test_batches_list_show_delete_and_errors_csv(tmp_path, capsys):
     code, out, _ = _run(capsys, "batches", "--db", db)
     assert code == 0 and "ledger_small_sv.csv" in out and " loaded " in out
     code, out, _ = _run(capsys, "batches", "list", "--db", db, "--json")
-    assert json.loads(out)[0]["rows_rejected"] == 4
+    assert json.loads(out)[0]["rows_rejected"] == 3
     code, out, _ = _run(capsys, "batches", "show", "1", "--db", db)
     assert "history                " in out and "loaded by anna" in out
     assert "encoding 'cp1252', delimiter ';'" in out
@@ -149,9 +155,10 @@ def test_batches_list_show_delete_and_errors_csv(tmp_path, capsys):
 def test_replace_on_the_command_line(tmp_path, capsys):
     db = tmp_path / "k.duckdb"
     first = tmp_path / "a.csv"
-    first.write_text("Datum;Konto;Belopp\n2024-01-02;;10,00\n2024-01-03;4610;5,00\n", encoding="utf-8")
+    first.write_text("Datum;Ansvar;Konto;Belopp\n2024-01-02;110;;10,00\n2024-01-03;110;4610;5,00\n", encoding="utf-8")
     fixed = tmp_path / "a2.csv"
-    fixed.write_text("Datum;Konto;Belopp\n2024-01-02;4610;10,00\n2024-01-03;4610;5,00\n", encoding="utf-8")
+    fixed.write_text("Datum;Ansvar;Konto;Belopp\n2024-01-02;110;4610;10,00\n2024-01-03;110;4610;5,00\n",
+                     encoding="utf-8")
     _run(capsys, "ingest", first, "--db", db)
     code, out, _ = _run(capsys, "ingest", fixed, "--replace", "1", "--db", db, "--json")
     assert code == 0 and json.loads(out)["replaced_batch_id"] == 1

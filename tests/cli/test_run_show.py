@@ -84,8 +84,10 @@ def test_show_views_as_table_and_csv(db, capsys):
         assert out.startswith(f"2024, run 1, by {by}"), by
     assert main(["show", "--year", "2024", "--by", "unmapped", "--csv", "--db", str(db)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0] == "organisation_id,account,reason,spend_sek,n_lines"
-    assert lines[1] == "org,6221,needs-activity-data,4000.00,1"
+    assert lines[0] == ("organisation_id,account,reason,spend_sek,n_lines,account_name,largest_suppliers,"
+                        "suggested_rule_id,suggested_category_id,suggested_industry_code,suggested_factor_set_id,"
+                        "suggested_factor_code,suggested_exclusion_reason")
+    assert lines[1] == "org,6221,needs-activity-data,4000.00,1,,,,,,,,"
     assert main(["show", "--year", "2024", "--by", "month", "--csv", "--db", str(db)]) == 0
     # March: 4610 10,000 (500 kg) + 6221 4,000 (unmapped, 0 kg); the personnel line is excluded. April: 6461.
     assert capsys.readouterr().out.strip().splitlines()[1:] == ["2024-03,14000.00,500.0,0.5",

@@ -143,11 +143,13 @@ def test_account_map_rows_are_consistent(con):
             assert code or prefix == "622", prefix     # only electricity has no spend-based factor
 
 
-def resolve(con, account: str) -> tuple:
-    """Longest-prefix match of `account` in the default map (the engine's rule)."""
+def resolve(con, account: str, version: str = "1.0.0") -> tuple:
+    """Longest-prefix match of `account` in the released map kommunbas13@`version` (the engine's rule).
+    The tests below pin release 1.0.0 (immutable); tests/factors/test_kommunbas13_map.py covers 2.0.0."""
     return con.execute("""select account_prefix, category_id, factor_code, is_excluded, exclusion_reason
-                          from account_map where mapping_id = 'kommunbas13' and ? like account_prefix || '%'
-                          order by length(account_prefix) desc limit 1""", [account]).fetchone()
+                          from account_map where mapping_id = 'kommunbas13' and mapping_version = ?
+                          and ? like account_prefix || '%'
+                          order by length(account_prefix) desc limit 1""", [version, account]).fetchone()
 
 
 @pytest.mark.parametrize("account, expected", [
@@ -179,7 +181,7 @@ def test_every_chart_account_of_classes_1_to_8_resolves(con):
 
 def test_capital_goods_rows_are_marked(con):
     load_reference_data(con)
-    capital = {r[0] for r in con.execute("""select account_prefix from account_map
-                                            where mapping_id = 'kommunbas13' and scope3_category = 2""").fetchall()}
+    capital = {r[0] for r in con.execute("""select account_prefix from account_map where mapping_id = 'kommunbas13'
+                                            and mapping_version = '1.0.0' and scope3_category = 2""").fetchall()}
     assert {"10", "11", "12", "40", "402", "403", "4024"} <= capital
     assert "41" not in capital and "46" not in capital

@@ -70,7 +70,8 @@ def add_batch(con, batch_id: int, organisation_id: str = "org", *, currency: str
 def add_lines(con, batch_id: int, rows: list[dict], organisation_id: str = "org", currency: str = "SEK") -> None:
     """Insert ledger lines; each row dict gives source_row, account, amount and any other ledger column."""
     columns = ["source_row", "account", "amount", "department", "committee", "cost_centre", "project",
-               "counterparty", "supplier_name", "supplier_org_number", "description", "vat_amount", "period"]
+               "counterparty", "supplier_name", "supplier_org_number", "description", "vat_amount", "period",
+               "account_name"]
     for row in rows:
         values = [row.get(c) for c in columns]
         values[columns.index("period")] = row.get("period", "2024-03")

@@ -17,8 +17,9 @@ from pipeline.errors import KlimatspendError, UsageError
 from pipeline.ingest import IngestOptions, ingest_file
 
 TABLES = ("ledger_batch", "ledger_line", "rejected_line", "validation_issue", "ledger_batch_event")
-GOOD = "Datum;Konto;Belopp\n2024-03-05;4610;100,00\n2024-03-06;4620;50,00\n2024-03-07;;7,00\n"
-CORRECTED = "Datum;Konto;Belopp\n2024-03-05;4610;100,00\n2024-03-06;4620;50,00\n2024-03-07;4630;7,00\n"
+GOOD = "Datum;Förvaltning;Konto;Belopp\n2024-03-05;KLF;4610;100,00\n2024-03-06;KLF;4620;50,00\n2024-03-07;KLF;;7,00\n"
+CORRECTED = ("Datum;Förvaltning;Konto;Belopp\n2024-03-05;KLF;4610;100,00\n2024-03-06;KLF;4620;50,00\n"
+             "2024-03-07;KLF;4630;7,00\n")
 
 
 def _file(tmp_path: Path, name: str, text: str) -> Path:
@@ -153,7 +154,7 @@ def test_a_replacement_that_loads_nothing_changes_nothing(con, tmp_path):
     old = ingest_file(con, _file(tmp_path, "a.csv", GOOD), IngestOptions(period="2024-03"))
     before = _counts(con)
     with pytest.raises(KlimatspendError, match="no row of the new file could be loaded, so it does not replace batch"):
-        ingest_file(con, _file(tmp_path, "bad.csv", "Datum;Konto;Belopp\n2024-03-05;;1\n"),
+        ingest_file(con, _file(tmp_path, "bad.csv", "Datum;Förvaltning;Konto;Belopp\n2024-03-05;KLF;;1\n"),
                     IngestOptions(period="2024-03", replace_batch_id=old.batch_id))
     assert _counts(con) == before
     assert batches.batch_row(con, old.batch_id)["status"] == "loaded"
@@ -174,7 +175,7 @@ def test_delete_keeps_the_record(con, tmp_path):
 def test_findings_export_lists_every_error_and_warning(con, tmp_path):
     path = _file(tmp_path, "f.csv", "Datum;Konto;Belopp\n2024-03-05;4610;60 000 000,00\n2024-03-06;;12,5O\n"
                                     "2024-03-07;4620;1,00\n")
-    r = ingest_file(con, path, IngestOptions(period="2024-03"))
+    r = ingest_file(con, path, IngestOptions(period="2024-03", department="Kommunledningsförvaltningen"))
     out = io.StringIO()
     assert batches.write_findings_csv(con, r.batch_id, out) == 3
     rows = list(csv.reader(io.StringIO(out.getvalue())))

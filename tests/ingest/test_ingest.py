@@ -65,7 +65,7 @@ def test_all_number_and_date_forms_in_one_file(con, tmp_path):
             ("2024-03-08 00:00:00", "-1 234,50"), ("2024-03-09", "1 234,50-"), ("2024-03-10", "(1 234,50)"),
             ("2024-03-11", "1234.50")]
     body = "Datum;Konto;Belopp\n" + "".join(f"{d};4610;{a}\n" for d, a in rows)
-    r = ingest_file(con, _write(tmp_path, "forms.csv", body), IngestOptions(year=2024))
+    r = ingest_file(con, _write(tmp_path, "forms.csv", body), IngestOptions(year=2024, department="Kommunledningsförvaltningen"))
     assert r.rows_loaded == 7 and r.rows_rejected == 0
     got = [(x["posting_date"].day, x["amount"]) for x in _lines(con, r.batch_id)]
     assert got == [(5, Decimal("1234.50")), (6, Decimal("1234.50")), (7, Decimal("1234.50")),
@@ -199,7 +199,7 @@ def test_open_accounts_payable_format(con):
 
 def test_amount_header_including_vat_marks_the_batch(con, tmp_path):
     path = _write(tmp_path, "inkl.csv", "Datum;Konto;Belopp inkl. moms\n2024-01-02;4610;125,00\n")
-    r = ingest_file(con, path, IngestOptions(year=2024))
+    r = ingest_file(con, path, IngestOptions(year=2024, department="Kommunledningsförvaltningen"))
     assert con.execute("select amounts_include_vat from ledger_batch where batch_id = ?",
                        [r.batch_id]).fetchone() == (True,)
     assert any("includes VAT" in n for n in r.notes)
@@ -210,7 +210,7 @@ def test_file_without_dates_needs_a_declared_period(con, tmp_path):
     with pytest.raises(MissingColumnError, match=r"nodate.csv: no date or period column found \(headers: 'Konto', "
                                                  r"'Belopp'\); pass --year YYYY or --period YYYY-MM"):
         ingest_file(con, path)
-    r = ingest_file(con, path, IngestOptions(period="2024-05"))
+    r = ingest_file(con, path, IngestOptions(period="2024-05", department="Kommunledningsförvaltningen"))
     assert r.rows_loaded == 2
     assert {(x["period"], x["fiscal_year"], x["posting_date"]) for x in _lines(con, r.batch_id)} == {
         ("2024-05", 2024, None)}
@@ -225,7 +225,7 @@ def test_bad_declared_period_is_a_usage_error(con, tmp_path, period):
 
 def test_currency_column_and_currency_option(con, tmp_path):
     path = _write(tmp_path, "cur.csv", "Datum;Konto;Belopp;Valuta\n2024-01-02;4610;10,00;eur\n2024-01-03;4610;5,00;\n")
-    r = ingest_file(con, path, IngestOptions(currency="NOK"))
+    r = ingest_file(con, path, IngestOptions(currency="NOK", department="Kommunledningsförvaltningen"))
     assert [x["currency"] for x in _lines(con, r.batch_id)] == ["EUR", "NOK"]
 
 
@@ -234,7 +234,7 @@ def test_map_option_and_profile_columns(con, tmp_path):
     with pytest.raises(MissingColumnError):
         ingest_file(con, path)
     r = ingest_file(con, path, IngestOptions(column_overrides={"account": "Vilket konto", "amount": "Hur mycket",
-                                                               "posting_date": "När"}))
+                                                               "posting_date": "När"}, department="Kommunledningsförvaltningen"))
     assert r.rows_loaded == 1 and r.column_mapping["source"]["account"] == "--map"
 
 
@@ -244,12 +244,12 @@ def test_profiles_file_of_the_user(con, tmp_path):
                         '[kommunx.columns]\naccount = ["Vilket konto"]\namount = "Hur mycket"\n'
                         'posting_date = "När"\n', encoding="utf-8")
     path = _write(tmp_path, "custom.csv", "När;Vilket konto;Hur mycket\n2024-01-02;4610;1,234\n")
-    r = ingest_file(con, path, IngestOptions(profile="kommunx", profiles_file=str(profiles)))
+    r = ingest_file(con, path, IngestOptions(profile="kommunx", profiles_file=str(profiles), department="Kommunledningsförvaltningen"))
     assert r.currency == "EUR" and r.sum_loaded == 1234.0 and r.profile == "kommunx"
     assert "kommunx" in load_profiles(profiles) and "raindance" in load_profiles(profiles)
     # an explicit option wins over the profile
     r2 = ingest_file(con, path, IngestOptions(profile="kommunx", profiles_file=str(profiles), currency="SEK",
-                                              organisation_id="other", decimal_comma=True))
+                                              organisation_id="other", decimal_comma=True, department="Kommunledningsförvaltningen"))
     assert r2.currency == "SEK" and r2.sum_loaded == 1.23
 
 
@@ -268,7 +268,8 @@ def test_bad_profiles_file_is_a_clear_usage_error(tmp_path, content, message):
 
 
 def test_unknown_profile_lists_the_profiles():
-    with pytest.raises(UsageError, match=r"--profile visma2: no such import profile; available: open-ap, raindance"):
+    with pytest.raises(UsageError, match=r"--profile visma2: no such import profile; available: goteborg, open-ap, "
+                                         r"raindance, sambruk"):
         get_profile("visma2")
 
 
@@ -321,5 +322,5 @@ def test_line_endings_mixed_or_not_keep_row_numbers(con, tmp_path, title_end, bo
     text = (f"Leverantörsreskontra{title_end}Uttag 2024-04-02{title_end}"
             + body_end.join(["Datum;Konto;Belopp", "2024-01-02;4610;1,00", "2024-01-03;4620;2,00"]) + body_end)
     path = _write(tmp_path, "endings.csv", text, "cp1252")
-    r = ingest_file(con, path, IngestOptions(year=2024))
+    r = ingest_file(con, path, IngestOptions(year=2024, department="Kommunledningsförvaltningen"))
     assert [x["source_row"] for x in _lines(con, r.batch_id)] == [4, 5] and r.sum_loaded == 3.0

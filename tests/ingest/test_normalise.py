@@ -114,14 +114,17 @@ def test_periods_that_are_not_periods(db, text):
     assert row["chk_period_type"] is True
 
 
-@pytest.mark.parametrize("text,normalised,valid", [
-    ("556036-0793", "556036-0793", True), ("5560360793", "556036-0793", True), ("556036 0793", "556036-0793", True),
-    ("16556036-0793", "556036-0793", True), ("SE556036079301", "556036-0793", True),
-    ("556036-0794", "556036-0794", False), ("12345", None, False), ("NO 912 345 678 MVA", None, False),
+@pytest.mark.parametrize("text,normalised,invalid,foreign", [
+    ("556036-0793", "556036-0793", False, False), ("5560360793", "556036-0793", False, False),
+    ("556036 0793", "556036-0793", False, False), ("16556036-0793", "556036-0793", False, False),
+    ("SE556036079301", "556036-0793", False, False),
+    # only a valid Swedish number identifies the supplier; the others keep their row with a warning
+    ("556036-0794", None, True, False), ("12345", None, True, False), ("SE556036079401", None, True, False),
+    ("NO 912 345 678 MVA", None, False, True), ("DE260543043", None, False, True), ("FI 0112345-6", None, False, True),
 ])
-def test_org_numbers(db, text, normalised, valid):
+def test_org_numbers(db, text, normalised, invalid, foreign):
     row = _typed(db, [["4610", "1", text]], ["Konto", "Belopp", "Organisationsnummer"], year=2024)[0]
-    assert row["supplier_org_number"] == normalised and row["chk_org_invalid"] is (not valid)
+    assert (row["supplier_org_number"], row["chk_org_invalid"], row["chk_org_foreign"]) == (normalised, invalid, foreign)
 
 
 def test_account_with_its_text_in_the_same_cell(db):

@@ -41,9 +41,8 @@ ERROR_ROWS = [
     (";2023-12;4610;Soc;A AB;;F9;;10,00",
      'ledger_2024.csv: row 10, column "Period": value "2023-12" is outside the declared period 2024-01..2024-12 '
      "(constraint-error)"),
-    ("2024-03-05;;4610;Soc;A AB;556036-0794;F10;;10,00",
-     'ledger_2024.csv: row 11, column "Organisationsnummer": value "556036-0794" is not a valid '
-     "organisationsnummer (check digit) (constraint-error)"),
+    # a supplier number failing its check digit keeps its row (a warning, see below)
+    ("2024-03-05;;4610;Soc;A AB;556036-0794;F10;;10,00", None),
     ("2024-03-05;;4610;Soc;A AB;;F11;XYZ;10,00",
      'ledger_2024.csv: row 12, column "Valuta": value "XYZ" is not a known currency code (constraint-error)'),
     ("2024-03-05;;4610;Soc;A AB",
@@ -74,10 +73,10 @@ def test_every_error_kind_is_named_with_file_row_column_and_value(errors_result,
 
 def test_each_bad_row_is_quarantined_once_and_nothing_else(errors_result):
     con, r = errors_result
-    assert (r.rows_read, r.rows_loaded, r.rows_rejected) == (14, 1, 13)
+    assert (r.rows_read, r.rows_loaded, r.rows_rejected) == (14, 2, 12)
     rejected = con.execute("select source_row, error_code from rejected_line where batch_id = ? order by 1",
                            [r.batch_id]).fetchall()
-    assert [row for row, _ in rejected] == list(range(3, 16))
+    assert [row for row, _ in rejected] == [n for n in range(3, 16) if n != 11]
     # a quarantined row keeps every problem found in it, the most basic first
     total_row = con.execute("select errors, raw_values from rejected_line where batch_id = ? and source_row = 15",
                             [r.batch_id]).fetchone()
@@ -101,11 +100,34 @@ def test_gx_result_is_stored_with_the_batch_and_summarised(errors_result):
     assert by_type[("expect_column_values_to_not_be_null", "amount")]["unexpected_count"] == 2
     assert summary == r.summary
     assert summary == (
-        "3 of 13 checks of the ledger contract passed on 14 rows; 13 rows quarantined: 5 with a value outside the "
+        "4 of 14 checks of the ledger contract passed on 14 rows; 12 rows quarantined: 4 with a value outside the "
         "allowed range or format (constraint-error), 3 with an empty required cell (missing-cell), 3 with a value "
         "that cannot be read (not a number, date or period) (type-error), 1 with more cells than the header "
-        "(extra-cell), 1 with a total row, not a ledger line (total-row); warnings (rows kept): 1 × months of the "
-        "declared year without lines.")
+        "(extra-cell), 1 with a total row, not a ledger line (total-row); warnings (rows kept): 1 × an organisation "
+        "number that fails its check digit (row kept), 1 × months of the declared year without lines.")
+
+
+def test_a_bad_or_foreign_supplier_number_keeps_its_row_with_a_warning(con, tmp_path):
+    """A Swedish number failing its check digit and a German VAT id: both rows load (their spend stays in the
+    emissions) without a supplier number, so they are classified by their account; each is flagged."""
+    path = _file(tmp_path, ["2024-03-05;;4610;Soc;A AB;556036-0794;F1;;10,00",
+                            "2024-03-05;;4610;Soc;Medizintechnik GmbH;DE260543043;F2;;20,00",
+                            "2024-03-05;;4610;Soc;Nordic AS;NO 912 345 678 MVA;F3;;30,00",
+                            "2024-03-05;;4610;Soc;B AB;556036-0793;F4;;40,00"], "org.csv")
+    r = ingest_file(con, path, IngestOptions(period="2024-03"))
+    assert (r.rows_loaded, r.rows_rejected, r.sum_loaded) == (4, 0, 100.0)
+    assert r.warnings == [
+        'org.csv: row 2, column "Organisationsnummer": value "556036-0794" is not a valid Swedish '
+        "organisationsnummer (check digit or length); the row is kept and classified by its account "
+        "(invalid-org-number)",
+        'org.csv: row 3, column "Organisationsnummer": value "DE260543043" is a foreign VAT or company number; the '
+        "row is kept and classified by its account (foreign-org-number)",
+        'org.csv: row 4, column "Organisationsnummer": value "NO 912 345 678 MVA" is a foreign VAT or company '
+        "number; the row is kept and classified by its account (foreign-org-number)",
+    ]
+    numbers = con.execute("select source_row, supplier_org_number from ledger_line where batch_id = ? order by 1",
+                          [r.batch_id]).fetchall()
+    assert numbers == [(2, None), (3, None), (4, None), (5, "556036-0793")]
 
 
 def test_warnings_are_shown_but_do_not_reject(con, tmp_path):
@@ -172,7 +194,8 @@ def test_gx_gets_only_cheap_columns(con, tmp_path):
     ingest_file(con, path, IngestOptions(period="2024-03", dry_run=True))
     con.execute("create temp table t as select 1 as source_row, '4610' as account, 1.0 as amount, 2024 as fiscal_year, "
                 "202403 as date_month, null::integer as period_month, false as chk_total_row, false as chk_date_type, "
-                "false as chk_period_type, false as chk_org_invalid, 'SEK' as currency, 'F1' as invoice_id, "
+                "false as chk_period_type, false as chk_org_invalid, false as chk_org_foreign, 'SEK' as currency, "
+                "'F1' as invoice_id, "
                 "'A' as supplier_name, null as supplier_org_number")
     frame = validation_frame(con, "t")
     assert {str(t) for t in frame.dtypes} <= {"category", "float64", "bool", "Int64"}

@@ -18,8 +18,8 @@ from pipeline.engine import marts
 
 SHEETS_SV = ["Sammanfattning", "Förvaltningar", "Fastighet", "Socialförvaltningen", "Barn- och utbildningsförvaltnin",
              'HYPERLINK("http   example.inval', "(okänd förvaltning)", "Kultur- och fritidsförvaltninge",
-             "Kategorier", "Leverantörer", "Konton", "Månader", "Ej klassificerat", "Exkluderat", "Avstämning",
-             "Faktorsamlingar", "Energiuppskattningar", "Tveksamma faktorer",
+             "Kategorier", "Leverantörer", "Konton", "Månader", "Ej klassificerat", "Kontogranskning", "Exkluderat",
+             "Avstämning", "Faktorsamlingar", "Energiuppskattningar", "Tveksamma faktorer",
              "Budget och utfall", "Investeringar", "Metod och källor"]
 
 
@@ -110,6 +110,21 @@ def test_department_category_supplier_account_sheets_equal_the_marts(wb, db):
     headers, rows = table(wb["Socialförvaltningen"], "Kategori")
     assert sum(r[headers.index("Utsläpp (t CO₂e)")] for r in rows) == pytest.approx(1.9)
     assert sum(r[headers.index("Belopp (kr)")] for r in rows) == pytest.approx(30000 + 4000 + 80000 + 3000)
+
+
+def test_mapping_review_sheet_lists_every_account_with_text_map_row_classification_and_factor(wb, db):
+    """The mapping review sheet: one row per account of the run, largest spend first, as the mart says."""
+    con, runs = db
+    review = marts.read(con, "mapping_review", runs[2024], order_by="abs(spend_sek) desc, organisation_id, account")
+    headers, rows = table(wb["Kontogranskning"], "Konto")
+    assert headers[:6] == ["Konto", "Kontotext i reskontran", "Belopp (kr)", "Utsläpp (t CO₂e)", "Kartans rad",
+                           "Benämning i kartan"]
+    assert "Konflikt" in headers and "Bransch (SNI)" in headers and "Största leverantörer" in headers
+    assert [r[0].lstrip("'") for r in rows] == [r["account"] for r in review]
+    spend = headers.index("Belopp (kr)")
+    assert [r[spend] for r in rows] == pytest.approx([float(r["spend_sek"]) for r in review])
+    factor = headers.index("Faktor")
+    assert [r[factor] for r in rows] == [r["factor_code"] for r in review]
 
 
 def test_budget_and_investment_sheets(wb):

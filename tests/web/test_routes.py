@@ -78,7 +78,7 @@ def test_unauthenticated_request_is_redirected_to_login(web, spec):
 # Which roles may use which route: (method, path) -> roles allowed (admin always).
 UPLOADER_ONLY = {"/upload", "/activity/upload", "/uploads/{upload_id}", "/uploads/{upload_id}/findings.csv", "/uploads/{upload_id}/recheck",
                  "/uploads/{upload_id}/confirm", "/uploads/{upload_id}/discard", "/batches/{batch_id:int}/delete"}
-REVIEWER_ONLY = {"/unmapped/map", "/runs", "/reports/{run_id:int}/create"}
+REVIEWER_ONLY = {"/unmapped/map", "/mapping/decide", "/runs", "/reports/{run_id:int}/create"}
 ADMIN_ONLY_PREFIX = "/admin/"
 
 
@@ -129,17 +129,17 @@ def test_reviewer_cannot_upload_and_uploader_cannot_map(web):
     client.post("/logout", data={"csrf_token": support.csrf_from(client.get("/dashboard").text)})
     client, state = as_user(web, "ulla")
     run_id = runs.shown_run_id(state.db.cursor(), 2024, "kommun")
-    r = support.post(client, "/unmapped/map", {"run_id": run_id, "account": "6221", "factor": "energy|221330"})
+    r = support.post(client, "/unmapped/map", {"run_id": run_id, "account": "62100", "factor": "energy|221310"})
     assert r.status_code == 403
     page = client.get(f"/unmapped?run={run_id}").text
-    assert "6221" in page and 'action="/unmapped/map"' not in page      # sees the list, no form
+    assert "62100" in page and 'action="/unmapped/map"' not in page     # sees the list, no form
 
 
 def test_every_page_a_role_may_see_renders(web):
     client, state = as_user(web, "adam")
     run_id = runs.shown_run_id(state.db.cursor(), 2024, "kommun")
     for path in ["/dashboard", f"/dashboard?run={run_id}", "/dashboard?yo=2024%7Ckommun", f"/drill?run={run_id}",
-                 "/unmapped", "/budget", "/investments", "/reports", "/batches", "/batches/1", "/admin/users",
+                 "/unmapped", "/mapping", "/budget", "/investments", "/reports", "/batches", "/batches/1", "/admin/users",
                  "/admin/versions", "/admin/audit", "/upload", "/upload?replace=1"]:
         r = client.get(path)
         assert r.status_code == 200, (path, r.text[:300])
@@ -329,6 +329,24 @@ def test_missing_required_column_is_shown_and_the_columns_can_be_mapped(web):
     assert re.search(r"Skulle läsas in</span><span class=\"value\">10<", page)
 
 
+def test_without_a_department_column_the_check_asks_which_column_it_is(web):
+    """The check refuses to put every line in one unknown department: it says so and opens the column mapping,
+    where the uploader picks the department column from a dropdown; checked again, the file loads."""
+    client, state = as_user(web, "ulla")
+    text = support.LEDGER.read_text(encoding="utf-8").replace("Förvaltning", "Enhet (namn)", 1)
+    r = upload(client, text.encode("utf-8"))
+    wait(state)
+    url = r.headers["location"]
+    page = client.get(url).text
+    assert "Filen kan inte läsas in" in page and "no department column found" in page
+    assert '<details open>' in page and 'name="map_department"' in page and '<option value="Enhet (namn)"' in page
+    r = support.post(client, url + "/recheck", {"map_department": "Enhet (namn)"}, page=url)
+    assert r.status_code == 303
+    wait(state)
+    page = client.get(url).text
+    assert re.search(r"Skulle läsas in</span><span class=\"value\">10<", page)
+
+
 def test_replace_own_batch_and_audit(web):
     client, state = as_user(web, "ulla")
     fixed = support.LEDGER.read_text(encoding="utf-8").replace("12,5O", "12,50")
@@ -439,13 +457,13 @@ def test_drill_down_reaches_ledger_lines_with_their_batch_and_row(web):
     page = client.get(f"/drill?run={run_id}&department=Serviceförvaltningen").text
     assert "Livsmedel" in page
     page = client.get(f"/drill?run={run_id}&department=Serviceförvaltningen&category=food").text
-    assert "6461" in page
-    page = client.get(f"/drill?run={run_id}&department=Serviceförvaltningen&category=food&account=6461").text
+    assert "64400" in page
+    page = client.get(f"/drill?run={run_id}&department=Serviceförvaltningen&category=food&account=64400").text
     assert "Grossisten Norr AB" in page
-    page = client.get(f"/drill?run={run_id}&department=Serviceförvaltningen&category=food&account=6461"
+    page = client.get(f"/drill?run={run_id}&department=Serviceförvaltningen&category=food&account=64400"
                       "&supplier=556036-0793").text
     assert "Livsmedel januari" in page and 'href="/batches/1">1</a>:2' in page
-    csv_text = client.get(f"/drill.csv?run={run_id}&department=Serviceförvaltningen&category=food&account=6461"
+    csv_text = client.get(f"/drill.csv?run={run_id}&department=Serviceförvaltningen&category=food&account=64400"
                           "&supplier=556036-0793").content.decode("utf-8-sig")
     assert "Livsmedel januari" in csv_text and csv_text.splitlines()[0].startswith("batch_id;source_row")
 
@@ -454,7 +472,7 @@ def test_xss_in_a_ledger_cell_is_rendered_escaped(web):
     client, state = as_user(web, "rita")
     run_id = runs.shown_run_id(state.db.cursor(), 2024, "kommun")
     evil = '<script>alert("xss-supplier")</script> AB'
-    params = {"run": run_id, "department": "Serviceförvaltningen", "category": "food", "account": "6461"}
+    params = {"run": run_id, "department": "Serviceförvaltningen", "category": "food", "account": "64400"}
     pages = [client.get("/drill", params=params).text, client.get("/drill", params={**params, "supplier": evil}).text,
              client.get(f"/dashboard?run={run_id}").text]
     joined = "".join(pages)
@@ -468,18 +486,23 @@ def test_map_an_unmapped_account_saves_an_override_and_the_rerun_uses_it(web, tm
     client, state = as_user(web, "rita")
     con = state.db.cursor()
     run_id = runs.shown_run_id(con, 2024, "kommun")
-    assert {r["account"] for r in marts.read(con, "unmapped_accounts", run_id)} == {"6221"}
+    assert {r["account"] for r in marts.read(con, "unmapped_accounts", run_id)} == {"62100", "62300"}
     page = client.get(f"/unmapped?run={run_id}").text
-    assert 'value="energy|221330"' in page
-    r = support.post(client, "/unmapped/map", {"run_id": run_id, "account": "6221", "factor": "energy|221330",
-                                               "note": "el: fjärrvärmefaktor tills vidare"}, page="/unmapped")
+    assert 'value="energy|221310"' in page and "väntar på aktivitetsdata" in page
+    r = support.post(client, "/unmapped/map", {"run_id": run_id, "account": "62100", "factor": "energy|221310",
+                                               "note": "el: vattenfaktor tills vidare"}, page="/unmapped")
     assert r.status_code == 303 and r.headers["location"] == f"/unmapped?run={run_id}&m=mapped"
     rows = list(csv_rows(tmp_path / "overrides.csv"))
-    assert rows[-1]["match_value"] == "6221" and rows[-1]["author"] == "Rita"
-    assert rows[-1]["organisation_id"] == "kommun" and rows[-1]["factor_code"] == "221330"
+    assert rows[-1]["match_value"] == "62100" and rows[-1]["author"] == "Rita"
+    assert rows[-1]["organisation_id"] == "kommun" and rows[-1]["factor_code"] == "221310"
     entry = audit.entries(con, action="mapping.override")[0]
-    assert entry["detail"]["derived_mapping"] == "kommun_kommunbas13@1.0.0.1"
-    assert entry["detail"]["spend_sek_in_run"] == 120000.0
+    assert entry["detail"]["derived_mapping"] == "kommun_kommunbas13@2.0.0.1"
+    assert entry["detail"]["spend_sek_in_run"] == 120000.0 and entry["detail"]["decision"] == "override"
+    # an industry instead of a factor (each factor set prices it through its crosswalk), from the review page
+    r = support.post(client, "/unmapped/map", {"run_id": run_id, "account": "62300", "factor": "energy|221310",
+                                               "industry_code": "3530", "return_to": "/mapping"}, page="/mapping")
+    assert r.status_code == 303 and r.headers["location"] == f"/mapping?run={run_id}&m=mapped"
+    assert list(csv_rows(tmp_path / "overrides.csv"))[-1]["industry_code"] == "3530"
     assert "Kontomappningar ändrades" in client.get(f"/dashboard?run={run_id}").text
     r = support.post(client, "/runs", {"year": "2024", "organisation_id": "kommun"})
     wait(state)
@@ -488,10 +511,12 @@ def test_map_an_unmapped_account_saves_an_override_and_the_rerun_uses_it(web, tm
     new_run = runs.shown_run_id(con, 2024, "kommun")
     assert new_run != run_id
     assert con.execute("select mapping_id, mapping_version from run_organisation where run_id = ?",
-                       [new_run]).fetchone() == ("kommun_kommunbas13", "1.0.0.1")
+                       [new_run]).fetchone() == ("kommun_kommunbas13", "2.0.0.2")
     assert con.execute("select mapping_id from organisation where organisation_id = 'kommun'").fetchone()[0] == \
         "kommun_kommunbas13"
     assert marts.read(con, "unmapped_accounts", new_run) == []
+    review = {r["account"]: r for r in marts.read(con, "mapping_review", new_run)}
+    assert review["62100"]["is_confirmed"] and review["62100"]["rule_level"] == "account"
     assert audit.entries(con, action="run.compute")[0]["detail"]["run_id"] == new_run
 
 
@@ -505,7 +530,7 @@ def csv_rows(path):
 def test_mapping_refuses_an_unknown_factor(web):
     client, state = as_user(web, "rita")
     run_id = runs.shown_run_id(state.db.cursor(), 2024, "kommun")
-    r = support.post(client, "/unmapped/map", {"run_id": run_id, "account": "6221", "factor": "energy|999999"})
+    r = support.post(client, "/unmapped/map", {"run_id": run_id, "account": "62100", "factor": "energy|999999"})
     assert r.status_code == 400 and "999999" in r.text
 
 
@@ -613,3 +638,43 @@ def test_audit_detail_is_json(web):
     client, state = as_user(web, "rita")
     row = state.db.cursor().execute("select detail from audit_log order by audit_id desc limit 1").fetchone()
     assert json.loads(row[0]) == {}
+
+
+def test_mapping_review_shows_conflicts_and_suggestions_and_decisions_are_audited_overrides(web, tmp_path):
+    """A second file of 2024 holds an account whose text names electricity under consumables (a conflict) and an
+    account the map does not know (46200, a placement: the keyword table suggests residential care). The reviewer
+    keeps the map's row for the first and accepts the suggestion for the second; the next run uses both."""
+    from pipeline.ingest import IngestOptions, ingest_file
+
+    client, state = as_user(web, "rita")
+    con = state.db.cursor()
+    extra = tmp_path / "tillagg_2024.csv"
+    extra.write_text("Bokföringsdatum;Konto;Kontotext;Förvaltning;Leverantör;Belopp\n"
+                     "2024-07-01;64610;Elförbrukning arbetsbodar;Tekniska förvaltningen;Elbolaget AB;2 100,00\n"
+                     "2024-07-02;46200;Köp av huvudverksamhet, placeringskostnad;Socialförvaltningen;HVB Norr AB;"
+                     "64 800,00\n", encoding="utf-8")
+    ingest_file(con, extra, IngestOptions(organisation_id="kommun", year=2024))
+    run_id = runs.compute_run(con, 2024, organisation_id="kommun", created_by="test").run_id
+    page = client.get(f"/mapping?run={run_id}&only=conflicts").text
+    assert "64610" in page and "kontotexten motsäger kartan" in page and "46200" not in page
+    page = client.get(f"/mapping?run={run_id}&only=suggestions").text
+    assert "46200" in page and 'name="decision" value="accept"' in page
+    r = support.post(client, "/mapping/decide", {"run_id": run_id, "account": "64610", "organisation_id": "kommun",
+                                                 "decision": "keep", "return_to": "/mapping", "only": "conflicts"},
+                     page="/mapping")
+    assert r.status_code == 303 and r.headers["location"] == f"/mapping?run={run_id}&m=mapped&only=conflicts"
+    r = support.post(client, "/mapping/decide", {"run_id": run_id, "account": "46200", "organisation_id": "kommun",
+                                                 "decision": "accept", "return_to": "/mapping"}, page="/mapping")
+    assert r.status_code == 303
+    rows = {r["match_value"]: r for r in csv_rows(tmp_path / "overrides.csv")}
+    assert (rows["64610"]["category_id"], rows["64610"]["factor_code"], rows["64610"]["industry_code"]) == \
+        ("goods", "326199", "2229")
+    assert (rows["46200"]["category_id"], rows["46200"]["factor_code"], rows["46200"]["industry_code"]) == \
+        ("care_education", "623990", "8790")
+    decisions = {e["object_id"]: e["detail"]["decision"] for e in audit.entries(con, action="mapping.override")}
+    assert decisions == {"64610": "keep", "46200": "accept"}
+    new_run = runs.compute_run(con, 2024, organisation_id="kommun", created_by="test").run_id
+    review = {r["account"]: r for r in marts.read(con, "mapping_review", new_run)}
+    assert not review["64610"]["is_conflict"] and review["64610"]["is_confirmed"]
+    assert (review["64610"]["category_id"], review["64610"]["factor_code"]) == ("goods", "326199")
+    assert (review["46200"]["rule_level"], review["46200"]["category_id"]) == ("account", "care_education")

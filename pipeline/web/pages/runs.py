@@ -7,7 +7,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from ...access import audit
-from .. import mapping
+from ...engine import review
 from ...engine import marts
 from ...engine import runs
 from ..routing import Ctx, NotFound, page, url
@@ -32,7 +32,7 @@ def run_compute(ctx: Ctx) -> Response:
     if org is not None and not ctx.con.execute("select count(*) from organisation where organisation_id = ?",
                                                [org]).fetchone()[0]:
         raise NotFound()
-    chosen_map = mapping.mapping_for_run(ctx.con, year, org)
+    chosen_map = review.mapping_for_run(ctx.con, year, org)
     prev = ctx.con.execute("""select factor_set_id from run where year = ? and organisation_id is not distinct from ?
                               and status = 'complete' order by run_id desc limit 1""", [year, org]).fetchone()
     factors = prev[0] if prev else None

@@ -1,6 +1,6 @@
 """End to end in a real headless chromium (Debian's /usr/bin/chromium driven by Playwright): log in, upload a
 ledger by drag and drop, see its check, confirm the load, compute the year and open the dashboard; map an
-unmapped account and see the figures change after the re-run."""
+unmapped account in the mapping review and see the figures change after the re-run."""
 
 from __future__ import annotations
 
@@ -88,11 +88,16 @@ def test_login_upload_check_confirm_compute_dashboard_and_map(server, tmp_path):
             page.locator("#departments").get_by_role("link", name="Tekniska förvaltningen").click()
             expect(page.get_by_role("heading", name="Kategorier")).to_be_visible()
 
-            # map the unmapped electricity account, re-run, and the unmapped spend is gone
-            page.get_by_role("link", name="Omappade konton").click()
-            page.get_by_label("Kategori / Utsläppsfaktor").first.select_option("energy|221330")
-            page.get_by_role("button", name="Spara mappning").first.click()
-            expect(page.get_by_text("Mappningen sparades som överstyrning")).to_be_visible()
+            # the mapping review: map the two energy accounts waiting for kWh, re-run, and the unmapped spend is gone
+            page.get_by_role("link", name="Granskning av kontokartan").click()
+            expect(page.get_by_role("heading", name="Granskning av kontokartan 2024 – kommun")).to_be_visible()
+            page.get_by_role("link", name="Omappade utgifter").click()
+            for account in ("62100", "62300"):
+                row = page.locator("tr.actions-row", has=page.locator(f"input[name=account][value='{account}']"))
+                row.locator("summary").click()
+                row.get_by_label("Kategori / Utsläppsfaktor").select_option("energy|221310")
+                row.get_by_role("button", name="Spara mappning").click()
+                expect(page.get_by_text("Mappningen sparades som överstyrning")).to_be_visible()
             page.get_by_role("button", name="Beräkna året igen").click()
             expect(page.get_by_role("heading", name="Utsläpp 2024 – kommun")).to_be_visible(timeout=60000)
             expect(page.locator(".card", has_text="Omappade utgifter")).to_contain_text("0,0")

@@ -1,0 +1,84 @@
+"""`klimatspend mapping`: the review of a real-layout ledger (Sambruk format), and decisions as audited overrides."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from pipeline.cli import main
+from tests.helpers.paths import FIXTURES
+
+SAMBRUK = FIXTURES / "ingest" / "real_layouts" / "sambruk_2016-03.csv"
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def db(tmp_path, capsys):
+    path = tmp_path / "k.duckdb"
+    assert run(capsys, "init", "--db", path)[0] == 0
+    assert run(capsys, "ingest", SAMBRUK, "--org", "orebro", "--period", "2016-03", "--db", path)[0] == 0
+    assert run(capsys, "run", "--year", "2016", "--db", path)[0] == 0
+    return path
+
+
+def test_review_lists_every_account_largest_first_with_conflicts_and_suggestions(db, capsys):
+    code, out, _ = run(capsys, "mapping", "review", "--year", "2016", "--db", db, "--json")
+    data = json.loads(out)
+    assert code == 0 and data["year"] == 2016
+    accounts = data["accounts"]
+    assert [a["account"] for a in accounts[:3]] == ["46350", "61710", "46340"]
+    assert len(accounts) == 26 and sum(a["spend_sek"] for a in accounts) == pytest.approx(1599323.25)
+    by = {a["account"]: a for a in accounts}
+    assert (by["46310"]["rule_level"], by["46310"]["category_id"], by["46310"]["industry_code"],
+            by["46310"]["factor_code"], by["46310"]["factor_value"]) == (
+        "account_text", "care_education", "8510", "624410", 0.215)
+    assert by["64610"]["is_conflict"] and by["64610"]["suggested_rule_id"] == "electricity"
+    assert by["46200"]["unmapped_reason"] == "no-account-match" and by["46200"]["suggested_industry_code"] == "8790"
+    assert data["totals"] == {"accounts": 26, "conflicts": 1, "unmapped_accounts": 6,
+                              "unmapped_spend_sek": 193540.0, "needs_activity_data_sek": 125440.0,
+                              "unmapped_without_activity_sek": 68100.0, "suggestions": 2,
+                              "account_text_spend_sek": pytest.approx(1215250.0)}
+    code, out, _ = run(capsys, "mapping", "review", "--only", "conflicts", "--db", db)
+    assert code == 0 and "64610" in out and "CONFLICT" in out and "46350" not in out
+
+
+def test_accept_keep_and_override_write_audited_overrides_the_next_run_uses(db, tmp_path, capsys):
+    overrides = tmp_path / "k.overrides.csv"
+    code, out, _ = run(capsys, "mapping", "accept", "46200", "--author", "Anna", "--db", db)
+    assert code == 0 and out.startswith(f"{overrides}: override 1 for account 46200 of orebro: care_education, "
+                                        "industry 8790, factor useeio:623990")
+    assert run(capsys, "mapping", "keep", "64610", "--author", "Anna", "--db", db)[0] == 0
+    code, _, _ = run(capsys, "mapping", "override", "77100", "--category", "goods", "--industry", "32.99",
+                     "--factor", "useeio:339999", "--author", "Bo", "--note", "byggvaror", "--db", db)
+    assert code == 0
+    with overrides.open(encoding="utf-8") as handle:
+        rows = [(r["match_value"], r["category_id"], r["industry_code"], r["factor_code"], r["author"])
+                for r in csv.DictReader(handle)]
+    assert rows == [("46200", "care_education", "8790", "623990", "Anna"),
+                    ("64610", "goods", "2229", "326199", "Anna"),
+                    ("77100", "goods", "3299", "339999", "Bo")]
+    assert run(capsys, "run", "--year", "2016", "--db", db)[0] == 0
+    totals = json.loads(run(capsys, "mapping", "review", "--db", db, "--json")[1])["totals"]
+    assert (totals["conflicts"], totals["unmapped_without_activity_sek"], totals["suggestions"]) == (0, 0.0, 0)
+
+
+def test_decisions_that_cannot_be_made_say_why(db, capsys):
+    code, _, err = run(capsys, "mapping", "accept", "46350", "--author", "Anna", "--db", db)
+    assert code == 2 and err.strip() == ("klimatspend: account 46350 has no suggestion to accept; choose a category "
+                                         "and factor with `klimatspend mapping override`")
+    code, _, err = run(capsys, "mapping", "override", "77100", "--category", "goods", "--factor", "useeio:999999",
+                       "--author", "A", "--db", db)
+    assert code == 2 and err.strip() == ("klimatspend: emission factor '999999' is not in useeio@1.3.0; choose one "
+                                         "from the list")
+    code, _, err = run(capsys, "mapping", "override", "77100", "--author", "A", "--db", db)
+    assert code == 2 and "give --category with --factor SET:CODE and/or --industry NACE, or --exclude REASON" in err
+    code, _, err = run(capsys, "mapping", "review", "--year", "2031", "--db", db)
+    assert code == 2 and "--year 2031: no computed run" in err
