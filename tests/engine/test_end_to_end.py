@@ -48,15 +48,16 @@ def test_every_line_is_explained(computed, capsys):
     assert {r["exclusion_reason"]: r["spend_sek"] for r in shown["rows"]} == {
         "personnel": 1250000.0, "internal": 310000.0, "grants_transfers": 95000.0, "financial": 35000.0}
     unmapped = cli_json(capsys, "show", "--year", "2024", "--by", "unmapped", "--db", db)["rows"]
-    # district heating waits for its kWh; an account outside the chart is unmapped, never priced at an average
+    # district heating without kWh is a flagged spend estimate (US EPA prices heat, 221330), not unmapped; an
+    # account outside the chart is unmapped, never priced at an average
     assert [(r["account"], r["reason"], r["spend_sek"]) for r in unmapped] == [
-        ("62300", "needs-activity-data", 112000.0), ("91110", "no-account-match", 4200.0)]
+        ("91110", "no-account-match", 4200.0)]
 
 
 def test_levels_methods_and_scopes(computed, capsys, tmp_path):
     """Electricity: 60 MWh x 0.023 kg/kWh (Sweden 2024) = 1,380 kg on the one electricity line, scope 2.
     Diesel: 1,050 litres x (2.51279 + 0.61101) = 3,279.99 kg, of which 2,638.43 kg burnt (scope 1).
-    District heating has no kWh: it waits for them (unmapped). The school build (403) is scope 3.2."""
+    District heating has no kWh: a flagged spend-based estimate until they come. The school build (403) is scope 3.2."""
     db, run = computed
     assert run["emissions_scope2_kg_co2e"] == pytest.approx(1380.0)
     assert run["emissions_scope1_kg_co2e"] == pytest.approx(1050 * 2.51279)
@@ -65,7 +66,7 @@ def test_levels_methods_and_scopes(computed, capsys, tmp_path):
     assert (accounts["46391"]["rule_level"], accounts["64400"]["rule_level"]) == ("supplier_industry",) * 2
     assert (accounts["62100"]["rule_level"], accounts["62100"]["emissions_kg_co2e"]) == ("activity", pytest.approx(1380))
     assert accounts["69100"]["emissions_kg_co2e"] == pytest.approx(1050 * (2.51279 + 0.61101))
-    assert (accounts["62300"]["rule_level"], accounts["40310"]["rule_level"]) == ("unmapped", "account_group")
+    assert (accounts["62300"]["rule_level"], accounts["40310"]["rule_level"]) == ("account_group", "account_group")
     assert accounts["64400"]["spend_sek"] == pytest.approx(45750.50)   # the credit note nets within the account
     scopes = {(r["ghg_scope"], r["scope3_category"]) for r in cli_json(capsys, "show", "--year", "2024", "--by",
                                                                          "scope", "--db", db)["rows"]}

@@ -197,15 +197,21 @@ def test_each_rule_classifies_a_realistic_account_text(run, rule_id):
     assert row["text_rule_id"] == rule_id, (CASES[rule_id], row)
     line = con.execute("select rule_level, rule_id, category_id, exclusion_reason from line_emission "
                        "where run_id = ? and account = ?", [run_id, accounts[rule_id]]).fetchone()
-    rule = con.execute("select category_id, factor_code, is_excluded, exclusion_reason from text_rule "
-                       "where rule_id = ?", [rule_id]).fetchone()
-    if rule[2]:
-        assert line == ("excluded", f"text_rule:{rule_id}", None, rule[3])
-    elif rule[0] == "energy" and not rule[1]:
+    rule = con.execute("select category_id, factor_set_id, factor_code, industry_code, is_excluded, exclusion_reason "
+                       "from text_rule where rule_id = ?", [rule_id]).fetchone()
+    # the factor the run's set gives the rule: its own code, its industry through the crosswalk, or bridged
+    priced = con.execute(
+        """select factor_code from run_factor_rule where run_id = ? and role = 'run'
+           and rule_factor_set_id is not distinct from ? and rule_factor_code is not distinct from ?
+           and rule_industry_code is not distinct from nullif(regexp_replace(coalesce(?, ''), '[^0-9]', '', 'g'), '')""",
+        [run_id, rule[1], rule[2], rule[3]]).fetchone()
+    if rule[4]:
+        assert line == ("excluded", f"text_rule:{rule_id}", None, rule[5])
+    elif priced and priced[0]:
+        assert line == ("account_text", f"text_rule:{rule_id}", rule[0], None)   # energy too: a flagged estimate
+    elif rule[0] == "energy":
         assert line == ("unmapped", "needs-activity-data", "energy", None)       # waits for kWh or litres
-    elif rule[1]:
-        assert line == ("account_text", f"text_rule:{rule_id}", rule[0], None)
-    else:                                   # no US EPA factor for the industry (84.25): the map's row prices it
+    else:                                   # the set has no factor for the rule: the map's row prices it
         assert line[0] in ("account", "account_group")
 
 
