@@ -288,7 +288,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
         no_amount = con.execute(f"select count(*) from {typed_table} where amount is null").fetchone()[0] \
             + len(raw.structural_errors)
         if no_amount:
-            notes.append(f"{no_amount} row(s) have no readable amount: they are quarantined and count as 0 in the sums")
+            notes.append(f"{no_amount} row(s) have no readable amount (or one out of range): they are quarantined and "
+                         "count as 0 in the sums")
         notes += _sie_notes(raw)
         notes += _total_row_notes(con, typed_table, outcome)
         source_info = _source_info(raw, info, opts, no_amount, notes)

@@ -338,7 +338,7 @@ def cell_text(value) -> str | None:
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             return None
-        if value.is_integer() and abs(value) < 1e15:
+        if value.is_integer() and abs(value) < 1e30:    # digits, not "6e+18": the amount check measures them
             return str(int(value))
         return repr(round(value, 6))
     if isinstance(value, int):
@@ -372,7 +372,7 @@ def _column_texts(values) -> tuple[list[str | None], bool, int]:
         elif t is float:
             if v != v or v in (_INF, -_INF):
                 append(None)
-            elif v.is_integer() and -1e15 < v < 1e15:
+            elif v.is_integer() and -1e30 < v < 1e30:
                 append(str(int(v)))
                 numbers += 1
             else:

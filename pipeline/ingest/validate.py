@@ -31,6 +31,7 @@ FINDING_COLUMNS = ["source_row", "severity", "code", "field", "value", "message"
 _PLAIN = {
     "missing-cell": "an empty required cell",
     "type-error": "a value that cannot be read (not a number, date or period)",
+    "out-of-range": "an amount too large to store",
     "constraint-error": "a value outside the allowed range or format",
     "unique-error": "a possible duplicate line",
     "extra-cell": "more cells than the header",
@@ -42,7 +43,8 @@ _PLAIN = {
     "sign-convention": "mostly negative amounts",
 }
 # the first error of a quarantined row is the one shown in lists: the most basic first
-CODE_PRIORITY = ["total-row", "extra-cell", "missing-cell", "type-error", "constraint-error", "unbalanced-voucher"]
+CODE_PRIORITY = ["total-row", "extra-cell", "missing-cell", "type-error", "out-of-range", "constraint-error",
+                 "unbalanced-voucher"]
 
 @dataclass
 class Check:
@@ -88,6 +90,9 @@ def ledger_checks(*, account_pattern: str | None, period_start: int | None, peri
         Check(E.ExpectColumnValuesToNotBeNull(column="amount"), "type-error", "amount", "error",
               'value "{value}" is not a number', raw_column="raw_amount",
               empty_code="missing-cell", empty_message="the cell is empty"),
+        Check(E.ExpectColumnValuesToBeInSet(column="chk_amount_range", value_set=[False]), "out-of-range", "amount",
+              "error", 'value "{value}" is out of range: an amount has at most 13 digits before the decimal point',
+              raw_column="raw_amount"),
         Check(E.ExpectColumnValuesToBeInSet(column="chk_date_type", value_set=[False]), "type-error", "posting_date",
               "error", 'value "{value}" is not a date', raw_column="raw_posting_date"),
         Check(E.ExpectColumnValuesToBeInSet(column="chk_period_type", value_set=[False]), "type-error", "period",
@@ -150,7 +155,10 @@ def validation_frame(con: duckdb.DuckDBPyConnection, typed_table: str) -> pd.Dat
         frame = con.execute(f"""
             select source_row,
                    cast(account as {enums['account']}) as account,
-                   cast(amount as double) as amount, cast(fiscal_year as double) as fiscal_year,
+                   -- an out-of-range amount is null in the typed table; 0 here, so that only its own check fails
+                   case when chk_amount_range then 0 else cast(amount as double) end as amount,
+                   coalesce(chk_amount_range, false) as chk_amount_range,
+                   cast(fiscal_year as double) as fiscal_year,
                    cast(date_month as double) as date_month, cast(period_month as double) as period_month,
                    coalesce(chk_total_row, false) as chk_total_row, coalesce(chk_date_type, false) as chk_date_type,
                    coalesce(chk_period_type, false) as chk_period_type,

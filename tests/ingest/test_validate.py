@@ -101,7 +101,7 @@ def test_gx_result_is_stored_with_the_batch_and_summarised(errors_result):
     assert by_type[("expect_column_values_to_not_be_null", "amount")]["unexpected_count"] == 2
     assert summary == r.summary
     assert summary == (
-        "3 of 13 checks of the ledger contract passed on 14 rows; 13 rows quarantined: 5 with a value outside the "
+        "4 of 14 checks of the ledger contract passed on 14 rows; 13 rows quarantined: 5 with a value outside the "
         "allowed range or format (constraint-error), 3 with an empty required cell (missing-cell), 3 with a value "
         "that cannot be read (not a number, date or period) (type-error), 1 with more cells than the header "
         "(extra-cell), 1 with a total row, not a ledger line (total-row); warnings (rows kept): 1 × months of the "
@@ -172,8 +172,45 @@ def test_gx_gets_only_cheap_columns(con, tmp_path):
     ingest_file(con, path, IngestOptions(period="2024-03", dry_run=True))
     con.execute("create temp table t as select 1 as source_row, '4610' as account, 1.0 as amount, 2024 as fiscal_year, "
                 "202403 as date_month, null::integer as period_month, false as chk_total_row, false as chk_date_type, "
-                "false as chk_period_type, false as chk_org_invalid, 'SEK' as currency, 'F1' as invoice_id, "
+                "false as chk_period_type, false as chk_org_invalid, false as chk_amount_range, 'SEK' as currency, "
+                "'F1' as invoice_id, "
                 "'A' as supplier_name, null as supplier_org_number")
     frame = validation_frame(con, "t")
     assert {str(t) for t in frame.dtypes} <= {"category", "float64", "bool", "Int64"}
     assert str(frame["account"].dtype) == "category" and str(frame["duplicate_key"].dtype) == "Int64"
+
+
+def test_an_amount_out_of_range_is_quarantined_and_validate_agrees_with_ingest(tmp_path, capsys):
+    """Two lines of 6e15 each fit DECIMAL(18, 2) but their sum does not: each is out of range (13 digits at most).
+
+    Rows 2 and 3 are quarantined, row 4 (100,00) loads: sum read = 100,00 = loaded 100,00 + quarantined 0,00
+    (an amount that cannot be stored counts as 0, like one that cannot be read).
+    """
+    from pipeline.cli import main
+
+    path = _file(tmp_path, ["2024-03-05;;4610;Soc;A AB;;F1;;6 000 000 000 000 000,00",
+                            "2024-03-06;;4610;Soc;A AB;;F2;;6 000 000 000 000 000,00",
+                            "2024-03-07;;4610;Soc;A AB;;F3;;100,00"], "huge.csv")
+    message = ('huge.csv: row {row}, column "Belopp": value "6 000 000 000 000 000,00" is out of range: an amount '
+               "has at most 13 digits before the decimal point (out-of-range)")
+    db = str(tmp_path / "k.duckdb")
+    outcomes = {}
+    for verb in ("validate", "ingest"):
+        code = main([verb, str(path), "--period", "2024-03", "--db", db, "--json"])
+        out = capsys.readouterr()
+        assert "Traceback" not in out.err
+        data = json.loads(out.out)
+        outcomes[verb] = (data["rows_read"], data["rows_loaded"], data["rows_rejected"], data["sum_read"],
+                          data["errors"])
+        assert code == (1 if verb == "validate" else 0)
+    assert outcomes["validate"] == outcomes["ingest"] == (
+        3, 1, 2, 100.0, [message.format(row=2), message.format(row=3)])
+
+
+def test_the_largest_amount_in_range_loads(con, tmp_path):
+    path = _file(tmp_path, ["2024-03-05;;4610;Soc;A AB;;F1;;9 999 999 999 999,99",
+                            "2024-03-06;;4610;Soc;A AB;;F2;;-9 999 999 999 999,99",
+                            "2024-03-07;;4610;Soc;A AB;;F3;;10 000 000 000 000,00"], "edge.csv")
+    r = ingest_file(con, path, IngestOptions(period="2024-03"))
+    assert (r.rows_loaded, r.rows_rejected, r.sum_loaded) == (2, 1, 0.0)
+    assert [e.rsplit("(", 1)[-1] for e in r.errors] == ["out-of-range)"]
