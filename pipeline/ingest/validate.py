@@ -5,8 +5,8 @@ whether a failing row is rejected (`error`) or only flagged (`warning`). Failing
 GX's `unexpected_index_list` (the frame is indexed by source row), so the suite itself decides what
 is quarantined. GX gets only the columns it checks, in cheap dtypes (categoricals, floats, booleans):
 it fingerprints the whole frame it is given, and object columns of a million strings make that
-slow. Checks that need other rows or other batches (lines already loaded in another batch, months
-missing from the declared year, a ledger whose amounts are mostly negative) run as SQL.
+slow. Checks that need other rows (months missing from the declared year, a ledger whose amounts are
+mostly negative) run as SQL; lines already loaded in another batch are pipeline.ingest.overlap's.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ _PLAIN = {
     "total-row": "a total row, not a ledger line",
     "unbalanced-voucher": "an SIE voucher that does not balance",
     "duplicate-of-loaded": "a line that is already loaded in another batch",
+    "already-loaded": "a line already loaded in another batch (only new rows loaded)",
     "period-gap": "months of the declared year without lines",
     "sign-convention": "mostly negative amounts",
 }
@@ -302,39 +303,14 @@ def sql_checks(con: duckdb.DuckDBPyConnection, typed_table: str, *, organisation
                rejected_rows: set[int]) -> tuple[pd.DataFrame, list[dict]]:
     """Run the cross-row checks GX cannot express; return (per-row warnings, batch-level warnings).
 
-    - duplicate-of-loaded: a line whose invoice, account, amount, supplier and date equal a line of
-      another live batch of the same organisation (two exports that overlap would count it twice);
     - period-gap: months of a declared year (or period) with no line at all;
     - sign-convention: more than half of the amount is negative (costs exported with credit sign?).
+
+    Lines already loaded in another batch are found by pipeline.ingest.overlap (rows new / same / changed /
+    gone against the loaded batches of the file's period), not here; `organisation_id`, `exclude_batch_id`
+    and `rejected_rows` are kept for callers.
     """
-    rows = con.execute(f"""
-        with mine as (
-            select source_row, invoice_id, account, amount, posting_date,
-                   coalesce(supplier_org_number, supplier_name) as supplier_key
-            from {typed_table}
-            where invoice_id is not null and amount is not null
-        ),
-        loaded as (
-            select l.batch_id, l.invoice_id, l.account, l.amount, l.posting_date,
-                   coalesce(l.supplier_org_number, l.supplier_name) as supplier_key
-            from ledger_line l join ledger_batch b using (batch_id)
-            where b.status = 'loaded' and b.organisation_id = ? and b.batch_id is distinct from ?
-        ),
-        final as (
-            select m.source_row, m.invoice_id, min(o.batch_id) as other_batch
-            from mine m join loaded o
-              on o.invoice_id = m.invoice_id and o.account = m.account and o.amount = m.amount
-             and o.supplier_key is not distinct from m.supplier_key
-             and o.posting_date is not distinct from m.posting_date
-            group by all
-        )
-        select * from final order by source_row
-    """, [organisation_id, exclude_batch_id]).fetchall()
-    per_row = pd.DataFrame(
-        [{"source_row": r[0], "severity": "warning", "code": "duplicate-of-loaded", "field": "invoice_id",
-          "value": r[1], "message": f'invoice "{r[1]}" with the same account, amount, supplier and date is '
-                                    f"already loaded in batch {r[2]}; check that the files do not overlap"}
-         for r in rows if r[0] not in rejected_rows], columns=FINDING_COLUMNS)
+    per_row = pd.DataFrame(columns=FINDING_COLUMNS)
     batch_level: list[dict] = []
     if period_start is not None and period_end is not None:
         present = {r[0] for r in con.execute(
@@ -409,10 +385,8 @@ def validate_batch(con: duckdb.DuckDBPyConnection, typed_table: str, *, account_
         table["_prio"] = table["code"].map({c: i for i, c in enumerate(CODE_PRIORITY)}).fillna(len(CODE_PRIORITY))
         table = (table.sort_values(["source_row", "_prio", "code"], kind="stable", na_position="first")
                  .drop(columns="_prio").reset_index(drop=True))
-    stored["sql_checks"] = [
-        {"code": "duplicate-of-loaded", "severity": "warning", "unexpected_count": int(len(per_row))},
-        *[{"code": b["code"], "severity": b["severity"], "message": b["message"]} for b in batch_level],
-    ]
+    stored["sql_checks"] = [{"code": b["code"], "severity": b["severity"], "message": b["message"]}
+                            for b in batch_level]
     errors = table[table["severity"] == "error"]
     rows = len(frame) + len(structural_errors or [])
     summary = plain_summary(stored, rejected_rows=int(errors["source_row"].nunique()),

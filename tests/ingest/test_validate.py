@@ -124,18 +124,19 @@ def test_warnings_are_shown_but_do_not_reject(con, tmp_path):
     assert con.execute("select count(*) from validation_issue where batch_id = ?", [r.batch_id]).fetchone() == (3,)
 
 
-def test_lines_already_loaded_in_another_batch_are_flagged(con, tmp_path):
+def test_lines_already_loaded_in_another_batch_are_flagged_when_loaded_anyway(con, tmp_path):
+    """Overlap is pipeline.ingest.overlap's (tests/ingest/test_overlap.py); loaded anyway, each shared row is flagged."""
     first = _file(tmp_path, ["2024-03-05;;4610;Soc;A AB;;F1;;100,00", "2024-03-06;;4610;Soc;A AB;;F2;;50,00"], "a.csv")
     overlap = _file(tmp_path, ["2024-03-06;;4610;Soc;A AB;;F2;;50,00", "2024-03-07;;4610;Soc;A AB;;F3;;70,00"],
                     "b.csv")
     a = ingest_file(con, first, IngestOptions(period="2024-03"))
-    b = ingest_file(con, overlap, IngestOptions(period="2024-03"))
-    assert b.warnings == [f'b.csv: row 2, column "Fakturanummer": invoice "F2" with the same account, amount, supplier '
-                          f"and date is already loaded in batch {a.batch_id}; check that the files do not overlap "
-                          f"(duplicate-of-loaded)"]
+    assert ingest_file(con, overlap, IngestOptions(period="2024-03")).status == "overlap"
+    b = ingest_file(con, overlap, IngestOptions(period="2024-03", on_overlap="allow"))
+    assert b.warnings == [f"b.csv: row 2: the same line is already loaded in batch {a.batch_id} (row 3); loaded again "
+                          "as asked (overlap allowed) (duplicate-of-loaded)"]
     # another organisation's batch is not an overlap
-    c = ingest_file(con, overlap, IngestOptions(period="2024-03", organisation_id="bolaget"))
-    assert c.warnings == []
+    c = ingest_file(con, overlap, IngestOptions(period="2024-03", organisation_id="bolaget", create_organisation=True))
+    assert (c.status, c.warnings) == ("loaded", [])
 
 
 def test_months_missing_from_a_declared_year_and_mostly_negative_amounts(con, tmp_path):
@@ -162,8 +163,8 @@ def test_a_file_where_nothing_loads_is_status_rejected(con, tmp_path):
 def test_any_account_text_with_a_profile_or_option(con, tmp_path):
     path = _file(tmp_path, ["2024-03-05;;Fuel/Oil;Soc;A AB;;F1;;100,00"], "uk.csv")
     assert ingest_file(con, path, IngestOptions(period="2024-03")).rows_rejected == 1
-    assert ingest_file(con, path, IngestOptions(period="2024-03", account_pattern=None,
-                                                organisation_id="x")).rows_loaded == 1
+    assert ingest_file(con, path, IngestOptions(period="2024-03", account_pattern=None, organisation_id="x",
+                                                create_organisation=True)).rows_loaded == 1
 
 
 def test_gx_gets_only_cheap_columns(con, tmp_path):
