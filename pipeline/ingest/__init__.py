@@ -28,7 +28,7 @@ from .readers import RawTable, ReadOptions, read_table
 from .textfile import FileScan, scan_file
 
 __all__ = ["IngestOptions", "IngestResult", "ingest_file", "preview_columns", "format_finding", "resolve_options",
-           "overlap_choices"]
+           "overlap_choices", "overlap_summary"]
 
 
 @dataclass
@@ -416,8 +416,8 @@ def _add_findings(outcome, extra) -> None:
     outcome.success = bool(len(errors) == 0)
 
 
-def overlap_summary(name: str, found: overlap.Overlap, held: str, opts: IngestOptions) -> str:
-    """Return the one-paragraph explanation of a file that was not loaded because its rows are loaded already."""
+def overlap_summary(found: overlap.Overlap, held: str = "overlap") -> str:
+    """Return why a file is not loaded when its rows are loaded already (`held`: duplicate or overlap)."""
     shared = len(found.pairs) if found.pairs is not None else 0
     if held == "duplicate":
         if found.kind == "identical":
@@ -457,7 +457,7 @@ def _held_result(held: str, row: dict, found: overlap.Overlap, name: str, opts: 
         batch_id=found.batches[0].batch_id if held == "duplicate" else None, status=held, file=name,
         rows_read=int(row["rows_read"]), rows_loaded=int(row["rows_loaded"]), rows_rejected=int(row["rows_rejected"]),
         sum_read=float(row["sum_read"]), sum_loaded=float(row["sum_loaded"]), sum_rejected=float(row["sum_rejected"]),
-        currency=row["currency"], summary=overlap_summary(name, found, held, opts),
+        currency=row["currency"], summary=overlap_summary(found, held),
         errors=[format_finding(name, f, headers) for f in errs.head(MAX_MESSAGES).to_dict("records")],
         warnings=[format_finding(name, f, headers) for f in warns.head(MAX_MESSAGES).to_dict("records")],
         n_errors=len(errs), n_warnings=len(warns), column_mapping=mapping.as_dict(), notes=notes,

@@ -16,7 +16,7 @@ with `where batch_id = ?` (DuckDB skips the row groups of other batches by their
 twelve monthly batches and re-loaded as one annual file reads the year once; lines of other years and other
 organisations are never read. The pairing is one SQL statement (`_PAIRS`) over any relation with the columns
 (source_row, line_key, amount, day_from, day_to), so the web app can compare keys written by the child
-process that read an upload (`write_keys`), and a faster ingest path can reuse it.
+process that read an upload (`write_batch_keys`), and a faster ingest path can reuse it.
 """
 
 from __future__ import annotations
@@ -158,14 +158,22 @@ def lines_table(con: duckdb.DuckDBPyConnection, typed_table: str, organisation_i
     return table
 
 
-def write_keys(con: duckdb.DuckDBPyConnection, lines: str, path: Path) -> Path:
-    """Write the keys of `lines` (a table from lines_table) to a Parquet file (for a comparison elsewhere)."""
-    con.execute(f"copy (select * from {lines}) to '{_quoted_path(path)}' (format parquet)")
+def write_batch_keys(con: duckdb.DuckDBPyConnection, batch_id: int, path: Path) -> Path:
+    """Write the keys of a stored batch's lines to a Parquet file (the web check: the batch is in a private database)."""
+    con.execute(f"""
+        copy (select source_row,
+                     line_key(organisation_id, account, department, supplier_org_number, supplier_name, invoice_id,
+                              posting_date, period) as line_key,
+                     amount,
+                     coalesce(posting_date, cast(period || '-01' as date)) as day_from,
+                     coalesce(posting_date, last_day(cast(period || '-01' as date))) as day_to
+              from ledger_line where batch_id = {int(batch_id)})
+        to '{_quoted_path(path)}' (format parquet)""")
     return path
 
 
 def keys_relation(path: Path) -> str:
-    """Return SQL naming the keys written by write_keys, to pass to compare()."""
+    """Return SQL naming the keys written by write_batch_keys, to pass to compare()."""
     return f"read_parquet('{_quoted_path(path)}')"
 
 

@@ -108,6 +108,9 @@ def _handle(ctx: Ctx, spec: PageSpec, token: str | None) -> Response:
                 return resp
             if not ctx.user.can(*spec.roles):
                 return ctx.error(403, "Not allowed", ctx.t("Your role does not allow this page or action."))
+            if spec.whole_group and not ctx.sees_everything():
+                return ctx.error(403, "Not allowed", ctx.t("This page shows the figures of every organisation; your "
+                                                           "account sees only some of them."))
         try:
             return spec.handler(ctx)
         except NotFound:

@@ -10,7 +10,8 @@ from ...errors import KlimatspendError
 from ...factors import overrides as ov
 from ...engine import marts
 from .. import data, mapping
-from ..routing import ANY, Ctx, NotFound, as_float, message, page, selected_run
+from ..routing import (ANY, Ctx, as_float, ledger_years, message, own_organisation, own_run, page, run_choices,
+                       selected_run)
 
 
 @page("/unmapped", roles=ANY)
@@ -18,7 +19,7 @@ def unmapped(ctx: Ctx) -> Response:
     """Unmapped spend by account (largest first) with a form to map each account (reviewers)."""
     run = selected_run(ctx)
     if run is None:
-        return ctx.render("dashboard_empty.html", ledger_years=data.ledger_years(ctx.con),
+        return ctx.render("dashboard_empty.html", ledger_years=ledger_years(ctx),
                           may_run=ctx.user.can("reviewer"))
     rows = marts.read(ctx.con, "unmapped_accounts", run["run_id"], order_by="spend_sek desc")
     names = {(o, a): n for o, a, n in ctx.con.execute(
@@ -35,23 +36,20 @@ def unmapped(ctx: Ctx) -> Response:
         choices = mapping.factor_choices(ctx.con, run, org)
         by_org[org] = [{"category": c, "factors": [f for f in choices if f["category_id"] == c["category_id"]]}
                        for c in cats]
-    org_names = dict(ctx.con.execute("select organisation_id, name from organisation").fetchall())
+    org_names = {o: n for o, n in ctx.con.execute("select organisation_id, name from organisation").fetchall()
+                 if ctx.sees(o)}
     path = ctx.state.config.resolved_overrides()
     return ctx.render("unmapped.html", run=run, rows=rows, by_org=by_org, reasons=ov.REASONS, org_names=org_names,
                       may_map=ctx.user.can("reviewer"), saved=mapping.saved_overrides(path, orgs),
-                      overrides_path=path, choices=data.run_choices(ctx.con), message=message(ctx),
+                      overrides_path=path, choices=run_choices(ctx), message=message(ctx),
                       total=sum(as_float(r["spend_sek"]) or 0 for r in rows), several_orgs=len(orgs) > 1)
 
 
 @page("/unmapped/map", roles=("reviewer",), methods=("POST",))
 def unmapped_map(ctx: Ctx) -> Response:
     """Save the mapping of one account as an organisation override (author, date) and audit it."""
-    try:
-        run = data.run_row(ctx.con, int(ctx.form.get("run_id", "")))
-    except ValueError:
-        run = None
-    if run is None:
-        raise NotFound()
+    run = own_run(ctx, ctx.form.get("run_id", ""))
+    organisation_id = own_organisation(ctx, ctx.form.get("organisation_id") or run["organisation_id"])
     choice = ctx.form.get("factor", "")
     reason = ctx.form.get("exclusion_reason", "")
     category, _, code = choice.partition("|")
@@ -60,7 +58,7 @@ def unmapped_map(ctx: Ctx) -> Response:
     author = ctx.user.display_name or ctx.user.username
     try:
         mapping.save_account_override(ctx.con, ctx.state.config.resolved_overrides(), run,
-                                      organisation_id=ctx.form.get("organisation_id") or run["organisation_id"] or "",
+                                      organisation_id=organisation_id,
                                       account=ctx.form.get("account", ""), category_id=None if reason else category,
                                       factor_code=None if reason else code, exclusion_reason=reason or None,
                                       note=ctx.form.get("note", ""), author=author, author_role=ctx.user.role,
