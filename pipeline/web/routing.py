@@ -21,6 +21,7 @@ import csv
 import io
 import json
 import logging
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -109,7 +110,9 @@ class WebState:
         self.db = db
         self._own_upload_dir = config.upload_dir is None
         if config.upload_dir is None:
-            self.upload_dir = Path(tempfile.mkdtemp(prefix="klimatspend-uploads-"))
+            remove_stale_upload_dirs()
+            self.upload_dir = Path(tempfile.mkdtemp(prefix=UPLOAD_DIR_PREFIX))
+            (self.upload_dir / SERVER_PID_FILE).write_text(str(os.getpid()), encoding="ascii")
         else:
             self.upload_dir = Path(config.upload_dir)
             self.upload_dir.mkdir(parents=True, exist_ok=True)
@@ -125,6 +128,11 @@ class WebState:
             else:
                 self.secret = row[0]
             auth.purge_expired(con)
+            from . import uploads
+
+            self.recovered = uploads.recover_interrupted(con, self.upload_dir)
+            if self.recovered:
+                log.warning("%d upload(s) left unfinished by a stopped server were marked failed", len(self.recovered))
         finally:
             con.close()
 
@@ -134,6 +142,50 @@ class WebState:
         if self._own_upload_dir:
             shutil.rmtree(self.upload_dir, ignore_errors=True)
         self.db.close()
+
+
+UPLOAD_DIR_PREFIX = "klimatspend-uploads-"
+SERVER_PID_FILE = "server.pid"
+
+
+def remove_stale_upload_dirs(base: Path | None = None) -> list[Path]:
+    """Remove the private upload folders of servers that are no longer running (e.g. after a crash); return them.
+
+    A server's own temporary folder holds `server.pid`; a folder whose process is gone, or one without the file
+    older than a day, belongs to no running server. Only folders of this user are touched.
+    """
+    import time
+
+    removed = []
+    for folder in Path(base or tempfile.gettempdir()).glob(UPLOAD_DIR_PREFIX + "*"):
+        try:
+            if not folder.is_dir() or folder.stat().st_uid != os.getuid():
+                continue
+            pid_file = folder / SERVER_PID_FILE
+            if pid_file.is_file():
+                if _alive(int(pid_file.read_text(encoding="ascii").strip() or 0)):
+                    continue
+            elif time.time() - folder.stat().st_mtime < 24 * 3600:
+                continue
+        except (OSError, ValueError):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    if removed:
+        log.warning("removed %d upload folder(s) left by stopped servers", len(removed))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _environment() -> Environment:

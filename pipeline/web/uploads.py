@@ -311,3 +311,34 @@ def discard_files(upload_dir: Path, upload_id: str) -> None:
     for path in (base, findings_path(upload_dir, upload_id), keys_path(upload_dir, upload_id),
                  base.with_suffix(".check.json"), base.with_suffix(".check.task.json"), base.with_suffix(".check.partial")):
         path.unlink(missing_ok=True)
+
+
+INTERRUPTED = {
+    "validating": "the server stopped while the file was being checked; nothing was loaded: upload the file again",
+    "loading": "the server stopped while the file was being loaded; nothing was loaded: upload the file again",
+    "validated": "the uploaded file is no longer on the server (it stopped meanwhile); nothing was loaded: upload "
+                 "the file again",
+}
+
+
+def recover_interrupted(con: duckdb.DuckDBPyConnection, upload_dir: Path) -> list[str]:
+    """At start-up: fail the uploads a stopped server left unfinished, remove their files; return their ids.
+
+    Uploads left "validating" or "loading" (the server stopped or crashed meanwhile; a load is one transaction,
+    so nothing of it was kept), and "validated" ones whose file is gone, become "failed" with the reason as their
+    message, and an audit entry.
+    """
+    rows = con.execute("select upload_id, status, original_name, uploaded_by from web_upload "
+                       "where status in ('validating', 'loading', 'validated')").fetchall()
+    failed = []
+    for upload_id, status, name, user in rows:
+        if status == "validated" and upload_path(upload_dir, upload_id).is_file():
+            continue
+        reason = f"{name}: {INTERRUPTED[status]}"
+        con.execute("update web_upload set status = 'failed', validation = ? where upload_id = ?",
+                    [json.dumps({"status": "failed", "message": reason}, ensure_ascii=False), upload_id])
+        discard_files(upload_dir, upload_id)
+        audit.record(con, "upload.failed", actor=None, object_kind="upload", object_id=upload_id,
+                     detail={"file": name, "uploaded_by": user, "was": status, "reason": reason}, source="web")
+        failed.append(upload_id)
+    return failed
