@@ -169,6 +169,8 @@ def create_app(config: WebConfig, db: duckdb.DuckDBPyConnection | None = None) -
     app.add_middleware(security.BodyLimitMiddleware, limit=config.max_upload_bytes + 64 * 1024,
                        render=_too_large_page(lambda: state))
     app.add_middleware(security.SecurityHeadersMiddleware)
+    # outermost: every layer below sees the client address and scheme as the trusted proxy gave them
+    app.add_middleware(security.ProxyHeadersMiddleware, trusted=tuple(config.trusted_proxies))
     return app
 
 

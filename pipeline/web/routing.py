@@ -63,6 +63,7 @@ class WebConfig:
     max_upload_bytes: int = 200 * 2**20
     overrides_path: Path | None = None      # None: <database name>.overrides.csv next to the database
     secure_cookies: bool = False            # always mark cookies Secure (also set automatically over https)
+    trusted_proxies: tuple[str, ...] = ()   # proxies whose X-Forwarded-For/-Proto count (none: the headers are ignored)
 
     def resolved_overrides(self) -> Path:
         """Return the organisation overrides CSV the mapping page writes to."""

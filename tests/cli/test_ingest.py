@@ -163,3 +163,19 @@ def test_replace_on_the_command_line(tmp_path, capsys):
     code, out, _ = _run(capsys, "batches", "--db", db)
     assert "replaced by 2" in out and "loaded (replaces 1)" in out
     assert _run(capsys, "ingest", first, fixed, "--replace", "2", "--db", db)[0] == 2
+
+
+def test_an_unknown_org_is_an_error_listing_the_known_ones(tmp_path, capsys):
+    """A typo must not create an organisation: only the first ledger of an empty database registers one."""
+    db = tmp_path / "k.duckdb"
+    code, out, _ = _run(capsys, "ingest", FIXTURES / "ledger_small_sv.csv", "--year", "2024", "--db", db,
+                        "--org", "kommun")
+    assert code == 0 and "note: organisation kommun was registered with this first ledger" in out
+    _run(capsys, "org", "add", "bolag", "--name", "Lillby Bostäder AB", "--db", db)
+    for verb in ("ingest", "validate"):
+        code, out, err = _run(capsys, verb, FIXTURES / "ledger_small_sv.csv", "--year", "2024", "--db", db,
+                              "--org", "kommunn")
+        assert (code, out) == (2, "")
+        assert err.strip() == ("klimatspend: --org kommunn: no such organisation (known: bolag (Lillby Bostäder AB), "
+                               "kommun); add it first with `klimatspend org add kommunn --name NAME`")
+    assert _run(capsys, "org", "list", "--db", db, "--json")[1].count('"organisation_id"') == 2
