@@ -21,7 +21,9 @@ def register(sub) -> None:
                        description="Serve the web app on the database: finance staff upload ledgers, strategists "
                                    "review emissions and map accounts, administrators manage users and publish runs. "
                                    "The server holds the database while it runs (DuckDB allows one writing process): "
-                                   "stop it before using CLI verbs that write. Create the first administrator with "
+                                   "CLI verbs that write wait for it and then say so; `show`, `report` and `batches "
+                                   "list` read a copy the server keeps next to the database (<db>.snapshot.duckdb), "
+                                   "refreshed after each change. Create the first administrator with "
                                    "`klimatspend user add NAME --role admin`. See docs/web.md.")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
@@ -75,12 +77,15 @@ def run(args) -> int:
         config = WebConfig(db_path=Path(db_path), upload_dir=Path(args.upload_dir) if args.upload_dir else None,
                            max_upload_bytes=args.max_upload_mb * 2**20,
                            overrides_path=Path(args.overrides) if args.overrides else None,
-                           secure_cookies=args.secure_cookies, trusted_proxies=trusted)
+                           secure_cookies=args.secure_cookies, trusted_proxies=trusted, read_copy=True)
         app = create_app(config, db=con)
     except BaseException:
         con.close()
         raise
-    print(f"klimatspend: serving {db_path} on http://{args.host}:{args.port}/ (Ctrl-C stops)", file=sys.stderr)
+    url = f"http://{args.host}:{args.port}/"
+    print(f"klimatspend: serving {db_path} on {url} (Ctrl-C stops); `klimatspend show`, `report` and "
+          "`batches list` read its copy meanwhile", file=sys.stderr)
+    store.write_server_info(db_path, url)
     try:
         # proxy headers are the app's (pipeline.web.security.ProxyHeadersMiddleware): uvicorn must not apply them
         uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False,
@@ -89,6 +94,8 @@ def run(args) -> int:
         if exc.code not in (0, None):
             raise KlimatspendError(f"the web server stopped ({args.host}:{args.port}); see the messages above",
                                    code="serve-error") from None
+    finally:
+        store.remove_server_info(db_path)
     return 0
 
 

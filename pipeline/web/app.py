@@ -112,7 +112,10 @@ def _handle(ctx: Ctx, spec: PageSpec, token: str | None) -> Response:
                 return ctx.error(403, "Not allowed", ctx.t("This page shows the figures of every organisation; your "
                                                            "account sees only some of them."))
         try:
-            return spec.handler(ctx)
+            resp = spec.handler(ctx)
+            if ctx.request.method not in ("GET", "HEAD"):
+                ctx.state.changed()
+            return resp
         except NotFound:
             return ctx.error(404, "Page not found", "")
         except duckdb.TransactionException:
@@ -156,6 +159,8 @@ def create_app(config: WebConfig, db: duckdb.DuckDBPyConnection | None = None) -
     @asynccontextmanager
     async def lifespan(app):
         state.jobs.start()
+        if state.snapshots is not None:
+            state.snapshots.start()
         try:
             yield
         finally:

@@ -41,7 +41,7 @@ from ..ingest import batches
 from ..i18n import labels
 from ..numbers import NBSP, fmt_date, fmt_number, fmt_percent, fmt_tonnes
 from . import data, security
-from .jobs import JobRunner
+from .jobs import JobRunner, SnapshotWriter
 
 
 PUBLIC = "public"
@@ -64,6 +64,7 @@ class WebConfig:
     overrides_path: Path | None = None      # None: <database name>.overrides.csv next to the database
     secure_cookies: bool = False            # always mark cookies Secure (also set automatically over https)
     trusted_proxies: tuple[str, ...] = ()   # proxies whose X-Forwarded-For/-Proto count (none: the headers are ignored)
+    read_copy: bool = False                 # keep a read-only copy of the database for CLI readers (serve does)
 
     def resolved_overrides(self) -> Path:
         """Return the organisation overrides CSV the mapping page writes to."""
@@ -119,6 +120,9 @@ class WebState:
             self.upload_dir.mkdir(parents=True, exist_ok=True)
         self.upload_dir.chmod(0o700)
         self.jobs = JobRunner(db)
+        self.snapshots = SnapshotWriter(db, config.db_path) if config.read_copy else None
+        if self.snapshots is not None:
+            self.jobs.on_change = self.snapshots.changed
         self.env = _environment()
         con = db.cursor()
         try:
@@ -137,9 +141,16 @@ class WebState:
         finally:
             con.close()
 
+    def changed(self) -> None:
+        """Note that a request changed the database (the read-only copy for CLI readers is refreshed)."""
+        if self.snapshots is not None:
+            self.snapshots.changed()
+
     def close(self) -> None:
         """Stop the workers, remove a temporary upload directory and close the database."""
         self.jobs.stop()
+        if self.snapshots is not None:
+            self.snapshots.stop()
         if self._own_upload_dir:
             shutil.rmtree(self.upload_dir, ignore_errors=True)
         self.db.close()
