@@ -206,18 +206,21 @@ def compare(con: duckdb.DuckDBPyConnection, lines: str, organisation_id: str,
     found: list[BatchOverlap] = []
     pairs: list[pd.DataFrame] = []
     for batch_id, name, start, end, loaded, by in candidates(con, lines, organisation_id, exclude):
-        counts = con.execute(f"""
-            with pairs as ({_PAIRS.format(lines=lines)})
-            select count(*) filter (where kind = 'same'), count(*) filter (where kind = 'changed'),
-                   count(*) filter (where kind = 'new'), count(*) filter (where kind = 'gone')
-            from pairs""", {"batch_id": batch_id}).fetchone()
-        if counts[0] + counts[1] == 0:
-            continue
-        found.append(BatchOverlap(batch_id, name, start, end, int(loaded), by, *map(int, counts)))
-        pairs.append(con.execute(f"""
-            with pairs as ({_PAIRS.format(lines=lines)})
-            select new_row, $batch_id as batch_id, old_row, old_amount, kind
-            from pairs where kind in ('same', 'changed') order by new_row""", {"batch_id": batch_id}).df())
+        con.execute(f"create or replace temp table _overlap_pairs as {_PAIRS.format(lines=lines)}",
+                    {"batch_id": batch_id})
+        try:
+            counts = con.execute("""
+                select count(*) filter (where kind = 'same'), count(*) filter (where kind = 'changed'),
+                       count(*) filter (where kind = 'new'), count(*) filter (where kind = 'gone')
+                from _overlap_pairs""").fetchone()
+            if counts[0] + counts[1] == 0:
+                continue
+            found.append(BatchOverlap(batch_id, name, start, end, int(loaded), by, *map(int, counts)))
+            pairs.append(con.execute("""
+                select new_row, ? as batch_id, old_row, old_amount, kind
+                from _overlap_pairs where kind in ('same', 'changed') order by new_row""", [batch_id]).df())
+        finally:
+            con.execute("drop table if exists _overlap_pairs")
     frame = (pd.concat(pairs, ignore_index=True).drop_duplicates("new_row") if pairs
              else pd.DataFrame(columns=["new_row", "batch_id", "old_row", "old_amount", "kind"]))
     return Overlap(rows=int(n_rows), batches=found, pairs=frame)
