@@ -379,13 +379,14 @@ def _overlap(con, typed_table: str, opts: IngestOptions, outcome, notes: list[st
     rejected = {int(r) for r in errs["source_row"].dropna()}
     lines = overlap.lines_table(con, typed_table, opts.organisation_id, rejected, view)
     exclude = [opts.replace_batch_id] if opts.replace_batch_id is not None else []
-    found = overlap.compare(con, lines, opts.organisation_id, exclude)
+    found = overlap.compare(con, lines, opts.organisation_id, exclude,
+                            with_pairs=opts.on_overlap in ("new-rows", "allow"))
     kind, choice = found.kind, opts.on_overlap
     if kind == "none":
         return found, [], None
     if choice == "allow":
         _add_findings(outcome, overlap.row_findings(found, "warning"))
-        notes.append(f"{len(found.pairs):,} row(s) are already loaded in another batch and are loaded again, as "
+        notes.append(f"{found.shared:,} row(s) are already loaded in another batch and are loaded again, as "
                      "asked: " + "; ".join(b.describe() for b in found.batches))
         return found, [], None
     if kind in ("identical", "contained"):
@@ -399,7 +400,7 @@ def _overlap(con, typed_table: str, opts: IngestOptions, outcome, notes: list[st
         return found, ids, None
     if choice == "new-rows":
         _add_findings(outcome, overlap.row_findings(found, "error"))
-        notes.append(f"only the new rows are loaded: {len(found.pairs):,} row(s) already loaded in another batch are "
+        notes.append(f"only the new rows are loaded: {found.shared:,} row(s) already loaded in another batch are "
                      "quarantined (already-loaded): " + "; ".join(b.describe() for b in found.batches))
         return found, [], None
     return found, [], "overlap"
@@ -418,7 +419,7 @@ def _add_findings(outcome, extra) -> None:
 
 def overlap_summary(found: overlap.Overlap, held: str = "overlap") -> str:
     """Return why a file is not loaded when its rows are loaded already (`held`: duplicate or overlap)."""
-    shared = len(found.pairs) if found.pairs is not None else 0
+    shared = found.shared
     if held == "duplicate":
         if found.kind == "identical":
             b = found.batches[0]

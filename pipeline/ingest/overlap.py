@@ -103,6 +103,7 @@ class Overlap:
     rows: int                                                  # rows of the new file compared (the loadable ones)
     batches: list[BatchOverlap] = field(default_factory=list)  # only batches with at least one shared line
     pairs: pd.DataFrame | None = None                          # new_row, batch_id, old_row, old_amount, kind
+    shared: int = 0                                            # rows of the new file already loaded in a batch
 
     @property
     def kind(self) -> str:
@@ -114,8 +115,7 @@ class Overlap:
             b = self.batches[0]
             if b.same == self.rows == b.rows_loaded and not b.changed and not b.gone:
                 return "identical"
-        matched = {int(r) for r in self.pairs["new_row"]} if self.pairs is not None else set()
-        if len(matched) >= self.rows and all(b.changed == 0 for b in self.batches):
+        if self.shared >= self.rows and all(b.changed == 0 for b in self.batches):
             return "contained"
         if all(b.gone == 0 and b.changed == 0 for b in self.batches):
             return "cumulative"
@@ -133,11 +133,6 @@ class Overlap:
         """Return the overlap as plain data (JSON, the web page)."""
         return {"kind": self.kind, "rows": self.rows, "suggestion": self.suggestion, "shared": self.shared,
                 "batches": [b.as_dict() for b in self.batches]}
-
-    @property
-    def shared(self) -> int:
-        """Rows of the new file that are already loaded in one of the batches."""
-        return len(self.pairs) if self.pairs is not None else 0
 
 
 def lines_table(con: duckdb.DuckDBPyConnection, typed_table: str, organisation_id: str, rejected_rows: set[int],
@@ -196,34 +191,40 @@ def candidates(con: duckdb.DuckDBPyConnection, lines: str, organisation_id: str,
 
 
 def compare(con: duckdb.DuckDBPyConnection, lines: str, organisation_id: str,
-            exclude: list[int] | tuple[int, ...] = ()) -> Overlap:
+            exclude: list[int] | tuple[int, ...] = (), *, with_pairs: bool = False) -> Overlap:
     """Compare `lines` (source_row, line_key, amount, day_from, day_to) with the organisation's loaded batches.
 
     `exclude`: batches not to compare with (the one being replaced). Returns the batches sharing at least
-    one line, with the rows of the new file that pair with one of their lines.
+    one line with their counts; with `with_pairs` also the rows of the new file that pair with one of their
+    lines (to quarantine or flag them).
     """
     n_rows = con.execute(f"select count(*) from {lines}").fetchone()[0]
     found: list[BatchOverlap] = []
-    pairs: list[pd.DataFrame] = []
-    for batch_id, name, start, end, loaded, by in candidates(con, lines, organisation_id, exclude):
-        con.execute(f"create or replace temp table _overlap_pairs as {_PAIRS.format(lines=lines)}",
-                    {"batch_id": batch_id})
-        try:
+    con.execute("create or replace temp table _overlap_matched (new_row integer, batch_id integer, old_row integer, "
+                "old_amount decimal(18, 2), kind varchar)")
+    try:
+        for batch_id, name, start, end, loaded, by in candidates(con, lines, organisation_id, exclude):
+            con.execute(f"create or replace temp table _overlap_pairs as {_PAIRS.format(lines=lines)}",
+                        {"batch_id": batch_id})
             counts = con.execute("""
                 select count(*) filter (where kind = 'same'), count(*) filter (where kind = 'changed'),
                        count(*) filter (where kind = 'new'), count(*) filter (where kind = 'gone')
                 from _overlap_pairs""").fetchone()
-            if counts[0] + counts[1] == 0:
-                continue
-            found.append(BatchOverlap(batch_id, name, start, end, int(loaded), by, *map(int, counts)))
-            pairs.append(con.execute("""
-                select new_row, ? as batch_id, old_row, old_amount, kind
-                from _overlap_pairs where kind in ('same', 'changed') order by new_row""", [batch_id]).df())
-        finally:
-            con.execute("drop table if exists _overlap_pairs")
-    frame = (pd.concat(pairs, ignore_index=True).drop_duplicates("new_row") if pairs
-             else pd.DataFrame(columns=["new_row", "batch_id", "old_row", "old_amount", "kind"]))
-    return Overlap(rows=int(n_rows), batches=found, pairs=frame)
+            if counts[0] + counts[1]:
+                found.append(BatchOverlap(batch_id, name, start, end, int(loaded), by, *map(int, counts)))
+                con.execute("""insert into _overlap_matched select new_row, ?, old_row, old_amount, kind
+                               from _overlap_pairs where kind in ('same', 'changed')""", [batch_id])
+        shared = con.execute("select count(distinct new_row) from _overlap_matched").fetchone()[0]
+        pairs = None
+        if with_pairs:
+            # a row that pairs with lines of two batches is named once, with the first batch
+            pairs = con.execute("""select new_row, batch_id, old_row, old_amount, kind from _overlap_matched
+                                   qualify row_number() over (partition by new_row order by batch_id) = 1
+                                   order by new_row""").df()
+    finally:
+        con.execute("drop table if exists _overlap_pairs")
+        con.execute("drop table if exists _overlap_matched")
+    return Overlap(rows=int(n_rows), batches=found, pairs=pairs, shared=int(shared))
 
 
 def row_findings(overlap: Overlap, severity: str) -> pd.DataFrame:
