@@ -177,8 +177,9 @@ def run_validate(args) -> int:
     opts = options_from_args(args)
     opts.dry_run = True
     db = resolve_db_path(args.db)
-    # With an existing database, duplicates and overlaps with loaded batches are reported too.
-    con = store.connect(db, create=False) if Path(db).exists() else store.connect(":memory:")
+    # With an existing database, duplicates and overlaps with loaded batches are reported too (while the web
+    # server runs: against its read-only copy).
+    con = store.open_for_reading(db) if Path(db).exists() else store.connect(":memory:")
     try:
         results, failures = _each_file(args, opts, con)
     finally:

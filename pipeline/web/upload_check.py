@@ -26,7 +26,7 @@ from ..errors import KlimatspendError
 # The child sets its limits first, then imports: nothing heavy is loaded before the limit holds.
 _BOOT = ("import resource, sys; limit = int(sys.argv[1]) * 2**20; "
          "resource.setrlimit(resource.RLIMIT_AS, (limit, limit)); "
-         "from pipeline.web.upload_check import child_main; sys.exit(child_main(sys.argv[2]))")
+         "from pipeline.web.uploads import child_main; sys.exit(child_main(sys.argv[2]))")
 _THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "MALLOC_ARENA_MAX": "2", "RUST_BACKTRACE": "0"}
 
@@ -48,7 +48,8 @@ class CheckOutcome:
 def run_check(task: dict, result_path: Path, limits: ReadLimits, display_name: str) -> CheckOutcome:
     """Run the check described by `task` in a limited child process; return its result.
 
-    `task` is plain data for `check_task` (file path, ingest options, where to write). Raises ReadLimitError
+    `task` is plain data for `pipeline.web.uploads.check_task` (file path, ingest options, where to write), run
+    by `uploads.child_main` in the child. Raises ReadLimitError
     with a one-line message when the child exceeds its memory or time, or dies without a result.
     """
     result_path.unlink(missing_ok=True)
@@ -94,16 +95,3 @@ def _reason(code: int, stderr: str) -> str:
         return "the reading process aborted"
     last = next((ln for ln in reversed(lines) if not ln.startswith(("File ", "Traceback", "^"))), "")
     return f"the reading process ended with code {code}" + (f": {last[:160]}" if last else "")
-
-
-def child_main(task_path: str) -> int:
-    """Entry point of the child process: run the task in `task_path`, write its result JSON; exit code 0."""
-    task = json.loads(Path(task_path).read_text(encoding="utf-8"))
-    from . import uploads   # imported under the memory limit
-
-    result = uploads.check_task(task)
-    out = Path(task["result_path"])
-    tmp = out.with_suffix(".partial")
-    tmp.write_text(json.dumps(result, ensure_ascii=False, default=str), encoding="utf-8")
-    tmp.replace(out)
-    return 0

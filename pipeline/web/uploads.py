@@ -210,6 +210,17 @@ def check_task(task: dict) -> dict:
         mem.close()
 
 
+def child_main(task_path: str) -> int:
+    """Entry point of the child process of upload_check.run_check: run the task, write its result JSON; exit 0."""
+    task = json.loads(Path(task_path).read_text(encoding="utf-8"))
+    result = check_task(task)
+    out = Path(task["result_path"])
+    tmp = out.with_suffix(".partial")
+    tmp.write_text(json.dumps(result, ensure_ascii=False, default=str), encoding="utf-8")
+    tmp.replace(out)
+    return 0
+
+
 def check_upload(db: duckdb.DuckDBPyConnection, upload_dir: Path, upload_id: str, *, username: str,
                  progress=lambda step, **kw: None, limits: ReadLimits | None = None) -> dict:
     """Check an upload as a load would; store and return what was found.
