@@ -616,14 +616,19 @@ def test_compute_a_year_without_ledger_lines_fails_with_a_message(web):
 
 
 def test_the_cli_cannot_write_while_the_server_holds_the_database(web):
-    """DuckDB allows one writing process: a CLI verb run meanwhile says so, in one line, without a traceback."""
+    """DuckDB allows one writing process: a CLI verb run meanwhile waits (saying so), then says why in one line,
+    without a traceback (tests/store/test_concurrency.py: with `klimatspend serve`, readers read its copy)."""
+    import os
     import subprocess
 
     _, state = web
     proc = subprocess.run([sys.executable, "-m", "pipeline", "user", "list", "--db", str(state.config.db_path)],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "KLIMATSPEND_LOCK_WAIT": "1"})
     assert proc.returncode == 1
-    assert "in use by another klimatspend process (web server or CLI)" in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 2 and "is in use by another process (PID " in lines[0] and "waiting up to 1 s" in lines[0]
+    assert lines[1].startswith(f"klimatspend: {state.config.db_path}: in use by another process (PID ")
+    assert lines[1].endswith("(waited 1 s); try again when it has finished, or stop it")
     assert "Traceback" not in proc.stderr
 
 
