@@ -77,7 +77,8 @@ def run(args) -> int:
         config = WebConfig(db_path=Path(db_path), upload_dir=Path(args.upload_dir) if args.upload_dir else None,
                            max_upload_bytes=args.max_upload_mb * 2**20,
                            overrides_path=Path(args.overrides) if args.overrides else None,
-                           secure_cookies=args.secure_cookies, trusted_proxies=trusted, read_copy=True)
+                           secure_cookies=args.secure_cookies, trusted_proxies=trusted, read_copy=True,
+                           warm_reader=True)
         app = create_app(config, db=con)
     except BaseException:
         con.close()

@@ -161,6 +161,11 @@ def create_app(config: WebConfig, db: duckdb.DuckDBPyConnection | None = None) -
         state.jobs.start()
         if state.snapshots is not None:
             state.snapshots.start()
+        if state.config.warm_reader:
+            from ..config import ReadLimits
+            from . import upload_check
+
+            upload_check.prestart(ReadLimits.from_env())
         try:
             yield
         finally:

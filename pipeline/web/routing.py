@@ -65,6 +65,7 @@ class WebConfig:
     secure_cookies: bool = False            # always mark cookies Secure (also set automatically over https)
     trusted_proxies: tuple[str, ...] = ()   # proxies whose X-Forwarded-For/-Proto count (none: the headers are ignored)
     read_copy: bool = False                 # keep a read-only copy of the database for CLI readers (serve does)
+    warm_reader: bool = False               # keep the upload-reading child process started ahead (serve does)
 
     def resolved_overrides(self) -> Path:
         """Return the organisation overrides CSV the mapping page writes to."""
@@ -151,6 +152,10 @@ class WebState:
         self.jobs.stop()
         if self.snapshots is not None:
             self.snapshots.stop()
+        if self.config.warm_reader:
+            from . import upload_check
+
+            upload_check.shutdown()
         if self._own_upload_dir:
             shutil.rmtree(self.upload_dir, ignore_errors=True)
         self.db.close()

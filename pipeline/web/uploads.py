@@ -211,7 +211,20 @@ def check_task(task: dict) -> dict:
 
 
 def child_main(task_path: str) -> int:
-    """Entry point of the child process of upload_check.run_check: run the task, write its result JSON; exit 0."""
+    """Entry point of the child process of upload_check.run_check: run the task, write its result JSON; exit 0.
+
+    With task "-" the child warms up first (imports what a check needs) and then reads the task's path from
+    standard input; end of input (the server stopped) ends it.
+    """
+    if task_path == "-":
+        import sys
+
+        import great_expectations  # noqa: F401 - imported by the first validation; seconds of start-up
+
+        store.connect(":memory:").close()
+        task_path = sys.stdin.readline().strip()
+        if not task_path:
+            return 0
     task = json.loads(Path(task_path).read_text(encoding="utf-8"))
     result = check_task(task)
     out = Path(task["result_path"])
@@ -222,7 +235,7 @@ def child_main(task_path: str) -> int:
 
 
 def check_upload(db: duckdb.DuckDBPyConnection, upload_dir: Path, upload_id: str, *, username: str,
-                 progress=lambda step, **kw: None, limits: ReadLimits | None = None) -> dict:
+                 progress=lambda step, **kw: None, limits: ReadLimits | None = None, warm: bool = False) -> dict:
     """Check an upload as a load would; store and return what was found.
 
     The file is read in a child process with a memory and time limit (pipeline.web.upload_check), in a private
@@ -243,7 +256,7 @@ def check_upload(db: duckdb.DuckDBPyConnection, upload_dir: Path, upload_id: str
             "findings_path": str(findings_path(upload_dir, upload_id)), "keys_path": str(keys_path(upload_dir, upload_id))}
     try:
         outcome = upload_check.run_check(task, path.with_suffix(".check.json"), limits or ReadLimits.from_env(),
-                                         up["original_name"])
+                                         up["original_name"], warm=warm)
     except upload_check.ReadLimitError as exc:
         result.update(status="invalid", message=str(exc), preview=None)
         return _save_check(db, upload_id, "invalid", result)

@@ -145,3 +145,25 @@ def test_a_new_server_recovers_at_start(template, tmp_path):
         assert support.login(client, "ulla").status_code == 303
         assert "bomb.xlsx: the server stopped while the file was being checked" in client.get(
             f"/uploads/{'9' * 32}").text
+
+
+def test_a_child_started_ahead_takes_the_next_check(tmp_path):
+    """serve keeps one reading process started ahead (its imports take seconds); after a check the next starts."""
+    path = tmp_path / ("e" * 32 + ".upload")
+    shutil.copy(support.LEDGER, path)
+    task = {"path": str(path), "options": {"organisation_id": "kommun", "year": 2024, "display_name": "l.csv"},
+            "findings_path": str(tmp_path / "f.csv"), "keys_path": str(tmp_path / "k.parquet")}
+    limits = ReadLimits()
+    try:
+        upload_check.prestart(limits)
+        first = upload_check._warm[0]
+        outcome = upload_check.run_check(task, tmp_path / "r.json", limits, "l.csv", warm=True)
+        assert outcome.result["status"] == "validated" and outcome.result["counts"]["rows_loaded"] == 10
+        assert first.poll() == 0                                   # it did the check and ended
+        assert upload_check._warm is not None and upload_check._warm[0].poll() is None   # the next one waits
+        other = ReadLimits(read_memory_mb=3000)
+        upload_check.prestart(other)                               # other limits: a new child
+        assert upload_check._warm[1] == other
+    finally:
+        upload_check.shutdown()
+    assert upload_check._warm is None
