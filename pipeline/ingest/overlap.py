@@ -154,7 +154,7 @@ def lines_table(con: duckdb.DuckDBPyConnection, typed_table: str, organisation_i
 
 
 def write_batch_keys(con: duckdb.DuckDBPyConnection, batch_id: int, path: Path) -> Path:
-    """Write the keys of a stored batch's lines to a Parquet file (the web check: the batch is in a private database)."""
+    """Write the keys of a stored batch's lines to a Parquet file (the web check loads into a private database)."""
     con.execute(f"""
         copy (select source_row,
                      line_key(organisation_id, account, department, supplier_org_number, supplier_name, invoice_id,

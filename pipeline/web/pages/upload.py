@@ -85,7 +85,8 @@ def upload_submit(ctx: Ctx) -> Response:
         ctx.audit("upload.validate", object_kind="upload", detail={"file": name, "outcome": "refused",
                                                                    "reason": str(exc)})
         return ctx.render("upload.html", status=415 if "large" not in str(exc) else 413,
-                          organisations=visible_organisations(ctx), values=values, problems=[], refused=f"{name}: {exc}",
+                          organisations=visible_organisations(ctx), values=values, problems=[],
+                          refused=f"{name}: {exc}",
                           replace=None, profiles=_profiles(), message=None)
     ctx.audit("upload.validate", object_kind="upload", object_id=up["upload_id"],
               detail={"file": name, "size_bytes": up["size_bytes"], "sha256": up["sha256"],
