@@ -176,7 +176,7 @@ def remove_stale_upload_dirs(base: Path | None = None) -> list[Path]:
     removed = []
     for folder in Path(base or tempfile.gettempdir()).glob(UPLOAD_DIR_PREFIX + "*"):
         try:
-            if not folder.is_dir() or folder.stat().st_uid != os.getuid():
+            if not folder.is_dir() or (hasattr(os, "getuid") and folder.stat().st_uid != os.getuid()):
                 continue
             pid_file = folder / SERVER_PID_FILE
             if pid_file.is_file():

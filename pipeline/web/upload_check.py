@@ -27,9 +27,12 @@ from ..errors import KlimatspendError
 
 # The child sets its limits first, then imports: nothing heavy is loaded before the limit holds. With "-" for
 # the task, it imports and warms up, then waits for the task's path on its standard input (a warm child).
-_BOOT = ("import resource, sys; limit = int(sys.argv[1]) * 2**20; "
-         "resource.setrlimit(resource.RLIMIT_AS, (limit, limit)); "
-         "from pipeline.web.uploads import child_main; sys.exit(child_main(sys.argv[2]))")
+# (Where there is no `resource` module, Windows, only the time limit applies.)
+_BOOT = ("import sys\n"
+         "try:\n    import resource\n    limit = int(sys.argv[1]) * 2**20\n"
+         "    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
+         "except ImportError:\n    pass\n"
+         "from pipeline.web.uploads import child_main\nsys.exit(child_main(sys.argv[2]))\n")
 _warm_lock = threading.Lock()
 _warm: tuple[subprocess.Popen, ReadLimits] | None = None
 _THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
