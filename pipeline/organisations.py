@@ -4,6 +4,8 @@ web read."""
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 from .errors import UsageError
@@ -11,6 +13,58 @@ from .factors.categories import category_ids
 
 ORGANISATION_KINDS = ("municipality", "region", "company", "other")
 CATEGORIES = category_ids()
+ORGANISATION_ID = re.compile(r"^[a-z0-9_]{1,40}$")      # an organisation id: 1-40 of a-z, digits and _
+
+
+class UnknownOrganisationError(UsageError):
+    """An organisation id that is not in the register (a typo must not create a new organisation)."""
+
+    code = "unknown-organisation"
+
+
+def check_organisation_id(organisation_id: str) -> str:
+    """Return `organisation_id` if it is a valid id (1-40 characters: a-z, digits, _), else raise UsageError."""
+    if not ORGANISATION_ID.match(organisation_id or ""):
+        raise UsageError(f"organisation id {organisation_id!r}: use 1-40 characters: a-z, digits and _ "
+                         "(e.g. alvby_kommun)")
+    return organisation_id
+
+
+def organisation_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Return id -> name of every organisation, by id."""
+    return dict(con.execute("select organisation_id, name from organisation order by organisation_id").fetchall())
+
+
+def require_organisation(con: duckdb.DuckDBPyConnection, organisation_id: str, option: str = "--org") -> None:
+    """Raise UnknownOrganisationError, listing the known organisations, unless `organisation_id` is registered."""
+    known = organisation_names(con)
+    if organisation_id in known:
+        return
+    listed = ", ".join(f"{k} ({v})" if v != k else k for k, v in known.items()) or "none yet"
+    raise UnknownOrganisationError(
+        f"{option} {organisation_id}: no such organisation (known: {listed}); add it first with "
+        f"`klimatspend org add {organisation_id} --name NAME`")
+
+
+def add_organisation(con: duckdb.DuckDBPyConnection, organisation_id: str, *, name: str, kind: str | None = None,
+                     org_number: str | None = None, parent: str | None = None) -> dict:
+    """Register a new organisation (`klimatspend org add`); raise UsageError if the id is taken or invalid."""
+    check_organisation_id(organisation_id)
+    if not (name or "").strip():
+        raise UsageError(f"org add {organisation_id}: give the organisation's name with --name, e.g. "
+                         "--name 'Älvby kommun'")
+    if organisation_id in organisation_names(con):
+        raise UsageError(f"organisation {organisation_id} already exists; change it with "
+                         f"`klimatspend org set {organisation_id} ...`")
+    return set_organisation(con, organisation_id, name=name.strip(), kind=kind, org_number=org_number, parent=parent)
+
+
+def group_members(con: duckdb.DuckDBPyConnection, organisation_id: str) -> list[str]:
+    """Return `organisation_id` and the organisations whose parent it is (its group), by id."""
+    rows = con.execute("select organisation_id from organisation where organisation_id = ? "
+                       "or parent_organisation_id = ? order by organisation_id",
+                       [organisation_id, organisation_id]).fetchall()
+    return [r[0] for r in rows]
 
 # The spend factor set that fits an organisation's country (ISO 3166 alpha-2): Swedish organisations use the
 # Swedish region of EXIOBASE, UK ones the Defra/Leeds SIC multipliers, every other the US EPA set. The run's

@@ -49,3 +49,14 @@ def seeded_db_file(tmp_path_factory) -> Path:
     seed_store(con)
     con.close()
     return path
+
+
+@pytest.fixture(scope="session")
+def hostile_workbooks(tmp_path_factory) -> dict[str, Path]:
+    """The hostile workbooks of issue 18 (tests/helpers/hostile.py), written once per session: name -> path."""
+    from tests.helpers import hostile
+
+    folder = tmp_path_factory.mktemp("hostile")
+    return {"dimension_bomb": hostile.dimension_bomb(folder / "dimension_bomb.xlsx"),
+            "expansion_bomb": hostile.expansion_bomb(folder / "expansion_bomb.xlsx"),
+            "many_rows": hostile.many_rows(folder / "many_rows.xlsx")}

@@ -17,7 +17,8 @@ ACTIONS = (
     "login.success", "login.failure", "login.throttled", "logout",
     "upload.validate", "upload.discard", "batch.load", "batch.replace", "batch.delete",
     "mapping.override", "run.compute", "run.publish", "report.create",
-    "user.add", "user.role", "user.disable", "user.enable", "user.password",
+    "user.add", "user.role", "user.organisations", "user.disable", "user.enable", "user.password",
+    "upload.failed",
 )
 
 

@@ -52,10 +52,21 @@ class User:
     is_active: bool
     created_at: datetime | None = None
     last_login_at: datetime | None = None
+    organisations: tuple[str, ...] | None = None   # the organisations the user sees; None = every organisation
 
     def can(self, *roles: str) -> bool:
         """Return True if the user's role is one of `roles` (admin may do everything)."""
         return self.is_active and (self.role == "admin" or self.role in roles)
+
+    def sees(self, organisation_id: str | None) -> bool:
+        """Return True if the user may see `organisation_id` (None, "every organisation", needs access to all)."""
+        if self.organisations is None:
+            return True
+        return organisation_id is not None and organisation_id in self.organisations
+
+    def sees_every(self, organisation_ids) -> bool:
+        """Return True if the user may see each of `organisation_ids` (a group: the parent and its companies)."""
+        return self.organisations is None or set(organisation_ids) <= set(self.organisations)
 
 
 @dataclass(frozen=True)
@@ -115,11 +126,17 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-_USER_COLUMNS = "user_id, username, display_name, role, is_active, created_at, last_login_at"
+# A user's organisations come with the user (a list; null = every organisation), so that every request knows them.
+_USER_COLUMNS = ("user_id, username, display_name, role, is_active, created_at, last_login_at, "
+                 "(select list(o.organisation_id order by o.organisation_id) from web_user_organisation o "
+                 "where o.user_id = web_user.user_id) as organisations")
 
 
 def _user(row) -> User | None:
-    return User(*row) if row else None
+    if not row:
+        return None
+    *rest, orgs = row
+    return User(*rest, organisations=tuple(orgs) if orgs else None)
 
 
 def get_user(con: duckdb.DuckDBPyConnection, username: str) -> User | None:
@@ -135,21 +152,63 @@ def get_user_by_id(con: duckdb.DuckDBPyConnection, user_id: int) -> User | None:
 
 def list_users(con: duckdb.DuckDBPyConnection) -> list[User]:
     """Return every user, by name."""
-    return [User(*r) for r in con.execute(f"select {_USER_COLUMNS} from web_user order by username").fetchall()]
+    return [_user(r) for r in con.execute(f"select {_USER_COLUMNS} from web_user order by username").fetchall()]
 
 
 def add_user(con: duckdb.DuckDBPyConnection, username: str, password: str, role: str, *,
-             display_name: str | None = None, created_by: str | None = None) -> User:
-    """Create a user with a hashed password; raise AuthError if the name is taken or the password weak."""
+             display_name: str | None = None, created_by: str | None = None,
+             organisations: list[str] | None = None) -> User:
+    """Create a user with a hashed password; raise AuthError if the name is taken or the password weak.
+
+    `organisations`: the organisations the user sees (a municipal company's staff); None or empty = every
+    organisation (group-level staff). An administrator always sees every organisation.
+    """
     name = check_username(username)
     check_role(role)
     check_password(password, name)
+    wanted = _check_organisations(con, role, organisations)
     if get_user(con, name) is not None:
         raise AuthError(f"user {name!r} already exists; use `klimatspend user set-role` or another name",
                         code="user-exists")
     con.execute("insert into web_user (username, display_name, role, password_hash, created_by) values (?, ?, ?, ?, ?)",
                 [name, (display_name or "").strip() or None, role, hash_password(password), created_by])
+    user = get_user(con, name)
+    _store_organisations(con, user.user_id, wanted)
     return get_user(con, name)
+
+
+def set_organisations(con: duckdb.DuckDBPyConnection, username: str, organisations: list[str] | None) -> tuple[
+        User, tuple[str, ...] | None]:
+    """Set the organisations a user sees (None or empty = every organisation); return (user, the old ones).
+
+    The user's sessions end, so that no open page keeps showing what the user may no longer see.
+    """
+    user = _require(con, username)
+    wanted = _check_organisations(con, user.role, organisations)
+    _store_organisations(con, user.user_id, wanted)
+    end_user_sessions(con, user.user_id)
+    return get_user_by_id(con, user.user_id), user.organisations
+
+
+def _check_organisations(con: duckdb.DuckDBPyConnection, role: str, organisations: list[str] | None) -> list[str]:
+    wanted = sorted(set(organisations or []))
+    if wanted and role == "admin":
+        raise AuthError("an administrator sees every organisation; give --org only to uploaders and reviewers",
+                        code="admin-organisations")
+    known = {r[0] for r in con.execute("select organisation_id from organisation").fetchall()}
+    unknown = [o for o in wanted if o not in known]
+    if unknown:
+        raise AuthError(f"--org {unknown[0]}: no such organisation (known: {', '.join(sorted(known)) or 'none yet'}); "
+                        f"add it first with `klimatspend org add {unknown[0]} --name NAME`",
+                        code="unknown-organisation")
+    return wanted
+
+
+def _store_organisations(con: duckdb.DuckDBPyConnection, user_id: int, organisations: list[str]) -> None:
+    con.execute("delete from web_user_organisation where user_id = ?", [user_id])
+    if organisations:
+        con.executemany("insert into web_user_organisation (user_id, organisation_id) values (?, ?)",
+                        [[user_id, o] for o in organisations])
 
 
 def _require(con: duckdb.DuckDBPyConnection, username: str) -> User:
@@ -164,6 +223,9 @@ def set_role(con: duckdb.DuckDBPyConnection, username: str, role: str) -> tuple[
     """Change a user's role; return (the updated user, the old role). The last active admin keeps the role."""
     user = _require(con, username)
     check_role(role)
+    if role == "admin" and user.organisations is not None:
+        raise AuthError(f"{user.username} sees only {', '.join(user.organisations)}; an administrator sees every "
+                        f"organisation: first `klimatspend user orgs {user.username} --all`", code="admin-organisations")
     if user.role == "admin" and role != "admin" and user.is_active and _active_admins(con) <= 1:
         raise AuthError(f"{user.username} is the last active administrator; make someone else admin first",
                         code="last-admin")
@@ -225,13 +287,14 @@ def session_user(con: duckdb.DuckDBPyConnection, token: str | None, *, now: date
     if not token or len(token) > 200:
         return None
     now = now or datetime.now()
-    row = con.execute(f"""select s.last_seen_at, s.expires_at, {', '.join('u.' + c for c in _USER_COLUMNS.split(', '))}
-                          from web_session s join web_user u using (user_id)
+    row = con.execute(f"""select s.last_seen_at, s.expires_at, u.*
+                          from web_session s
+                          join (select {_USER_COLUMNS} from web_user) u using (user_id)
                           where s.session_hash = ?""", [token_hash(token)]).fetchone()
     if row is None:
         return None
     last_seen, expires, *user_row = row
-    user = User(*user_row)
+    user = _user(user_row)
     if not user.is_active or now >= expires or now - last_seen >= SESSION_IDLE:
         end_session(con, token)
         return None

@@ -57,7 +57,9 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """List, show, delete batches or export their findings."""
-    con = store.connect(resolve_db_path(args.db))
+    # reading needs no lock: while the web server runs, its read-only copy is read
+    db = resolve_db_path(args.db)
+    con = store.connect(db) if args.action == "delete" else store.open_for_reading(db)
     try:
         if args.action == "show":
             return _show(con, args)

@@ -8,7 +8,7 @@ from pathlib import Path
 from .. import store
 from ..config import DEFAULT_ORGANISATION, resolve_db_path
 from ..errors import KlimatspendError, UsageError
-from ..ingest import IngestOptions, IngestResult, ingest_file, preview_columns
+from ..ingest import IngestOptions, IngestResult, ingest_file, overlap_choices, preview_columns
 from ..ingest.columns import SYNONYMS
 from ..ingest.profiles import load_profiles
 from . import add_db_option, print_json
@@ -46,6 +46,14 @@ def _common(p) -> None:
                    help="accept non-numeric account codes (e.g. UK expense types) instead of 2-6 digits")
     p.add_argument("--sie-accounts", metavar="REGEX",
                    help="SIE files: accounts whose transactions are ledger lines (default ^[4-8][0-9]{3,5}$)")
+    o = p.add_mutually_exclusive_group()
+    o.add_argument("--replace-overlapping", action="store_true",
+                   help="when rows of the file are already loaded in other batches: replace those batches")
+    o.add_argument("--only-new", action="store_true",
+                   help="when rows of the file are already loaded: load only the new rows (the others are "
+                        "quarantined as already-loaded)")
+    o.add_argument("--allow-overlap", action="store_true",
+                   help="load rows that are already loaded in another batch anyway (they then count twice)")
     p.add_argument("--max-errors", type=int, default=MAX_PRINTED, metavar="N",
                    help=f"errors printed per file (default {MAX_PRINTED}; all are stored: `klimatspend batches errors "
                         "BATCH_ID` writes them as CSV)")
@@ -57,8 +65,13 @@ def register(sub) -> None:
     """Add the `ingest` and `validate` verbs."""
     p = sub.add_parser("ingest", help="load ledger files (validated; bad rows quarantined)",
                        description="Read, validate and store ledger files (CSV, xlsx, SIE 4). Every row is loaded or "
-                                   "quarantined with a reason; the same file twice is recognised. Exit code 0: loaded "
-                                   "(possibly with quarantined rows); 1: a file could not be loaded; 2: usage error.")
+                                   "quarantined with a reason. Rows already loaded are recognised by content: the same "
+                                   "rows saved again are not counted again, a cumulative export (January-March, then "
+                                   "January-April) replaces the earlier batch, and any other overlap is reported with "
+                                   "the rows new, same, changed and gone, and nothing is loaded until you choose "
+                                   "--replace, --only-new or --allow-overlap. The organisation (--org) must exist: "
+                                   "`klimatspend org add`. Exit code 0: loaded (or already loaded); 1: a file could "
+                                   "not be loaded or overlaps; 2: usage error.")
     _common(p)
     p.add_argument("--replace", type=int, metavar="BATCH_ID", help="load the file in place of an earlier batch "
                                                                    "(the old one is kept, marked replaced)")
@@ -100,6 +113,8 @@ def options_from_args(args) -> IngestOptions:
         delimiter=delimiter, encoding=args.encoding, header_row=args.header_row,
         sie_ledger_accounts=args.sie_accounts, department=args.department,
         uploaded_by=getattr(args, "user", None), replace_batch_id=getattr(args, "replace", None),
+        on_overlap=("replace" if args.replace_overlapping else "new-rows" if args.only_new
+                    else "allow" if args.allow_overlap else "ask"),
         dry_run=False)
 
 
@@ -151,7 +166,7 @@ def run_ingest(args) -> int:
         results, failures = _each_file(args, opts, con)
     finally:
         con.close()
-    _print_results(args, results, failures)
+    _print_results(args, results, failures, opts=opts)
     ok = all(r.status in ("loaded", "duplicate") for r in results) and not failures
     return 0 if ok else 1
 
@@ -165,24 +180,27 @@ def run_validate(args) -> int:
     opts = options_from_args(args)
     opts.dry_run = True
     db = resolve_db_path(args.db)
-    # With an existing database, duplicates and overlaps with loaded batches are reported too.
-    con = store.connect(db, create=False) if Path(db).exists() else store.connect(":memory:")
+    # With an existing database, duplicates and overlaps with loaded batches are reported too (while the web
+    # server runs: against its read-only copy).
+    con = store.open_for_reading(db) if Path(db).exists() else store.connect(":memory:")
     try:
         results, failures = _each_file(args, opts, con)
     finally:
         con.close()
-    _print_results(args, results, failures, verb="would load")
-    return 0 if not failures and all(r.rows_rejected == 0 and r.status != "duplicate" for r in results) else 1
+    _print_results(args, results, failures, verb="would load", opts=opts)
+    return 0 if not failures and all(r.rows_rejected == 0 and r.status not in ("duplicate", "overlap")
+                                     for r in results) else 1
 
 
-def _print_results(args, results: list[IngestResult], failures: list[dict], verb: str = "loaded") -> None:
+def _print_results(args, results: list[IngestResult], failures: list[dict], verb: str = "loaded",
+                   opts: IngestOptions | None = None) -> None:
     if args.json:
         data = [r.as_dict() for r in results] + failures
         if data:
             print_json(data if len(data) > 1 else data[0])
         return
     for r in results:
-        _print_result(r, verb=verb, max_errors=args.max_errors)
+        _print_result(r, verb=verb, max_errors=args.max_errors, opts=opts)
 
 
 def _print_preview(pv: dict) -> None:
@@ -203,9 +221,18 @@ def _print_preview(pv: dict) -> None:
             print(f"matching profiles: {', '.join(pv['suggested_profiles'])}")
 
 
-def _print_result(r: IngestResult, verb: str = "loaded", max_errors: int = MAX_PRINTED) -> None:
+def _print_result(r: IngestResult, verb: str = "loaded", max_errors: int = MAX_PRINTED,
+                  opts: IngestOptions | None = None) -> None:
     if r.status == "duplicate":
         print(f"{r.file}: {r.summary}")
+        return
+    if r.status == "overlap":
+        print(f"{r.file}: {r.summary} (overlap)")
+        choices = overlap_choices(r, opts or IngestOptions())
+        print("  to load it, run the same command again with one of these options:")
+        width = max(len(flag) for _, _, flag in choices)
+        for _, what, flag in choices:
+            print(f"    {flag:<{width}}  {what}")
         return
     label = f"batch {r.batch_id} " if r.batch_id else ""
     status = "" if r.status in ("loaded", "validated") else f" ({r.status}: nothing could be loaded)"

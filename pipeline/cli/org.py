@@ -9,17 +9,28 @@ from ._output import print_table
 
 
 def register(sub) -> None:
-    """Add the `org` verb with list/set/capital-project."""
-    p = sub.add_parser("org", help="list organisations or set their account map, group and tail-spend default",
-                       description="Each organisation is computed with its own account map (a municipality "
-                                   "Kommun-Bas 13, a municipal company BAS), belongs to a consolidated group through "
-                                   "its parent, and may have a default factor for spend that matches no rule.")
+    """Add the `org` verb with list/add/set/capital-project."""
+    p = sub.add_parser("org", help="list, add or change organisations (account map, group, tail-spend default)",
+                       description="Ledgers, users and results belong to an organisation: add each one with "
+                                   "`klimatspend org add ID --name NAME` before loading its ledger (an unknown --org "
+                                   "is an error, so that a typo creates nothing). Each organisation is computed with "
+                                   "its own account map (a municipality Kommun-Bas 13, a municipal company BAS), "
+                                   "belongs to a consolidated group through its parent, and may have a default factor "
+                                   "for spend that matches no rule.")
     add_db_option(p)
     p.add_argument("--json", action="store_true", help="print as JSON")
     s = p.add_subparsers(dest="action", metavar="ACTION")
     ls = s.add_parser("list", help="list organisations (default)")
     add_db_option(ls)
     ls.add_argument("--json", action="store_true", help="print as JSON")
+    ad = s.add_parser("add", help="register a new organisation")
+    ad.add_argument("organisation_id", metavar="ID", help="short id: 1-40 of a-z, digits and _, e.g. alvby_kommun")
+    ad.add_argument("--name", required=True, help="display name, e.g. 'Älvby kommun'")
+    ad.add_argument("--kind", choices=organisations.ORGANISATION_KINDS, help="default municipality")
+    ad.add_argument("--org-number", metavar="NNNNNN-NNNN", help="organisationsnummer (own invoices are internal)")
+    ad.add_argument("--parent", metavar="ID", help="parent organisation: the group it belongs to")
+    add_db_option(ad)
+    ad.add_argument("--json", action="store_true", help="print as JSON")
     st = s.add_parser("set", help="create an organisation or change its settings (only the options given change)")
     st.add_argument("organisation_id", metavar="ID")
     st.add_argument("--name", help="display name, e.g. 'Älvby kommun'")
@@ -52,6 +63,15 @@ def run(args) -> int:
     """List or change organisations."""
     con = store.connect(resolve_db_path(args.db))
     try:
+        if args.action == "add":
+            row = organisations.add_organisation(con, args.organisation_id, name=args.name, kind=args.kind,
+                                                 org_number=args.org_number, parent=args.parent)
+            if args.json:
+                print_json(row)
+            else:
+                print(f"organisation {row['organisation_id']} added: {row['name']} ({row['kind']})"
+                      + (f", part of {row['parent_organisation_id']}" if row["parent_organisation_id"] else ""))
+            return 0
         if args.action == "set":
             row = organisations.set_organisation(
                 con, args.organisation_id, name=args.name, org_number=args.org_number, kind=args.kind,

@@ -38,7 +38,7 @@ def run(args) -> int:
     """Write the requested reports and list them."""
     if args.year is None and args.run is None:
         raise UsageError("report: give --year YYYY (or --run RUN_ID) (see `klimatspend report --help`)")
-    con = store.connect(resolve_db_path(args.db), create=False)
+    con = store.open_for_reading(resolve_db_path(args.db))      # while the web server runs: its read-only copy
     try:
         chosen = resolve_run(con, args.year, args.run, args.org)
         paths = write_reports(con, chosen["year"], args.out, args.lang, formats=FORMAT_CHOICES[args.format],

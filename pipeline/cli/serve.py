@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 from ..access import auth
 from .. import store
-from ..config import resolve_db_path
+from ..config import ReadLimits, resolve_db_path
 from ..errors import KlimatspendError, UsageError
 from . import add_db_option
+
+TRUST_PROXY_ENV = "KLIMATSPEND_TRUST_PROXY"
 
 
 def register(sub) -> None:
@@ -18,7 +21,9 @@ def register(sub) -> None:
                        description="Serve the web app on the database: finance staff upload ledgers, strategists "
                                    "review emissions and map accounts, administrators manage users and publish runs. "
                                    "The server holds the database while it runs (DuckDB allows one writing process): "
-                                   "stop it before using CLI verbs that write. Create the first administrator with "
+                                   "CLI verbs that write wait for it and then say so; `show`, `report` and `batches "
+                                   "list` read a copy the server keeps next to the database (<db>.snapshot.duckdb), "
+                                   "refreshed after each change. Create the first administrator with "
                                    "`klimatspend user add NAME --role admin`. See docs/web.md.")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
@@ -32,9 +37,18 @@ def register(sub) -> None:
                    help="organisation overrides CSV the mapping page writes (default: <database>.overrides.csv)")
     p.add_argument("--secure-cookies", action="store_true",
                    help="always mark cookies Secure (they are whenever a request arrives over https, e.g. via a "
-                        "proxy listed in --forwarded-allow-ips)")
-    p.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IPS",
-                   help="proxies whose X-Forwarded-Proto/For headers are trusted (default 127.0.0.1)")
+                        "proxy given with --trust-proxy)")
+    p.add_argument("--trust-proxy", "--forwarded-allow-ips", dest="trust_proxy", metavar="IPS",
+                   default=os.environ.get(TRUST_PROXY_ENV),
+                   help="addresses of your reverse proxies (comma-separated, e.g. 127.0.0.1 or 10.0.0.0/8) whose "
+                        "X-Forwarded-For/-Proto headers give the client's address and https; default: none, the "
+                        f"headers are ignored (setting {TRUST_PROXY_ENV})")
+    p.add_argument("--read-memory-mb", type=int, metavar="MB",
+                   help="memory (address space) of the process that reads an upload (default 4096; setting "
+                        "KLIMATSPEND_READ_MEMORY_MB)")
+    p.add_argument("--read-seconds", type=int, metavar="S",
+                   help="time the process that reads an upload may take (default 900; setting "
+                        "KLIMATSPEND_READ_SECONDS)")
     p.set_defaults(func=run)
 
 
@@ -42,12 +56,16 @@ def run(args) -> int:
     """Open the database, check there is an administrator, and serve until interrupted."""
     import uvicorn
 
-    from ..web import WebConfig, create_app
+    from ..web import WebConfig, create_app, security
 
     if not 1 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: use a port between 1 and 65535")
     if args.max_upload_mb < 1:
         raise UsageError("--max-upload-mb: use at least 1")
+    trusted = security.parse_proxies(args.trust_proxy)
+    if args.read_memory_mb is not None or args.read_seconds is not None:
+        limits = ReadLimits.from_env(read_memory_mb=args.read_memory_mb, read_seconds=args.read_seconds)
+        os.environ.update(limits.as_env())      # the upload checks read their limits from the settings
     _check_port(args.host, args.port)
     db_path = resolve_db_path(args.db)
     con = store.connect(db_path)
@@ -59,19 +77,26 @@ def run(args) -> int:
         config = WebConfig(db_path=Path(db_path), upload_dir=Path(args.upload_dir) if args.upload_dir else None,
                            max_upload_bytes=args.max_upload_mb * 2**20,
                            overrides_path=Path(args.overrides) if args.overrides else None,
-                           secure_cookies=args.secure_cookies)
+                           secure_cookies=args.secure_cookies, trusted_proxies=trusted, read_copy=True,
+                           warm_reader=True)
         app = create_app(config, db=con)
     except BaseException:
         con.close()
         raise
-    print(f"klimatspend: serving {db_path} on http://{args.host}:{args.port}/ (Ctrl-C stops)", file=sys.stderr)
+    url = f"http://{args.host}:{args.port}/"
+    print(f"klimatspend: serving {db_path} on {url} (Ctrl-C stops); `klimatspend show`, `report` and "
+          "`batches list` read its copy meanwhile", file=sys.stderr)
+    store.write_server_info(db_path, url)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True,
-                    forwarded_allow_ips=args.forwarded_allow_ips, server_header=False, workers=1)
+        # proxy headers are the app's (pipeline.web.security.ProxyHeadersMiddleware): uvicorn must not apply them
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False,
+                    server_header=False, workers=1)
     except SystemExit as exc:          # uvicorn exits when it cannot start; it has logged why
         if exc.code not in (0, None):
             raise KlimatspendError(f"the web server stopped ({args.host}:{args.port}); see the messages above",
                                    code="serve-error") from None
+    finally:
+        store.remove_server_info(db_path)
     return 0
 
 

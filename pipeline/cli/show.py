@@ -80,7 +80,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """Print the chosen mart for the year's run."""
-    con = store.connect(resolve_db_path(args.db))
+    con = store.open_for_reading(resolve_db_path(args.db))      # while the web server runs: its read-only copy
     try:
         run_id = args.run or runs.shown_run_id(con, args.year)
         if run_id is None:

@@ -1,4 +1,5 @@
-"""`klimatspend user`: web-app users and roles (add, list, set-role, disable, enable, set-password)."""
+"""`klimatspend user`: web-app users, roles and organisations (add, list, orgs, set-role, disable, enable,
+set-password)."""
 
 from __future__ import annotations
 
@@ -25,12 +26,22 @@ def register(sub) -> None:
     add.add_argument("name", metavar="NAME", help="login name (letters a-z, digits, . _ @ -)")
     add.add_argument("--role", required=True, choices=auth.ROLES, help="uploader, reviewer or admin")
     add.add_argument("--display-name", metavar="TEXT", help="full name shown in the app")
+    add.add_argument("--org", action="append", default=[], metavar="ID", dest="orgs",
+                     help="an organisation the user sees (repeatable; e.g. a municipal company's finance staff); "
+                          "without --org the user sees every organisation (group-level staff)")
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from the first line of standard input instead of a prompt")
     add_db_option(add)
     lst = acts.add_parser("list", help="list users with role, status and last login")
     add_db_option(lst)
     lst.add_argument("--json", action="store_true", help="print as JSON")
+    og = acts.add_parser("orgs", help="change which organisations a user sees (ends the user's sessions)")
+    og.add_argument("name", metavar="NAME")
+    g = og.add_mutually_exclusive_group(required=True)
+    g.add_argument("--org", action="append", metavar="ID", dest="orgs", help="an organisation the user sees "
+                                                                              "(repeatable)")
+    g.add_argument("--all", action="store_true", help="the user sees every organisation")
+    add_db_option(og)
     sr = acts.add_parser("set-role", help="change a user's role")
     sr.add_argument("name", metavar="NAME")
     sr.add_argument("role", choices=auth.ROLES, metavar="ROLE", help="uploader, reviewer or admin")
@@ -68,7 +79,8 @@ def read_password(from_stdin: bool) -> str:
 def run(args) -> int:
     """Carry out one user action; changes are written to the audit log as 'cli:<os user>'."""
     if not args.action:
-        raise UsageError("klimatspend user: choose add, list, set-role, disable, enable or set-password (see --help)")
+        raise UsageError("klimatspend user: choose add, list, orgs, set-role, disable, enable or set-password "
+                         "(see --help)")
     password = read_password(args.password_stdin) if args.action in ("add", "set-password") else None
     con = store.connect(resolve_db_path(args.db))
     actor = audit.cli_actor()
@@ -78,21 +90,35 @@ def run(args) -> int:
             if args.json:
                 print_json([{"username": u.username, "display_name": u.display_name, "role": u.role,
                              "is_active": u.is_active, "created_at": u.created_at,
-                             "last_login_at": u.last_login_at} for u in users])
+                             "last_login_at": u.last_login_at,
+                             "organisations": list(u.organisations) if u.organisations else None} for u in users])
             elif not users:
                 print("no users yet; add the first administrator with `klimatspend user add NAME --role admin`")
             else:
-                print_table(["user", "name", "role", "active", "created", "last login"],
-                            [[u.username, u.display_name or "", u.role, "yes" if u.is_active else "no",
+                print_table(["user", "name", "role", "organisations", "active", "created", "last login"],
+                            [[u.username, u.display_name or "", u.role,
+                              ", ".join(u.organisations) if u.organisations else "(all)",
+                              "yes" if u.is_active else "no",
                               f"{u.created_at:%Y-%m-%d}" if u.created_at else "",
                               f"{u.last_login_at:%Y-%m-%d %H:%M}" if u.last_login_at else "never"] for u in users])
             return 0
         if args.action == "add":
             user = auth.add_user(con, args.name, password, args.role, display_name=args.display_name,
-                                 created_by=actor)
+                                 created_by=actor, organisations=args.orgs)
             audit.record(con, "user.add", actor=actor, object_kind="user", object_id=user.username,
-                         detail={"role": user.role, "display_name": user.display_name}, source="cli")
-            print(f"user {user.username} added as {user.role}")
+                         detail={"role": user.role, "display_name": user.display_name,
+                                 "organisations": list(user.organisations) if user.organisations else None},
+                         source="cli")
+            print(f"user {user.username} added as {user.role}, sees "
+                  + (", ".join(user.organisations) if user.organisations else "every organisation"))
+        elif args.action == "orgs":
+            user, old = auth.set_organisations(con, args.name, None if args.all else args.orgs)
+            audit.record(con, "user.organisations", actor=actor, object_kind="user", object_id=user.username,
+                         detail={"old": list(old) if old else None,
+                                 "new": list(user.organisations) if user.organisations else None}, source="cli")
+            print(f"user {user.username} sees "
+                  + (", ".join(user.organisations) if user.organisations else "every organisation")
+                  + "; the user's sessions were ended")
         elif args.action == "set-role":
             user, old = auth.set_role(con, args.name, args.role)
             audit.record(con, "user.role", actor=actor, object_kind="user", object_id=user.username,

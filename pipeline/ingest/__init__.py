@@ -16,8 +16,9 @@ from pathlib import Path
 
 import duckdb
 
-from . import batches
+from . import batches, overlap
 from ..errors import InputFileError, KlimatspendError, MissingColumnError, UsageError
+from ..organisations import organisation_names, require_organisation
 from ..currencies import KNOWN_CURRENCIES
 from .validate import SWEDISH_ACCOUNT_PATTERN, validate_batch
 from .columns import ColumnMapping, describe_missing, fixed_mapping, map_columns
@@ -26,7 +27,8 @@ from .profiles import Profile, get_profile, suggest_profiles
 from .readers import RawTable, ReadOptions, read_table
 from .textfile import FileScan, scan_file
 
-__all__ = ["IngestOptions", "IngestResult", "ingest_file", "preview_columns", "format_finding", "resolve_options"]
+__all__ = ["IngestOptions", "IngestResult", "ingest_file", "preview_columns", "format_finding", "resolve_options",
+           "overlap_choices", "overlap_summary"]
 
 
 @dataclass
@@ -57,6 +59,8 @@ class IngestOptions:
     organisation_kind: str | None = None      # None: the organisation's kind in the database (a company needs no
                                               # department column: the company is one department)
     dry_run: bool = False                     # validate only: nothing is stored
+    on_overlap: str = "ask"                   # rows already loaded in another batch: ask | replace | new-rows | allow
+    create_organisation: bool = False         # register an unknown organisation (else it is an error)
 
 
 @dataclass
@@ -64,7 +68,7 @@ class IngestResult:
     """The outcome of one ingest: counts, sums, status and the findings to show the user."""
 
     batch_id: int | None
-    status: str                               # loaded | rejected | duplicate | validated
+    status: str                               # loaded | rejected | duplicate | overlap | validated
     file: str
     rows_read: int
     rows_loaded: int
@@ -85,6 +89,8 @@ class IngestResult:
     file_format: str | None = None
     profile: str | None = None
     source_info: dict = field(default_factory=dict)
+    overlap: dict | None = None                         # the file against the loaded batches (overlap.Overlap)
+    replaced_batch_ids: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         """Return the result as plain data for --json."""
@@ -98,6 +104,7 @@ class IngestResult:
             "column_mapping": self.column_mapping,
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
             "notes": self.notes, "format": self.file_format, "profile": self.profile, "source": self.source_info,
+            "overlap": self.overlap, "replaced_batch_ids": self.replaced_batch_ids,
         }
 
 
@@ -237,6 +244,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
     opts, prof = resolve_options(opts or IngestOptions())
     path = Path(path)
     name = opts.display_name or path.name
+    if opts.on_overlap not in overlap.CHOICES:
+        raise UsageError(f"on_overlap {opts.on_overlap!r}: use one of {', '.join(overlap.CHOICES)}")
     currency = (opts.currency or "SEK").upper()
     if currency not in KNOWN_CURRENCIES:
         raise UsageError(f"--currency {opts.currency}: not a currency klimatspend can convert; use an ISO 4217 "
@@ -247,6 +256,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
         raise InputFileError(f"{name}: no such file")
     _quiet(con)
     period_start, period_end = declared_bounds(opts)
+    org_notes = _check_organisation(con, opts)
     scan = scan_file(path)
     sha = scan.sha256
     early = _duplicate_result(con, sha, name, opts)
@@ -293,10 +303,18 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
         no_amount = con.execute(f"select count(*) from {typed_table} where amount is null").fetchone()[0] \
             + len(raw.structural_errors)
         if no_amount:
-            notes.append(f"{no_amount} row(s) have no readable amount: they are quarantined and count as 0 in the sums")
+            notes.append(f"{no_amount} row(s) have no readable amount (or one out of range): they are quarantined and "
+                         "count as 0 in the sums")
         notes += _sie_notes(raw)
         notes += _total_row_notes(con, typed_table, outcome)
+        found, replace_ids, held = _overlap(con, typed_table, opts, outcome, notes, f"_lines_{tag}")
+        if held is not None:
+            held_row = _dry_run_row(con, typed_table, outcome, raw.rows_read, currency)
+            return _held_result(held, held_row, found, name, opts, raw, mapping, outcome, notes)
         source_info = _source_info(raw, info, opts, no_amount, notes)
+        if found.batches:
+            outcome.result["overlap"] = {**found.as_dict(), "choice": opts.on_overlap,
+                                         "replaced": [b for b in replace_ids if b != opts.replace_batch_id]}
         record = batches.BatchRecord(
             organisation_id=opts.organisation_id, source_file_name=name, sha256=sha, file_format=raw.file_format,
             profile=opts.profile, uploaded_by=opts.uploaded_by, currency=currency,
@@ -308,15 +326,17 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
             row = _dry_run_row(con, typed_table, outcome, raw.rows_read, currency)
         else:
             batches.ensure_organisation(con, opts.organisation_id)
+            notes += org_notes
             if prof is not None and prof.account_map:
                 notes += _adopt_account_map(con, opts.organisation_id, prof)
             if prof is not None and prof.country:
                 notes += _adopt_country(con, opts.organisation_id, prof)
             row = batches.store_batch(con, record, raw_table=raw_table, headers=raw.headers, typed_table=typed_table,
                                       findings=outcome.findings, rows_read=raw.rows_read,
-                                      replace_batch_id=opts.replace_batch_id)
+                                      replace_batch_id=opts.replace_batch_id, replace_batch_ids=replace_ids)
         timings["load"] = time.perf_counter() - t3
     finally:
+        con.execute(f"drop table if exists _lines_{tag}")
         con.execute(f"drop view if exists {typed_table}_raw")
         con.execute(f"drop table if exists {raw_table}")
         con.execute(f"drop table if exists {typed_table}")
@@ -331,9 +351,125 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
         summary=outcome.summary,
         errors=[format_finding(name, f, headers) for f in errs.head(MAX_MESSAGES).to_dict("records")],
         warnings=[format_finding(name, f, headers) for f in warns.head(MAX_MESSAGES).to_dict("records")],
-        n_errors=len(errs), n_warnings=len(warns), replaced_batch_id=opts.replace_batch_id, timings=timings,
+        n_errors=len(errs), n_warnings=len(warns),
+        replaced_batch_id=opts.replace_batch_id if opts.replace_batch_id is not None else (
+            replace_ids[0] if replace_ids else None), timings=timings,
         column_mapping=mapping.as_dict(), notes=notes, file_format=raw.file_format, profile=opts.profile,
-        source_info=source_info)
+        source_info=source_info, overlap=found.as_dict() if found.batches else None,
+        replaced_batch_ids=list(dict.fromkeys(([opts.replace_batch_id] if opts.replace_batch_id is not None else [])
+                                              + replace_ids)))
+
+
+def _check_organisation(con: duckdb.DuckDBPyConnection, opts: IngestOptions) -> list[str]:
+    """Refuse an organisation that is not registered (a typo must not create one); return notes.
+
+    The one exception is a database without any organisation yet: its first ledger registers the organisation,
+    and the note says so. `opts.create_organisation` registers it regardless (the demo, programs).
+    """
+    known = organisation_names(con)
+    if opts.organisation_id in known:
+        return []
+    if not (opts.create_organisation or not known):
+        require_organisation(con, opts.organisation_id)
+    return [f"organisation {opts.organisation_id} was registered with this first ledger; give it a name with "
+            f"`klimatspend org set {opts.organisation_id} --name NAME`"]
+
+
+def _overlap(con, typed_table: str, opts: IngestOptions, outcome, notes: list[str], view: str):
+    """Compare the rows that would load with the loaded batches; return (overlap, batches to replace, held).
+
+    `held` is None when the file is loaded; else "duplicate" (its rows are all loaded already) or "overlap"
+    (a decision is needed: replace, only the new rows, or load anyway). With on_overlap "new-rows" the rows
+    already loaded are quarantined (already-loaded); with "allow" they load with a warning.
+    """
+    errs = outcome.findings[outcome.findings["severity"] == "error"]
+    rejected = {int(r) for r in errs["source_row"].dropna()}
+    lines = overlap.lines_table(con, typed_table, opts.organisation_id, rejected, view)
+    exclude = [opts.replace_batch_id] if opts.replace_batch_id is not None else []
+    found = overlap.compare(con, lines, opts.organisation_id, exclude,
+                            with_pairs=opts.on_overlap in ("new-rows", "allow"))
+    kind, choice = found.kind, opts.on_overlap
+    if kind == "none":
+        return found, [], None
+    if choice == "allow":
+        _add_findings(outcome, overlap.row_findings(found, "warning"))
+        notes.append(f"{found.shared:,} row(s) are already loaded in another batch and are loaded again, as "
+                     "asked: " + "; ".join(b.describe() for b in found.batches))
+        return found, [], None
+    if kind in ("identical", "contained"):
+        return found, [], "duplicate"
+    if choice == "replace" or (choice == "ask" and kind == "cumulative"):
+        ids = [b.batch_id for b in found.batches]
+        why = ("a cumulative export: every line of the batch is in this file, unchanged" if kind == "cumulative"
+               else "as asked")
+        notes.append(f"replaces {', '.join(f'batch {i}' for i in ids)} ({why}): "
+                     + "; ".join(b.describe() for b in found.batches))
+        return found, ids, None
+    if choice == "new-rows":
+        _add_findings(outcome, overlap.row_findings(found, "error"))
+        notes.append(f"only the new rows are loaded: {found.shared:,} row(s) already loaded in another batch are "
+                     "quarantined (already-loaded): " + "; ".join(b.describe() for b in found.batches))
+        return found, [], None
+    return found, [], "overlap"
+
+
+def _add_findings(outcome, extra) -> None:
+    import pandas as pd
+
+    if not len(extra):
+        return
+    table = pd.concat([outcome.findings, extra], ignore_index=True).astype({"source_row": "Int64"})
+    outcome.findings = table.sort_values(["source_row"], kind="stable", na_position="first").reset_index(drop=True)
+    errors = outcome.findings[outcome.findings["severity"] == "error"]
+    outcome.success = bool(len(errors) == 0)
+
+
+def overlap_summary(found: overlap.Overlap, held: str = "overlap") -> str:
+    """Return why a file is not loaded when its rows are loaded already (`held`: duplicate or overlap)."""
+    shared = found.shared
+    if held == "duplicate":
+        if found.kind == "identical":
+            b = found.batches[0]
+            return (f"the same {b.same:,} rows as batch {b.batch_id} ({b.source_file_name}), already loaded; not "
+                    "counted again (the file differs only in how it was saved)")
+        return (f"every one of its {found.rows:,} rows is already loaded ("
+                + "; ".join(b.describe() for b in found.batches) + "); not counted again")
+    return (f"{shared:,} of its {found.rows:,} rows are already loaded: "
+            + "; ".join(b.describe() for b in found.batches) + "; nothing was loaded")
+
+
+def overlap_choices(result: IngestResult, opts: IngestOptions) -> list[tuple[str, str, str]]:
+    """Return the choices for a file held by its overlap as (choice, what it does, the CLI option), the suggested
+    one first; the choice is an IngestOptions.on_overlap value."""
+    info = result.overlap or {"batches": [], "rows": 0, "suggestion": None}
+    ids = [b["batch_id"] for b in info["batches"]]
+    new_rows = info["rows"] - info.get("shared", 0)
+    replace = f"--replace {ids[0]}" if len(ids) == 1 and opts.replace_batch_id is None else "--replace-overlapping"
+    texts = {"replace": (f"replace {', '.join(f'batch {i}' for i in ids)} with this file", replace),
+             "new-rows": (f"load only the {new_rows:,} new rows", "--only-new"),
+             "allow": ("load every row anyway (the shared rows then count twice)", "--allow-overlap")}
+    if new_rows == 0:
+        del texts["new-rows"]
+    suggested = info["suggestion"]
+    order = [k for k in texts if k == suggested] + [k for k in texts if k != suggested]
+    return [(k, texts[k][0] + (" (suggested)" if k == suggested else ""), texts[k][1]) for k in order]
+
+
+def _held_result(held: str, row: dict, found: overlap.Overlap, name: str, opts: IngestOptions, raw: RawTable,
+                 mapping: ColumnMapping, outcome, notes: list[str]) -> IngestResult:
+    """The result of a file that is not loaded (nothing stored) because its rows are already loaded."""
+    headers = _headers_by_field(mapping)
+    errs = outcome.findings[outcome.findings["severity"] == "error"]
+    warns = outcome.findings[outcome.findings["severity"] != "error"]
+    return IngestResult(
+        batch_id=found.batches[0].batch_id if held == "duplicate" else None, status=held, file=name,
+        rows_read=int(row["rows_read"]), rows_loaded=int(row["rows_loaded"]), rows_rejected=int(row["rows_rejected"]),
+        sum_read=float(row["sum_read"]), sum_loaded=float(row["sum_loaded"]), sum_rejected=float(row["sum_rejected"]),
+        currency=row["currency"], summary=overlap_summary(found, held),
+        errors=[format_finding(name, f, headers) for f in errs.head(MAX_MESSAGES).to_dict("records")],
+        warnings=[format_finding(name, f, headers) for f in warns.head(MAX_MESSAGES).to_dict("records")],
+        n_errors=len(errs), n_warnings=len(warns), column_mapping=mapping.as_dict(), notes=notes,
+        file_format=raw.file_format, profile=opts.profile, overlap=found.as_dict())
 
 
 def _adopt_account_map(con: duckdb.DuckDBPyConnection, organisation_id: str, prof: Profile) -> list[str]:

@@ -102,13 +102,16 @@ def check_replaceable(con: duckdb.DuckDBPyConnection, replace_batch_id: int, org
 
 def store_batch(con: duckdb.DuckDBPyConnection, record: BatchRecord, *, raw_table: str, headers: list[str],
                 typed_table: str, findings: pd.DataFrame, rows_read: int,
-                replace_batch_id: int | None = None) -> dict:
+                replace_batch_id: int | None = None, replace_batch_ids: list[int] | None = None) -> dict:
     """Insert the batch, its accepted lines, its quarantined rows and its warnings in ONE transaction.
 
     Returns the batch row (counts and sums). A crash or interrupt before commit leaves nothing.
     Rows read = loaded + rejected and sum read = sum loaded + sum rejected hold by construction and
-    are checked before commit. Findings without a source row are batch-level warnings.
+    are checked before commit. Findings without a source row are batch-level warnings. The batches in
+    `replace_batch_id` / `replace_batch_ids` (a cumulative export may replace several) are marked replaced.
     """
+    replaced = list(dict.fromkeys(([replace_batch_id] if replace_batch_id is not None else [])
+                                  + list(replace_batch_ids or [])))
     data = findings.copy() if len(findings) else _empty_findings()
     data["ord"] = range(len(data))
     data["source_row"] = data["source_row"].astype("Int64")
@@ -121,8 +124,8 @@ def store_batch(con: duckdb.DuckDBPyConnection, record: BatchRecord, *, raw_tabl
         f" else {len(CODE_PRIORITY)} end"
     try:
         with transaction(con):
-            if replace_batch_id is not None:
-                check_replaceable(con, replace_batch_id, record.organisation_id)
+            for old_id in replaced:
+                check_replaceable(con, old_id, record.organisation_id)
             # checked again inside the transaction: two uploads of the same file at once must not both count
             same = find_duplicate(con, record.sha256, record.organisation_id)
             if same is not None:
@@ -138,7 +141,7 @@ def store_batch(con: duckdb.DuckDBPyConnection, record: BatchRecord, *, raw_tabl
                    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 'loading', ?, ?, ?, ?, ?)""",
                 [batch_id, record.organisation_id, record.source_file_name, record.sha256, record.file_format,
                  record.profile, record.uploaded_by, record.fiscal_year, record.currency, record.amounts_include_vat,
-                 replace_batch_id, json.dumps(record.column_mapping, ensure_ascii=False),
+                 replaced[0] if replaced else None, json.dumps(record.column_mapping, ensure_ascii=False),
                  json.dumps(record.validation_result, ensure_ascii=False, default=str), record.validation_summary,
                  json.dumps(record.source_info, ensure_ascii=False, default=str)])
             loaded = con.execute(f"""
@@ -203,16 +206,17 @@ def store_batch(con: duckdb.DuckDBPyConnection, record: BatchRecord, *, raw_tabl
                            fiscal_year = coalesce(fiscal_year, ?), status = ? where batch_id = ?""",
                         [rows_read, loaded, rejected, sum_read, sum_loaded, sum_rejected, pstart, pend, year, status,
                          batch_id])
-            _event(con, batch_id, status, record.uploaded_by, replace_batch_id,
-                   f"{loaded} of {rows_read} rows loaded, {rejected} quarantined")
-            if replace_batch_id is not None:
-                if status != "loaded":
-                    raise KlimatspendError(f"{record.source_file_name}: no row of the new file could be loaded, so it "
-                                           f"does not replace batch {replace_batch_id}; nothing was changed (check the "
-                                           "file with `klimatspend validate`)", code="nothing-loaded")
+            _event(con, batch_id, status, record.uploaded_by, replaced[0] if replaced else None,
+                   f"{loaded} of {rows_read} rows loaded, {rejected} quarantined"
+                   + (f"; replaces batch {', '.join(map(str, replaced))}" if len(replaced) > 1 else ""))
+            if replaced and status != "loaded":
+                raise KlimatspendError(f"{record.source_file_name}: no row of the new file could be loaded, so it "
+                                       f"does not replace batch {', '.join(map(str, replaced))}; nothing was changed "
+                                       "(check the file with `klimatspend validate`)", code="nothing-loaded")
+            for old_id in replaced:
                 con.execute("update ledger_batch set status = 'replaced', replaced_by_batch_id = ? where batch_id = ?",
-                            [batch_id, replace_batch_id])
-                _event(con, replace_batch_id, "replaced", record.uploaded_by, batch_id,
+                            [batch_id, old_id])
+                _event(con, old_id, "replaced", record.uploaded_by, batch_id,
                        f"replaced by batch {batch_id} ({record.source_file_name})")
     finally:
         con.unregister("_findings")

@@ -8,7 +8,9 @@ rules (documented in docs/ingest.md):
   leading or trailing minus, a Unicode minus or parentheses mean negative. With both '.' and ','
   the last one is the decimal separator; with only one of them the file's convention decides
   (`decimal_comma`, detected from the column), except where the value is unambiguous
-  ("1,234,567", "12,5" in a decimal-point file).
+  ("1,234,567", "12,5" in a decimal-point file). An amount of MAX_AMOUNT or more in absolute value
+  (14 or more digits before the decimal point) is out of range: the row is quarantined (`out-of-range`),
+  and its amount counts as 0 in the sums, like an amount that cannot be read.
 - Dates: ISO (2024-03-05, with or without a time), 20240305, 05.03.2024, 05/03/2024 (day first),
   5 Mar 2024 / 05-Mar-2024, and Excel serial day numbers; periods 2024-03, 202403, 03/2024, or a
   month number 1-12 when the year is declared.
@@ -24,6 +26,9 @@ import duckdb
 
 from .columns import ColumnMapping
 
+# Amounts are stored as DECIMAL(18, 2); one line is at most 13 digits before the decimal point, so that
+# a conversion to SEK and the sums of a batch (DECIMAL(38, 2)) never overflow.
+MAX_AMOUNT = 10**13
 DATE_FORMATS = ["%Y-%m-%d", "%Y%m%d", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
                 "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M", "%Y/%m/%d", "%d/%m/%Y",
                 "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y", "%d.%m.%y", "%d/%m/%y", "%d %b %Y",
@@ -70,9 +75,13 @@ create or replace temp macro ks_amount_from_shape(shape, decimal_comma) as
                or struct_extract(shape, 'paren') <> '' then -1 else 1 end)
     * try_cast(ks_amount_dotted(coalesce(nullif(struct_extract(shape, 'body'), ''),
                                          nullif(struct_extract(shape, 'paren'), '')), decimal_comma)
-               as decimal(18, 2));
+               as decimal(38, 2));
 create or replace temp macro ks_amount(v, decimal_comma) as
     ks_amount_from_shape(ks_amount_shape(ks_amount_clean(v)), decimal_comma);
+create or replace temp macro ks_amount_magnitude(v, decimal_comma) as
+    try_cast(ks_amount_dotted(coalesce(nullif(struct_extract(ks_amount_shape(ks_amount_clean(v)), 'body'), ''),
+                                       nullif(struct_extract(ks_amount_shape(ks_amount_clean(v)), 'paren'), '')),
+                              decimal_comma) as double);
 create or replace temp macro ks_digit(s, i) as ascii(substr(s, i, 1)) - 48;
 create or replace temp macro ks_luhn_ok(s) as
     ((ks_digit(s, 1) * 2) - (case when ks_digit(s, 1) > 4 then 9 else 0 end) + ks_digit(s, 2)
@@ -146,7 +155,8 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
 
     Check columns (`chk_*`) say whether a value could be parsed; the temp view `<typed_table>_raw`
     gives the cells as read (`raw_<field>`) so that validation messages can quote them. Amounts are
-    DECIMAL(18,2) in the ledger currency; `period_month`/`date_month` are YYYYMM of the booking.
+    DECIMAL(18,2) in the ledger currency (null when out of range: `chk_amount_range`); `period_month`/`date_month`
+    are YYYYMM of the booking.
     """
     install_macros(con)
 
@@ -178,9 +188,9 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
     guard = "not contains(lower(amount_compact), 'e') and not contains(amount_compact, '_')"
     if decimal_comma:
         fast = (f"case when not contains(amount_compact, '.') and {guard} "
-                "then try_cast(replace(amount_compact, ',', '.') as decimal(18, 2)) end")
+                "then try_cast(replace(amount_compact, ',', '.') as decimal(38, 2)) end")
     else:
-        fast = f"case when not contains(amount_compact, ',') and {guard} then try_cast(amount_compact as decimal(18, 2)) end"
+        fast = f"case when not contains(amount_compact, ',') and {guard} then try_cast(amount_compact as decimal(38, 2)) end"
 
     fmt_list = "[" + ", ".join(_sql_text(f) for f in DATE_FORMATS) + "]"
     default_period = _sql_text(opts.period) if opts.period else "cast(null as varchar)"
@@ -289,8 +299,8 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
         parsed as (
             select
                 *,
-                coalesce({fast}, ks_amount(raw_amount, {dc})) as amount,
-                ks_amount(raw_vat_amount, {dc}) as vat_amount,
+                coalesce({fast}, ks_amount(raw_amount, {dc})) as amount_wide,
+                try_cast(ks_amount(raw_vat_amount, {dc}) as decimal(18, 2)) as vat_amount,
                 regexp_extract(raw_period, '^([0-9]{{4}})[-/. ]?([0-9]{{1,2}})$', ['y', 'm']) as period_ym,
                 regexp_extract(raw_period, '^([0-9]{{1,2}})[-/. ]([0-9]{{4}})$', ['m', 'y']) as period_my
             from amounts
@@ -325,7 +335,7 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
                 cast(replace(p.parsed_period, '-', '') as integer) as period_month,
                 case when p.parsed_period is null then cast(strftime(dl.posting_date, '%Y%m') as integer) end
                     as date_month,
-                p.amount,
+                case when abs(p.amount_wide) < {MAX_AMOUNT} then cast(p.amount_wide as decimal(18, 2)) end as amount,
                 p.vat_amount,
                 p.committee,
                 -- the department level used in reports: förvaltning, else nämnd, else ansvar, else the file's
@@ -342,6 +352,11 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
                 p.raw_supplier_org_number is not null and not coalesce(oc.org_ok, false)
                     and not coalesce(oc.org_foreign, false) as chk_org_invalid,
                 p.raw_supplier_org_number is not null and coalesce(oc.org_foreign, false) as chk_org_foreign,
+                -- too large to store; a number beyond even DECIMAL(38, 2) is measured as a double
+                case when p.amount_wide is not null then abs(p.amount_wide) >= {MAX_AMOUNT}
+                     when p.raw_amount is not null
+                         then coalesce(abs(ks_amount_magnitude(p.raw_amount, {dc})) >= {MAX_AMOUNT}, false)
+                     else false end as chk_amount_range,
                 p.chk_total_row
             from periods as p
             left join account_lookup as al on al.raw_account = p.raw_account

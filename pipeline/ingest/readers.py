@@ -19,9 +19,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ..config import ReadLimits
 from ..errors import InputFileError
 from ..store import finish_pending
 from . import filetype, sie as sie_format
+from .workbook_check import check_workbook
 from .columns import known_header_names, normalise_header
 from .textfile import FileScan, TextEncoding, decode_sample, detect_encoding, scan_file, utf8_copy
 
@@ -46,6 +48,7 @@ class ReadOptions:
     sie_ledger_accounts: str | None = None   # regex of SIE accounts taken as ledger lines
     sie_dimensions: dict[str, int] = field(default_factory=dict)
     scan: FileScan | None = None             # a pass over the file already made by the caller
+    limits: ReadLimits | None = None         # None: the settings (environment) or their defaults
 
 
 @dataclass
@@ -338,7 +341,7 @@ def cell_text(value) -> str | None:
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             return None
-        if value.is_integer() and abs(value) < 1e15:
+        if value.is_integer() and abs(value) < 1e30:    # digits, not "6e+18": the amount check measures them
             return str(int(value))
         return repr(round(value, 6))
     if isinstance(value, int):
@@ -372,7 +375,7 @@ def _column_texts(values) -> tuple[list[str | None], bool, int]:
         elif t is float:
             if v != v or v in (_INF, -_INF):
                 append(None)
-            elif v.is_integer() and -1e15 < v < 1e15:
+            elif v.is_integer() and -1e30 < v < 1e30:
                 append(str(int(v)))
                 numbers += 1
             else:
@@ -397,7 +400,9 @@ _INF = float("inf")
 def _read_workbook(con, path: Path, *, table: str, display_name: str, opts: ReadOptions) -> RawTable:
     from python_calamine import CalamineWorkbook
 
-    # pipeline.ingest.filetype has checked that this is a zip with an Excel workbook inside
+    # pipeline.ingest.filetype has checked that this is a zip with an Excel workbook inside; its size is checked
+    # before the reader sees it (a cell at XFD1048576 would make it reserve 550 GB and abort)
+    check_workbook(path, display_name, opts.limits or ReadLimits.from_env(), MAX_COLUMNS)
     try:
         wb = CalamineWorkbook.from_path(str(path))
         names = list(wb.sheet_names)

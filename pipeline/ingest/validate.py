@@ -5,8 +5,8 @@ whether a failing row is rejected (`error`) or only flagged (`warning`). Failing
 GX's `unexpected_index_list` (the frame is indexed by source row), so the suite itself decides what
 is quarantined. GX gets only the columns it checks, in cheap dtypes (categoricals, floats, booleans):
 it fingerprints the whole frame it is given, and object columns of a million strings make that
-slow. Checks that need other rows or other batches (lines already loaded in another batch, months
-missing from the declared year, a ledger whose amounts are mostly negative) run as SQL.
+slow. Checks that need other rows (months missing from the declared year, a ledger whose amounts are
+mostly negative) run as SQL; lines already loaded in another batch are pipeline.ingest.overlap's.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ FINDING_COLUMNS = ["source_row", "severity", "code", "field", "value", "message"
 _PLAIN = {
     "missing-cell": "an empty required cell",
     "type-error": "a value that cannot be read (not a number, date or period)",
+    "out-of-range": "an amount too large to store",
     "constraint-error": "a value outside the allowed range or format",
     "unique-error": "a possible duplicate line",
     "extra-cell": "more cells than the header",
@@ -38,13 +39,15 @@ _PLAIN = {
     "total-row": "a total row, not a ledger line",
     "unbalanced-voucher": "an SIE voucher that does not balance",
     "duplicate-of-loaded": "a line that is already loaded in another batch",
+    "already-loaded": "a line already loaded in another batch (only new rows loaded)",
     "period-gap": "months of the declared year without lines",
     "sign-convention": "mostly negative amounts",
     "invalid-org-number": "an organisation number that fails its check digit (row kept)",
     "foreign-org-number": "a foreign VAT or company number (row kept)",
 }
 # the first error of a quarantined row is the one shown in lists: the most basic first
-CODE_PRIORITY = ["total-row", "extra-cell", "missing-cell", "type-error", "constraint-error", "unbalanced-voucher"]
+CODE_PRIORITY = ["total-row", "extra-cell", "missing-cell", "type-error", "out-of-range", "constraint-error",
+                 "unbalanced-voucher"]
 
 @dataclass
 class Check:
@@ -90,6 +93,9 @@ def ledger_checks(*, account_pattern: str | None, period_start: int | None, peri
         Check(E.ExpectColumnValuesToNotBeNull(column="amount"), "type-error", "amount", "error",
               'value "{value}" is not a number', raw_column="raw_amount",
               empty_code="missing-cell", empty_message="the cell is empty"),
+        Check(E.ExpectColumnValuesToBeInSet(column="chk_amount_range", value_set=[False]), "out-of-range", "amount",
+              "error", 'value "{value}" is out of range: an amount has at most 13 digits before the decimal point',
+              raw_column="raw_amount"),
         Check(E.ExpectColumnValuesToBeInSet(column="chk_date_type", value_set=[False]), "type-error", "posting_date",
               "error", 'value "{value}" is not a date', raw_column="raw_posting_date"),
         Check(E.ExpectColumnValuesToBeInSet(column="chk_period_type", value_set=[False]), "type-error", "period",
@@ -159,7 +165,10 @@ def validation_frame(con: duckdb.DuckDBPyConnection, typed_table: str) -> pd.Dat
         frame = con.execute(f"""
             select source_row,
                    cast(account as {enums['account']}) as account,
-                   cast(amount as double) as amount, cast(fiscal_year as double) as fiscal_year,
+                   -- an out-of-range amount is null in the typed table; 0 here, so that only its own check fails
+                   case when chk_amount_range then 0 else cast(amount as double) end as amount,
+                   coalesce(chk_amount_range, false) as chk_amount_range,
+                   cast(fiscal_year as double) as fiscal_year,
                    cast(date_month as double) as date_month, cast(period_month as double) as period_month,
                    coalesce(chk_total_row, false) as chk_total_row, coalesce(chk_date_type, false) as chk_date_type,
                    coalesce(chk_period_type, false) as chk_period_type,
@@ -304,39 +313,14 @@ def sql_checks(con: duckdb.DuckDBPyConnection, typed_table: str, *, organisation
                rejected_rows: set[int]) -> tuple[pd.DataFrame, list[dict]]:
     """Run the cross-row checks GX cannot express; return (per-row warnings, batch-level warnings).
 
-    - duplicate-of-loaded: a line whose invoice, account, amount, supplier and date equal a line of
-      another live batch of the same organisation (two exports that overlap would count it twice);
     - period-gap: months of a declared year (or period) with no line at all;
     - sign-convention: more than half of the amount is negative (costs exported with credit sign?).
+
+    Lines already loaded in another batch are found by pipeline.ingest.overlap (rows new / same / changed /
+    gone against the loaded batches of the file's period), not here; `organisation_id`, `exclude_batch_id`
+    and `rejected_rows` are kept for callers.
     """
-    rows = con.execute(f"""
-        with mine as (
-            select source_row, invoice_id, account, amount, posting_date,
-                   coalesce(supplier_org_number, supplier_name) as supplier_key
-            from {typed_table}
-            where invoice_id is not null and amount is not null
-        ),
-        loaded as (
-            select l.batch_id, l.invoice_id, l.account, l.amount, l.posting_date,
-                   coalesce(l.supplier_org_number, l.supplier_name) as supplier_key
-            from ledger_line l join ledger_batch b using (batch_id)
-            where b.status = 'loaded' and b.organisation_id = ? and b.batch_id is distinct from ?
-        ),
-        final as (
-            select m.source_row, m.invoice_id, min(o.batch_id) as other_batch
-            from mine m join loaded o
-              on o.invoice_id = m.invoice_id and o.account = m.account and o.amount = m.amount
-             and o.supplier_key is not distinct from m.supplier_key
-             and o.posting_date is not distinct from m.posting_date
-            group by all
-        )
-        select * from final order by source_row
-    """, [organisation_id, exclude_batch_id]).fetchall()
-    per_row = pd.DataFrame(
-        [{"source_row": r[0], "severity": "warning", "code": "duplicate-of-loaded", "field": "invoice_id",
-          "value": r[1], "message": f'invoice "{r[1]}" with the same account, amount, supplier and date is '
-                                    f"already loaded in batch {r[2]}; check that the files do not overlap"}
-         for r in rows if r[0] not in rejected_rows], columns=FINDING_COLUMNS)
+    per_row = pd.DataFrame(columns=FINDING_COLUMNS)
     batch_level: list[dict] = []
     if period_start is not None and period_end is not None:
         present = {r[0] for r in con.execute(
@@ -411,10 +395,8 @@ def validate_batch(con: duckdb.DuckDBPyConnection, typed_table: str, *, account_
         table["_prio"] = table["code"].map({c: i for i, c in enumerate(CODE_PRIORITY)}).fillna(len(CODE_PRIORITY))
         table = (table.sort_values(["source_row", "_prio", "code"], kind="stable", na_position="first")
                  .drop(columns="_prio").reset_index(drop=True))
-    stored["sql_checks"] = [
-        {"code": "duplicate-of-loaded", "severity": "warning", "unexpected_count": int(len(per_row))},
-        *[{"code": b["code"], "severity": b["severity"], "message": b["message"]} for b in batch_level],
-    ]
+    stored["sql_checks"] = [{"code": b["code"], "severity": b["severity"], "message": b["message"]}
+                            for b in batch_level]
     errors = table[table["severity"] == "error"]
     rows = len(frame) + len(structural_errors or [])
     summary = plain_summary(stored, rejected_rows=int(errors["source_row"].nunique()),

@@ -108,8 +108,14 @@ def _handle(ctx: Ctx, spec: PageSpec, token: str | None) -> Response:
                 return resp
             if not ctx.user.can(*spec.roles):
                 return ctx.error(403, "Not allowed", ctx.t("Your role does not allow this page or action."))
+            if spec.whole_group and not ctx.sees_everything():
+                return ctx.error(403, "Not allowed", ctx.t("This page shows the figures of every organisation; your "
+                                                           "account sees only some of them."))
         try:
-            return spec.handler(ctx)
+            resp = spec.handler(ctx)
+            if ctx.request.method not in ("GET", "HEAD"):
+                ctx.state.changed()
+            return resp
         except NotFound:
             return ctx.error(404, "Page not found", "")
         except duckdb.TransactionException:
@@ -153,6 +159,13 @@ def create_app(config: WebConfig, db: duckdb.DuckDBPyConnection | None = None) -
     @asynccontextmanager
     async def lifespan(app):
         state.jobs.start()
+        if state.snapshots is not None:
+            state.snapshots.start()
+        if state.config.warm_reader:
+            from ..config import ReadLimits
+            from . import upload_check
+
+            upload_check.prestart(ReadLimits.from_env())
         try:
             yield
         finally:
@@ -166,6 +179,8 @@ def create_app(config: WebConfig, db: duckdb.DuckDBPyConnection | None = None) -
     app.add_middleware(security.BodyLimitMiddleware, limit=config.max_upload_bytes + 64 * 1024,
                        render=_too_large_page(lambda: state))
     app.add_middleware(security.SecurityHeadersMiddleware)
+    # outermost: every layer below sees the client address and scheme as the trusted proxy gave them
+    app.add_middleware(security.ProxyHeadersMiddleware, trusted=tuple(config.trusted_proxies))
     return app
 
 

@@ -58,11 +58,67 @@ class JobContext:
 JobFunction = Callable[[JobContext], tuple[dict, str | None]]   # returns (result, result_url)
 
 
+class SnapshotWriter:
+    """Keeps the read-only copy of the database that CLI readers open while the server runs (store.write_snapshot).
+
+    `changed()` marks the data changed (after a job or a form that writes); a thread writes a new copy at most
+    every `min_interval` seconds, so a burst of changes costs one copy.
+    """
+
+    def __init__(self, db: duckdb.DuckDBPyConnection, db_path, min_interval: float = 2.0):
+        self.db = db
+        self.db_path = db_path
+        self.min_interval = min_interval
+        self.written = 0
+        self.last_seconds: float | None = None
+        self._dirty = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Write the first copy and start the thread that refreshes it."""
+        self._dirty.set()
+        self._thread = threading.Thread(target=self._loop, name="klimatspend-snapshot", daemon=True)
+        self._thread.start()
+
+    def changed(self) -> None:
+        """Note that the database changed: a new copy is written soon."""
+        self._dirty.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop refreshing (the copy is removed with the server note, store.remove_server_info)."""
+        self._stop.set()
+        self._dirty.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        from .. import store
+
+        while not self._stop.is_set():
+            self._dirty.wait()
+            if self._stop.is_set():
+                break
+            self._dirty.clear()
+            con = self.db.cursor()
+            try:
+                started = time.monotonic()
+                store.write_snapshot(con, self.db_path)
+                self.last_seconds = time.monotonic() - started
+                self.written += 1
+            except Exception:  # noqa: BLE001 - readers then wait for the lock and are told why
+                log.error("could not write the read-only copy of the database:\n%s", traceback.format_exc())
+            finally:
+                con.close()
+            self._stop.wait(self.min_interval)
+
+
 class JobRunner:
     """Two worker threads ("db" and "check") taking jobs from queues; job rows live in `web_job`."""
 
     def __init__(self, db: duckdb.DuckDBPyConnection):
         self.db = db
+        self.on_change: Callable[[], None] = lambda: None      # called after each job of the "db" queue
         self.queues: dict[str, queue.Queue] = {name: queue.Queue() for name in QUEUES}
         self.progress: dict[int, Progress] = {}
         self.functions: dict[int, JobFunction] = {}
@@ -118,6 +174,8 @@ class JobRunner:
                 break
             try:
                 self._run(job_id)
+                if name == "db":
+                    self.on_change()
             finally:
                 with self._cond:
                     self._pending -= 1

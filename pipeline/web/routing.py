@@ -5,6 +5,14 @@ Every route is declared with `@page(path, roles=...)`; the wrapper in app.py ref
 the login page), users whose role is not listed (403), and state-changing requests without a valid CSRF
 token (403) before the handler runs. Handlers are plain functions `handler(ctx) -> Response`, run in a
 worker thread with their own database cursor.
+
+Organisations are a boundary, and this module is where it is kept: a user sees the organisations of
+`ctx.user.organisations` (None = every one). The helpers that fetch what a URL or form names refuse another
+organisation's with NotFound (404, as if it did not exist): `own_batch`, `own_run`, `selected_run`,
+`own_upload`, `own_organisation`; the lists pages show are filtered (`visible`, `run_choices`, `ledger_years`);
+a page declared `@page(..., whole_group=True)` (figures of every organisation at once: budget, investments,
+administration) is only for users who see every organisation. A group view (a run over all organisations)
+needs every organisation it covers: the parent and all its companies.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import csv
 import io
 import json
 import logging
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -33,7 +42,7 @@ from ..ingest import batches
 from ..i18n import labels
 from ..numbers import NBSP, fmt_date, fmt_number, fmt_percent, fmt_tonnes
 from . import data, security
-from .jobs import JobRunner
+from .jobs import JobRunner, SnapshotWriter
 
 
 PUBLIC = "public"
@@ -55,6 +64,9 @@ class WebConfig:
     max_upload_bytes: int = 200 * 2**20
     overrides_path: Path | None = None      # None: <database name>.overrides.csv next to the database
     secure_cookies: bool = False            # always mark cookies Secure (also set automatically over https)
+    trusted_proxies: tuple[str, ...] = ()   # proxies whose X-Forwarded-For/-Proto count (none: the headers are ignored)
+    read_copy: bool = False                 # keep a read-only copy of the database for CLI readers (serve does)
+    warm_reader: bool = False               # keep the upload-reading child process started ahead (serve does)
 
     def resolved_overrides(self) -> Path:
         """Return the organisation overrides CSV the mapping page writes to."""
@@ -65,25 +77,30 @@ class WebConfig:
 
 @dataclass
 class PageSpec:
-    """One declared route: path, methods, allowed roles (or PUBLIC) and the handler."""
+    """One declared route: path, methods, allowed roles (or PUBLIC), the handler, and whether it shows every
+    organisation's figures at once (only for users who see every organisation)."""
 
     path: str
     methods: tuple[str, ...]
     roles: tuple[str, ...] | str
     handler: Callable
     name: str
+    whole_group: bool = False
 
 
 ROUTES: list[PageSpec] = []
 
 
-def page(path: str, *, roles, methods: tuple[str, ...] = ("GET",), name: str | None = None):
-    """Declare a route; `roles` is PUBLIC, ANY or a tuple of roles (admin is always allowed)."""
+def page(path: str, *, roles, methods: tuple[str, ...] = ("GET",), name: str | None = None,
+         whole_group: bool = False):
+    """Declare a route; `roles` is PUBLIC, ANY or a tuple of roles (admin is always allowed); `whole_group`: the
+    page shows every organisation at once (the app refuses users who see only some)."""
     if roles != PUBLIC and (not roles or any(r not in auth.ROLES for r in roles)):
         raise ValueError(f"{path}: roles must be PUBLIC or a tuple of {auth.ROLES}")
 
     def register(fn):
-        ROUTES.append(PageSpec(path, tuple(m.upper() for m in methods), roles, fn, name or fn.__name__))
+        ROUTES.append(PageSpec(path, tuple(m.upper() for m in methods), roles, fn, name or fn.__name__,
+                               whole_group))
         return fn
     return register
 
@@ -96,12 +113,17 @@ class WebState:
         self.db = db
         self._own_upload_dir = config.upload_dir is None
         if config.upload_dir is None:
-            self.upload_dir = Path(tempfile.mkdtemp(prefix="klimatspend-uploads-"))
+            remove_stale_upload_dirs()
+            self.upload_dir = Path(tempfile.mkdtemp(prefix=UPLOAD_DIR_PREFIX))
+            (self.upload_dir / SERVER_PID_FILE).write_text(str(os.getpid()), encoding="ascii")
         else:
             self.upload_dir = Path(config.upload_dir)
             self.upload_dir.mkdir(parents=True, exist_ok=True)
         self.upload_dir.chmod(0o700)
         self.jobs = JobRunner(db)
+        self.snapshots = SnapshotWriter(db, config.db_path) if config.read_copy else None
+        if self.snapshots is not None:
+            self.jobs.on_change = self.snapshots.changed
         self.env = _environment()
         con = db.cursor()
         try:
@@ -112,15 +134,75 @@ class WebState:
             else:
                 self.secret = row[0]
             auth.purge_expired(con)
+            from . import uploads
+
+            self.recovered = uploads.recover_interrupted(con, self.upload_dir)
+            if self.recovered:
+                log.warning("%d upload(s) left unfinished by a stopped server were marked failed", len(self.recovered))
         finally:
             con.close()
+
+    def changed(self) -> None:
+        """Note that a request changed the database (the read-only copy for CLI readers is refreshed)."""
+        if self.snapshots is not None:
+            self.snapshots.changed()
 
     def close(self) -> None:
         """Stop the workers, remove a temporary upload directory and close the database."""
         self.jobs.stop()
+        if self.snapshots is not None:
+            self.snapshots.stop()
+        if self.config.warm_reader:
+            from . import upload_check
+
+            upload_check.shutdown()
         if self._own_upload_dir:
             shutil.rmtree(self.upload_dir, ignore_errors=True)
         self.db.close()
+
+
+UPLOAD_DIR_PREFIX = "klimatspend-uploads-"
+SERVER_PID_FILE = "server.pid"
+
+
+def remove_stale_upload_dirs(base: Path | None = None) -> list[Path]:
+    """Remove the private upload folders of servers that are no longer running (e.g. after a crash); return them.
+
+    A server's own temporary folder holds `server.pid`; a folder whose process is gone, or one without the file
+    older than a day, belongs to no running server. Only folders of this user are touched.
+    """
+    import time
+
+    removed = []
+    for folder in Path(base or tempfile.gettempdir()).glob(UPLOAD_DIR_PREFIX + "*"):
+        try:
+            if not folder.is_dir() or (hasattr(os, "getuid") and folder.stat().st_uid != os.getuid()):
+                continue
+            pid_file = folder / SERVER_PID_FILE
+            if pid_file.is_file():
+                if _alive(int(pid_file.read_text(encoding="ascii").strip() or 0)):
+                    continue
+            elif time.time() - folder.stat().st_mtime < 24 * 3600:
+                continue
+        except (OSError, ValueError):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    if removed:
+        log.warning("removed %d upload folder(s) left by stopped servers", len(removed))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _environment() -> Environment:
@@ -163,6 +245,19 @@ class Ctx:
     @property
     def https(self) -> bool:
         return self.request.url.scheme == "https" or self.state.config.secure_cookies
+
+    def sees(self, organisation_id: str | None) -> bool:
+        """Return True if the user may see `organisation_id` (None: every organisation)."""
+        return self.user is not None and self.user.sees(organisation_id)
+
+    def sees_everything(self) -> bool:
+        """Return True if the user sees every organisation in the register (group-level staff)."""
+        if self.user is None:
+            return False
+        if self.user.organisations is None:
+            return True
+        return self.user.sees_every(r[0] for r in self.con.execute("select organisation_id from organisation")
+                                    .fetchall())
 
     def t(self, text: str) -> str:
         """Return English UI text (a catalogue message id) in the page language; unknown text stays English."""
@@ -248,11 +343,94 @@ def download(data: bytes, filename: str, media_type: str) -> Response:
 
 
 def own_batch(ctx: Ctx, batch_id: int) -> dict:
+    """Return the batch, or raise NotFound when it does not exist or belongs to an organisation the user does not see."""
     try:
         row = batches.batch_row(ctx.con, batch_id)
     except KlimatspendError:
         raise NotFound() from None
+    if not ctx.sees(row["organisation_id"]):
+        raise NotFound()
     return row
+
+
+def own_organisation(ctx: Ctx, organisation_id: str | None) -> str:
+    """Return a registered organisation the user sees (e.g. chosen in a form); NotFound otherwise."""
+    if not organisation_id or not ctx.sees(organisation_id) or ctx.con.execute(
+            "select count(*) from organisation where organisation_id = ?", [organisation_id]).fetchone()[0] == 0:
+        raise NotFound()
+    return organisation_id
+
+
+def visible(ctx: Ctx, rows: list[dict], key: str = "organisation_id") -> list[dict]:
+    """Return the rows whose organisation (`row[key]`) the user sees."""
+    return [r for r in rows if ctx.sees(r.get(key))]
+
+
+def visible_organisations(ctx: Ctx) -> list[tuple[str, str]]:
+    """Return (id, name) of the organisations the user sees, by id."""
+    rows = ctx.con.execute("select organisation_id, name from organisation order by organisation_id").fetchall()
+    return [(o, n) for o, n in rows if ctx.sees(o)]
+
+
+def run_scope(con: duckdb.DuckDBPyConnection, run: dict) -> list[str]:
+    """Return the organisations whose lines a run covers (a run over all organisations: every one it computed)."""
+    rows = [r[0] for r in con.execute("select organisation_id from run_organisation where run_id = ?",
+                                      [run["run_id"]]).fetchall()]
+    return sorted(set(rows) | ({run["organisation_id"]} if run.get("organisation_id") else set()))
+
+
+def sees_run(ctx: Ctx, run: dict) -> bool:
+    """Return True if the user sees every organisation the run covers (a group view needs them all)."""
+    if ctx.user is None:
+        return False
+    scope = run_scope(ctx.con, run)
+    return ctx.user.sees_every(scope) if scope else ctx.user.organisations is None
+
+
+def own_run(ctx: Ctx, run_id) -> dict:
+    """Return the complete run `run_id` if the user sees all it covers; NotFound otherwise."""
+    try:
+        run = data.run_row(ctx.con, int(run_id))
+    except (TypeError, ValueError):
+        run = None
+    if run is None or not sees_run(ctx, run):
+        raise NotFound()
+    return run
+
+
+def own_upload(ctx: Ctx, upload_id: str) -> dict:
+    """Return an upload of this user (any upload for an administrator) of an organisation the user sees."""
+    from . import uploads
+
+    try:
+        uploads.upload_path(ctx.state.upload_dir, upload_id)
+    except KlimatspendError:
+        raise NotFound() from None
+    up = uploads.get_upload(ctx.con, upload_id)
+    if up is None or (ctx.user.role != "admin" and up["uploaded_by"] != ctx.user.username) \
+            or not ctx.sees(up["organisation_id"]):
+        raise NotFound()
+    return up
+
+
+def run_choices(ctx: Ctx) -> list[dict]:
+    """Return the (year, organisation) run choices the user may see (data.run_choices, filtered)."""
+    out = []
+    for c in data.run_choices(ctx.con):
+        if c["organisation_id"] is not None:
+            if ctx.sees(c["organisation_id"]):
+                out.append(c)
+            continue
+        run_id = data.default_run(ctx.con, c["year"], None)
+        run = data.run_row(ctx.con, run_id) if run_id else None
+        if run is not None and sees_run(ctx, run):
+            out.append(c)
+    return out
+
+
+def ledger_years(ctx: Ctx) -> list[dict]:
+    """Return the loaded years per organisation that the user sees (data.ledger_years, filtered)."""
+    return visible(ctx, data.ledger_years(ctx.con))
 
 
 def may_change_batch(ctx: Ctx, row: dict) -> bool:
@@ -260,21 +438,27 @@ def may_change_batch(ctx: Ctx, row: dict) -> bool:
 
 
 def selected_run(ctx: Ctx) -> dict | None:
-    """Return the run the page shows: ?run=, else ?year= (&org=), else the newest; None if there is none."""
+    """Return the run the page shows: ?run=, else ?year= (&org=), else the newest; None if there is none.
+
+    A run the user may not see is NotFound; without ?run= and ?org= a user who sees only some organisations
+    gets the newest run of the first of them (or the group view, when the user sees all it covers)."""
     run_id = ctx.query_int("run")
     year, org = ctx.query_int("year"), ctx.query("org") or None
     picked = ctx.query("yo")
     if picked and "|" in picked:       # the run picker: "year|organisation"
         y, _, o = picked.partition("|")
         year, org = (int(y) if y.isdigit() else None), (o or None)
-    if run_id is None:
-        run_id = data.default_run(ctx.con, year, org)
-    if run_id is None:
-        return None
-    run = data.run_row(ctx.con, run_id)
-    if run is None:
+    if run_id is not None:
+        return own_run(ctx, run_id)
+    if org is not None and not ctx.sees(org):
         raise NotFound()
-    return run
+    candidates = [org] if org is not None or ctx.user.organisations is None else [None, *ctx.user.organisations]
+    for scope in candidates:
+        found = data.default_run(ctx.con, year, scope)
+        run = data.run_row(ctx.con, found) if found is not None else None
+        if run is not None and sees_run(ctx, run):
+            return run
+    return None
 
 
 def as_float(v):

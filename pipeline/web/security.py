@@ -1,9 +1,11 @@
-"""Web security helpers: CSRF tokens, security headers, the request-body limit, safe redirects and names."""
+"""Web security helpers: CSRF tokens, security headers, the request-body limit, proxy headers, safe redirects and
+names."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import re
 import secrets
 import unicodedata
@@ -146,3 +148,59 @@ class BodyLimitMiddleware:
                     "headers": [(b"content-type", b"text/html; charset=utf-8"),
                                 (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
+
+
+def parse_proxies(text: str | None) -> tuple[str, ...]:
+    """Return the proxy addresses of a comma-separated list ("127.0.0.1, 10.0.0.0/8"); UsageError for a bad one."""
+    from ..errors import UsageError
+
+    out = []
+    for part in (text or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise UsageError(f"--trust-proxy {part}: not an IP address or network, e.g. 127.0.0.1 or "
+                             "10.0.0.0/8") from None
+    return tuple(out)
+
+
+class ProxyHeadersMiddleware:
+    """ASGI middleware: take the client address and scheme from X-Forwarded-For/-Proto, but only when the request
+    comes from a configured proxy (`klimatspend serve --trust-proxy`).
+
+    Without configured proxies the headers are ignored: anyone can send them, and the address is what login
+    throttling counts and the audit log records. From a trusted proxy the client is the right-most address of
+    X-Forwarded-For that is not itself a trusted proxy (the left ones are the client's own claim).
+    """
+
+    def __init__(self, app, trusted: tuple[str, ...] = ()):
+        self.app = app
+        self.trusted = [ipaddress.ip_network(t, strict=False) for t in trusted]
+
+    def _is_trusted(self, host: str | None) -> bool:
+        try:
+            address = ipaddress.ip_address((host or "").strip())
+        except ValueError:
+            return False
+        return any(address in net for net in self.trusted)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket") and self.trusted and self._is_trusted((scope.get("client") or
+                                                                                         (None,))[0]):
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+            scope = dict(scope)
+            hops = [h.strip() for h in headers.get("x-forwarded-for", "").split(",") if h.strip()]
+            client = next((h for h in reversed(hops) if not self._is_trusted(h)), None)
+            if client is not None:
+                try:
+                    ipaddress.ip_address(client)
+                    scope["client"] = (client, 0)
+                except ValueError:
+                    pass
+            proto = headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+            if proto in ("http", "https"):
+                scope["scheme"] = proto
+        await self.app(scope, receive, send)

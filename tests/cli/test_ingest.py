@@ -123,7 +123,12 @@ def test_validate_stores_nothing_and_reports_overlaps(tmp_path, capsys):
     other.write_text("Datum;Konto;Belopp;Fakturanr;Leverantör;Förvaltning\n2024-01-02;4610;10,00;F1;A AB;KLF\n"
                      "2024-01-03;4610;1;F2;B;KLF\n", encoding="utf-8")
     code, out, err = _run(capsys, "validate", other, "--db", db)
-    assert code == 0 and "already loaded in batch 1" in err
+    assert code == 0 and "note: replaces batch 1 (a cumulative export" in out
+    partial = tmp_path / "partial.csv"
+    partial.write_text("Datum;Konto;Belopp;Fakturanr;Leverantör\n2024-01-02;4610;12,00;F1;A AB\n2024-01-05;4610;1;F2;B\n",
+                       encoding="utf-8")
+    code, out, err = _run(capsys, "validate", partial, "--db", db)
+    assert code == 1 and "1 of its 2 rows are already loaded: batch 1 (clean.csv" in out and "--only-new" in out
     code, out, _ = _run(capsys, "validate", path, "--db", db)
     assert code == 1 and "already loaded as batch 1" in out
 
@@ -165,3 +170,19 @@ def test_replace_on_the_command_line(tmp_path, capsys):
     code, out, _ = _run(capsys, "batches", "--db", db)
     assert "replaced by 2" in out and "loaded (replaces 1)" in out
     assert _run(capsys, "ingest", first, fixed, "--replace", "2", "--db", db)[0] == 2
+
+
+def test_an_unknown_org_is_an_error_listing_the_known_ones(tmp_path, capsys):
+    """A typo must not create an organisation: only the first ledger of an empty database registers one."""
+    db = tmp_path / "k.duckdb"
+    code, out, _ = _run(capsys, "ingest", FIXTURES / "ledger_small_sv.csv", "--year", "2024", "--db", db,
+                        "--org", "kommun")
+    assert code == 0 and "note: organisation kommun was registered with this first ledger" in out
+    _run(capsys, "org", "add", "bolag", "--name", "Lillby Bostäder AB", "--db", db)
+    for verb in ("ingest", "validate"):
+        code, out, err = _run(capsys, verb, FIXTURES / "ledger_small_sv.csv", "--year", "2024", "--db", db,
+                              "--org", "kommunn")
+        assert (code, out) == (2, "")
+        assert err.strip() == ("klimatspend: --org kommunn: no such organisation (known: bolag (Lillby Bostäder AB), "
+                               "kommun); add it first with `klimatspend org add kommunn --name NAME`")
+    assert _run(capsys, "org", "list", "--db", db, "--json")[1].count('"organisation_id"') == 2

@@ -92,3 +92,32 @@ def test_serve_says_when_the_port_is_taken(tmp_path, capsys):
         assert main(["serve", "--db", str(tmp_path / "k.duckdb"), "--port", str(port)]) == 1
     err = capsys.readouterr().err
     assert f"cannot listen on 127.0.0.1:{port}" in err and "choose another --port" in err
+
+
+def test_serve_trusts_proxy_headers_only_from_named_proxies(tmp_path, capsys):
+    assert main(["serve", "--db", str(tmp_path / "k.duckdb"), "--port", str(free_port()),
+                 "--trust-proxy", "localhost"]) == 2
+    assert "--trust-proxy localhost: not an IP address or network" in capsys.readouterr().err
+
+
+def test_user_with_organisations_and_unknown_ones(tmp_path, capsys, monkeypatch):
+    import io
+
+    db = str(tmp_path / "k.duckdb")
+    assert main(["org", "add", "kommun", "--name", "Lillby kommun", "--db", db]) == 0
+    assert main(["org", "add", "bolag", "--name", "Lillby Bostäder AB", "--kind", "company", "--parent", "kommun",
+                 "--db", db]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+    assert main(["user", "add", "bo", "--role", "uploader", "--org", "bolag", "--password-stdin", "--db", db]) == 0
+    assert "user bo added as uploader, sees bolag" in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+    assert main(["user", "add", "eva", "--role", "reviewer", "--org", "bolg", "--password-stdin", "--db", db]) == 1
+    assert ("--org bolg: no such organisation (known: bolag, kommun); add it first with "
+            "`klimatspend org add bolg --name NAME`") in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+    assert main(["user", "add", "ada", "--role", "admin", "--org", "bolag", "--password-stdin", "--db", db]) == 1
+    assert "an administrator sees every organisation" in capsys.readouterr().err
+    assert main(["user", "orgs", "bo", "--org", "kommun", "--org", "bolag", "--db", db]) == 0
+    assert main(["user", "list", "--db", db, "--json"]) == 0
+    users = {u["username"]: u for u in __import__("json").loads(capsys.readouterr().out.split("\n", 1)[1])}
+    assert users["bo"]["organisations"] == ["bolag", "kommun"]

@@ -402,7 +402,8 @@ def test_ingest_reproduces_the_manifest(demo, tmp_path):
     try:
         for f in manifest.ledgers():
             result = ingest.ingest_file(con, out / f.name,
-                                        ingest.IngestOptions(organisation_id=f.organisation, year=f.year))
+                                        ingest.IngestOptions(organisation_id=f.organisation, year=f.year,
+                                                             create_organisation=True))
             assert (result.rows_read, result.rows_loaded, result.rows_rejected) == \
                 (f.rows, f.loaded_rows, f.rejected_rows), f.name
             assert result.sum_read == pytest.approx(f.total_amount_sek, abs=0.01)

@@ -1,5 +1,6 @@
 """Test support for the web app: a template database (reference data, the fixture ledger loaded and 2024
-computed, one user per role) and a logged-in TestClient per role."""
+computed, one user per role; another organisation with two users who see only it) and a logged-in TestClient
+per role."""
 
 from __future__ import annotations
 
@@ -15,11 +16,14 @@ from pipeline import store
 from pipeline.engine import runs
 from pipeline.factors import load_reference_data
 from pipeline.ingest import IngestOptions, ingest_file
+from pipeline.organisations import add_organisation
 
 LEDGER = FIXTURES / "web" / "ledger_2024.csv"
 ORG = "kommun"
+OTHER_ORG = "annanby"          # another organisation, without data: its users must see nothing of ORG's
 PASSWORD = "correct horse battery"
 USERS = {"ulla": "uploader", "uno": "uploader", "rita": "reviewer", "adam": "admin"}
+OTHER_USERS = {"olle": "uploader", "orvar": "reviewer"}      # users who see only OTHER_ORG
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)   # tests only: argon2id, cheap
 
 
@@ -38,6 +42,9 @@ def build_template(path: Path) -> dict:
         run = runs.compute_run(con, 2024, mapping="kommunbas13", organisation_id=ORG, created_by="test")
         for name, role in USERS.items():
             auth.add_user(con, name, PASSWORD, role, display_name=name.capitalize())
+        add_organisation(con, OTHER_ORG, name="Annanby")
+        for name, role in OTHER_USERS.items():
+            auth.add_user(con, name, PASSWORD, role, display_name=name.capitalize(), organisations=[OTHER_ORG])
         return {"run_id": run.run_id, "batch_id": result.batch_id}
     finally:
         con.close()

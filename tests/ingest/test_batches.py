@@ -98,7 +98,8 @@ def test_the_same_file_twice_is_recognised(con, tmp_path):
     assert again.summary.endswith(f"not counted again (to load a corrected file: --replace {first.batch_id})")
     assert con.execute("select count(*) from ledger_line").fetchone() == (2,)
     # another organisation may load the same bytes
-    assert ingest_file(con, path, IngestOptions(period="2024-03", organisation_id="bolaget")).status == "loaded"
+    assert ingest_file(con, path, IngestOptions(period="2024-03", organisation_id="bolaget",
+                                                   create_organisation=True)).status == "loaded"
 
 
 def test_replace_keeps_the_history(con, tmp_path):
@@ -143,7 +144,7 @@ def test_replace_refusals(con, tmp_path, case, message):
     elif case == "identical":
         corrected = _file(tmp_path, "a2.csv", GOOD)
     elif case == "other-org":
-        opts = {"organisation_id": "bolaget"}
+        opts = {"organisation_id": "bolaget", "create_organisation": True}
     before = _counts(con)
     with pytest.raises(UsageError, match=message):
         ingest_file(con, corrected, IngestOptions(period="2024-03", replace_batch_id=target, **opts))

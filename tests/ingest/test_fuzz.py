@@ -1,8 +1,9 @@
 """Fuzzed and hostile input: every file gets a clear one-line error (or loads), never a traceback or a hang.
 
 Inputs are generated from fixed seeds, so a failure is reproducible: random bytes, truncated CSV, xlsx
-and SIE files, binaries renamed .csv, a zip that is not a workbook, 10,000 columns, one 10 MB cell, and
-byte-level mutations of a real ledger file.
+and SIE files, binaries renamed .csv, a zip that is not a workbook, 10,000 columns, one 10 MB cell,
+byte-level mutations of a real ledger file, and the hostile workbooks of issue 18 (a cell at XFD1048576,
+1 MB inflating to 1 GB of XML, 3 million rows in 1 MB; tests/helpers/hostile.py).
 """
 
 from __future__ import annotations
@@ -129,7 +130,8 @@ def test_ten_thousand_columns_xlsx(tmp_path, capsys):
     ws.append([f"k{i}" for i in range(10_000)])
     path = tmp_path / "wide.xlsx"
     wb.save(path)
-    assert 'sheet "wide" has 10000 columns (limit 500)' in _refused(tmp_path, path, capsys)
+    assert ('sheet "wide" has values as far as column 10,000 (NTP), above the limit of 500 columns'
+            in _refused(tmp_path, path, capsys))
 
 
 @pytest.mark.parametrize("where", ["data", "header"])
@@ -173,3 +175,42 @@ def test_mutated_ledger_never_crashes(tmp_path, capsys, seed):
     assert code in (0, 1)
     if code == 1 and not out:
         assert len(err.strip().splitlines()) == 1 and err.startswith(f"klimatspend: {path.name}: ")
+
+
+@pytest.mark.parametrize("name,words", [
+    ("dimension_bomb", 'sheet "Blad1" declares its size as A1:XFD1048576 (1,048,576 rows × 16,384 columns)'),
+    ("expansion_bomb", "the workbook unpacks to 1,024.0 MB of XML, above the limit of 1,024 MB"),
+    ("many_rows", "times its packed size (limit 200, setting KLIMATSPEND_MAX_XLSX_RATIO)"),
+])
+def test_hostile_workbooks_are_refused_before_reading(tmp_path, capsys, hostile_workbooks, name, words):
+    """Each used to abort the process (550 GB), or take 1.2–2 GB and half a minute; now one line, at once."""
+    import time
+
+    started = time.perf_counter()
+    line = _refused(tmp_path, hostile_workbooks[name], capsys)
+    assert words in line and line.endswith(("export the ledger as CSV", "or export it as CSV",
+                                            "or split it by period", "as .xlsx or export it as CSV"))
+    assert time.perf_counter() - started < 20
+
+
+@pytest.mark.parametrize("cell,words", [
+    ("XFD1048576", 'sheet "Blad1" has values as far as column 16,384 (XFD), above the limit of 500 columns'),
+    ("A2000000", 'sheet "Blad1" has at least 2,000,000 rows, above the limit of 1,048,576'),
+    ("SF1048576", 'sheet "Blad1" spans 1,048,576 rows × 500 columns, more than 40,000,000 cells'),
+])
+def test_a_far_cell_without_a_declared_dimension(tmp_path, capsys, cell, words):
+    """The reader builds the rectangle up to the last cell: a far cell in row 3 is as bad as a declared one."""
+    from tests.helpers import hostile
+
+    path = hostile._workbook(tmp_path / "far.xlsx", [hostile._SHEET_HEAD.encode(), b"<sheetData>",
+                                                     hostile._header_row(),
+                                                     b'<row r="3"><c r="%s"><v>1</v></c></row>' % cell.encode()
+                                                     + b"</sheetData></worksheet>"])
+    assert words in _refused(tmp_path, path, capsys)
+
+
+def test_many_rows_are_refused_by_their_count_when_the_ratio_allows_them(tmp_path, capsys, hostile_workbooks,
+                                                                         monkeypatch):
+    monkeypatch.setenv("KLIMATSPEND_MAX_XLSX_RATIO", "1000")
+    line = _refused(tmp_path, hostile_workbooks["many_rows"], capsys)
+    assert 'sheet "Blad1" has at least 1,05' in line and "above the limit of 1,048,576 (setting " in line

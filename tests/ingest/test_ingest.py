@@ -179,7 +179,8 @@ def test_sie_objects_become_department_and_project_and_account_names_are_kept(co
 def test_sie_scope_option_widens_the_ledger_lines(con):
     narrow = ingest_file(con, INGEST / "sie" / "transaktioner_ovnbolag.se", IngestOptions(organisation_id="a"))
     wide = ingest_file(con, INGEST / "sie" / "transaktioner_ovnbolag.se",
-                       IngestOptions(organisation_id="b", profile="sie-with-investments"))
+                       IngestOptions(organisation_id="b", profile="sie-with-investments",
+                                     create_organisation=True))
     assert wide.rows_read > narrow.rows_read
     assert wide.source_info["sie"]["ledger_accounts"] == get_profile("sie-with-investments").sie_ledger_accounts
 
@@ -249,7 +250,8 @@ def test_profiles_file_of_the_user(con, tmp_path):
     assert "kommunx" in load_profiles(profiles) and "raindance" in load_profiles(profiles)
     # an explicit option wins over the profile
     r2 = ingest_file(con, path, IngestOptions(profile="kommunx", profiles_file=str(profiles), currency="SEK",
-                                              organisation_id="other", decimal_comma=True, department="Kommunledningsförvaltningen"))
+                                              organisation_id="other", decimal_comma=True, department="Kommunledningsförvaltningen",
+                                              create_organisation=True))
     assert r2.currency == "SEK" and r2.sum_loaded == 1.23
 
 

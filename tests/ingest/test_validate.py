@@ -100,7 +100,7 @@ def test_gx_result_is_stored_with_the_batch_and_summarised(errors_result):
     assert by_type[("expect_column_values_to_not_be_null", "amount")]["unexpected_count"] == 2
     assert summary == r.summary
     assert summary == (
-        "4 of 14 checks of the ledger contract passed on 14 rows; 12 rows quarantined: 4 with a value outside the "
+        "4 of 14 checks of the ledger contract passed on 14 rows; 13 rows quarantined: 5 with a value outside the "
         "allowed range or format (constraint-error), 3 with an empty required cell (missing-cell), 3 with a value "
         "that cannot be read (not a number, date or period) (type-error), 1 with more cells than the header "
         "(extra-cell), 1 with a total row, not a ledger line (total-row); warnings (rows kept): 1 × an organisation "
@@ -146,18 +146,19 @@ def test_warnings_are_shown_but_do_not_reject(con, tmp_path):
     assert con.execute("select count(*) from validation_issue where batch_id = ?", [r.batch_id]).fetchone() == (3,)
 
 
-def test_lines_already_loaded_in_another_batch_are_flagged(con, tmp_path):
+def test_lines_already_loaded_in_another_batch_are_flagged_when_loaded_anyway(con, tmp_path):
+    """Overlap is pipeline.ingest.overlap's (tests/ingest/test_overlap.py); loaded anyway, each shared row is flagged."""
     first = _file(tmp_path, ["2024-03-05;;4610;Soc;A AB;;F1;;100,00", "2024-03-06;;4610;Soc;A AB;;F2;;50,00"], "a.csv")
     overlap = _file(tmp_path, ["2024-03-06;;4610;Soc;A AB;;F2;;50,00", "2024-03-07;;4610;Soc;A AB;;F3;;70,00"],
                     "b.csv")
     a = ingest_file(con, first, IngestOptions(period="2024-03"))
-    b = ingest_file(con, overlap, IngestOptions(period="2024-03"))
-    assert b.warnings == [f'b.csv: row 2, column "Fakturanummer": invoice "F2" with the same account, amount, supplier '
-                          f"and date is already loaded in batch {a.batch_id}; check that the files do not overlap "
-                          f"(duplicate-of-loaded)"]
+    assert ingest_file(con, overlap, IngestOptions(period="2024-03")).status == "overlap"
+    b = ingest_file(con, overlap, IngestOptions(period="2024-03", on_overlap="allow"))
+    assert b.warnings == [f"b.csv: row 2: the same line is already loaded in batch {a.batch_id} (row 3); loaded again "
+                          "as asked (overlap allowed) (duplicate-of-loaded)"]
     # another organisation's batch is not an overlap
-    c = ingest_file(con, overlap, IngestOptions(period="2024-03", organisation_id="bolaget"))
-    assert c.warnings == []
+    c = ingest_file(con, overlap, IngestOptions(period="2024-03", organisation_id="bolaget", create_organisation=True))
+    assert (c.status, c.warnings) == ("loaded", [])
 
 
 def test_months_missing_from_a_declared_year_and_mostly_negative_amounts(con, tmp_path):
@@ -184,8 +185,8 @@ def test_a_file_where_nothing_loads_is_status_rejected(con, tmp_path):
 def test_any_account_text_with_a_profile_or_option(con, tmp_path):
     path = _file(tmp_path, ["2024-03-05;;Fuel/Oil;Soc;A AB;;F1;;100,00"], "uk.csv")
     assert ingest_file(con, path, IngestOptions(period="2024-03")).rows_rejected == 1
-    assert ingest_file(con, path, IngestOptions(period="2024-03", account_pattern=None,
-                                                organisation_id="x")).rows_loaded == 1
+    assert ingest_file(con, path, IngestOptions(period="2024-03", account_pattern=None, organisation_id="x",
+                                                create_organisation=True)).rows_loaded == 1
 
 
 def test_gx_gets_only_cheap_columns(con, tmp_path):
@@ -194,9 +195,45 @@ def test_gx_gets_only_cheap_columns(con, tmp_path):
     ingest_file(con, path, IngestOptions(period="2024-03", dry_run=True))
     con.execute("create temp table t as select 1 as source_row, '4610' as account, 1.0 as amount, 2024 as fiscal_year, "
                 "202403 as date_month, null::integer as period_month, false as chk_total_row, false as chk_date_type, "
-                "false as chk_period_type, false as chk_org_invalid, false as chk_org_foreign, 'SEK' as currency, "
+                "false as chk_period_type, false as chk_org_invalid, false as chk_org_foreign, false as chk_amount_range, 'SEK' as currency, "
                 "'F1' as invoice_id, "
                 "'A' as supplier_name, null as supplier_org_number")
     frame = validation_frame(con, "t")
     assert {str(t) for t in frame.dtypes} <= {"category", "float64", "bool", "Int64"}
     assert str(frame["account"].dtype) == "category" and str(frame["duplicate_key"].dtype) == "Int64"
+
+
+def test_an_amount_out_of_range_is_quarantined_and_validate_agrees_with_ingest(tmp_path, capsys):
+    """Two lines of 6e15 each fit DECIMAL(18, 2) but their sum does not: each is out of range (13 digits at most).
+
+    Rows 2 and 3 are quarantined, row 4 (100,00) loads: sum read = 100,00 = loaded 100,00 + quarantined 0,00
+    (an amount that cannot be stored counts as 0, like one that cannot be read).
+    """
+    from pipeline.cli import main
+
+    path = _file(tmp_path, ["2024-03-05;;4610;Soc;A AB;;F1;;6 000 000 000 000 000,00",
+                            "2024-03-06;;4610;Soc;A AB;;F2;;6 000 000 000 000 000,00",
+                            "2024-03-07;;4610;Soc;A AB;;F3;;100,00"], "huge.csv")
+    message = ('huge.csv: row {row}, column "Belopp": value "6 000 000 000 000 000,00" is out of range: an amount '
+               "has at most 13 digits before the decimal point (out-of-range)")
+    db = str(tmp_path / "k.duckdb")
+    outcomes = {}
+    for verb in ("validate", "ingest"):
+        code = main([verb, str(path), "--period", "2024-03", "--db", db, "--json"])
+        out = capsys.readouterr()
+        assert "Traceback" not in out.err
+        data = json.loads(out.out)
+        outcomes[verb] = (data["rows_read"], data["rows_loaded"], data["rows_rejected"], data["sum_read"],
+                          data["errors"])
+        assert code == (1 if verb == "validate" else 0)
+    assert outcomes["validate"] == outcomes["ingest"] == (
+        3, 1, 2, 100.0, [message.format(row=2), message.format(row=3)])
+
+
+def test_the_largest_amount_in_range_loads(con, tmp_path):
+    path = _file(tmp_path, ["2024-03-05;;4610;Soc;A AB;;F1;;9 999 999 999 999,99",
+                            "2024-03-06;;4610;Soc;A AB;;F2;;-9 999 999 999 999,99",
+                            "2024-03-07;;4610;Soc;A AB;;F3;;10 000 000 000 000,00"], "edge.csv")
+    r = ingest_file(con, path, IngestOptions(period="2024-03"))
+    assert (r.rows_loaded, r.rows_rejected, r.sum_loaded) == (2, 1, 0.0)
+    assert [e.rsplit("(", 1)[-1] for e in r.errors] == ["out-of-range)"]

@@ -234,8 +234,8 @@ def upload(client, content: bytes, name: str = "ledger_2024.csv", **fields):
 
 def test_upload_check_confirm_load_flow(web):
     client, state = as_user(web, "ulla")
-    new = support.LEDGER.read_bytes().replace(b"2024-06-15", b"2024-06-16")      # not the same file as batch 1
-    r = upload(client, new)
+    new = support.LEDGER.read_bytes().replace(b"2024-", b"2023-")      # the year before: no row is loaded yet
+    r = upload(client, new, year="2023")
     assert r.status_code == 303
     up_url = r.headers["location"]
     upload_id = up_url.rsplit("/", 1)[1]
@@ -299,6 +299,10 @@ def test_import_profile_chosen_at_upload_reads_a_uk_council_file(web):
     uk = FIXTURES / "ingest" / "uk" / "calderdale_2022-08_clean.csv"
     r = upload(client, uk.read_bytes(), name="calderdale.csv", organisation_id="calderdale", year="",
                profile="uk-council-spend")
+    assert r.status_code == 400 and "Välj en av dina organisationer." in r.text     # not registered yet
+    state.db.cursor().execute("insert into organisation (organisation_id, name) values ('calderdale', 'Calderdale')")
+    r = upload(client, uk.read_bytes(), name="calderdale.csv", organisation_id="calderdale", year="",
+               profile="uk-council-spend")
     wait(state)
     page = client.get(r.headers["location"]).text
     assert re.search(r"Skulle läsas in</span><span class=\"value\">1\u00a0956<", page), page[:3000]
@@ -314,10 +318,45 @@ def test_the_same_file_again_is_recognised_as_already_loaded(web):
     assert "Bekräfta och läs in" not in page
 
 
+def test_a_re_export_with_one_amount_corrected_is_shown_and_replaces_the_batch(web):
+    """The issue's case: the same ledger again with one amount corrected (F1011: 30 000 -> 31 000). The check shows
+    batch 1 with 9 same rows and 1 changed, and suggests replacing it; confirmed, the year is not doubled."""
+    client, state = as_user(web, "ulla")
+    fixed = support.LEDGER.read_text(encoding="utf-8").replace("30 000,00", "31 000,00")
+    r = upload(client, fixed.encode("utf-8"))
+    wait(state)
+    url = r.headers["location"]
+    page = client.get(url).text
+    assert "Rader som redan är inlästa" in page and 'data-overlap="partial"' in page
+    assert re.search(r'<td><a href="/batches/1">1</a></td><td>ledger_2024.csv</td><td>2024-01-15 – 2024-06-15</td>'
+                     r'<td class="num">0</td><td class="num">9</td><td class="num">1</td><td class="num">0</td>', page)
+    assert re.search(r'value="replace" required checked> Ersätt batcherna ovan med den här filen \(föreslås\)', page)
+    con = state.db.cursor()
+    assert support.post(client, url + "/confirm", page=url).status_code == 400     # a choice is needed
+    r = support.post(client, url + "/confirm", {"overlap_choice": "replace"}, page=url)
+    wait(state)
+    assert client.get(r.headers["location"] + "/status").json()["status"] == "done"
+    assert con.execute("select status, replaced_by_batch_id from ledger_batch where batch_id = 1").fetchone() == (
+        "replaced", 2)
+    live = con.execute("select sum(sum_loaded) from ledger_batch where status = 'loaded'").fetchone()[0]
+    assert float(live) == 1_486_000.0       # 1 485 000 loaded before, one line 1 000 more; not 2 971 000
+    assert audit.entries(con, action="batch.replace")[0]["detail"]["overlap_choice"] == "replace"
+
+
+def test_the_same_rows_saved_again_are_recognised_on_the_check_page(web):
+    client, state = as_user(web, "ulla")
+    crlf = support.LEDGER.read_bytes().replace(b"\n", b"\r\n")
+    r = upload(client, crlf)
+    wait(state)
+    page = client.get(r.headers["location"]).text
+    assert "Alla rader i filen är redan inlästa, i batch" in page and 'href="/batches/1"' in page
+    assert "Bekräfta och läs in" not in page
+
+
 def test_missing_required_column_is_shown_and_the_columns_can_be_mapped(web):
     client, state = as_user(web, "ulla")
-    text = support.LEDGER.read_text(encoding="utf-8").replace("Belopp", "Kostnad", 1)
-    r = upload(client, text.encode("utf-8"))
+    text = support.LEDGER.read_text(encoding="utf-8").replace("Belopp", "Kostnad", 1).replace("2024-", "2023-")
+    r = upload(client, text.encode("utf-8"), year="2023")
     wait(state)
     url = r.headers["location"]
     page = client.get(url).text
@@ -624,14 +663,19 @@ def test_compute_a_year_without_ledger_lines_fails_with_a_message(web):
 
 
 def test_the_cli_cannot_write_while_the_server_holds_the_database(web):
-    """DuckDB allows one writing process: a CLI verb run meanwhile says so, in one line, without a traceback."""
+    """DuckDB allows one writing process: a CLI verb run meanwhile waits (saying so), then says why in one line,
+    without a traceback (tests/store/test_concurrency.py: with `klimatspend serve`, readers read its copy)."""
+    import os
     import subprocess
 
     _, state = web
     proc = subprocess.run([sys.executable, "-m", "pipeline", "user", "list", "--db", str(state.config.db_path)],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "KLIMATSPEND_LOCK_WAIT": "1"})
     assert proc.returncode == 1
-    assert "in use by another klimatspend process (web server or CLI)" in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 2 and "is in use by another process (PID " in lines[0] and "waiting up to 1 s" in lines[0]
+    assert lines[1].startswith(f"klimatspend: {state.config.db_path}: in use by another process (PID ")
+    assert lines[1].endswith("(waited 1 s); try again when it has finished, or stop it")
     assert "Traceback" not in proc.stderr
 
 

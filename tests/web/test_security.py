@@ -297,3 +297,76 @@ def test_csv_downloads_neutralise_formulas(make):
 
 def test_only_login_and_language_routes_are_public():
     assert {s.path for s in ROUTES if s.roles == PUBLIC} == {"/login", "/lang/{code}"}
+
+
+# -- proxy headers -------------------------------------------------------------------------------------
+
+def _failed_logins(client, n: int, spoof) -> list[int]:
+    codes = []
+    for i in range(n):
+        token = support.csrf_from(client.get("/login").text)
+        codes.append(client.post("/login", data={"username": f"nobody{i}", "password": "wrong wrong wrong",
+                                                  "csrf_token": token},
+                                 headers={"x-forwarded-for": spoof(i)}, follow_redirects=False).status_code)
+    return codes
+
+
+def test_proxy_headers_are_ignored_unless_a_proxy_is_configured(make):
+    """The issue's attack: an address locked out by failed logins invents X-Forwarded-For values. Without
+    --trust-proxy they change nothing: the lock holds for the real address and the audit log records it."""
+    from starlette.testclient import TestClient
+
+    first, state = make()
+    client = TestClient(first.app, client=("127.0.0.1", 50123))
+    codes = _failed_logins(client, 21, lambda i: f"203.0.113.{i}")
+    assert codes[:20] == [401] * 20 and codes[20] == 429
+    token = support.csrf_from(client.get("/login").text)
+    r = client.post("/login", data={"username": "adam", "password": support.PASSWORD, "csrf_token": token},
+                    headers={"x-forwarded-for": "198.51.100.7"}, follow_redirects=False)
+    assert r.status_code == 429                                 # still locked out: the header is not believed
+    ips = {e["ip"] for e in audit.entries(state.db.cursor(), action="login.failure")}
+    assert ips == {"127.0.0.1"}
+
+
+def test_a_configured_proxy_gives_the_client_address(make):
+    from starlette.testclient import TestClient
+
+    first, state = make(trusted_proxies=("127.0.0.1",))
+    client = TestClient(first.app, client=("127.0.0.1", 50123))
+    codes = _failed_logins(client, 3, lambda i: f"203.0.113.{i}")
+    assert codes == [401] * 3
+    ips = [e["ip"] for e in audit.entries(state.db.cursor(), action="login.failure")]
+    assert sorted(ips) == ["203.0.113.0", "203.0.113.1", "203.0.113.2"]
+    # a request that does not come from the proxy: its headers are ignored
+    direct = TestClient(first.app, client=("192.0.2.9", 40000))
+    _failed_logins(direct, 1, lambda i: "203.0.113.99")
+    assert "192.0.2.9" in {e["ip"] for e in audit.entries(state.db.cursor(), action="login.failure")}
+
+
+@pytest.mark.parametrize("client,header,trusted,expected,scheme", [
+    ("10.0.0.5", "1.2.3.4", (), "10.0.0.5", "http"),
+    ("10.0.0.5", "1.2.3.4", ("10.0.0.0/8",), "1.2.3.4", "https"),
+    ("10.0.0.5", "6.6.6.6, 1.2.3.4, 10.0.0.7", ("10.0.0.0/8",), "1.2.3.4", "https"),   # right-most not a proxy
+    ("10.0.0.5", "not-an-address", ("10.0.0.0/8",), "10.0.0.5", "https"),
+    ("192.0.2.1", "1.2.3.4", ("10.0.0.0/8",), "192.0.2.1", "http"),
+])
+def test_proxy_middleware_rules(client, header, trusted, expected, scheme):
+    seen = {}
+
+    async def app(scope, receive, send):
+        seen["client"], seen["scheme"] = scope["client"][0], scope["scheme"]
+
+    mw = security.ProxyHeadersMiddleware(app, trusted=trusted)
+    scope = {"type": "http", "client": (client, 1), "scheme": "http",
+             "headers": [(b"x-forwarded-for", header.encode()), (b"x-forwarded-proto", b"https")]}
+    asyncio.run(mw(scope, None, None))
+    assert (seen["client"], seen["scheme"]) == (expected, scheme)
+
+
+def test_trust_proxy_setting_is_parsed():
+    from pipeline.errors import UsageError
+
+    assert security.parse_proxies("127.0.0.1, 10.0.0.0/8") == ("127.0.0.1/32", "10.0.0.0/8")
+    assert security.parse_proxies("") == ()
+    with pytest.raises(UsageError, match="--trust-proxy localhost: not an IP address"):
+        security.parse_proxies("localhost")

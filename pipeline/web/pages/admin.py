@@ -11,7 +11,7 @@ from ...errors import KlimatspendError
 from ...engine import marts
 from .. import data
 from ...engine import runs
-from ..routing import Ctx, NotFound, download, message, page, url
+from ..routing import Ctx, NotFound, download, message, own_run, page, url
 
 
 ADMIN: tuple[str, ...] = ("admin",)
@@ -20,7 +20,7 @@ ADMIN: tuple[str, ...] = ("admin",)
 AUDIT_PAGE = 100
 
 
-@page("/admin/users", roles=ADMIN)
+@page("/admin/users", roles=ADMIN, whole_group=True)
 def users(ctx: Ctx) -> Response:
     """Users with role, status and last login; forms to add users and change roles, status and passwords."""
     return ctx.render("admin_users.html", users=auth.list_users(ctx.con), roles=auth.ROLES, message=message(ctx),
@@ -32,7 +32,7 @@ def _user_error(ctx: Ctx, exc: KlimatspendError) -> Response:
                       error=str(exc), message=None, min_length=auth.MIN_PASSWORD_LENGTH)
 
 
-@page("/admin/users", roles=ADMIN, methods=("POST",), name="users_add")
+@page("/admin/users", roles=ADMIN, methods=("POST",), name="users_add", whole_group=True)
 def users_add(ctx: Ctx) -> Response:
     """Create a user (audited)."""
     try:
@@ -46,7 +46,7 @@ def users_add(ctx: Ctx) -> Response:
     return ctx.redirect("/admin/users", m="saved")
 
 
-@page("/admin/users/{username}/{action}", roles=ADMIN, methods=("POST",))
+@page("/admin/users/{username}/{action}", roles=ADMIN, methods=("POST",), whole_group=True)
 def users_change(ctx: Ctx) -> Response:
     """Change a user's role, disable or enable the user, or set a new password (audited)."""
     name, action = ctx.request.path_params["username"], ctx.request.path_params["action"]
@@ -68,7 +68,7 @@ def users_change(ctx: Ctx) -> Response:
     return ctx.redirect("/admin/users", m="saved")
 
 
-@page("/admin/versions", roles=ADMIN)
+@page("/admin/versions", roles=ADMIN, whole_group=True)
 def versions(ctx: Ctx) -> Response:
     """Factor sets and account maps loaded, the runs using them, and publishing a run."""
     factor_sets = data._rows(ctx.con, """
@@ -88,12 +88,10 @@ def versions(ctx: Ctx) -> Response:
                       overrides_path=ctx.state.config.resolved_overrides(), message=message(ctx))
 
 
-@page("/admin/runs/{run_id:int}/publish", roles=ADMIN, methods=("POST",))
+@page("/admin/runs/{run_id:int}/publish", roles=ADMIN, methods=("POST",), whole_group=True)
 def publish(ctx: Ctx) -> Response:
     """Publish (freeze) a run and audit it."""
-    run = data.run_row(ctx.con, ctx.request.path_params["run_id"])
-    if run is None:
-        raise NotFound()
+    run = own_run(ctx, ctx.request.path_params["run_id"])
     runs.publish_run(ctx.con, run["run_id"])
     totals = marts.read(ctx.con, "run_totals", run["run_id"])[0]
     ctx.audit("run.publish", object_kind="run", object_id=run["run_id"],
@@ -111,7 +109,7 @@ def _audit_filters(ctx: Ctx) -> dict:
     return {"action": action, "actor": ctx.query("actor") or None}
 
 
-@page("/admin/audit", roles=ADMIN)
+@page("/admin/audit", roles=ADMIN, whole_group=True)
 def audit_log(ctx: Ctx) -> Response:
     """The audit log, newest first, filterable by action and user, paged."""
     filters = _audit_filters(ctx)
@@ -123,7 +121,7 @@ def audit_log(ctx: Ctx) -> Response:
                       csv_url=url("/admin/audit.csv", **{k: v for k, v in filters.items() if v}))
 
 
-@page("/admin/audit.csv", roles=ADMIN)
+@page("/admin/audit.csv", roles=ADMIN, whole_group=True)
 def audit_csv(ctx: Ctx) -> Response:
     """The (filtered) audit log as CSV."""
     rows = audit.entries(ctx.con, **_audit_filters(ctx), limit=None)

@@ -8,13 +8,13 @@ from starlette.responses import Response
 
 from ...ingest import batches
 from .. import uploads
-from ..routing import ANY, Ctx, download, may_change_batch, message, own_batch, page
+from ..routing import ANY, Ctx, download, may_change_batch, message, own_batch, page, visible
 
 
 @page("/batches", roles=ANY)
 def batch_list(ctx: Ctx) -> Response:
-    """Every ledger batch (newest first); uploaders may replace and delete their own."""
-    rows = batches.list_batches(ctx.con)
+    """Every ledger batch of the user's organisations (newest first); uploaders may replace and delete their own."""
+    rows = visible(ctx, batches.list_batches(ctx.con))
     mine = ctx.query("mine") == "1"
     if mine:
         rows = [r for r in rows if r["uploaded_by"] == ctx.user.username]

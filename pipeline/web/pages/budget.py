@@ -11,7 +11,7 @@ from .. import charts
 from ..routing import ANY, Ctx, page, run_years, selected_year
 
 
-@page("/budget", roles=ANY)
+@page("/budget", roles=ANY, whole_group=True)
 def budget(ctx: Ctx) -> Response:
     """Carbon budget follow-up of a year: every budget with path, actual, remaining, runs-out date, verdict,
     departments and measures; the three perspectives side by side."""

@@ -11,7 +11,8 @@ from starlette.responses import Response
 from ...engine import marts
 from ...report.data import sensitivity
 from .. import data
-from ..routing import ANY, Ctx, NotFound, as_float, csv_response, message, page, selected_run, url
+from ..routing import (ANY, Ctx, NotFound, as_float, csv_response, ledger_years, message, page, run_choices,
+                       selected_run, url)
 
 
 LEVEL_TITLES = {"department": "Departments", "category": "Categories", "account": "Accounts",
@@ -31,9 +32,9 @@ def dashboard(ctx: Ctx) -> Response:
     """The year dashboard: headline figures, emissions per department (chart and table), categories,
     suppliers, coverage, exclusions and months of one run."""
     run = selected_run(ctx)
-    choices = data.run_choices(ctx.con)
+    choices = run_choices(ctx)
     if run is None:
-        return ctx.render("dashboard_empty.html", ledger_years=data.ledger_years(ctx.con),
+        return ctx.render("dashboard_empty.html", ledger_years=ledger_years(ctx),
                           may_run=ctx.user.can("reviewer"))
     rid = run["run_id"]
     totals = marts.read(ctx.con, "run_totals", rid)[0]
@@ -66,7 +67,7 @@ def dashboard(ctx: Ctx) -> Response:
         coverage_share=(mapped / spend_in_scope) if spend_in_scope else None,
         intensity=(as_float(totals["total_emissions_kg_co2e"]) / mapped * 1000) if mapped else None,
         choices=choices, stale=data.stale_reasons(ctx.con, run), may_run=ctx.user.can("reviewer"),
-        uncomputed=[y for y in data.ledger_years(ctx.con) if y["year"] not in {c["year"] for c in choices}],
+        uncomputed=[y for y in ledger_years(ctx) if y["year"] not in {c["year"] for c in choices}],
         no_department=data.NO_DEPARTMENT, message=message(ctx), compared=compared, estimates=estimates,
         settings=_settings(totals))
 

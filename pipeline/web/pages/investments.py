@@ -10,7 +10,7 @@ from ...errors import KlimatspendError
 from ..routing import ANY, Ctx, page, run_years, selected_year
 
 
-@page("/investments", roles=ANY)
+@page("/investments", roles=ANY, whole_group=True)
 def investments(ctx: Ctx) -> Response:
     """Investments of a year: green share, register, capital-goods emissions, the budget gap, green loans,
     and the internal carbon fee."""

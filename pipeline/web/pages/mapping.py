@@ -11,7 +11,8 @@ from ...engine import review
 from ...errors import KlimatspendError
 from ...factors import overrides as ov
 from .. import data
-from ..routing import ANY, Ctx, NotFound, message, page, selected_run
+from ..routing import (ANY, Ctx, ledger_years, message, own_organisation, own_run, page, run_choices,
+                       selected_run)
 
 MAX_ROWS = 400          # accounts shown on the page, largest spend first; the CLI and the workbook list them all
 FILTER_TITLES = {"all": "All accounts", "conflicts": "Conflicts", "unmapped": "Unmapped spend",
@@ -21,7 +22,7 @@ FILTER_TITLES = {"all": "All accounts", "conflicts": "Conflicts", "unmapped": "U
 def _review_page(ctx: Ctx, default_only: str, path: str) -> Response:
     run = selected_run(ctx)
     if run is None:
-        return ctx.render("dashboard_empty.html", ledger_years=data.ledger_years(ctx.con),
+        return ctx.render("dashboard_empty.html", ledger_years=ledger_years(ctx),
                           may_run=ctx.user.can("reviewer"))
     only = ctx.query("only") or default_only
     if only not in review.REVIEW_FILTERS:
@@ -36,13 +37,14 @@ def _review_page(ctx: Ctx, default_only: str, path: str) -> Response:
         choices = review.factor_choices(ctx.con, run, org)
         by_org[org] = [{"category": c, "factors": [f for f in choices if f["category_id"] == c["category_id"]]}
                        for c in cats]
-    org_names = dict(ctx.con.execute("select organisation_id, name from organisation").fetchall())
+    org_names = {o: n for o, n in ctx.con.execute("select organisation_id, name from organisation").fetchall()
+                 if ctx.sees(o)}
     path_overrides = ctx.state.config.resolved_overrides()
     return ctx.render("mapping_review.html", run=run, rows=rows[:MAX_ROWS], n_rows=len(rows), only=only,
                       filters=FILTER_TITLES, totals=totals, by_org=by_org, reasons=ov.REASONS, org_names=org_names,
                       category_names={c["category_id"]: c[f"name_{ctx.lang}"] for c in cats},
                       may_map=ctx.user.can("reviewer"), saved=review.saved_overrides(path_overrides, orgs),
-                      overrides_path=path_overrides, choices=data.run_choices(ctx.con), message=message(ctx),
+                      overrides_path=path_overrides, choices=run_choices(ctx), message=message(ctx),
                       several_orgs=len(orgs) > 1, page_path=path)
 
 
@@ -59,13 +61,13 @@ def unmapped(ctx: Ctx) -> Response:
 
 
 def _decision_run(ctx: Ctx) -> dict:
-    try:
-        run = data.run_row(ctx.con, int(ctx.form.get("run_id", "")))
-    except ValueError:
-        run = None
-    if run is None:
-        raise NotFound()
-    return run
+    """The run a decision is about: one the user may see (another organisation's run is not found)."""
+    return own_run(ctx, ctx.form.get("run_id", ""))
+
+
+def _decision_organisation(ctx: Ctx, run: dict) -> str:
+    """The organisation a decision is saved for: one the user may see."""
+    return own_organisation(ctx, ctx.form.get("organisation_id") or run["organisation_id"] or "")
 
 
 def _back(ctx: Ctx, run: dict, m: str) -> Response:
@@ -94,7 +96,7 @@ def unmapped_map(ctx: Ctx) -> Response:
     author = ctx.user.display_name or ctx.user.username
     try:
         review.save_account_override(ctx.con, ctx.state.config.resolved_overrides(), run,
-                                     organisation_id=ctx.form.get("organisation_id") or run["organisation_id"] or "",
+                                     organisation_id=_decision_organisation(ctx, run),
                                      account=ctx.form.get("account", ""), category_id=None if reason else category,
                                      factor_code=None if reason else (code or None), exclusion_reason=reason or None,
                                      industry_code=None if reason else industry or None,
@@ -115,7 +117,7 @@ def mapping_decide(ctx: Ctx) -> Response:
     act = review.accept_suggestion if decision == "accept" else review.keep_map_row
     try:
         act(ctx.con, ctx.state.config.resolved_overrides(), run,
-            organisation_id=ctx.form.get("organisation_id") or run["organisation_id"] or "",
+            organisation_id=_decision_organisation(ctx, run),
             account=ctx.form.get("account", ""), author=ctx.user.display_name or ctx.user.username,
             author_role=ctx.user.role, note=ctx.form.get("note", ""), ip=ctx.ip)
     except KlimatspendError as exc:

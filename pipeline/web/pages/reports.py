@@ -10,8 +10,8 @@ from starlette.responses import Response
 
 from ...access import audit
 from ...engine import marts
-from .. import data
-from ..routing import ANY, Ctx, NotFound, csv_response, download, message, page, selected_run, url
+from ..routing import (ANY, Ctx, NotFound, csv_response, download, message, own_run, page, run_choices, selected_run,
+                       url)
 
 
 # Marts offered as CSV downloads (name -> English title), in this order.
@@ -51,7 +51,7 @@ def _report_files(ctx: Ctx, run_id: int) -> list[dict]:
 def reports(ctx: Ctx) -> Response:
     """Downloads for a run: the Excel workbook and HTML climate report (made on request), every mart as CSV."""
     run = selected_run(ctx)
-    return ctx.render("reports.html", run=run, marts=CSV_MARTS, choices=data.run_choices(ctx.con),
+    return ctx.render("reports.html", run=run, marts=CSV_MARTS, choices=run_choices(ctx),
                       files=_report_files(ctx, run["run_id"]) if run else [], may_create=ctx.user.can("reviewer"),
                       message=message(ctx))
 
@@ -61,9 +61,7 @@ def report_create(ctx: Ctx) -> Response:
     """Write the run's Excel workbook and HTML report in the chosen language, in the background; audit it."""
     from ...report.html import write_reports
 
-    run = data.run_row(ctx.con, ctx.request.path_params["run_id"])
-    if run is None:
-        raise NotFound()
+    run = own_run(ctx, ctx.request.path_params["run_id"])
     lang = ctx.form.get("lang") if ctx.form.get("lang") in ("sv", "en") else ctx.lang
     out = _report_dir(ctx, run["run_id"])
     user, ip = ctx.user, ctx.ip
@@ -85,9 +83,10 @@ def report_create(ctx: Ctx) -> Response:
 def report_file(ctx: Ctx) -> Response:
     """Download a written report (always as an attachment, never shown inside the app)."""
     name = ctx.request.path_params["name"]
+    run = own_run(ctx, ctx.request.path_params["run_id"])
     if not REPORT_FILE.match(name):
         raise NotFound()
-    path = _report_dir(ctx, ctx.request.path_params["run_id"]) / name
+    path = _report_dir(ctx, run["run_id"]) / name
     if not path.is_file():
         raise NotFound()
     media = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if name.endswith(".xlsx")
@@ -99,8 +98,8 @@ def report_file(ctx: Ctx) -> Response:
 def report_csv(ctx: Ctx) -> Response:
     """One mart of one run as CSV (Swedish: semicolons and decimal commas; English: commas and points)."""
     name = ctx.request.path_params["name"]
-    run = data.run_row(ctx.con, ctx.request.path_params["run_id"])
-    if run is None or name not in CSV_MARTS:
+    run = own_run(ctx, ctx.request.path_params["run_id"])
+    if name not in CSV_MARTS:
         raise NotFound()
     rows = marts.read(ctx.con, name, run["run_id"])
     return csv_response(ctx, rows, f"{name}_{run['year']}selected_run{run['run_id']}.csv")

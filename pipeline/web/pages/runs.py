@@ -7,10 +7,8 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from ...access import audit
-from ...engine import review
-from ...engine import marts
-from ...engine import runs
-from ..routing import Ctx, NotFound, page, url
+from ...engine import marts, review, runs
+from ..routing import Ctx, NotFound, own_organisation, page, url
 
 
 def _run_estimate(con, year: int, organisation_id: str | None) -> float | None:
@@ -29,9 +27,10 @@ def run_compute(ctx: Ctx) -> Response:
     except ValueError:
         return ctx.error(400, "Cannot be done", ctx.t("Year must be a year such as 2024."))
     org = ctx.form.get("organisation_id") or None
-    if org is not None and not ctx.con.execute("select count(*) from organisation where organisation_id = ?",
-                                               [org]).fetchone()[0]:
-        raise NotFound()
+    if org is not None:
+        own_organisation(ctx, org)
+    elif not ctx.sees_everything():
+        raise NotFound()        # a run over all organisations is the group view: for users who see them all
     chosen_map = review.mapping_for_run(ctx.con, year, org)
     prev = ctx.con.execute("""select factor_set_id from run where year = ? and organisation_id is not distinct from ?
                               and status = 'complete' order by run_id desc limit 1""", [year, org]).fetchone()

@@ -12,7 +12,8 @@ from ...errors import KlimatspendError
 from ...ingest import batches, profiles
 from ...numbers import fmt_number
 from .. import security, uploads
-from ..routing import ANY, Ctx, NotFound, download, may_change_batch, message, own_batch, page
+from ..routing import (ANY, Ctx, NotFound, download, may_change_batch, message, own_batch, own_upload, page,
+                       visible_organisations)
 
 
 def _profiles() -> list[dict]:
@@ -31,11 +32,12 @@ def _upload_form(ctx: Ctx, *, status: int = 200, problems: list[str] | None = No
         replace = own_batch(ctx, rid)
         if not may_change_batch(ctx, replace):
             return ctx.error(403, "Not allowed", ctx.t("You can only change batches you uploaded."))
-    orgs = ctx.con.execute("select organisation_id, name from organisation order by organisation_id").fetchall()
+    orgs = visible_organisations(ctx)
     last = ctx.con.execute("""select organisation_id from web_upload where uploaded_by = ?
                               order by uploaded_at desc limit 1""", [ctx.user.username]).fetchone()
-    defaults = {"organisation_id": replace["organisation_id"] if replace else (last[0] if last else (
-        orgs[0][0] if orgs else "org")), "year": str(replace["fiscal_year"] or "") if replace else "",
+    last_org = last[0] if last and ctx.sees(last[0]) else None
+    defaults = {"organisation_id": replace["organisation_id"] if replace else (last_org or (
+        orgs[0][0] if orgs else "")), "year": str(replace["fiscal_year"] or "") if replace else "",
         "currency": "", "sheet": "", "profile": "", "any_account": ""}
     return ctx.render("upload.html", status=status, organisations=orgs, values={**defaults, **(values or {})},
                       problems=[ctx.t(p) for p in problems or []], replace=replace, profiles=_profiles(),
@@ -56,6 +58,8 @@ def upload_submit(ctx: Ctx) -> Response:
     values["currency"] = values["currency"].upper()
     values["organisation_id"] = values["organisation_id"].lower()
     problems = uploads.check_form(values["organisation_id"], values["year"], values["currency"])
+    if values["organisation_id"] not in {o for o, _ in visible_organisations(ctx)}:
+        problems.append("Choose one of your organisations.")
     if values["profile"] and values["profile"] not in {p["name"] for p in _profiles()}:
         values["profile"] = ""
     replace_id = int(values["replace_batch_id"]) if values["replace_batch_id"].isdigit() else None
@@ -63,6 +67,7 @@ def upload_submit(ctx: Ctx) -> Response:
         row = own_batch(ctx, replace_id)
         if not may_change_batch(ctx, row):
             return ctx.error(403, "Not allowed", ctx.t("You can only change batches you uploaded."))
+        values["organisation_id"] = row["organisation_id"]
     file = ctx.files.get("file")
     if file is None or not getattr(file, "filename", None):
         problems.append("Choose a file to upload.")
@@ -80,7 +85,8 @@ def upload_submit(ctx: Ctx) -> Response:
         ctx.audit("upload.validate", object_kind="upload", detail={"file": name, "outcome": "refused",
                                                                    "reason": str(exc)})
         return ctx.render("upload.html", status=415 if "large" not in str(exc) else 413,
-                          organisations=[], values=values, problems=[], refused=f"{name}: {exc}",
+                          organisations=visible_organisations(ctx), values=values, problems=[],
+                          refused=f"{name}: {exc}",
                           replace=None, profiles=_profiles(), message=None)
     ctx.audit("upload.validate", object_kind="upload", object_id=up["upload_id"],
               detail={"file": name, "size_bytes": up["size_bytes"], "sha256": up["sha256"],
@@ -93,8 +99,8 @@ def _start_check(ctx: Ctx, upload_id: str) -> int:
     state, username = ctx.state, ctx.user.username
 
     def job(jc):
-        return uploads.check_upload(jc.con, state.upload_dir, upload_id, username=username,
-                                    progress=jc.progress), f"/uploads/{upload_id}"
+        return uploads.check_upload(jc.con, state.upload_dir, upload_id, username=username, progress=jc.progress,
+                                    warm=state.config.warm_reader), f"/uploads/{upload_id}"
 
     job_id = state.jobs.submit("validate", job, params={"upload_id": upload_id}, created_by=username,
                                queue_name="check")
@@ -103,15 +109,7 @@ def _start_check(ctx: Ctx, upload_id: str) -> int:
 
 
 def _upload(ctx: Ctx) -> dict:
-    upload_id = ctx.request.path_params["upload_id"]
-    try:
-        uploads.upload_path(ctx.state.upload_dir, upload_id)
-    except KlimatspendError:
-        raise NotFound() from None
-    up = uploads.get_upload(ctx.con, upload_id)
-    if up is None or (ctx.user.role != "admin" and up["uploaded_by"] != ctx.user.username):
-        raise NotFound()
-    return up
+    return own_upload(ctx, ctx.request.path_params["upload_id"])
 
 
 @page("/uploads/{upload_id}", roles=("uploader",))
@@ -173,15 +171,26 @@ def upload_confirm(ctx: Ctx) -> Response:
     up = _upload(ctx)
     if up["status"] != "validated":
         return ctx.error(400, "Cannot be done", ctx.t("The file cannot be loaded"))
+    found = (up["validation"] or {}).get("overlap")
+    choice = "ask"
+    if found:
+        # rows already loaded: the user's choice (a cumulative export replaces the batches it holds)
+        choice = ctx.form.get("overlap_choice") or ("replace" if found["kind"] == "cumulative" else "")
+        if choice not in ("replace", "new-rows", "allow"):
+            return ctx.error(400, "Cannot be done", ctx.t("Choose what to do with the rows that are already loaded."))
+        if choice == "replace":
+            for b in found["batches"]:
+                if not may_change_batch(ctx, own_batch(ctx, b["batch_id"])):
+                    return ctx.error(403, "Not allowed", ctx.t("You can only change batches you uploaded."))
     state, user, ip, upload_id = ctx.state, ctx.user, ctx.ip, up["upload_id"]
 
     def job(jc):
         result = uploads.load_upload(jc.con, state.upload_dir, upload_id, username=user.username, role=user.role,
-                                     ip=ip, progress=jc.progress)
+                                     ip=ip, progress=jc.progress, on_overlap=choice)
         return result, f"/batches/{result['batch_id']}?loaded=1"
 
-    job_id = state.jobs.submit("ingest", job, params={"upload_id": upload_id, "file": up["original_name"]},
-                               created_by=user.username)
+    job_id = state.jobs.submit("ingest", job, params={"upload_id": upload_id, "file": up["original_name"],
+                                                      "overlap_choice": choice}, created_by=user.username)
     ctx.con.execute("update web_upload set status = 'loading', job_id = ? where upload_id = ?", [job_id, upload_id])
     return ctx.redirect(f"/jobs/{job_id}")
 

@@ -12,6 +12,7 @@ from playwright.sync_api import expect, sync_playwright
 from pipeline.access import auth
 from pipeline import store
 from pipeline.factors import load_reference_data
+from pipeline.organisations import add_organisation
 from pipeline.web import WebConfig, create_app
 
 from tests.helpers import web as support
@@ -23,6 +24,7 @@ def server(tmp_path):
     db = tmp_path / "e2e.duckdb"
     con = store.connect(db)
     load_reference_data(con)
+    add_organisation(con, "kommun", name="Lillby kommun")
     auth.add_user(con, "adam", support.PASSWORD, "admin", display_name="Adam Admin")
     con.close()
     app = create_app(WebConfig(db_path=db, upload_dir=tmp_path / "uploads", overrides_path=tmp_path / "ovr.csv"))
@@ -62,7 +64,7 @@ def test_login_upload_check_confirm_compute_dashboard_and_map(server, tmp_path):
             page.get_by_role("link", name="Ladda upp").click()
             drop_file(page, "[data-dropzone]", support.LEDGER)
             expect(page.locator("[data-file-chosen]")).to_contain_text("ledger_2024.csv")
-            page.get_by_label("Organisation", exact=True).fill("kommun")
+            page.get_by_label("Organisation", exact=True).select_option("kommun")
             page.get_by_label("Räkenskapsår").fill("2024")
             page.screenshot(path=shots / "upload.png", full_page=True)
             page.get_by_role("button", name="Kontrollera filen").click()
@@ -79,7 +81,7 @@ def test_login_upload_check_confirm_compute_dashboard_and_map(server, tmp_path):
             page.get_by_role("button", name="Bekräfta och läs in").click()
             expect(page.get_by_text("Batchen lästes in.")).to_be_visible(timeout=30000)
             page.get_by_role("button", name="Beräkna året nu (2024)").click()
-            expect(page.get_by_role("heading", name="Utsläpp 2024 – kommun")).to_be_visible(timeout=60000)
+            expect(page.get_by_role("heading", name="Utsläpp 2024 – Lillby kommun")).to_be_visible(timeout=60000)
             expect(page.locator("#departments")).to_contain_text("Serviceförvaltningen")
             expect(page.locator("svg[role=img]").first).to_be_visible()
             page.screenshot(path=shots / "dashboard.png", full_page=True)
@@ -100,11 +102,11 @@ def test_login_upload_check_confirm_compute_dashboard_and_map(server, tmp_path):
                 row.get_by_role("button", name="Spara mappning").click()
                 expect(page.get_by_text("Mappningen sparades som överstyrning")).to_be_visible()
             page.get_by_role("button", name="Beräkna året igen").click()
-            expect(page.get_by_role("heading", name="Utsläpp 2024 – kommun")).to_be_visible(timeout=60000)
+            expect(page.get_by_role("heading", name="Utsläpp 2024 – Lillby kommun")).to_be_visible(timeout=60000)
             expect(page.locator(".card", has_text="Omappade utgifter")).to_contain_text("0,0")
 
             page.get_by_role("link", name="English").click()
-            expect(page.get_by_role("heading", name="Emissions 2024 – kommun")).to_be_visible()
+            expect(page.get_by_role("heading", name="Emissions 2024 – Lillby kommun")).to_be_visible()
         finally:
             browser.close()
     assert not errors, errors          # no script errors and nothing blocked by the content security policy
@@ -125,7 +127,7 @@ def test_upload_works_without_javascript(server):
             page.get_by_role("button", name="Logga in").click()
             page.goto(server.url + "/upload")
             page.set_input_files("input[type=file]", str(support.LEDGER))
-            page.get_by_label("Organisation", exact=True).fill("kommun")
+            page.get_by_label("Organisation", exact=True).select_option("kommun")
             page.get_by_role("button", name="Kontrollera filen").click()
             expect(page.get_by_role("heading", name="Sammanfattning")).to_be_visible(timeout=30000)
         finally:
