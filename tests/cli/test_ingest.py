@@ -125,7 +125,8 @@ def test_validate_stores_nothing_and_reports_overlaps(tmp_path, capsys):
     code, out, err = _run(capsys, "validate", other, "--db", db)
     assert code == 0 and "note: replaces batch 1 (a cumulative export" in out
     partial = tmp_path / "partial.csv"
-    partial.write_text("Datum;Konto;Belopp;Fakturanr;Leverantör\n2024-01-02;4610;12,00;F1;A AB\n2024-01-05;4610;1;F2;B\n",
+    partial.write_text("Datum;Konto;Belopp;Fakturanr;Leverantör;Förvaltning\n2024-01-02;4610;12,00;F1;A AB;KLF\n"
+                       "2024-01-05;4610;1;F2;B;KLF\n",
                        encoding="utf-8")
     code, out, err = _run(capsys, "validate", partial, "--db", db)
     assert code == 1 and "1 of its 2 rows are already loaded: batch 1 (clean.csv" in out and "--only-new" in out

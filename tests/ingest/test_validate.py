@@ -100,7 +100,7 @@ def test_gx_result_is_stored_with_the_batch_and_summarised(errors_result):
     assert by_type[("expect_column_values_to_not_be_null", "amount")]["unexpected_count"] == 2
     assert summary == r.summary
     assert summary == (
-        "4 of 14 checks of the ledger contract passed on 14 rows; 13 rows quarantined: 5 with a value outside the "
+        "5 of 15 checks of the ledger contract passed on 14 rows; 12 rows quarantined: 4 with a value outside the "
         "allowed range or format (constraint-error), 3 with an empty required cell (missing-cell), 3 with a value "
         "that cannot be read (not a number, date or period) (type-error), 1 with more cells than the header "
         "(extra-cell), 1 with a total row, not a ledger line (total-row); warnings (rows kept): 1 × an organisation "

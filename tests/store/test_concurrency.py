@@ -76,7 +76,7 @@ def test_a_second_ingest_waits_for_the_first(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("KLIMATSPEND_LOCK_WAIT", "60")
     capsys.readouterr()
     path = tmp_path / "second.csv"
-    path.write_text("Datum;Konto;Belopp\n2024-05-02;4610;10,00\n", encoding="utf-8")
+    path.write_text("Datum;Konto;Belopp;Förvaltning\n2024-05-02;4610;10,00;KLF\n", encoding="utf-8")
     assert main(["ingest", str(path), "--year", "2024", "--db", str(db)]) == 0
     holder.wait()
     out = capsys.readouterr()

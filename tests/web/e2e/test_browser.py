@@ -93,7 +93,7 @@ def test_login_upload_check_confirm_compute_dashboard_and_map(server, tmp_path):
             # the mapping review: map the electricity account waiting for kWh (US EPA has no electricity factor;
             # district heating is a flagged spend estimate), re-run, and the unmapped spend is gone
             page.get_by_role("link", name="Granskning av kontokartan").click()
-            expect(page.get_by_role("heading", name="Granskning av kontokartan 2024 – kommun")).to_be_visible()
+            expect(page.get_by_role("heading", name="Granskning av kontokartan 2024 – Lillby kommun")).to_be_visible()
             page.get_by_role("link", name="Omappade utgifter").click()
             for account in ("62100",):
                 row = page.locator("tr.actions-row", has=page.locator(f"input[name=account][value='{account}']"))
