@@ -67,6 +67,8 @@ class WebConfig:
     trusted_proxies: tuple[str, ...] = ()   # proxies whose X-Forwarded-For/-Proto count (none: the headers are ignored)
     read_copy: bool = False                 # keep a read-only copy of the database for CLI readers (serve does)
     warm_reader: bool = False               # keep the upload-reading child process started ahead (serve does)
+    read_in_child: bool = True              # read uploads in a child process with limits (off only in tests that
+                                            # exercise everything else about the upload pages)
 
     def resolved_overrides(self) -> Path:
         """Return the organisation overrides CSV the mapping page writes to."""

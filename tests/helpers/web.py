@@ -70,6 +70,9 @@ def client_factory(template: Path, tmp_path: Path):
     clients = []
 
     def make(**config):
+        # uploads are read in this process: the child process with its limits costs seconds of start-up per
+        # check and has its own tests (tests/web/test_hostile_uploads.py, read_in_child=True)
+        config = {"read_in_child": False, **config}
         app = create_app(WebConfig(db_path=db, upload_dir=tmp_path / "uploads",
                                    overrides_path=tmp_path / "overrides.csv", **config))
         client = TestClient(app)

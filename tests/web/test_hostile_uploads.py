@@ -39,7 +39,7 @@ def _upload(client, data: bytes, name: str):
 ])
 def test_hostile_workbooks_through_the_web_and_the_server_answers_afterwards(app_factory, hostile_workbooks, name,
                                                                             words):
-    client, state = app_factory()
+    client, state = app_factory(read_in_child=True)
     assert support.login(client, "ulla").status_code == 303
     r = _upload(client, hostile_workbooks[name].read_bytes(), f"{name}.xlsx")
     assert r.status_code == 303
@@ -87,7 +87,7 @@ def test_the_reason_of_a_dead_child_is_one_line():
 def test_uploads_left_unfinished_by_a_stopped_server_fail_with_a_reason(app_factory, tmp_path):
     """After a crash the next start marks the uploads it left as failed (with the reason), removes their files and
     removes the private upload folder of the dead server."""
-    client, state = app_factory()
+    client, state = app_factory(read_in_child=True)
     con = state.db.cursor()
     for upload_id, status in (("c" * 32, "validating"), ("d" * 32, "loading"), ("e" * 32, "validated"),
                               ("f" * 32, "validated")):

@@ -100,7 +100,8 @@ def _start_check(ctx: Ctx, upload_id: str) -> int:
 
     def job(jc):
         return uploads.check_upload(jc.con, state.upload_dir, upload_id, username=username, progress=jc.progress,
-                                    warm=state.config.warm_reader), f"/uploads/{upload_id}"
+                                    warm=state.config.warm_reader, in_child=state.config.read_in_child), \
+            f"/uploads/{upload_id}"
 
     job_id = state.jobs.submit("validate", job, params={"upload_id": upload_id}, created_by=username,
                                queue_name="check")
