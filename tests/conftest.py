@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 from pathlib import Path
 
 import pytest
@@ -60,3 +63,25 @@ def hostile_workbooks(tmp_path_factory) -> dict[str, Path]:
     return {"dimension_bomb": hostile.dimension_bomb(folder / "dimension_bomb.xlsx"),
             "expansion_bomb": hostile.expansion_bomb(folder / "expansion_bomb.xlsx"),
             "many_rows": hostile.many_rows(folder / "many_rows.xlsx")}
+
+
+@pytest.fixture(scope="session")
+def demo_once(tmp_path_factory) -> tuple[Path, str]:
+    """`klimatspend demo --lines-per-year 2000` run once per session in an empty directory, as a user runs it.
+
+    Returns the directory and what the demo printed. Tests only read it (or copy the database): a demo run costs
+    about 15 s, and the demo tests and the scenario tests all start from the same one.
+    """
+    from pipeline.cli import main
+
+    folder = tmp_path_factory.mktemp("demo_once")
+    printed = io.StringIO()
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        with contextlib.redirect_stdout(printed):
+            code = main(["demo", "--lines-per-year", "2000"])
+    finally:
+        os.chdir(before)
+    assert code == 0, printed.getvalue()
+    return folder, printed.getvalue()

@@ -30,11 +30,9 @@ def test_init_honours_environment_variable(tmp_path, monkeypatch, capsys):
 
 
 @pytest.fixture
-def demo_run(tmp_path, monkeypatch, capsys):
-    """Run the demo once (small ledgers) in an empty directory; return the directory and what it printed."""
-    monkeypatch.chdir(tmp_path)
-    assert main(["demo", "--lines-per-year", "2000"]) == 0
-    return tmp_path, capsys.readouterr().out
+def demo_run(demo_once):
+    """The session's one demo run (small ledgers) in an empty directory: the directory and what it printed."""
+    return demo_once
 
 
 def test_demo_from_empty_directory_prints_department_table(demo_run):
@@ -45,8 +43,11 @@ def test_demo_from_empty_directory_prints_department_table(demo_run):
     assert (demo_dir / "klimatspend_demo" / "emissions_by_department_2025.csv").exists()
 
 
-def test_demo_is_safe_to_run_twice(demo_run, capsys):
+def test_demo_is_safe_to_run_twice_and_its_json_has_the_department_table(demo_run, capsys, monkeypatch):
+    """A second `demo --json` in the same directory loads no file again and computes no new run; what it prints is
+    the 2025 department table, whose emissions and shares add up to the total."""
     demo_dir, _ = demo_run
+    monkeypatch.chdir(demo_dir)
     con = store.connect(demo_dir / "klimatspend.duckdb")
     before = con.execute("select count(*), sum(rows_loaded) from ledger_batch where status = 'loaded'").fetchone()
     runs_before = con.execute("select count(*) from run").fetchone()[0]
@@ -60,12 +61,6 @@ def test_demo_is_safe_to_run_twice(demo_run, capsys):
     assert after == before
     assert con.execute("select count(*) from run").fetchone()[0] == runs_before
     con.close()
-
-
-def test_demo_json_has_department_table_with_year(demo_run, capsys):
-    capsys.readouterr()
-    assert main(["demo", "--lines-per-year", "2000", "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
     assert data["year"] == 2025
     names = {d["name"] for d in data["by_department"]}
     assert "Vård- och omsorgsförvaltningen" in names

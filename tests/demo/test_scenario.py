@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from pipeline import store
 from pipeline.budget import definitions
-from pipeline.cli import main
 from pipeline.demo.scenario import demo_inputs_dir, demo_summary, load_demo_inputs
 from pipeline.investments import outputs, plan
 
@@ -24,11 +25,10 @@ def test_demo_inputs_are_valid_files():
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    """The lead's `klimatspend demo` on small ledgers, then the demo inputs imported."""
-    base = tmp_path_factory.mktemp("demo")
-    db = base / "demo.duckdb"
-    assert main(["demo", "--lines-per-year", "2000", "--db", str(db), "--dir", str(base / "out"), "--json"]) == 0
+def demo_db(demo_once, tmp_path_factory):
+    """A copy of the session's `klimatspend demo` database (small ledgers), then the demo inputs imported."""
+    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    shutil.copyfile(demo_once[0] / "klimatspend.duckdb", db)
     con = store.connect(db)
     counts = load_demo_inputs(con)
     yield con, counts
