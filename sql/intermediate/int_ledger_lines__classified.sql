@@ -107,7 +107,8 @@ joined as (
     left join descriptions as d on d.account = l.account and d.description = l.description
     left join counterparties as c on c.organisation_id = l.organisation_id and c.counterparty = l.counterparty
     left join account_texts as t
-        on t.organisation_id = l.organisation_id and t.account = l.account and t.account_name = l.account_name
+        on t.organisation_id = l.organisation_id and t.account = l.account
+       and t.account_name is not distinct from l.account_name
        and t.text_rule_id is not null
     left join invoice_texts as i
         on i.organisation_id = l.organisation_id and i.account = l.account and i.description = l.description
