@@ -266,6 +266,9 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
                     when regexp_matches(raw_posting_date, '^[0-9]{{5}}(\\.0+)?$')
                          and try_cast(raw_posting_date as double) between 20000 and 80000
                         then cast(date '1899-12-30' + cast(try_cast(raw_posting_date as double) as integer) as date)
+                    -- a two-digit year (01/08/22) is 2022, not the year 22 that %Y would read
+                    when regexp_matches(trim(raw_posting_date), '^[0-9]{{1,2}}[./-][0-9]{{1,2}}[./-][0-9]{{2}}$')
+                        then cast(try_strptime(trim(raw_posting_date), ['%d/%m/%y', '%d.%m.%y', '%d-%m-%y']) as date)
                     else cast(try_strptime(raw_posting_date, {fmt_list}) as date)
                 end as posting_date
             from (select distinct {text('posting_date')} as raw_posting_date from {raw_table})
