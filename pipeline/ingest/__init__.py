@@ -186,6 +186,16 @@ def _mapping(raw: RawTable, opts: IngestOptions, prof: Profile | None) -> Column
     return map_columns(raw.headers, opts.column_overrides, override_source=sources)
 
 
+def _individual_notes(con: duckdb.DuckDBPyConnection, typed_table: str, currency: str) -> list[str]:
+    """Say how many rows are payments to individuals (a redacted supplier name) and that they stay classified."""
+    n, total = con.execute(f"select count(*), sum(amount) from {typed_table} "
+                           "where is_payment_to_individual(supplier_name)").fetchone()
+    if not n:
+        return []
+    return [f"{n} row(s) ({float(total or 0):,.2f} {currency}) are payments to individuals (the supplier's name is "
+            "redacted): they are loaded and classified by their expense type, and flagged in the line results"]
+
+
 def _recognised_mapping(con: duckdb.DuckDBPyConnection, raw: RawTable, raw_table: str, opts: IngestOptions,
                         prof: Profile | None) -> tuple[IngestOptions, Profile | None, ColumnMapping, list[str]]:
     """Return the options, profile and column mapping of a file, with notes on what was recognised.
@@ -354,6 +364,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
             notes.append(f"{no_amount} row(s) have no readable amount (or one out of range): they are quarantined and "
                          "count as 0 in the sums")
         notes += _sie_notes(raw)
+        notes += _individual_notes(con, typed_table, currency)
         notes += _total_row_notes(con, typed_table, outcome)
         found, replace_ids, held = _overlap(con, typed_table, opts, outcome, notes, f"_lines_{tag}")
         if held is not None:
