@@ -54,8 +54,20 @@ def run_summary(con, run_id: int) -> dict:
     departments = marts.read(con, "emissions_by_department", run_id, order_by="emissions_kg_co2e desc", exact=True)
     organisations = marts.read(con, "emissions_by_organisation", run_id, order_by="is_group, organisation_id", exact=True)
     coverage = marts.read(con, "spend_coverage", run_id, order_by="spend_sek desc", exact=True)
+    # figures a person reads are in the ledger's currency (GBP for a UK council); the *_sek keys stay for programs
+    money = marts.spend_in_currency(con, run_id)
+    cur = money["currency"]
+
+    def dept_money(d: dict) -> dict:
+        own = money["by_department"].get((d["organisation_id"], d["department"]), {})
+        return {"spend": own.get("total"), "mapped_spend": own.get("mapped"),
+                "intensity_kg_co2e_per_thousand": (float(d["emissions_kg_co2e"]) / float(own["mapped"]) * 1000
+                                                   if own.get("mapped") else None)}
+
     return {
-        "run_id": run_id, "year": totals["year"],
+        "run_id": run_id, "year": totals["year"], "currency": cur,
+        "loaded_spend": money["loaded"], "total_spend": money["total"], "mapped_spend": money["mapped"],
+        "excluded_spend": money["excluded"], "unmapped_spend": money["unmapped"],
         "factor_set": f"{totals['factor_set_id']}@{totals['factor_set_version']}",
         "factor_region": _settings(totals).get("factor_region"),
         "inflation_convention": _settings(totals).get("inflation_convention"),
@@ -88,7 +100,8 @@ def run_summary(con, run_id: int) -> dict:
         "energy_estimates": [e for e in marts.read(con, "energy_estimates", run_id, order_by="organisation_id, energy_kind",
                                                    exact=True)],
         "by_department": [
-            {"organisation_id": d["organisation_id"], "name": d["department"], "spend_sek": d["spend_sek"],
+            {"organisation_id": d["organisation_id"], "name": d["department"], **dept_money(d),
+             "spend_sek": d["spend_sek"],
              "mapped_spend_sek": d["mapped_spend_sek"], "emissions_kg_co2e": d["emissions_kg_co2e"],
              "emissions_t_co2e": d["emissions_t_co2e"],
              "intensity_kg_co2e_per_ksek": d["intensity_kg_co2e_per_ksek"], "share_of_total": d["share_of_total"]}
@@ -121,18 +134,19 @@ def print_department_table(summary: dict) -> None:
     region = f" ({summary['factor_region']})" if summary.get("factor_region") else ""
     print(f"Emissions {summary['year']} (run {summary['run_id']}, factors {summary['factor_set']}{region}, "
           f"mapping {summary['mapping']}, convention {summary.get('inflation_convention') or '-'})")
-    rows = [[d["name"], d["organisation_id"], fmt_number(d["spend_sek"]), fmt_number(d["emissions_t_co2e"], 1),
-             fmt_number(d["intensity_kg_co2e_per_ksek"], 1), fmt_percent(d["share_of_total"])]
+    cur = summary.get("currency", "SEK")
+    rows = [[d["name"], d["organisation_id"], fmt_number(d["spend"]), fmt_number(d["emissions_t_co2e"], 1),
+             fmt_number(d["intensity_kg_co2e_per_thousand"], 1), fmt_percent(d["share_of_total"])]
             for d in summary["by_department"]]
-    rows.append(["Total", "", fmt_number(summary["total_spend_sek"]),
+    rows.append(["Total", "", fmt_number(summary["total_spend"]),
                  fmt_number(summary["total_emissions_kg_co2e"] / 1000, 1),
-                 fmt_number(summary["total_emissions_kg_co2e"] / float(summary["mapped_spend_sek"]) * 1000
-                            if summary["mapped_spend_sek"] else None, 1), "100.0 %"])
-    print_table(["department", "org", "spend SEK", "t CO2e", "kg CO2e/kSEK", "share"], rows, align="llrrrr")
+                 fmt_number(summary["total_emissions_kg_co2e"] / float(summary["mapped_spend"]) * 1000
+                            if summary["mapped_spend"] else None, 1), "100.0 %"])
+    print_table(["department", "org", f"spend {cur}", "t CO2e", f"kg CO2e/k{cur}", "share"], rows, align="llrrrr")
     print(f"range: {fmt_number(summary['emissions_lower_kg_co2e'] / 1000, 0)} .. "
           f"{fmt_number(summary['emissions_upper_kg_co2e'] / 1000, 0)} t CO2e; "
-          f"excluded spend {fmt_number(summary['excluded_spend_sek'])} SEK, "
-          f"unmapped spend {fmt_number(summary['unmapped_spend_sek'])} SEK")
+          f"excluded spend {fmt_number(summary['excluded_spend'])} {cur}, "
+          f"unmapped spend {fmt_number(summary['unmapped_spend'])} {cur}")
     groups = [o for o in summary.get("by_organisation", []) if o["is_group"] and o["intra_group_spend_sek"]]
     for g in groups:
         print(f"consolidated {g['name']}: {fmt_number(g['emissions_kg_co2e'] / 1000, 1)} t CO2e "

@@ -61,3 +61,27 @@ def read_runs(con: duckdb.DuckDBPyConnection, name: str, run_ids: list[int], *, 
         return []
     return rows(con, f"select * from {name} where run_id = any(?::bigint[]) order by run_id",
                 [list(run_ids)], exact=exact)
+
+
+def reporting_currency(con: duckdb.DuckDBPyConnection, run_id: int) -> str:
+    """Return the currency a run's figures are shown in: its lines' one ledger currency (GBP for a UK council),
+    else SEK (the engine's internal currency) when the run mixes currencies. The one home of that rule."""
+    found = [r[0] for r in con.execute("select distinct upper(currency) from line_emission where run_id = ? "
+                                       "and currency is not null", [run_id]).fetchall()]
+    return found[0] if len(found) == 1 else "SEK"
+
+
+def spend_in_currency(con: duckdb.DuckDBPyConnection, run_id: int) -> dict:
+    """Return a run's spend in its reporting currency, summed from the ledger amounts (exact to the penny): totals
+    (`loaded`, `total` = in scope, `mapped`, `excluded`, `unmapped`) and per (organisation, department)."""
+    currency = reporting_currency(con, run_id)
+    amount = "amount_sek" if currency == "SEK" else "amount_ledger_currency"
+    measures = f"""sum({amount}) as loaded, sum({amount}) filter (where not is_excluded) as total,
+                   sum({amount}) filter (where rule_level not in ('excluded', 'unmapped')) as mapped,
+                   sum({amount}) filter (where is_excluded) as excluded,
+                   sum({amount}) filter (where rule_level = 'unmapped') as unmapped"""
+    totals = rows(con, f"select {measures} from line_emission where run_id = ?", [run_id], exact=True)[0]
+    departments = rows(con, f"select organisation_id, department, {measures} from line_emission where run_id = ? "
+                            "group by all", [run_id], exact=True)
+    return {"currency": currency, **totals,
+            "by_department": {(d["organisation_id"], d["department"]): d for d in departments}}

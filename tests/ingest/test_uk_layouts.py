@@ -98,3 +98,17 @@ def test_payments_to_individuals_are_flagged_and_classified_by_expense_type(load
                        [run_ids["city_council_expenses_type_2022-08.csv"]]).fetchall()
     assert [a for a, *_ in rows] == ["Council Tax Energy Rebate", "Direct Payments", "Housing Benefit Payments",
                                      "Insurance Claims", "Sundry Creditors"]
+
+
+def test_a_gbp_ledger_reports_its_spend_in_gbp(loaded):
+    """run --json of a council says GBP and gives the spend in pounds, exact to the penny: in scope + excluded =
+    the file's sum (2,165,242.63); the *_sek keys stay for programs."""
+    from pipeline.cli.run import run_summary
+
+    con, _, run_ids = loaded
+    summary = run_summary(con, run_ids["city_council_expenses_type_2022-08.csv"])
+    assert summary["currency"] == "GBP"
+    assert f"{summary['total_spend'] + summary['excluded_spend']:.2f}" == "2165242.63"
+    assert f"{summary['excluded_spend']:.2f}" == "1674305.50"
+    assert summary["loaded_spend_sek"] > 10 * summary["loaded_spend"]       # SEK internally, about 12 SEK a pound
+    assert sum(d["spend"] for d in summary["by_department"]) == summary["total_spend"]
