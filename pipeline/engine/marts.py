@@ -71,6 +71,20 @@ def reporting_currency(con: duckdb.DuckDBPyConnection, run_id: int) -> str:
     return found[0] if len(found) == 1 else "SEK"
 
 
+def reporting_money(con: duckdb.DuckDBPyConnection, run_id: int) -> tuple[str, float]:
+    """Return (reporting currency, units of it per SEK) of a run: SEK figures of the marts times the rate are in the
+    ledger's currency, at the spend year's average rates the run converted with (exact up to the line rounding)."""
+    currency = reporting_currency(con, run_id)
+    if currency == "SEK":
+        return currency, 1.0
+    row = con.execute("""select (select units_per_eur from exchange_rate where year = r.year and upper(currency) = ?)
+                                / (select units_per_eur from exchange_rate where year = r.year and currency = 'SEK')
+                         from run as r where r.run_id = ?""", [currency, run_id]).fetchone()
+    if not row or row[0] is None:
+        return "SEK", 1.0
+    return currency, float(row[0])
+
+
 def spend_in_currency(con: duckdb.DuckDBPyConnection, run_id: int) -> dict:
     """Return a run's spend in its reporting currency, summed from the ledger amounts (exact to the penny): totals
     (`loaded`, `total` = in scope, `mapped`, `excluded`, `unmapped`) and per (organisation, department)."""
