@@ -85,6 +85,29 @@ def reporting_money(con: duckdb.DuckDBPyConnection, run_id: int) -> tuple[str, f
     return currency, float(row[0])
 
 
+def to_currency(value, per_sek: float):
+    """Return `value` (a mart row, or dicts and lists of them) in the reporting currency: amounts (`*_sek`) times
+    `per_sek`, intensities (`*_per_ksek`) per thousand units of it; the keys keep their names (units per SEK = 1:
+    unchanged)."""
+    if isinstance(value, list):
+        return [to_currency(v, per_sek) for v in value]
+    if not isinstance(value, dict) or per_sek == 1.0:
+        return value
+    out = {}
+    for key, v in value.items():
+        if isinstance(v, (dict, list)):
+            out[key] = to_currency(v, per_sek)
+        elif v is None or isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
+            out[key] = v
+        elif "per_ksek" in key:
+            out[key] = float(v) / per_sek
+        elif key.endswith("_sek"):
+            out[key] = float(v) * per_sek
+        else:
+            out[key] = v
+    return out
+
+
 def spend_in_currency(con: duckdb.DuckDBPyConnection, run_id: int) -> dict:
     """Return a run's spend in its reporting currency, summed from the ledger amounts (exact to the penny): totals
     (`loaded`, `total` = in scope, `mapped`, `excluded`, `unmapped`) and per (organisation, department)."""

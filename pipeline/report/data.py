@@ -9,7 +9,6 @@ its shape) or None, in which case the reports say that none is defined instead o
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Callable
@@ -73,7 +72,7 @@ class ReportData:
         (`*_per_ksek`) per thousand units of it; the keys keep their names. A SEK report is returned as it is."""
         if self.per_sek == 1.0:
             return self
-        return replace(self, per_sek=1.0, **{name: _converted(getattr(self, name), self.per_sek)
+        return replace(self, per_sek=1.0, **{name: marts.to_currency(getattr(self, name), self.per_sek)
                                              for name in self._CONVERTED})
 
     @property
@@ -109,27 +108,6 @@ class ReportData:
     def organisation_name(self, organisation_id: str) -> str:
         """Return an organisation's name (its id when the organisation table has no row for it)."""
         return self.organisation_names.get(organisation_id, organisation_id)
-
-
-def _converted(value, per_sek: float):
-    """Return `value` (dicts and lists of them) with SEK amounts times `per_sek` and per-kSEK intensities divided."""
-    if isinstance(value, list):
-        return [_converted(v, per_sek) for v in value]
-    if not isinstance(value, dict):
-        return value
-    out = {}
-    for key, v in value.items():
-        if isinstance(v, (dict, list)):
-            out[key] = _converted(v, per_sek)
-        elif v is None or isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
-            out[key] = v
-        elif "per_ksek" in key:
-            out[key] = float(v) / per_sek
-        elif key.endswith("_sek"):
-            out[key] = float(v) * per_sek
-        else:
-            out[key] = v
-    return out
 
 
 def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[dict]:
