@@ -207,7 +207,9 @@ def _recognised_mapping(con: duckdb.DuckDBPyConnection, raw: RawTable, raw_table
     """
     notes: list[str] = []
     if prof is None and raw.fixed_mapping is None and "account" not in opts.column_overrides:
-        found = recognise_profile(raw.headers, opts.profiles_file)
+        row = con.execute("select country from organisation where organisation_id = ?",
+                          [opts.organisation_id]).fetchone()
+        found = recognise_profile(raw.headers, opts.profiles_file, country=row[0] if row else None)
         if found is not None:
             opts, prof = resolve_options(replace(opts, profile=found.name))
             notes.append(f"the columns are those of {found.description or found.name}: the file is read with the "

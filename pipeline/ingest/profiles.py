@@ -94,18 +94,23 @@ def suggest_profiles(headers: list[str], extra_file: str | Path | None = None) -
     return out
 
 
-def recognise_profile(headers: list[str], extra_file: str | Path | None = None) -> Profile | None:
+def recognise_profile(headers: list[str], extra_file: str | Path | None = None, *,
+                      country: str | None = None) -> Profile | None:
     """Return the profile a file without --profile is read with: one marked `recognise` whose account and amount
-    columns the file has, when klimatspend's own synonyms find no account column (a UK council spend file names
-    its account "Expense Type", "Expenses Type", "Expenditure Category"); else None."""
+    columns the file has (a UK council spend file names its account "Expense Type", "Expenses Type", "Expenditure
+    Category"), when klimatspend's own synonyms find no account column, or also when they do ("Account Code" next to
+    "Expense Type") if the organisation is in the profile's country or has none; else None."""
     from .columns import map_columns
 
-    if "account" not in map_columns(headers).missing():
-        return None
+    has_account = "account" not in map_columns(headers).missing()
     for prof in load_profiles(extra_file).values():
+        if has_account and (not prof.country or (country or prof.country).upper() != prof.country.upper()):
+            continue
         if prof.recognise and prof.columns.get("account") and prof.columns.get("amount"):
             found = map_columns(headers, {k: v for k, v in prof.columns.items() if k in ("account", "amount")})
-            if not found.missing():
+            # the account must be one of the profile's own columns, not a synonym match ("Konto") the
+            # mapping falls back to
+            if not found.missing() and found.source.get("account") == "profile":
                 return prof
     return None
 

@@ -112,3 +112,21 @@ def test_a_gbp_ledger_reports_its_spend_in_gbp(loaded):
     assert f"{summary['excluded_spend']:.2f}" == "1674305.50"
     assert summary["loaded_spend_sek"] > 10 * summary["loaded_spend"]       # SEK internally, about 12 SEK a pound
     assert sum(d["spend"] for d in summary["by_department"]) == summary["total_spend"]
+
+
+def test_an_account_code_next_to_the_expense_type_and_more_amount_and_date_styles(con, tmp_path):
+    """A council file with a numeric 'Account Code' beside 'Expense Type' is still a council file (the register is
+    empty: no country says otherwise); 'Amount Paid' is the amount; -£, (£ ), £-, 'CR' credits; 1-Aug-22 is 2022."""
+    path = tmp_path / "council.csv"
+    path.write_text('Directorate,Account Code,Expense Type,Payment Date,Amount Paid,Supplier Name\n'
+                    'Place,41100,Refuse Collection,01/08/2022,"-£1,234.50",Biffa\n'
+                    'Place,41100,Refuse Collection,1-Aug-22,"(£1,234.50)",Biffa\n'
+                    'Place,41100,Refuse Collection,01 August 2022,£-12.00,Biffa\n'
+                    'Place,41100,Refuse Collection,01/08/2022 00:00:00,"£1,000",Biffa\n'
+                    'Place,41100,Refuse Collection,01/08/2022,"1,234.50 CR",Biffa\n', encoding="utf-8")
+    result = ingest_file(con, path, IngestOptions(organisation_id="council"))
+    assert (result.rows_loaded, result.rows_rejected, result.currency) == (5, 0, "GBP")
+    assert result.column_mapping["fields"]["account"] == "Expense Type"
+    rows = con.execute("select amount, posting_date from ledger_line order by source_row").fetchall()
+    assert [str(a) for a, _ in rows] == ["-1234.50", "-1234.50", "-12.00", "1000.00", "-1234.50"]
+    assert {d.isoformat() for _, d in rows} == {"2022-08-01"}
