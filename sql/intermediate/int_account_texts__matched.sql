@@ -9,7 +9,8 @@
 --               division, or an exclusion where the map says purchase.
 --   expense types: an organisation whose keyword table reads the account itself (account_is_text: a UK council's
 --               account is its expense type) has it read as its text, and there the table also classifies accounts
---               the map does not know (a map row with the same label decides, like any map row's own label).
+--               the map does not know or whose map row gives no factor in the run's set (a map row with the same
+--               label and a factor decides, like any map row's own label).
 --   suggestion: for an account the map does not know, the best rule of any scope (a person must accept it);
 --               for a conflict, the rule that applied (accepting it confirms the ledger's word).
 with organisations as (
@@ -69,7 +70,10 @@ applied as (
     where ((a.is_matched and not a.is_confirmed and not a.is_excluded
             and strip_accents(lower(trim(h.account_text)))
                 <> strip_accents(lower(trim(coalesce(a.map_account_name, '')))))
-           or (h.account_is_text and not a.is_matched and not a.is_excluded))
+           or (h.account_is_text and not a.is_excluded and (not a.is_matched
+               -- an expense type whose map row gives no factor in the run's set (Harrogate's "Electricity":
+               -- energy, no industry) is classified by the table like an unknown one
+               or (not a.has_factor and not a.is_confirmed))))
       and (h.account_prefix is null or starts_with(h.account, h.account_prefix))
     qualify row_number() over (
         partition by h.organisation_id, h.account, h.account_name
