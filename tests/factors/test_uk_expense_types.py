@@ -53,6 +53,7 @@ CASES = {
     "uk_temporary_accommodation": "Bed & Breakfast Accommodation",
     "uk_professional_fees": "Other Prof Services",
     "uk_legal": "Counsel Fees",
+    "uk_collection": "Bailiff Fees",
     "uk_audit": "External Audit Fees",
     "uk_architects": "Asbestos Surveys",
     "uk_pfi_outsourced": "PFI Unitary Charge",
@@ -118,6 +119,12 @@ NEAR_MISSES = [
     ("Repairs to Schools", "uk_repairs_maintenance"),          # works at a school are works, not education
     ("Business Services", None),                              # 'bus' is a whole word: not passenger transport
     ("Third Party Payments", None),                           # a broad CIPFA heading: unmapped, for a person
+    ("Agency Staff Costs", "uk_agency_staff"),                # agency labour bought, not the council's staff costs
+    ("Drug & Alcohol Services", "uk_health"),                 # '&' reads as 'and': the term 'drug and alcohol'
+    ("Asbestos Removal", "uk_repairs_maintenance"),           # building work, not a removal firm
+    ("Public Transport", "uk_passenger_transport"),           # tickets and services, not vehicle costs
+    ("Flood Defence Levy", "uk_levies"),                      # a levy is a transfer before flood works are works
+    ("Land Purchase", "uk_balance_sheet"),                    # an existing asset changes hands: nothing produced
 ]
 
 # exclusion reason of every transfer rule (the list: each one is tested)
