@@ -57,6 +57,11 @@ def run_summary(con, run_id: int) -> dict:
     # figures a person reads are in the ledger's currency (GBP for a UK council); the *_sek keys stay for programs
     money = marts.spend_in_currency(con, run_id)
     cur = money["currency"]
+    # what the marts hold only in SEK (estimates, organisations, coverage) converts back at the run year's rate
+    per_sek = marts.reporting_money(con, run_id)[1] if cur != "SEK" else 1.0
+
+    def in_cur(value_sek):
+        return None if value_sek is None else round(float(value_sek) * per_sek, 2)
 
     def dept_money(d: dict) -> dict:
         own = money["by_department"].get((d["organisation_id"], d["department"]), {})
@@ -90,15 +95,17 @@ def run_summary(con, run_id: int) -> dict:
         "intra_group_spend_sek": totals["intra_group_spend_sek"],
         "dq_score_weighted": totals["dq_score_weighted"],
         "n_lines": totals["n_lines"],
-        "coverage": [{"rule_level": c["rule_level"], "spend_sek": c["spend_sek"], "share_of_spend": c["share_of_spend"],
-                      "n_lines": c["n_lines"]} for c in coverage],
+        "coverage": [{"rule_level": c["rule_level"], "spend": in_cur(c["spend_sek"]), "spend_sek": c["spend_sek"],
+                      "share_of_spend": c["share_of_spend"], "n_lines": c["n_lines"]} for c in coverage],
         "by_organisation": [
             {"organisation_id": o["organisation_id"], "name": o["organisation_name"], "is_group": o["is_group"],
-             "spend_sek": o["spend_sek"], "emissions_kg_co2e": o["emissions_kg_co2e"],
+             "spend": in_cur(o["spend_sek"]), "spend_sek": o["spend_sek"], "emissions_kg_co2e": o["emissions_kg_co2e"],
+             "intra_group_spend": in_cur(o["intra_group_spend_sek"]),
              "intra_group_spend_sek": o["intra_group_spend_sek"]} for o in organisations],
         "sensitivity": sensitivity_summary(con, run_id),
-        "energy_estimates": [e for e in marts.read(con, "energy_estimates", run_id, order_by="organisation_id, energy_kind",
-                                                   exact=True)],
+        "energy_estimates": [{**e, "estimated_spend": in_cur(e["estimated_spend_sek"])}
+                             for e in marts.read(con, "energy_estimates", run_id,
+                                                 order_by="organisation_id, energy_kind", exact=True)],
         "by_department": [
             {"organisation_id": d["organisation_id"], "name": d["department"], **dept_money(d),
              "spend_sek": d["spend_sek"],
@@ -150,7 +157,8 @@ def print_department_table(summary: dict) -> None:
     groups = [o for o in summary.get("by_organisation", []) if o["is_group"] and o["intra_group_spend_sek"]]
     for g in groups:
         print(f"consolidated {g['name']}: {fmt_number(g['emissions_kg_co2e'] / 1000, 1)} t CO2e "
-              f"(intra-group purchases of {fmt_number(g['intra_group_spend_sek'])} SEK left out)")
+              f"(intra-group purchases of {fmt_number(g.get('intra_group_spend', g['intra_group_spend_sek']))} {cur} "
+              "left out)")
     print("coverage: " + ", ".join(f"{c['rule_level']} {fmt_percent(c['share_of_spend'])}"
                                    for c in summary.get("coverage", [])))
     for alt in summary.get("sensitivity", []):
@@ -164,7 +172,8 @@ def print_department_table(summary: dict) -> None:
         what = "litres" if e["energy_kind"] == "fuel" else "kWh"
         gap = "; burning it (scope 1) is not included" if e["is_combustion_missing"] else ""
         print(f"estimate: {e['organisation_id']} {e['energy_kind']} {fmt_number(e['estimated_emissions_kg_co2e'] / 1000, 1)} "
-              f"t CO2e from {fmt_number(e['estimated_spend_sek'])} SEK of spend{gap}; load {what} to replace it "
+              f"t CO2e from {fmt_number(e.get('estimated_spend', e['estimated_spend_sek']))} {cur} of spend{gap}; "
+              f"load {what} to replace it "
               "(`klimatspend activity load`)")
     print(f"tail spend priced at an average factor: {summary.get('tail_spend', 'off')} "
           "(set per organisation with `klimatspend org set ID --default-factor CODE`)")

@@ -114,6 +114,20 @@ def test_a_gbp_ledger_reports_its_spend_in_gbp(loaded):
     assert sum(d["spend"] for d in summary["by_department"]) == summary["total_spend"]
 
 
+def test_energy_estimates_of_a_gbp_run_are_in_gbp(loaded, capsys):
+    """The run table's estimate line names the pounds of electricity spend (21,000.00 GBP, converted back from the
+    engine's SEK at the run year's rate), not SEK."""
+    from pipeline.cli.run import print_department_table, run_summary
+
+    con, _, run_ids = loaded
+    summary = run_summary(con, run_ids["city_council_expenses_type_2022-08.csv"])
+    electricity = next(e for e in summary["energy_estimates"] if e["energy_kind"] == "electricity")
+    assert electricity["estimated_spend"] == pytest.approx(21000.00, abs=0.01)
+    print_department_table(summary)
+    out = capsys.readouterr().out
+    assert "from 21,000 GBP of spend" in out and " SEK" not in out
+
+
 def test_an_account_code_next_to_the_expense_type_and_more_amount_and_date_styles(con, tmp_path):
     """A council file with a numeric 'Account Code' beside 'Expense Type' is still a council file (the register is
     empty: no country says otherwise); 'Amount Paid' is the amount; -£, (£ ), £-, 'CR' credits; 1-Aug-22 is 2022."""
