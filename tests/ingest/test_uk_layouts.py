@@ -144,3 +144,12 @@ def test_an_account_code_next_to_the_expense_type_and_more_amount_and_date_style
     rows = con.execute("select amount, posting_date from ledger_line order by source_row").fetchall()
     assert [str(a) for a, _ in rows] == ["-1234.50", "-1234.50", "-12.00", "1000.00", "-1234.50"]
     assert {d.isoformat() for _, d in rows} == {"2022-08-01"}
+
+
+@pytest.mark.parametrize("supplier,flagged", [
+    ("Redacted Personal Information", True), ("REDACTED PERSONAL DATA", True), ("Private Individual", True),
+    ("Individual", True), ("Name withheld - Data Protection", True), ("Individual Care Services Ltd", False),
+    ("Biffa Waste Services", False)])
+def test_redacted_supplier_names_as_councils_write_them(loaded, supplier, flagged):
+    con, _, _ = loaded
+    assert con.execute("select is_payment_to_individual(?)", [supplier]).fetchone()[0] is flagged
