@@ -77,6 +77,10 @@ def run_summary(con, run_id: int) -> dict:
         "factor_region": _settings(totals).get("factor_region"),
         "inflation_convention": _settings(totals).get("inflation_convention"),
         "mapping": f"{totals['mapping_id']}@{totals['mapping_version']}",
+        # the map each organisation used (its own, e.g. a UK council's expense types, else the run's)
+        "mappings": {org: f"{m}@{v}" for org, m, v in con.execute(
+            "select organisation_id, mapping_id, mapping_version from run_organisation where run_id = ? "
+            "order by organisation_id", [run_id]).fetchall() if m},
         "is_published": totals["is_published"],
         "tail_spend": runs.tail_spend_text(json.loads(totals["settings"]) if isinstance(totals["settings"], str)
                                            else totals["settings"]),
@@ -136,11 +140,17 @@ def sensitivity_summary(con, run_id: int) -> list[dict]:
     return list(out.values())
 
 
+def _maps_text(summary: dict) -> str:
+    """Return the account map(s) a run's organisations used: the run's one map, or each organisation's own."""
+    used = sorted(set((summary.get("mappings") or {}).values()))
+    return summary["mapping"] if not used or used == [summary["mapping"]] else ", ".join(used)
+
+
 def print_department_table(summary: dict) -> None:
     """Print the per-department table of a run summary."""
     region = f" ({summary['factor_region']})" if summary.get("factor_region") else ""
     print(f"Emissions {summary['year']} (run {summary['run_id']}, factors {summary['factor_set']}{region}, "
-          f"mapping {summary['mapping']}, convention {summary.get('inflation_convention') or '-'})")
+          f"mapping {_maps_text(summary)}, convention {summary.get('inflation_convention') or '-'})")
     cur = summary.get("currency", "SEK")
     rows = [[d["name"], d["organisation_id"], fmt_number(d["spend"]), fmt_number(d["emissions_t_co2e"], 1),
              fmt_number(d["intensity_kg_co2e_per_thousand"], 1), fmt_percent(d["share_of_total"])]

@@ -116,7 +116,7 @@ def test_a_gbp_ledger_reports_its_spend_in_gbp(loaded):
 
 def test_energy_estimates_of_a_gbp_run_are_in_gbp(loaded, capsys):
     """The run table's estimate line names the pounds of electricity spend (21,000.00 GBP, converted back from the
-    engine's SEK at the run year's rate), not SEK."""
+    engine's SEK at the run year's rate), not SEK; its heading names the map the council used."""
     from pipeline.cli.run import print_department_table, run_summary
 
     con, _, run_ids = loaded
@@ -126,6 +126,7 @@ def test_energy_estimates_of_a_gbp_run_are_in_gbp(loaded, capsys):
     print_department_table(summary)
     out = capsys.readouterr().out
     assert "from 21,000 GBP of spend" in out and " SEK" not in out
+    assert "mapping uk_council_expense_types@" in out        # the council's own map, not the run's Swedish default
 
 
 def test_an_account_code_next_to_the_expense_type_and_more_amount_and_date_styles(con, tmp_path):
