@@ -134,8 +134,13 @@ def _review(con, target: dict, args) -> int:
                     "currency": currency, "totals": totals, "accounts": rows})
         return 0
     totals, rows = marts.to_currency(totals, per_sek), marts.to_currency(rows, per_sek)
-    print(f"Mapping review {target['year']} (run {target['run_id']}, map {target['mapping_id']}@"
-          f"{target['mapping_version']}): {totals['accounts']} accounts, {totals['conflicts']} conflicts, "
+    # the map the organisations used (a UK council's own expense types), else the run's default
+    used = sorted({f"{m}@{v}" for m, v in con.execute(
+        "select mapping_id, mapping_version from run_organisation where run_id = ? and mapping_id is not null "
+        "and (? is null or organisation_id = ?)", [target["run_id"], args.org, args.org]).fetchall()})
+    maps = ", ".join(used) or f"{target['mapping_id']}@{target['mapping_version']}"
+    print(f"Mapping review {target['year']} (run {target['run_id']}, map {maps}): "
+          f"{totals['accounts']} accounts, {totals['conflicts']} conflicts, "
           f"unmapped {fmt_number(totals['unmapped_spend_sek'])} {currency} (of which waiting for activity data "
           f"{fmt_number(totals['needs_activity_data_sek'])}), {totals['suggestions']} suggestions")
     table = []
