@@ -155,9 +155,14 @@ def group_view(summary: dict, company_name: str) -> dict:
     companies = [o for o in summary["by_organisation"] if not o["is_group"] and o["organisation_id"] == COMPANY_ID]
     rows = [d for d in summary["by_department"] if d["organisation_id"] != COMPANY_ID]
     for company in companies:
+        own = [d for d in summary["by_department"] if d["organisation_id"] == COMPANY_ID]
+        mapped = sum((d.get("mapped_spend") or 0) for d in own)
         rows.append({"organisation_id": COMPANY_ID, "name": company_name, "spend_sek": company["spend_sek"],
-                     "mapped_spend_sek": sum((d["mapped_spend_sek"] or 0) for d in summary["by_department"]
-                                             if d["organisation_id"] == COMPANY_ID),
+                     "spend": company.get("spend", company["spend_sek"]),
+                     "mapped_spend_sek": sum((d["mapped_spend_sek"] or 0) for d in own),
+                     "mapped_spend": mapped,
+                     "intensity_kg_co2e_per_thousand": (float(company["emissions_kg_co2e"]) / float(mapped) * 1000
+                                                        if mapped else None),
                      "emissions_kg_co2e": company["emissions_kg_co2e"],
                      "emissions_t_co2e": company["emissions_kg_co2e"] / 1000})
     total = sum(r["emissions_kg_co2e"] for r in rows)

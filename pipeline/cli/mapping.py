@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import store
 from ..config import resolve_db_path
-from ..engine import review, runs
+from ..engine import marts, review, runs
 from ..errors import UsageError
 from ..factors import overrides as ov
 from . import add_db_option, print_json
@@ -128,13 +128,20 @@ def _only_organisation(con, target: dict) -> str:
 def _review(con, target: dict, args) -> int:
     rows = review.review_rows(con, target["run_id"], organisation_id=args.org, only=args.only, limit=args.top)
     totals = review.review_totals(review.review_rows(con, target["run_id"], organisation_id=args.org))
+    currency, per_sek = marts.reporting_money(con, target["run_id"])
     if args.json:
         print_json({"run_id": target["run_id"], "year": target["year"], "organisation_id": target["organisation_id"],
-                    "totals": totals, "accounts": rows})
+                    "currency": currency, "totals": totals, "accounts": rows})
         return 0
-    print(f"Mapping review {target['year']} (run {target['run_id']}, map {target['mapping_id']}@"
-          f"{target['mapping_version']}): {totals['accounts']} accounts, {totals['conflicts']} conflicts, "
-          f"unmapped {fmt_number(totals['unmapped_spend_sek'])} SEK (of which waiting for activity data "
+    totals, rows = marts.to_currency(totals, per_sek), marts.to_currency(rows, per_sek)
+    # the map the organisations used (a UK council's own expense types), else the run's default
+    used = sorted({f"{m}@{v}" for m, v in con.execute(
+        "select mapping_id, mapping_version from run_organisation where run_id = ? and mapping_id is not null "
+        "and (? is null or organisation_id = ?)", [target["run_id"], args.org, args.org]).fetchall()})
+    maps = ", ".join(used) or f"{target['mapping_id']}@{target['mapping_version']}"
+    print(f"Mapping review {target['year']} (run {target['run_id']}, map {maps}): "
+          f"{totals['accounts']} accounts, {totals['conflicts']} conflicts, "
+          f"unmapped {fmt_number(totals['unmapped_spend_sek'])} {currency} (of which waiting for activity data "
           f"{fmt_number(totals['needs_activity_data_sek'])}), {totals['suggestions']} suggestions")
     table = []
     for r in rows:
@@ -149,7 +156,7 @@ def _review(con, target: dict, args) -> int:
                       (f"excl. {r['exclusion_reason']}" if r["exclusion_reason"] else ""), r["industry_code"] or "",
                       factor, r["rule_level"], "CONFLICT" if r["is_conflict"] else "", suggestion,
                       _cut(r["largest_suppliers"], 30)])
-    print_table(["account", "ledger text", "spend SEK", "map row", "category", "NACE", "factor", "rule", "conflict",
+    print_table(["account", "ledger text", f"spend {currency}", "map row", "category", "NACE", "factor", "rule", "conflict",
                  "suggestion", "largest suppliers"], table, align="llrllllllll")
     return 0
 

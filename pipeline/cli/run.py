@@ -54,12 +54,33 @@ def run_summary(con, run_id: int) -> dict:
     departments = marts.read(con, "emissions_by_department", run_id, order_by="emissions_kg_co2e desc", exact=True)
     organisations = marts.read(con, "emissions_by_organisation", run_id, order_by="is_group, organisation_id", exact=True)
     coverage = marts.read(con, "spend_coverage", run_id, order_by="spend_sek desc", exact=True)
+    # figures a person reads are in the ledger's currency (GBP for a UK council); the *_sek keys stay for programs
+    money = marts.spend_in_currency(con, run_id)
+    cur = money["currency"]
+    # what the marts hold only in SEK (estimates, organisations, coverage) converts back at the run year's rate
+    per_sek = marts.reporting_money(con, run_id)[1] if cur != "SEK" else 1.0
+
+    def in_cur(value_sek):
+        return None if value_sek is None else round(float(value_sek) * per_sek, 2)
+
+    def dept_money(d: dict) -> dict:
+        own = money["by_department"].get((d["organisation_id"], d["department"]), {})
+        return {"spend": own.get("total"), "mapped_spend": own.get("mapped"),
+                "intensity_kg_co2e_per_thousand": (float(d["emissions_kg_co2e"]) / float(own["mapped"]) * 1000
+                                                   if own.get("mapped") else None)}
+
     return {
-        "run_id": run_id, "year": totals["year"],
+        "run_id": run_id, "year": totals["year"], "currency": cur,
+        "loaded_spend": money["loaded"], "total_spend": money["total"], "mapped_spend": money["mapped"],
+        "excluded_spend": money["excluded"], "unmapped_spend": money["unmapped"],
         "factor_set": f"{totals['factor_set_id']}@{totals['factor_set_version']}",
         "factor_region": _settings(totals).get("factor_region"),
         "inflation_convention": _settings(totals).get("inflation_convention"),
         "mapping": f"{totals['mapping_id']}@{totals['mapping_version']}",
+        # the map each organisation used (its own, e.g. a UK council's expense types, else the run's)
+        "mappings": {org: f"{m}@{v}" for org, m, v in con.execute(
+            "select organisation_id, mapping_id, mapping_version from run_organisation where run_id = ? "
+            "order by organisation_id", [run_id]).fetchall() if m},
         "is_published": totals["is_published"],
         "tail_spend": runs.tail_spend_text(json.loads(totals["settings"]) if isinstance(totals["settings"], str)
                                            else totals["settings"]),
@@ -78,17 +99,20 @@ def run_summary(con, run_id: int) -> dict:
         "intra_group_spend_sek": totals["intra_group_spend_sek"],
         "dq_score_weighted": totals["dq_score_weighted"],
         "n_lines": totals["n_lines"],
-        "coverage": [{"rule_level": c["rule_level"], "spend_sek": c["spend_sek"], "share_of_spend": c["share_of_spend"],
-                      "n_lines": c["n_lines"]} for c in coverage],
+        "coverage": [{"rule_level": c["rule_level"], "spend": in_cur(c["spend_sek"]), "spend_sek": c["spend_sek"],
+                      "share_of_spend": c["share_of_spend"], "n_lines": c["n_lines"]} for c in coverage],
         "by_organisation": [
             {"organisation_id": o["organisation_id"], "name": o["organisation_name"], "is_group": o["is_group"],
-             "spend_sek": o["spend_sek"], "emissions_kg_co2e": o["emissions_kg_co2e"],
+             "spend": in_cur(o["spend_sek"]), "spend_sek": o["spend_sek"], "emissions_kg_co2e": o["emissions_kg_co2e"],
+             "intra_group_spend": in_cur(o["intra_group_spend_sek"]),
              "intra_group_spend_sek": o["intra_group_spend_sek"]} for o in organisations],
         "sensitivity": sensitivity_summary(con, run_id),
-        "energy_estimates": [e for e in marts.read(con, "energy_estimates", run_id, order_by="organisation_id, energy_kind",
-                                                   exact=True)],
+        "energy_estimates": [{**e, "estimated_spend": in_cur(e["estimated_spend_sek"])}
+                             for e in marts.read(con, "energy_estimates", run_id,
+                                                 order_by="organisation_id, energy_kind", exact=True)],
         "by_department": [
-            {"organisation_id": d["organisation_id"], "name": d["department"], "spend_sek": d["spend_sek"],
+            {"organisation_id": d["organisation_id"], "name": d["department"], **dept_money(d),
+             "spend_sek": d["spend_sek"],
              "mapped_spend_sek": d["mapped_spend_sek"], "emissions_kg_co2e": d["emissions_kg_co2e"],
              "emissions_t_co2e": d["emissions_t_co2e"],
              "intensity_kg_co2e_per_ksek": d["intensity_kg_co2e_per_ksek"], "share_of_total": d["share_of_total"]}
@@ -116,27 +140,35 @@ def sensitivity_summary(con, run_id: int) -> list[dict]:
     return list(out.values())
 
 
+def _maps_text(summary: dict) -> str:
+    """Return the account map(s) a run's organisations used: the run's one map, or each organisation's own."""
+    used = sorted(set((summary.get("mappings") or {}).values()))
+    return summary["mapping"] if not used or used == [summary["mapping"]] else ", ".join(used)
+
+
 def print_department_table(summary: dict) -> None:
     """Print the per-department table of a run summary."""
     region = f" ({summary['factor_region']})" if summary.get("factor_region") else ""
     print(f"Emissions {summary['year']} (run {summary['run_id']}, factors {summary['factor_set']}{region}, "
-          f"mapping {summary['mapping']}, convention {summary.get('inflation_convention') or '-'})")
-    rows = [[d["name"], d["organisation_id"], fmt_number(d["spend_sek"]), fmt_number(d["emissions_t_co2e"], 1),
-             fmt_number(d["intensity_kg_co2e_per_ksek"], 1), fmt_percent(d["share_of_total"])]
+          f"mapping {_maps_text(summary)}, convention {summary.get('inflation_convention') or '-'})")
+    cur = summary.get("currency", "SEK")
+    rows = [[d["name"], d["organisation_id"], fmt_number(d["spend"]), fmt_number(d["emissions_t_co2e"], 1),
+             fmt_number(d["intensity_kg_co2e_per_thousand"], 1), fmt_percent(d["share_of_total"])]
             for d in summary["by_department"]]
-    rows.append(["Total", "", fmt_number(summary["total_spend_sek"]),
+    rows.append(["Total", "", fmt_number(summary["total_spend"]),
                  fmt_number(summary["total_emissions_kg_co2e"] / 1000, 1),
-                 fmt_number(summary["total_emissions_kg_co2e"] / float(summary["mapped_spend_sek"]) * 1000
-                            if summary["mapped_spend_sek"] else None, 1), "100.0 %"])
-    print_table(["department", "org", "spend SEK", "t CO2e", "kg CO2e/kSEK", "share"], rows, align="llrrrr")
+                 fmt_number(summary["total_emissions_kg_co2e"] / float(summary["mapped_spend"]) * 1000
+                            if summary["mapped_spend"] else None, 1), "100.0 %"])
+    print_table(["department", "org", f"spend {cur}", "t CO2e", f"kg CO2e/k{cur}", "share"], rows, align="llrrrr")
     print(f"range: {fmt_number(summary['emissions_lower_kg_co2e'] / 1000, 0)} .. "
           f"{fmt_number(summary['emissions_upper_kg_co2e'] / 1000, 0)} t CO2e; "
-          f"excluded spend {fmt_number(summary['excluded_spend_sek'])} SEK, "
-          f"unmapped spend {fmt_number(summary['unmapped_spend_sek'])} SEK")
+          f"excluded spend {fmt_number(summary['excluded_spend'])} {cur}, "
+          f"unmapped spend {fmt_number(summary['unmapped_spend'])} {cur}")
     groups = [o for o in summary.get("by_organisation", []) if o["is_group"] and o["intra_group_spend_sek"]]
     for g in groups:
         print(f"consolidated {g['name']}: {fmt_number(g['emissions_kg_co2e'] / 1000, 1)} t CO2e "
-              f"(intra-group purchases of {fmt_number(g['intra_group_spend_sek'])} SEK left out)")
+              f"(intra-group purchases of {fmt_number(g.get('intra_group_spend', g['intra_group_spend_sek']))} {cur} "
+              "left out)")
     print("coverage: " + ", ".join(f"{c['rule_level']} {fmt_percent(c['share_of_spend'])}"
                                    for c in summary.get("coverage", [])))
     for alt in summary.get("sensitivity", []):
@@ -150,7 +182,8 @@ def print_department_table(summary: dict) -> None:
         what = "litres" if e["energy_kind"] == "fuel" else "kWh"
         gap = "; burning it (scope 1) is not included" if e["is_combustion_missing"] else ""
         print(f"estimate: {e['organisation_id']} {e['energy_kind']} {fmt_number(e['estimated_emissions_kg_co2e'] / 1000, 1)} "
-              f"t CO2e from {fmt_number(e['estimated_spend_sek'])} SEK of spend{gap}; load {what} to replace it "
+              f"t CO2e from {fmt_number(e.get('estimated_spend', e['estimated_spend_sek']))} {cur} of spend{gap}; "
+              f"load {what} to replace it "
               "(`klimatspend activity load`)")
     print(f"tail spend priced at an average factor: {summary.get('tail_spend', 'off')} "
           "(set per organisation with `klimatspend org set ID --default-factor CODE`)")

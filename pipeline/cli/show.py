@@ -87,6 +87,7 @@ def run(args) -> int:
             raise UsageError(f"no run for {args.year}; compute one with `klimatspend run --year {args.year}`")
         name, order, columns = VIEWS[args.by]
         rows = marts.read(con, name, run_id, order_by=order, exact=True)
+        currency, per_sek = marts.reporting_money(con, run_id)
         settings = con.execute("select settings from run where run_id = ?", [run_id]).fetchone()
         tail = runs.tail_spend_text(json.loads(settings[0]) if settings and settings[0] else {})
         if args.org:
@@ -99,7 +100,13 @@ def run(args) -> int:
     if args.limit:
         rows = rows[: args.limit]
     if args.json:
-        print_json({"run_id": run_id, "year": args.year, "by": args.by, "tail_spend": tail, "rows": rows})
+        # the *_sek keys stay (programs read them); `currency` says what a person reads in, and a ledger in another
+        # currency gets each amount also without the suffix, in that currency
+        shown = marts.to_currency(rows, per_sek)
+        extra = [{k[:-4]: v for k, v in r.items() if k.endswith("_sek")} for r in shown] if currency != "SEK" \
+            else [{} for _ in rows]
+        print_json({"run_id": run_id, "year": args.year, "by": args.by, "tail_spend": tail, "currency": currency,
+                    "rows": [{**r, **e} for r, e in zip(rows, extra)]})
     elif args.csv:
         writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0].keys()) if rows else ["empty"])
         writer.writeheader()
@@ -113,6 +120,8 @@ def run(args) -> int:
             if isinstance(value, (int, float)) and not isinstance(value, bool) or hasattr(value, "as_tuple"):
                 return fmt_number(value)
             return value
-        print(f"{args.year}, run {run_id}, by {args.by} (tail spend priced at an average factor: {tail})")
-        print_table([h for _, h in columns], [[cell(k, r.get(k)) for k, _ in columns] for r in rows])
+        print(f"{args.year}, run {run_id}, by {args.by}, amounts in {currency} (tail spend priced at an average "
+              f"factor: {tail})")
+        print_table([h.replace("SEK", currency) for _, h in columns],
+                    [[cell(k, r.get(k)) for k, _ in columns] for r in marts.to_currency(rows, per_sek)])
     return 0

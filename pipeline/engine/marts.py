@@ -61,3 +61,64 @@ def read_runs(con: duckdb.DuckDBPyConnection, name: str, run_ids: list[int], *, 
         return []
     return rows(con, f"select * from {name} where run_id = any(?::bigint[]) order by run_id",
                 [list(run_ids)], exact=exact)
+
+
+def reporting_currency(con: duckdb.DuckDBPyConnection, run_id: int) -> str:
+    """Return the currency a run's figures are shown in: its lines' one ledger currency (GBP for a UK council),
+    else SEK (the engine's internal currency) when the run mixes currencies. The one home of that rule."""
+    found = [r[0] for r in con.execute("select distinct upper(currency) from line_emission where run_id = ? "
+                                       "and currency is not null", [run_id]).fetchall()]
+    return found[0] if len(found) == 1 else "SEK"
+
+
+def reporting_money(con: duckdb.DuckDBPyConnection, run_id: int) -> tuple[str, float]:
+    """Return (reporting currency, units of it per SEK) of a run: SEK figures of the marts times the rate are in the
+    ledger's currency, at the spend year's average rates the run converted with (exact up to the line rounding)."""
+    currency = reporting_currency(con, run_id)
+    if currency == "SEK":
+        return currency, 1.0
+    row = con.execute("""select (select units_per_eur from exchange_rate where year = r.year and upper(currency) = ?)
+                                / (select units_per_eur from exchange_rate where year = r.year and currency = 'SEK')
+                         from run as r where r.run_id = ?""", [currency, run_id]).fetchone()
+    if not row or row[0] is None:
+        return "SEK", 1.0
+    return currency, float(row[0])
+
+
+def to_currency(value, per_sek: float):
+    """Return `value` (a mart row, or dicts and lists of them) in the reporting currency: amounts (`*_sek`) times
+    `per_sek`, intensities (`*_per_ksek`) per thousand units of it; the keys keep their names (units per SEK = 1:
+    unchanged)."""
+    if isinstance(value, list):
+        return [to_currency(v, per_sek) for v in value]
+    if not isinstance(value, dict) or per_sek == 1.0:
+        return value
+    out = {}
+    for key, v in value.items():
+        if isinstance(v, (dict, list)):
+            out[key] = to_currency(v, per_sek)
+        elif v is None or isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
+            out[key] = v
+        elif "per_ksek" in key:
+            out[key] = float(v) / per_sek
+        elif key.endswith("_sek"):
+            out[key] = float(v) * per_sek
+        else:
+            out[key] = v
+    return out
+
+
+def spend_in_currency(con: duckdb.DuckDBPyConnection, run_id: int) -> dict:
+    """Return a run's spend in its reporting currency, summed from the ledger amounts (exact to the penny): totals
+    (`loaded`, `total` = in scope, `mapped`, `excluded`, `unmapped`) and per (organisation, department)."""
+    currency = reporting_currency(con, run_id)
+    amount = "amount_sek" if currency == "SEK" else "amount_ledger_currency"
+    measures = f"""sum({amount}) as loaded, sum({amount}) filter (where not is_excluded) as total,
+                   sum({amount}) filter (where rule_level not in ('excluded', 'unmapped')) as mapped,
+                   sum({amount}) filter (where is_excluded) as excluded,
+                   sum({amount}) filter (where rule_level = 'unmapped') as unmapped"""
+    totals = rows(con, f"select {measures} from line_emission where run_id = ?", [run_id], exact=True)[0]
+    departments = rows(con, f"select organisation_id, department, {measures} from line_emission where run_id = ? "
+                            "group by all", [run_id], exact=True)
+    return {"currency": currency, **totals,
+            "by_department": {(d["organisation_id"], d["department"]): d for d in departments}}

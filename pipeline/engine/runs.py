@@ -131,6 +131,7 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
     fs_id, fs_version, cw_id, cw_version = run_set.factor_set_id, run_set.version, run_set.crosswalk_id, \
         run_set.crosswalk_version
     text_id, text_version = resolve_text_rules(con)
+    text_tables = {o.organisation_id: organisation_text_rules(con, o.country, (text_id, text_version)) for o in run_orgs}
     act_version = activity.load_activity_factors(con, activity_factors)
     missing = pricing.missing_for(con, run_set, year, organisation_id, settings.inflation_convention)
     if missing:
@@ -157,6 +158,8 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
         "mappings": {o.organisation_id: f"{o.mapping_id}@{o.mapping_version}" for o in run_orgs},
         "crosswalk": f"{cw_id}@{cw_version}" if cw_id else None,
         "text_rules": f"{text_id}@{text_version}" if text_id else None,
+        **({"text_rules_by_organisation": {org: f"{t[0]}@{t[1]}" for org, t in text_tables.items()}}
+           if any(t[:2] != (text_id, text_version) for t in text_tables.values()) else {}),
         # tail spend priced at an organisation's average factor: an explicit opt-in setting, off unless set
         "tail_spend": {o.organisation_id: o.default_factor_code for o in run_orgs if o.default_factor_code},
         "activity_factors": f"{activity.ACTIVITY_FACTOR_SET}@{act_version}",
@@ -194,9 +197,10 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
             [run_id, year, organisation_id, fs_id, fs_version, map_id, map_version,
              json.dumps(run_settings), created_by, note, act_version])
         con.executemany("insert into run_organisation (run_id, organisation_id, mapping_id, mapping_version, "
-                        "default_factor_code, default_category_id) values (?, ?, ?, ?, ?, ?)",
+                        "default_factor_code, default_category_id, text_ruleset_id, text_ruleset_version, "
+                        "account_is_text) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [[run_id, o.organisation_id, o.mapping_id, o.mapping_version, o.default_factor_code,
-                          o.default_category_id] for o in run_orgs])
+                          o.default_category_id, *text_tables[o.organisation_id]] for o in run_orgs])
         pricing.record_pricing_sets(con, run_id, [run_set, *alternatives])
         t1 = time.perf_counter()
         # The pricing decisions (a few hundred rows) are computed once and stored before the lines: the line model
@@ -351,3 +355,18 @@ def resolve_text_rules(con: duckdb.DuckDBPyConnection, ruleset_id: str = DEFAULT
                           where ruleset_id = ?) order by {newest_version_sql('version')} limit 1""",
                       [ruleset_id]).fetchone()
     return (row[0], row[1]) if row else (None, None)
+
+
+def organisation_text_rules(con: duckdb.DuckDBPyConnection, country: str | None,
+                            default: tuple[str | None, str | None]) -> tuple[str | None, str | None, bool]:
+    """Return (ruleset id, version, account_is_text) of the keyword table an organisation of `country` reads.
+
+    A table whose release names the country (text_ruleset.country, e.g. GB: UK council expense types) is that
+    country's; every other organisation reads `default` (the Swedish ledger-text table).
+    """
+    if country:
+        row = con.execute(f"""select ruleset_id, version, account_is_text from text_ruleset where upper(country) = ?
+                              order by {newest_version_sql('version')} limit 1""", [country.upper()]).fetchone()
+        if row:
+            return row[0], row[1], bool(row[2])
+    return default[0], default[1], False

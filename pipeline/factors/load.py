@@ -299,6 +299,10 @@ def load_text_rules(con: duckdb.DuckDBPyConnection, release: Release) -> bool:
         "select ?, ?, rule_id, account_prefix, expected_in, match_in, keywords, category_id, industry_code, factor_set_id, "
         "factor_code, cast(is_excluded as boolean), exclusion_reason, cast(priority as integer), source, notes "
         f"from {_read_csv(data)}", [release.release_id, release.version])
+    # which ledgers the table reads (country) and whether their account is itself the text (UK expense types)
+    con.execute("insert or replace into text_ruleset (ruleset_id, version, country, account_is_text) values (?, ?, ?, ?)",
+                [release.release_id, release.version, release.meta.get("country"),
+                 bool(release.meta.get("account_is_text", False))])
     _record_release(con, release, sha)
     return True
 

@@ -44,6 +44,10 @@ def _load(lang: str) -> dict[str, str]:
     return json.loads((CATALOGUE_DIR / f"{lang}.json").read_text(encoding="utf-8"))
 
 
+# labels that name the money unit: each has a `<key>_currency` text with a {currency} placeholder
+MONEY_UNIT_KEYS = ("unit_sek", "unit_msek", "unit_tsek", "unit_kg_per_ksek", "spend_sek")
+
+
 class Labels:
     """The catalogue texts of one language: `labels["key"]`, `labels.t("key", year=2024)`, `labels.text("Upload")`."""
 
@@ -68,6 +72,16 @@ class Labels:
     def keys(self) -> set[str]:
         """Return every message id of this language."""
         return set(self._texts)
+
+    def for_currency(self, currency: str | None) -> "Labels":
+        """Return these labels with the money units in `currency` (GBP for a UK council); SEK keeps kr/SEK."""
+        if not currency or currency.upper() == "SEK":
+            return self
+        other = Labels(self.lang)
+        other._texts = dict(self._texts)
+        for key in MONEY_UNIT_KEYS:
+            other._texts[key] = self._texts[f"{key}_currency"].format(currency=currency.upper())
+        return other
 
     def rule_level(self, level: str | None) -> str:
         """Return the readable name of a classification level (rule_level), or the code itself."""

@@ -23,7 +23,7 @@ from ..currencies import KNOWN_CURRENCIES
 from .validate import SWEDISH_ACCOUNT_PATTERN, validate_batch
 from .columns import ColumnMapping, describe_missing, fixed_mapping, map_columns
 from .normalise import NormaliseInfo, NormaliseOptions, build_typed
-from .profiles import Profile, get_profile, suggest_profiles
+from .profiles import Profile, get_profile, recognise_profile, suggest_profiles
 from .readers import RawTable, ReadOptions, read_table
 from .textfile import FileScan, scan_file
 
@@ -186,6 +186,65 @@ def _mapping(raw: RawTable, opts: IngestOptions, prof: Profile | None) -> Column
     return map_columns(raw.headers, opts.column_overrides, override_source=sources)
 
 
+def _individual_notes(con: duckdb.DuckDBPyConnection, typed_table: str, currency: str) -> list[str]:
+    """Say how many rows are payments to individuals (a redacted supplier name) and that they stay classified."""
+    n, total = con.execute(f"select count(*), sum(amount) from {typed_table} "
+                           "where is_payment_to_individual(supplier_name)").fetchone()
+    if not n:
+        return []
+    return [f"{n} row(s) ({float(total or 0):,.2f} {currency}) are payments to individuals (the supplier's name is "
+            "redacted): they are loaded and classified by their expense type, and flagged in the line results"]
+
+
+def _recognised_mapping(con: duckdb.DuckDBPyConnection, raw: RawTable, raw_table: str, opts: IngestOptions,
+                        prof: Profile | None) -> tuple[IngestOptions, Profile | None, ColumnMapping, list[str]]:
+    """Return the options, profile and column mapping of a file, with notes on what was recognised.
+
+    Without --profile (and without --map account), a file whose account column only a profile marked `recognise`
+    finds is read with that profile (a UK council spend file: "Expenses Type", GBP, decimal point). A profile
+    marked `account_text_first` takes, of the account columns it lists, one holding words before one holding code
+    numbers (Bradford lists "Expenditure code" 6234 next to "Expenditure category" "Asylum Seekers Allow").
+    """
+    notes: list[str] = []
+    if prof is None and raw.fixed_mapping is None and "account" not in opts.column_overrides:
+        row = con.execute("select country from organisation where organisation_id = ?",
+                          [opts.organisation_id]).fetchone()
+        found = recognise_profile(raw.headers, opts.profiles_file, country=row[0] if row else None)
+        if found is not None:
+            opts, prof = resolve_options(replace(opts, profile=found.name))
+            notes.append(f"the columns are those of {found.description or found.name}: the file is read with the "
+                         f"import profile {found.name} (give --profile to choose another)")
+    mapping = _mapping(raw, opts, prof)
+    if prof is not None and prof.account_text_first and mapping.fields.get("account"):
+        mapping, note = _text_account_first(con, raw, raw_table, mapping)
+        notes += note
+    return opts, prof, mapping, notes
+
+
+def _text_account_first(con: duckdb.DuckDBPyConnection, raw: RawTable, raw_table: str,
+                        mapping: ColumnMapping) -> tuple[ColumnMapping, list[str]]:
+    """Put the account columns holding words before those holding only code numbers; return a note if reordered."""
+    columns = mapping.headers_of("account")
+    if len(columns) < 2:
+        return mapping, []
+
+    def is_codes(header: str) -> bool:
+        col = f"c{raw.headers.index(header)}"
+        n_values, n_codes = con.execute(
+            f"select count({col}), count(*) filter (where regexp_full_match(trim({col}), '[0-9A-Za-z]*[0-9][0-9A-Za-z]*')"
+            f" and not regexp_matches(trim({col}), '[a-z]{{3}}')) from {raw_table} where trim({col}) <> ''").fetchone()
+        return n_values > 0 and n_codes >= 0.9 * n_values
+
+    words = [h for h in columns if not is_codes(h)]
+    ordered = words + [h for h in columns if h not in words]
+    if not words or ordered == columns:
+        return mapping, []
+    mapping.fields["account"] = ordered[0]
+    mapping.fallbacks["account"] = ordered[1:]
+    return mapping, [f"the column \"{columns[0]}\" holds code numbers: the expense type is read from \"{ordered[0]}\" "
+                     f"(its words classify the spend)"]
+
+
 def _raw(con: duckdb.DuckDBPyConnection, path: Path, name: str, opts: IngestOptions, prof: Profile | None,
          table: str, scan: FileScan | None = None) -> RawTable:
     read_opts = _read_options(opts, prof)
@@ -211,7 +270,7 @@ def preview_columns(con: duckdb.DuckDBPyConnection, path: str | Path, opts: Inge
     table = f"_raw_{uuid.uuid4().hex[:8]}"
     raw = _raw(con, path, name, opts, prof, table)
     try:
-        mapping = _mapping(raw, opts, prof)
+        opts, prof, mapping, recognised = _recognised_mapping(con, raw, table, opts, prof)
         sample = con.execute(f"select * from {table} order by source_row limit 3").fetchall()
     finally:
         con.execute(f"drop table if exists {table}")
@@ -224,7 +283,7 @@ def preview_columns(con: duckdb.DuckDBPyConnection, path: str | Path, opts: Inge
                      "sample": [r[i + 1] for r in sample]} for i, h in enumerate(raw.headers)],
         "missing_required": missing,
         "suggested_profiles": suggest_profiles(raw.headers, opts.profiles_file) if missing else [],
-        "notes": list(raw.notes), "facts": raw.facts,
+        "notes": list(raw.notes) + recognised, "facts": raw.facts,
     }
 
 
@@ -269,11 +328,12 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
     try:
         raw = _raw(con, path, name, opts, prof, raw_table, scan)
         timings["parse"] = time.perf_counter() - t0
-        mapping = _mapping(raw, opts, prof)
+        opts, prof, mapping, recognised = _recognised_mapping(con, raw, raw_table, opts, prof)
+        currency = (opts.currency or "SEK").upper()
         _require_columns(name, mapping, opts, raw)
         _require_department(con, name, mapping, opts, raw)
         include_vat = opts.amounts_include_vat
-        notes = list(raw.notes)
+        notes = list(raw.notes) + recognised
         if include_vat is None:
             include_vat = mapping.amount_includes_vat()
             if include_vat:
@@ -306,6 +366,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
             notes.append(f"{no_amount} row(s) have no readable amount (or one out of range): they are quarantined and "
                          "count as 0 in the sums")
         notes += _sie_notes(raw)
+        notes += _individual_notes(con, typed_table, currency)
         notes += _total_row_notes(con, typed_table, outcome)
         found, replace_ids, held = _overlap(con, typed_table, opts, outcome, notes, f"_lines_{tag}")
         if held is not None:

@@ -4,7 +4,8 @@ Everything here is set-based SQL over the raw table; Python only builds the stat
 rules (documented in docs/ingest.md):
 
 - Amounts: spaces, non-breaking and narrow non-breaking spaces and apostrophes are thousands
-  separators; a currency word or sign at either end (kr, SEK, GBP, £, €, $, ":-") is dropped; a
+  separators; a currency word or sign at either end (kr, SEK, GBP, £, €, $, ":-") is dropped ("CR" at the end is
+  a credit: negative; "DR" is dropped); a
   leading or trailing minus, a Unicode minus or parentheses mean negative. With both '.' and ','
   the last one is the decimal separator; with only one of them the file's convention decides
   (`decimal_comma`, detected from the column), except where the value is unambiguous
@@ -42,7 +43,9 @@ _AMOUNT_SHAPE = r"^(?:([-−+]?)([0-9][0-9.,]*)(-?)|\(([0-9][0-9.,]*)\))$"
 # that an expensive expression (a regular expression over the cell) is evaluated once per row.
 _MACROS = rf"""
 create or replace temp macro ks_blank(v) as nullif(trim(regexp_replace(v, '[\x{{00A0}}\x{{202F}}]', ' ', 'g')), '');
-create or replace temp macro ks_amount_clean(v) as regexp_replace(v, '{_AMOUNT_CLEAN.replace("'", "''")}', '', 'g');
+create or replace temp macro ks_amount_clean(v) as
+    regexp_replace(regexp_replace(regexp_replace(v, '(?i)\s*cr\.?$', '-'), '(?i)\s*dr\.?$', ''),
+                   '{_AMOUNT_CLEAN.replace("'", "''")}', '', 'g');
 create or replace temp macro ks_amount_shape(clean) as
     regexp_extract(clean, '{_AMOUNT_SHAPE}', ['lead', 'body', 'trail', 'paren']);
 create or replace temp macro ks_amount_dotted(body, decimal_comma) as
@@ -266,6 +269,11 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
                     when regexp_matches(raw_posting_date, '^[0-9]{{5}}(\\.0+)?$')
                          and try_cast(raw_posting_date as double) between 20000 and 80000
                         then cast(date '1899-12-30' + cast(try_cast(raw_posting_date as double) as integer) as date)
+                    -- a two-digit year (01/08/22) is 2022, not the year 22 that %Y would read
+                    when regexp_matches(trim(raw_posting_date),
+                                        '^[0-9]{{1,2}}[./ -]([0-9]{{1,2}}|[A-Za-z]{{3}})[./ -][0-9]{{2}}$')
+                        then cast(try_strptime(trim(raw_posting_date), ['%d/%m/%y', '%d.%m.%y', '%d-%m-%y',
+                                                                        '%d-%b-%y', '%d %b %y']) as date)
                     else cast(try_strptime(raw_posting_date, {fmt_list}) as date)
                 end as posting_date
             from (select distinct {text('posting_date')} as raw_posting_date from {raw_table})

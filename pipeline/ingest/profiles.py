@@ -14,7 +14,7 @@ from .columns import SYNONYMS
 
 PROFILES_ENV = "KLIMATSPEND_PROFILES"
 _SETTINGS = {"description", "aliases", "currency", "decimal", "delimiter", "encoding", "sheet", "header_row",
-             "account_pattern", "split_account_text", "amounts_include_vat", "sie_ledger_accounts",
+             "recognise", "account_text_first", "account_pattern", "split_account_text", "amounts_include_vat", "sie_ledger_accounts",
              "sie_dimensions", "columns", "account_map", "country"}
 _SIE_FIELDS = {"department", "activity", "project", "supplier_name", "invoice_id"}
 
@@ -38,6 +38,8 @@ class Profile:
     sie_ledger_accounts: str | None = None
     account_map: str | None = None             # account map for an organisation whose ledger this is (if unset)
     country: str | None = None                 # ISO alpha-2 of the organisations whose ledgers this is (if unset)
+    recognise: bool = False                    # chosen without --profile for a file whose columns only it finds
+    account_text_first: bool = False           # of the listed account columns, words before code numbers
     sie_dimensions: dict[str, int] = field(default_factory=dict)
     columns: dict[str, list[str]] = field(default_factory=dict)
     source: str = ""                           # file the profile came from
@@ -92,6 +94,27 @@ def suggest_profiles(headers: list[str], extra_file: str | Path | None = None) -
     return out
 
 
+def recognise_profile(headers: list[str], extra_file: str | Path | None = None, *,
+                      country: str | None = None) -> Profile | None:
+    """Return the profile a file without --profile is read with: one marked `recognise` whose account and amount
+    columns the file has (a UK council spend file names its account "Expense Type", "Expenses Type", "Expenditure
+    Category"), when klimatspend's own synonyms find no account column, or also when they do ("Account Code" next to
+    "Expense Type") if the organisation is in the profile's country or has none; else None."""
+    from .columns import map_columns
+
+    has_account = "account" not in map_columns(headers).missing()
+    for prof in load_profiles(extra_file).values():
+        if has_account and (not prof.country or (country or prof.country).upper() != prof.country.upper()):
+            continue
+        if prof.recognise and prof.columns.get("account") and prof.columns.get("amount"):
+            found = map_columns(headers, {k: v for k, v in prof.columns.items() if k in ("account", "amount")})
+            # the account must be one of the profile's own columns, not a synonym match ("Konto") the
+            # mapping falls back to
+            if not found.missing() and found.source.get("account") == "profile":
+                return prof
+    return None
+
+
 def _read_file(path: Path) -> list[Profile]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -136,4 +159,5 @@ def _profile(path: Path, name: str, body) -> Profile:
         header_row=body.get("header_row"), account_pattern=body.get("account_pattern"),
         split_account_text=body.get("split_account_text"), amounts_include_vat=body.get("amounts_include_vat"),
         sie_ledger_accounts=body.get("sie_ledger_accounts"), sie_dimensions=dims, columns=columns,
-        account_map=body.get("account_map"), country=body.get("country"), source=str(path))
+        account_map=body.get("account_map"), country=body.get("country"), recognise=bool(body.get("recognise", False)),
+        account_text_first=bool(body.get("account_text_first", False)), source=str(path))

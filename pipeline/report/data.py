@@ -9,7 +9,7 @@ its shape) or None, in which case the reports say that none is defined instead o
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Callable
 
@@ -25,7 +25,8 @@ TOP_SUPPLIERS = 10
 
 @dataclass
 class ReportData:
-    """The figures of one year's report; emissions in kg CO2e, amounts in SEK, shares 0..1."""
+    """The figures of one year's report; emissions in kg CO2e, amounts in SEK, shares 0..1; shown in `currency`
+    (the ledger's: amounts times `per_sek`)."""
 
     year: int
     run: dict
@@ -58,6 +59,21 @@ class ReportData:
     flagged_factors: list[dict] = field(default_factory=list)
     mapping_review: list[dict] = field(default_factory=list)
     generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
+    currency: str = "SEK"          # the currency figures are shown in (engine.marts.reporting_money)
+    per_sek: float = 1.0           # units of `currency` per SEK
+
+    # the run's own figures; the budget and investment plan, the batches (ledger sums) and the run row are not
+    _CONVERTED = ("totals", "departments", "categories", "suppliers", "accounts", "months", "coverage", "excluded",
+                  "unmapped", "department_accounts", "factor_sets", "quality", "history", "previous",
+                  "organisation_totals", "sensitivity", "energy_estimates", "flagged_factors", "mapping_review")
+
+    def in_currency(self) -> "ReportData":
+        """Return a copy whose run figures are in `currency`: amounts (`*_sek`) times `per_sek`, intensities
+        (`*_per_ksek`) per thousand units of it; the keys keep their names. A SEK report is returned as it is."""
+        if self.per_sek == 1.0:
+            return self
+        return replace(self, per_sek=1.0, **{name: marts.to_currency(getattr(self, name), self.per_sek)
+                                             for name in self._CONVERTED})
 
     @property
     def run_id(self) -> int:
@@ -267,8 +283,11 @@ def gather(con: duckdb.DuckDBPyConnection, year: int | None, *, run_id: int | No
                     "total_spend_sek": totals["total_spend_sek"]})
     history.sort(key=lambda h: h["year"])
     quality = _query(con, "report_quality", {"run_id": run_id})[0]
+    currency, per_sek = marts.reporting_money(con, run_id)
     data = ReportData(
         year=year,
+        currency=currency,
+        per_sek=per_sek,
         run=run,
         organisations=_organisations(con, run_id),
         totals=totals,

@@ -652,7 +652,8 @@ def _methodology_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[s
 
 def build_workbook(data: ReportData, lang: str = "sv") -> Workbook:
     """Return the workbook for `data` in `lang` (sheets in the order of issue 8: summary, departments, ...)."""
-    lab = get_labels(lang)
+    data = data.in_currency()       # the run's figures in the ledger's currency (GBP for a UK council)
+    lab = get_labels(lang).for_currency(data.currency)
     layout = load_layout()
     categories = _category_names(data, lab.lang)
     wb = Workbook()

@@ -117,7 +117,8 @@ _LEVEL_COLORS = {
 
 def render_html(data: ReportData, lang: str = "sv") -> str:
     """Return the HTML report for `data` in `lang` as one self-contained document."""
-    lab = get_labels(lang)
+    data = data.in_currency()       # the run's figures in the ledger's currency (GBP for a UK council)
+    lab = get_labels(lang).for_currency(data.currency)
     env = _environment(lab.lang)
     css = (reports_dir() / "html" / "report.css").read_text(encoding="utf-8")
     template = env.get_template("report.html.j2")

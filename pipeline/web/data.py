@@ -183,7 +183,7 @@ def lines(con: duckdb.DuckDBPyConnection, run_id: int, filters: dict, page: int 
         with e as (select * from line_emission where run_id = ?{where})
         select e.batch_id, e.source_row, l.posting_date, coalesce(l.period, e.period) as period, e.department,
                e.account, l.account_name, e.supplier_name, e.supplier_org_number, l.description, l.invoice_id,
-               e.amount_sek, e.category_id, e.rule_level, e.rule_id, e.exclusion_reason, e.factor_code,
+               e.amount_sek, e.amount_ledger_currency, e.category_id, e.rule_level, e.rule_id, e.exclusion_reason, e.factor_code,
                e.factor_value, e.emissions_kg_co2e, e.dq_score
         from e left join ledger_line l on l.batch_id = e.batch_id and l.source_row = e.source_row
         order by coalesce(e.emissions_kg_co2e, 0) desc, abs(e.amount_sek) desc, e.batch_id, e.source_row

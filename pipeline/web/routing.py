@@ -36,7 +36,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..access import audit, auth
-from ..engine import review
+from ..engine import marts, review
 from ..errors import KlimatspendError
 from ..ingest import batches
 from ..i18n import labels
@@ -292,10 +292,28 @@ class Ctx:
             "level_name": labels(lang).rule_level, "reason_name": labels(lang).reason,
             "max_upload_bytes": self.state.config.max_upload_bytes,
         }
+        base.update(self._money(context.get("run")))
         html = self.state.env.get_template(template).render(**base, **context)
         resp = HTMLResponse(html, status_code=status)
         resp.headers["cache-control"] = "no-store"
         return resp
+
+    def _money(self, run) -> dict:
+        """Return the template helpers that show a run's amounts in its ledger's currency (engine.marts.reporting_money):
+        `cur` (its name), `money(v_sek, d)`, `per_k(kg_per_ksek)` and `per_k_label`; SEK for pages without a run."""
+        cur, per_sek = ("SEK", 1.0)
+        if isinstance(run, dict) and run.get("run_id") is not None:
+            cur, per_sek = marts.reporting_money(self.con, run["run_id"])
+        lang = self.lang
+        return {
+            "cur": self.t("SEK") if cur == "SEK" else cur,
+            "money": lambda v, d=0: fmt_number(None if v is None else float(v) * per_sek, d, lang),
+            "per_k": lambda v, d=1: fmt_number(None if v is None else float(v) / per_sek, d, lang),
+            "per_k_label": self.t("kg CO2e per 1,000 SEK") if cur == "SEK"
+            else self.t("kg CO2e per 1,000 {currency}").format(currency=cur),
+            "currency_note": "" if cur == "SEK" else self.t("Amounts are in {currency}, the ledger's currency.").format(
+                currency=cur),
+        }
 
     def redirect(self, path: str, **params) -> RedirectResponse:
         """Redirect (303 See Other) to a path on this site, with query parameters."""

@@ -1,12 +1,12 @@
 -- Each distinct (organisation, account) of the run's lines with the row of its organisation's account
--- map whose prefix is the longest match, and any explicit exclusion by account prefix (longest wins).
+-- map whose prefix is the longest match (a text account, a UK expense type: the row of the whole text), and any explicit exclusion by account prefix (longest wins).
 -- Classifying distinct accounts (thousands) instead of lines (millions) keeps the joins cheap.
 with accounts as (
     select distinct organisation_id, account from stg_ledger_lines
 ),
 
 organisations as (
-    select organisation_id, mapping_id, mapping_version from stg_organisations
+    select organisation_id, mapping_id, mapping_version, account_is_text from stg_organisations
 ),
 
 account_map as (
@@ -31,6 +31,9 @@ candidates as (
     from accounts as a
     inner join organisations as o on o.organisation_id = a.organisation_id
     cross join lateral (select unnest(generate_series(1, length(a.account))) as n) as n
+    -- an account that is a text (a UK expense type) matches a map row only as a whole: "Services" is no prefix
+    -- of "Services Rendered By Other Organisations"
+    where not o.account_is_text or n.n = length(a.account)
 ),
 
 map_matches as (

@@ -38,22 +38,23 @@ final as (
         t.text_factor_code,
         t.text_exclusion_reason,
         coalesce(t.is_conflict, false) as is_conflict,
-        case when t.is_conflict then t.text_rule_id when not a.is_matched then t.best_rule_id end
+        case when t.is_conflict then t.text_rule_id when not a.is_matched and t.text_rule_id is null then t.best_rule_id end
             as suggested_rule_id,
-        case when t.is_conflict then t.text_category_id when not a.is_matched then t.best_category_id end
+        case when t.is_conflict then t.text_category_id when not a.is_matched and t.text_rule_id is null then t.best_category_id end
             as suggested_category_id,
-        case when t.is_conflict then t.text_industry_code when not a.is_matched then t.best_industry_code end
+        case when t.is_conflict then t.text_industry_code when not a.is_matched and t.text_rule_id is null then t.best_industry_code end
             as suggested_industry_code,
-        case when t.is_conflict then t.text_rule_factor_set_id when not a.is_matched then t.best_factor_set_id end
+        case when t.is_conflict then t.text_rule_factor_set_id when not a.is_matched and t.text_rule_id is null then t.best_factor_set_id end
             as suggested_factor_set_id,
-        case when t.is_conflict then t.text_rule_factor_code when not a.is_matched then t.best_factor_code end
+        case when t.is_conflict then t.text_rule_factor_code when not a.is_matched and t.text_rule_id is null then t.best_factor_code end
             as suggested_factor_code,
-        case when t.is_conflict then t.text_exclusion_reason when not a.is_matched then t.best_exclusion_reason end
+        case when t.is_conflict then t.text_exclusion_reason when not a.is_matched and t.text_rule_id is null then t.best_exclusion_reason end
             as suggested_exclusion_reason
     from names as n
     inner join accounts as a on a.organisation_id = n.organisation_id and a.account = n.account
     left join texts as t
-        on t.organisation_id = n.organisation_id and t.account = n.account and t.account_name = n.account_name
+        on t.organisation_id = n.organisation_id and t.account = n.account
+       and t.account_name is not distinct from n.account_name
 )
 
 select * from final

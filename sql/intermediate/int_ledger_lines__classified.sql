@@ -55,6 +55,7 @@ joined as (
         o.group_id,
         o.default_factor_code,
         o.default_category_id,
+        o.account_is_text,
         o.default_factor_code in (select factor_code from factors) as has_default,
         a.matched_prefix,
         a.prefix_length,
@@ -107,7 +108,8 @@ joined as (
     left join descriptions as d on d.account = l.account and d.description = l.description
     left join counterparties as c on c.organisation_id = l.organisation_id and c.counterparty = l.counterparty
     left join account_texts as t
-        on t.organisation_id = l.organisation_id and t.account = l.account and t.account_name = l.account_name
+        on t.organisation_id = l.organisation_id and t.account = l.account
+       and t.account_name is not distinct from l.account_name
        and t.text_rule_id is not null
     left join invoice_texts as i
         on i.organisation_id = l.organisation_id and i.account = l.account and i.description = l.description
@@ -138,7 +140,8 @@ decided as (
             when keyword_factor_code is not null then 'account_keyword'
             when text_factor_code is not null then 'account_text'
             when text_category_id = 'energy' then 'unmapped'
-            when account_has_factor and prefix_length >= 4 then 'account'
+            -- a text account (a UK expense type) matched its map row as a whole: that is the account's own row
+            when account_has_factor and (prefix_length >= 4 or account_is_text) then 'account'
             when account_has_factor then 'account_group'
             when coalesce(account_category_id, '') <> 'energy' and has_default then 'default'
             else 'unmapped'

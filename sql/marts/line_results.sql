@@ -1,6 +1,7 @@
 -- Per run and ledger line: the result with its provenance in words, for drill-down to single lines
 -- (which batch and row, the description and account text as booked, the rule that decided, whether the account
--- text contradicts the account map (the mapping review's conflict flag), the factor, and the adjustments
+-- text contradicts the account map (the mapping review's conflict flag), whether it is a payment to an individual
+-- (the supplier's name is redacted), the factor, and the adjustments
 -- applied: VAT removed, currency conversion and deflation in the run's convention, margins).
 with lines as (
     select * from line_emission
@@ -44,6 +45,7 @@ final as (
         g.description,
         g.account_name as ledger_account_text,
         coalesce(a.is_conflict, false) as is_text_conflict,
+        is_payment_to_individual(l.supplier_name) as is_payment_to_individual,
         concat_ws(';',
             case when b.amounts_include_vat then 'vat_removed' end,
             case when l.currency <> 'SEK' then 'ledger_' || l.currency || '_to_SEK@' || l.fiscal_year end,

@@ -18,9 +18,16 @@ factors as (
         factor_code,
         factor_name,
         value as factor_value,
-        numerator_unit || '/' || denominator_unit as factor_unit
+        numerator_unit || '/' || denominator_unit as factor_unit,
+        region,
+        factor_year
     from factor
     where gas = 'CO2e'
+),
+
+-- the region and factor year each set of the run priced with (a Defra set has a factor per year)
+pricing as (
+    select run_id, factor_set_id, factor_set_version, region, factor_year from run_pricing_set
 ),
 
 per_account as (
@@ -137,8 +144,12 @@ final as (
         on a.run_id = p.run_id and a.organisation_id = p.organisation_id and a.account = p.account
     left join main as m
         on m.run_id = p.run_id and m.organisation_id = p.organisation_id and m.account = p.account
+    left join pricing as r
+        on r.run_id = p.run_id and r.factor_set_id = m.factor_set_id and r.factor_set_version = m.factor_set_version
     left join factors as f
         on f.factor_set_id = m.factor_set_id and f.version = m.factor_set_version and f.factor_code = m.factor_code
+       and (f.region is null or f.region is not distinct from r.region)
+       and (f.factor_year is null or f.factor_year is not distinct from r.factor_year)
     left join suppliers as s
         on s.run_id = p.run_id and s.organisation_id = p.organisation_id and s.account = p.account
 )

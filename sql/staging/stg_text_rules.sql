@@ -1,18 +1,23 @@
--- The keyword table of the run (emission_factors/text_rules/): one row per rule with its terms as search strings
--- over ledger_words(text): ' forskol' for the term förskol* (a word start), ' el ' for el (a whole word).
+-- The keyword tables of the run's organisations (emission_factors/text_rules/; each organisation reads one, by
+-- its country): one row per rule with its terms as search strings over ledger_words(text): ' forskol' for the
+-- term förskol* (a word start), ' el ' for el (a whole word).
 with source as (
     select * from text_rule
 ),
 
+tables_in_use as (
+    select distinct text_ruleset_id, text_ruleset_version from stg_organisations
+),
+
 chosen as (
-    select *
-    from source
-    where ruleset_id = getvariable('text_ruleset_id')
-      and version = getvariable('text_ruleset_version')
+    select s.*
+    from source as s
+    inner join tables_in_use as t on t.text_ruleset_id = s.ruleset_id and t.text_ruleset_version = s.version
 ),
 
 final as (
     select
+        ruleset_id,
         rule_id,
         nullif(trim(account_prefix), '') as account_prefix,
         length(coalesce(nullif(trim(account_prefix), ''), '')) as scope_length,

@@ -100,7 +100,9 @@ def test_show_columns(tmp_path, capsys):
                for line in out.splitlines())
     code, out, _ = _run(capsys, "ingest", INGEST / "uk" / "harrogate_2022-08_clean.csv", "--show-columns",
                         "--db", tmp_path / "k.duckdb")
-    assert "missing required fields: account" in out and "matching profiles: uk-council-spend" in out
+    # a UK council file is recognised without --profile (issue 17): its expense type is the account
+    assert "read with the import profile uk-council-spend" in out
+    assert any(line.startswith("Expenditure Code ") and " account " in line for line in out.splitlines())
 
 
 def test_list_profiles(capsys):

@@ -117,14 +117,13 @@ def test_uk_account_is_the_expense_type_text(uk):
     assert json.loads(lines[0]["extra"])["Expenditure Category"] == "Transport"
 
 
-def test_uk_file_without_profile_names_the_profile_to_use(con):
-    with pytest.raises(MissingColumnError) as exc:
-        ingest_file(con, INGEST / "uk" / "harrogate_2022-08_clean.csv")
-    msg = str(exc.value)
-    assert msg.startswith("harrogate_2022-08_clean.csv: required column not found: account (konto), e.g. 'Konto', "
-                          "'Account', 'Expense Type'. Headers found: 'Body Name', 'Expenditure Category',")
-    assert "this file matches the import profile 'uk-council-spend': run again with --profile uk-council-spend" in msg
-    assert "--map account=" in msg
+def test_uk_file_without_profile_is_recognised_and_reconciles(con):
+    """Issue 17: a council file loads as published, with no --profile: the profile is chosen by its columns."""
+    result = ingest_file(con, INGEST / "uk" / "harrogate_2022-08_clean.csv")
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (1873, 1873, 0)
+    assert f"{result.sum_read:.2f}" == "5385270.74"
+    assert any("read with the import profile uk-council-spend" in n for n in result.notes)
+    assert result.currency == "GBP"
 
 
 SIE_FILES = {

@@ -20,10 +20,12 @@ def test_uk_profile_assigns_expense_type_map_and_run_classifies(con, fixtures):
     assert any("is now in country GB (from profile uk-council-spend)" in n for n in result.notes)
     run = runs.compute_run(con, 2022)
     assert (run.factor_set_id, run.settings["factor_year"]) == ("defra_sic", 2022)
-    # every Harrogate expense code is in the crosswalk; only electricity waits for kWh (the expense type names no
-    # industry yet: issue 17 gives the UK map industry codes)
-    unmapped = marts.read(con, "unmapped_accounts", run.run_id)
-    assert [(u["account"], u["reason"]) for u in unmapped] == [("Electricity", "needs-activity-data")]
+    # every Harrogate expense code is in the crosswalk; electricity, whose map row names no industry, is read by the
+    # UK expense-type table (issue 17): electric power (SIC 35.11), priced by Defra as a spend estimate
+    assert marts.read(con, "unmapped_accounts", run.run_id) == []
+    assert con.execute("""select distinct rule_level, industry_code, factor_code from line_emission
+                          where run_id = ? and account = 'Electricity'""", [run.run_id]).fetchall() \
+        == [("account_text", "3511", "35.1")]
     fuel = con.execute("""select distinct category_id, factor_code from line_emission
                           where run_id = ? and account = 'Fuel/Oil'""", [run.run_id]).fetchall()
     assert fuel and fuel[0][0] in ("energy", "transport")

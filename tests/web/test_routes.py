@@ -724,3 +724,29 @@ def test_mapping_review_shows_conflicts_and_suggestions_and_decisions_are_audite
     assert not review["64610"]["is_conflict"] and review["64610"]["is_confirmed"]
     assert (review["64610"]["category_id"], review["64610"]["factor_code"]) == ("goods", "326199")
     assert (review["46200"]["rule_level"], review["46200"]["category_id"]) == ("account", "care_education")
+
+
+def test_a_uk_council_file_is_recognised_at_upload_and_its_pages_show_gbp(web):
+    """Issue 17: with no import profile the check reads the 'Expenses Type' file with uk-council-spend and GBP; once
+    loaded and computed, the dashboard, the drill-down and the mapping review show pounds and say so."""
+    client, state = as_user(web, "ulla")
+    uk = FIXTURES / "ingest" / "uk" / "city_council_expenses_type_2022-08.csv"
+    state.db.cursor().execute("insert into organisation (organisation_id, name, country) values ('city', 'City', 'GB')")
+    r = upload(client, uk.read_bytes(), name="city.csv", organisation_id="city", year="")
+    wait(state)
+    page = client.get(r.headers["location"]).text
+    assert "Importprofil: uk-council-spend" in page and "Avstämning (GBP)" in page, page[:3000]
+    from pipeline.ingest import IngestOptions, ingest_file
+
+    con = state.db.cursor()
+    ingest_file(con, uk, IngestOptions(organisation_id="city"))
+    run_id = runs.compute_run(con, 2022, organisation_id="city").run_id
+    dashboard = client.get(f"/dashboard?run={run_id}").text
+    # in scope 2,165,242.63 - 1,674,305.50 excluded = 490,937.13 GBP: 0,5 million
+    assert "Beloppen är i GBP, reskontrans valuta." in dashboard
+    assert "0,5 <small>MGBP</small>" in dashboard and "kg CO2e per 1 000 GBP" in dashboard
+    assert "MSEK" not in dashboard and "Mkr" not in dashboard
+    review = client.get(f"/mapping?run={run_id}&only=all").text
+    assert "Miscellaneous Payments" in review and "(GBP)" in review
+    lines = client.get(f"/drill?run={run_id}&department=Corporate").text
+    assert "(GBP)" in lines
