@@ -15,7 +15,8 @@ from ..engine.runs import compute_run
 from ..factors import load_reference_data
 from ..ingest import IngestOptions, batches, ingest_file
 from ..ingest.suppliers import load_supplier_register
-from ..organisations import set_organisation
+from ..demo.catalogues import COMPANY_UNITS
+from ..organisations import load_departments, read_department_file, set_organisation
 from ..report.html import write_reports
 from . import add_db_option, print_json
 from ._output import progress
@@ -26,6 +27,7 @@ MUNICIPALITY_ID = "alvby_kommun"
 COMPANY_ID = "alvbybostader"
 MUNICIPAL_MAPPING = "kommunbas13"
 COMPANY_MAPPING = "bas2025"
+COMPANY_DEPARTMENTS_FILE = "alvbybostader_avdelningar.csv"
 COUNTRY = "SE"
 # In Älvby's ledger the Motpart column is set only on transactions between the municipality's own units.
 INTERNAL_COUNTERPARTY_RULE = ("alvby_motpart_internal", "counterparty", "*", "internal",
@@ -56,6 +58,14 @@ def _ensure_files(data_dir: Path, lines_per_year: int) -> DemoManifest:
         if intact:
             return manifest
     return generate(data_dir, lines_per_year=lines_per_year)
+
+
+def _write_company_departments(data_dir: Path) -> Path:
+    """Write the housing company's department register (code;name, as a finance system exports it); return its path."""
+    path = data_dir / COMPANY_DEPARTMENTS_FILE
+    lines = ["Kod;Namn"] + [f"{u.code};{u.name}" for u in COMPANY_UNITS]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def batches_sha(path: Path) -> str:
@@ -110,6 +120,9 @@ def run(args) -> int:
         set_organisation(con, COMPANY_ID, mapping=COMPANY_MAPPING, parent=MUNICIPALITY_ID, country=COUNTRY)
         set_organisation(con, MUNICIPALITY_ID, mapping=MUNICIPAL_MAPPING, country=COUNTRY)
         load_supplier_register(con, data_dir / "leverantorsregister.csv")
+        # The company books on cost-centre numbers; its department register names them (Centrum, Norrby, ...).
+        departments_file = _write_company_departments(data_dir)
+        load_departments(con, COMPANY_ID, read_department_file(departments_file), source=departments_file.name)
         runs: dict[int, int] = {}
         for year in manifest.years:
             runs[year] = compute_run(con, year, created_by="demo", note="klimatspend demo").run_id

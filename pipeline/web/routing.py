@@ -40,6 +40,7 @@ from ..engine import review
 from ..errors import KlimatspendError
 from ..ingest import batches
 from ..i18n import labels
+from ..organisations import department_label, department_names, organisation_names
 from ..numbers import NBSP, fmt_date, fmt_number, fmt_percent, fmt_tonnes
 from . import data, security
 from .jobs import JobRunner, SnapshotWriter
@@ -225,6 +226,8 @@ class Ctx:
         self.files: dict = {}
         self._con: duckdb.DuckDBPyConnection | None = None
         self.set_cookies: list[tuple[str, str, dict]] = []
+        self._org_names: dict | None = None
+        self._dept_names: dict | None = None
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -263,6 +266,20 @@ class Ctx:
         """Return English UI text (a catalogue message id) in the page language; unknown text stays English."""
         return labels(self.lang).text(text)
 
+    def organisation_name(self, organisation_id: str | None) -> str:
+        """Return the name of an organisation (its id when unregistered; '' for None), read once per request."""
+        if not organisation_id:
+            return ""
+        if self._org_names is None:
+            self._org_names = organisation_names(self.con)
+        return self._org_names.get(organisation_id, organisation_id)
+
+    def department(self, organisation_id: str | None, department: str | None) -> str:
+        """Return a department as people read it: "Centrum (1100)" when the register names the code."""
+        if self._dept_names is None:
+            self._dept_names = department_names(self.con)
+        return department_label(self._dept_names, organisation_id, department) or self.t("(no department)")
+
     def csrf(self) -> str:
         return security.csrf_token(self.state.secret, self.binding or "")
 
@@ -288,6 +305,7 @@ class Ctx:
             "pct": lambda v, d=1: fmt_percent(v, d, lang, space=NBSP), "tonnes": lambda kg: fmt_tonnes(kg, lang=lang),
             "when": fmt_date, "url": url, "max_upload_mb": self.state.config.max_upload_bytes // 2**20,
             "level_name": labels(lang).rule_level, "reason_name": labels(lang).reason,
+            "org_name": self.organisation_name, "dept": self.department,
             "max_upload_bytes": self.state.config.max_upload_bytes,
         }
         html = self.state.env.get_template(template).render(**base, **context)
