@@ -124,6 +124,47 @@ def fmt_date(value) -> str:
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
+MONTHS = {"sv": ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+                  "november", "december"),
+          "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                 "November", "December")}
+_RANGE_WORDS = {"sv": ("sannolikt", "sannolikt från {year}, eller aldrig"), "en": ("likely", "likely from {year}, or never")}
+
+
+def _year_fraction(value) -> float | None:
+    """A fractional year (2028.29), an ISO date ("2028-04-18") or a year (2028) as a fractional year; None if none."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (date, datetime)):
+        return value.year + (value.timetuple().tm_yday - 1) / 366
+    if isinstance(value, str) and re.match(r"^\d{4}-\d{2}", value):
+        return int(value[:4]) + (int(value[5:7]) - 1) / 12
+    number = _as_float(value)
+    return number
+
+
+def fmt_runs_out(value, lang: str = "sv", earliest=None, latest=None, *, ranged: bool = False) -> str:
+    """Write when a budget runs out as month and year ("april 2028"), with its range in years when known
+    ("april 2028 (sannolikt 2027–2030)"); never a day. `value`: fractional year, ISO date or year; "" for None.
+
+    `ranged` says a range was computed: then a missing `latest` means the budget may last (", or never").
+    """
+    x = _year_fraction(value)
+    if x is None:
+        return ""
+    lang = lang if lang in MONTHS else "sv"
+    year = int(x)
+    month = min(11, max(0, int((x - year) * 12)))
+    text = f"{MONTHS[lang][month]} {year}"
+    lo, hi = _year_fraction(earliest), _year_fraction(latest)
+    likely, open_ended = _RANGE_WORDS[lang]
+    if lo is not None and hi is not None and (int(lo), int(hi)) != (year, year):
+        text += f" ({likely} {int(lo)}–{int(hi)})"
+    elif lo is not None and hi is None and ranged:
+        text += f" ({open_ended.format(year=int(lo))})"
+    return text
+
+
 def parse_number(text: str, *, percent: bool = False) -> float:
     """Parse a number as people write it ('1 234,5', '1.234,5', '1,234.5', '−12', '.5') to a finite float.
 

@@ -106,7 +106,10 @@ def _organisation_budget(con, defn: Definition, b: BudgetDef, year: int, horizon
                           "compute a year with `klimatspend run --year YYYY`")
     by_org = b.allocate_to == "organisation"
     total: dict[int, float] = defaultdict(float)
+    bounds: dict[str, dict[int, float]] = {"lower": defaultdict(float), "upper": defaultdict(float)}
     per_unit: dict[tuple, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    per_unit_bounds: dict[tuple, dict[str, dict[int, float]]] = defaultdict(
+        lambda: {"lower": defaultdict(float), "upper": defaultdict(float)})
     spend: dict[tuple, float] = defaultdict(float)
     for r in rows:
         if r["year"] not in data_years:
@@ -114,6 +117,12 @@ def _organisation_budget(con, defn: Definition, b: BudgetDef, year: int, horizon
         key = (r["organisation_id"], None) if by_org else (r["organisation_id"], r["department"])
         total[r["year"]] += r["emissions_t"] or 0.0
         per_unit[key][r["year"]] += r["emissions_t"] or 0.0
+        for side in ("lower", "upper"):
+            # own direct emissions are measured: their range is the value itself
+            value = r.get(f"emissions_{side}_t")
+            value = (r["emissions_t"] or 0.0) if value is None else value
+            bounds[side][r["year"]] += value
+            per_unit_bounds[key][side][r["year"]] += value
         if r["year"] == year and r["spend_sek"] is not None:
             spend[key] += float(r["spend_sek"])
     total = dict(total)
@@ -131,16 +140,19 @@ def _organisation_budget(con, defn: Definition, b: BudgetDef, year: int, horizon
     fu = followup.follow_up(path, total, year, follow_up_from=start, trend_years=trend_years)
     fu_measures = followup.follow_up(path, total, year, follow_up_from=start, trend_years=trend_years,
                                      reductions_t=reductions) if measures else None
+    fu_dict = fu.as_dict()
+    fu_dict.update(followup.runs_out_range(path, bounds, year, follow_up_from=start, trend_years=trend_years))
     result = {
         "budget_id": b.budget_id, "name": b.name, "perspective": "organisation", "organisations": orgs,
         "scope": b.scope, "unit": UNIT_LABEL[b.scope], "method": b.method, "path": _path_info(path),
         "include_own_emissions": b.include_own_emissions, "data_years": data_years,
-        "follow_up": fu.as_dict(), "_path": path, "_actuals": total, "_start": start,
+        "follow_up": fu_dict, "_path": path, "_actuals": total, "_start": start,
         "projection": followup.projection(fu.trend, path, year + 1, horizon, reductions_t=reductions),
         "warnings": warnings,
     }
     result["allocation"], result["departments"] = _departments(con, b, path, per_unit, spend, year, start,
-                                                               trend_years, measures, horizon, data_years, warnings)
+                                                               trend_years, measures, horizon, data_years, warnings,
+                                                               per_unit_bounds)
     result["measures"] = _measure_summary(measures, fu, fu_measures, year, horizon, reductions)
     return result
 
@@ -167,7 +179,7 @@ def _measures_for(b: BudgetDef, orgs: list[str], measures: list[dict], first: bo
 
 
 def _departments(con, b: BudgetDef, path, per_unit, spend, year, start, trend_years, measures, horizon,
-                 data_years, warnings) -> tuple[dict | None, list[dict]]:
+                 data_years, warnings, per_unit_bounds=None) -> tuple[dict | None, list[dict]]:
     if b.allocate_to == "none":
         return None, []
     by_org = b.allocate_to == "organisation"
@@ -223,6 +235,10 @@ def _departments(con, b: BudgetDef, path, per_unit, spend, year, start, trend_ye
             "cumulative_actual_t": fu.cumulative_actual_t, "cumulative_budget_t": fu.cumulative_budget_t,
             "total_budget_t": fu.total_budget_t, "remaining_t": fu.remaining_t,
             "runs_out_date": fu.runs_out_date.isoformat() if fu.runs_out_date else None,
+            "runs_out_year": fu.runs_out_year,
+            **followup.runs_out_range(path, {side: {y: s.get(y, 0.0) for y in data_years}
+                                             for side, s in (per_unit_bounds or {}).get(u, {}).items()},
+                                      year, follow_up_from=start, share=shares[u], trend_years=trend_years),
             "has_run_out": fu.has_run_out, "needed_rate": fu.needed_rate, "status": fu.status,
             "verdict_sv": fu.verdict_sv, "verdict_en": fu.verdict_en,
             "trend_slope_t_per_year": fu.trend.slope_t_per_year if fu.trend else None,

@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__
 from ..i18n import Labels, labels as get_labels, localised
-from ..numbers import fmt_percent, fmt_tonnes
+from ..numbers import fmt_percent, fmt_runs_out, fmt_tonnes
 from .data import ReportData, headline, mapping_text, pricing_summary, tail_spend_text
 from ..resources import reports_dir
 
@@ -429,7 +429,9 @@ def _budget_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str]) 
              (lab["budget_total"], b.get("total_t"), "decimal1", lab["unit_t"]),
              (lab["remaining_budget"], b.get("remaining_t"), "decimal1", lab["unit_t"]),
              (lab["runs_out_year"], b.get("runs_out_year") or lab["runs_out_never"], "year", ""),
-             (lab["runs_out_date"], b.get("runs_out_date"), None, ""),
+             (lab["runs_out_date"], fmt_runs_out(b.get("runs_out") or b.get("runs_out_date"), lang,
+                                                 b.get("runs_out_earliest"), b.get("runs_out_latest"),
+                                                 ranged=bool(b.get("runs_out_ranged"))) or None, None, ""),
              (lab["required_reduction"], b.get("required_reduction"), "share", ""),
              (lab["status"], lab.status(b.get("status")), None, ""),
              (lab["verdict"], localised(b, "verdict", lang), None, "")]
@@ -503,7 +505,8 @@ def _budget_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str]) 
         ]
         rows = [{**p, "perspective_label": lab[f"perspective_{p.get('perspective')}"]
                  if f"perspective_{p.get('perspective')}" in lab.keys() else p.get("perspective"),
-                 "verdict": localised(p, "verdict", lang)} for p in b["perspectives"]]
+                 "runs_out_date": fmt_runs_out(p.get("runs_out_date"), lang) or None,
+                 "name": localised(p, "name", lang), "verdict": localised(p, "verdict", lang)} for p in b["perspectives"]]
         write_table(ws, top, p_cols, rows, lab, {}, filter_and_freeze=False)
     _page_setup(ws)
 

@@ -17,7 +17,7 @@ from .. import __version__
 from . import charts
 from ..errors import KlimatspendError, UsageError
 from ..i18n import Labels, labels as get_labels, localised
-from ..numbers import fmt_msek, fmt_number, fmt_percent, fmt_sek, fmt_tonnes
+from ..numbers import fmt_msek, fmt_number, fmt_percent, fmt_runs_out, fmt_sek, fmt_tonnes
 from .data import TOP_SUPPLIERS, ReportData, gather, headline, mapping_text, pricing_summary, tail_spend_text
 from ..resources import reports_dir
 
@@ -34,6 +34,8 @@ def _environment(lang: str) -> Environment:
     env.filters["t"] = lambda kg, d=None, signed=False: fmt_tonnes(kg, d, lang, signed=signed)
     env.filters["sek"] = lambda v: fmt_sek(v, lang)
     env.filters["msek"] = lambda v: fmt_msek(v, lang)
+    env.globals["runs_out"] = lambda value, lo=None, hi=None, ranged=False: fmt_runs_out(value, lang, lo, hi,
+                                                                                      ranged=ranged)
     env.globals["tr"] = lambda d, key: localised(d, key, lang) or ""
     env.globals["status_label"] = lambda status, lab=get_labels(lang): lab.status(status) or ""
     env.filters["raw"] = lambda v: "" if v is None else repr(float(v)) if isinstance(v, (int, float)) else str(v)
