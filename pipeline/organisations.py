@@ -295,7 +295,7 @@ def department_label(names: dict[tuple[str, str], str], organisation_id: str | N
     if department is None or department == "":
         return None
     name = names.get((organisation_id or "", str(department)))
-    if name is None and organisation_id is None:
+    if name is None and not organisation_id:
         # a view over several organisations without the organisation at hand: a name only if it is unambiguous
         found = {n for (o, c), n in names.items() if c == str(department)}
         name = found.pop() if len(found) == 1 else None

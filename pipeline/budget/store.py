@@ -137,6 +137,9 @@ def stored_definition(con: duckdb.DuckDBPyConnection) -> Definition | None:
                       follow_up_from=r["follow_up_from"], include_own_emissions=r["include_own_emissions"],
                       allocate_to=r["allocate_to"], allocation_method=r["allocation_method"],
                       allocation_base_year=r["allocation_base_year"], trend_years=r["trend_years"], notes=r["notes"])
+        # the English name lives in the stored definition (the [[budget]] table as imported)
+        stored = json.loads(r["definition"]) if isinstance(r.get("definition"), str) else (r.get("definition") or {})
+        b.name_en = stored.get("name_en") if isinstance(stored, dict) else None
         b.values = dict(con.execute("select year, budget_t from budget_year where budget_id = ? order by year",
                                     [b.budget_id]).fetchall())
         b.weights = {(f"{o}/{d}" if o and d and len([x for x in b.organisations if x != '*']) != 1 else (d or o)): v

@@ -90,6 +90,17 @@ def labels(lang: str | None = None) -> Labels:
     return Labels(check_language(lang))
 
 
+# The glossary linked from the dashboard and the report: catalogue keys glossary_<term>_title / _text.
+GLOSSARY_TERMS = ("spend_based", "scope3", "data_quality", "excluded", "tail", "factor_set", "convention", "hotspots")
+
+
+def glossary(lang: str | None = None) -> list[dict]:
+    """Return the glossary in `lang`: [{anchor ("glossary-excluded"), title, text}] in reading order."""
+    lab = labels(lang)
+    return [{"anchor": "glossary-" + term.replace("_", "-"), "title": lab[f"glossary_{term}_title"],
+             "text": lab[f"glossary_{term}_text"]} for term in GLOSSARY_TERMS]
+
+
 def localised(d, key: str, lang: str):
     """Return the `lang` variant of a text carried in data: d[f"{key}_{lang}"] (e.g. verdict_sv), else d[key].
 

@@ -348,7 +348,7 @@ def _department_sheets(wb: Workbook, data: ReportData, lab: Labels, taken: set[s
         {"key": "n_lines", "label": "n_lines", "format": "int", "width": 10},
     ]
     for d in data.departments:
-        label = d["department"] or lab["unknown_department"]
+        label = data.department_name(d["organisation_id"], d["department"]) or lab["unknown_department"]
         ws = wb.create_sheet(sheet_name(label, taken))
         row = _title(ws, label, data.organisation_name(d["organisation_id"]))
         items = [
@@ -384,8 +384,9 @@ def _table_sheets(wb: Workbook, data: ReportData, lab: Labels, taken: set[str], 
         columns = spec["columns"]
         if spec["id"] == "departments":
             rows = [{**r, "organisation_name": data.organisation_name(r["organisation_id"]),
-                     "department": r["department"] or lab["unknown_department"],
-                     "chart_label": f"{r['department'] or lab['unknown_department']} "
+                     "department": data.department_name(r["organisation_id"], r["department"])
+                     or lab["unknown_department"],
+                     "chart_label": f"{data.department_name(r['organisation_id'], r['department']) or lab['unknown_department']} "
                                     f"({data.organisation_name(r['organisation_id'])})"} for r in rows]
             if data.multiple_organisations:  # the chart names each department with its organisation
                 columns = [*columns, {"key": "chart_label", "label": "department_and_organisation",
@@ -485,6 +486,7 @@ def _budget_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str]) 
             {"key": "verdict", "label": "verdict", "format": "text", "width": 40},
         ]
         rows = [{**r, "organisation_name": data.organisation_name(r.get("organisation_id") or ""),
+                 "department": data.department_name(r.get("organisation_id"), r.get("department")),
                  "deviation_t": r.get("deviation_t", None if r.get("actual_t") is None or r.get("budget_t") is None
                                       else r["actual_t"] - r["budget_t"]),
                  "status_label": lab.status(r.get("status")), "verdict": localised(r, "verdict", lang)}
@@ -551,7 +553,8 @@ def _investments_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[s
     facts_end = _key_values(ws, row, [i for i in items if i[1] is not None], col=len(columns) + 2,
                             widths=(30, 34, 10))
     rows = [{**p, "green_category": localised(p, "green_category", lab.lang),
-             "department": p.get("department") or (data.organisation_name(p["organisation_id"])
+             "department": data.department_name(p.get("organisation_id"), p.get("department"))
+             or (data.organisation_name(p["organisation_id"])
                                                    if p.get("organisation_id") else None),
              "financing": lab[f"financing_{p['financing']}"] if p.get("financing") and
              f"financing_{p['financing']}" in lab.keys() else p.get("financing")} for p in inv["projects"]]

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from .. import __version__
 from . import charts
 from ..errors import KlimatspendError, UsageError
-from ..i18n import Labels, labels as get_labels, localised
+from ..i18n import Labels, glossary, labels as get_labels, localised
 from ..numbers import fmt_msek, fmt_number, fmt_percent, fmt_runs_out, fmt_sek, fmt_tonnes
 from .data import TOP_SUPPLIERS, ReportData, gather, headline, mapping_text, pricing_summary, tail_spend_text
 from ..resources import reports_dir
@@ -55,7 +55,7 @@ def build_charts(data: ReportData, lab: Labels) -> dict[str, Markup]:
     d_dec = _tonne_decimals([d["emissions_upper_kg_co2e"] for d in deps])
     multi = data.multiple_organisations
     out["departments"] = Markup(charts.hbar_chart(
-        [{"label": (d["department"] or lab["unknown_department"])
+        [{"label": (data.department_name(d["organisation_id"], d["department"]) or lab["unknown_department"])
           + (f" ({data.organisation_name(d['organisation_id'])})" if multi else ""),
           "value": d["emissions_kg_co2e"] / 1000, "lower": d["emissions_lower_kg_co2e"] / 1000,
           "upper": d["emissions_upper_kg_co2e"] / 1000} for d in deps],
@@ -132,7 +132,7 @@ def render_html(data: ReportData, lang: str = "sv") -> str:
     return template.render(
         d=data, h=headline(data), L=lab, mapping=mapping_text(data), pricing=pricing_summary(data), set_name=set_name,
         tail_spend=tail_spend_text(data), lang=lab.lang, css=Markup(css), csp=CSP, charts=build_charts(data, lab),
-        top_suppliers=data.suppliers[:TOP_SUPPLIERS], category_names=category_names, version=__version__,
+        top_suppliers=data.suppliers[:TOP_SUPPLIERS], glossary=glossary(lang), category_names=category_names, version=__version__,
         uncertainty=", ".join(f"±{fs['relative_uncertainty'] * 100:.0f} %" for fs in data.factor_sets
                               if fs.get("relative_uncertainty") is not None) or "–",
         unmapped_top=data.unmapped[:10], multi=data.multiple_organisations,

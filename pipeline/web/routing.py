@@ -41,7 +41,7 @@ from ..errors import KlimatspendError
 from ..ingest import batches
 from ..i18n import labels
 from ..organisations import department_label, department_names, organisation_names
-from ..numbers import NBSP, fmt_date, fmt_number, fmt_percent, fmt_tonnes
+from ..numbers import NBSP, fmt_date, fmt_number, fmt_percent, fmt_runs_out, fmt_tonnes
 from . import data, security
 from .jobs import JobRunner, SnapshotWriter
 
@@ -306,6 +306,7 @@ class Ctx:
             "when": fmt_date, "url": url, "max_upload_mb": self.state.config.max_upload_bytes // 2**20,
             "level_name": labels(lang).rule_level, "reason_name": labels(lang).reason,
             "org_name": self.organisation_name, "dept": self.department,
+            "runs_out": lambda v, lo=None, hi=None, ranged=False: fmt_runs_out(v, lang, lo, hi, ranged=ranged),
             "max_upload_bytes": self.state.config.max_upload_bytes,
         }
         html = self.state.env.get_template(template).render(**base, **context)

@@ -9,6 +9,7 @@ import math
 from starlette.responses import Response
 
 from ...engine import marts
+from ...i18n import glossary
 from ...report.data import sensitivity
 from .. import data
 from ..routing import (ANY, Ctx, NotFound, as_float, csv_response, ledger_years, message, page, run_choices,
@@ -54,7 +55,7 @@ def dashboard(ctx: Ctx) -> Response:
     lang = ctx.lang
 
     def dep_label(r):
-        return r["department"] or ctx.t("(no department)")
+        return ctx.department(r["organisation_id"], r["department"])
 
     chart = bars(departments, dep_label, "emissions_kg_co2e",
                  href=lambda r: url("/drill", run=rid, department=r["department"] or data.NO_DEPARTMENT))
@@ -75,6 +76,12 @@ def dashboard(ctx: Ctx) -> Response:
 def _settings(totals: dict) -> dict:
     value = totals.get("settings")
     return json.loads(value) if isinstance(value, str) else (value or {})
+
+
+@page("/glossary", roles=ANY)
+def glossary_page(ctx: Ctx) -> Response:
+    """The glossary: the words used in the figures (spend-based method, scope 3, data quality, ...) in the page language."""
+    return ctx.render("glossary.html", terms=glossary(ctx.lang))
 
 
 @page("/drill", roles=ANY)
@@ -112,7 +119,7 @@ def drill(ctx: Ctx) -> Response:
 
 def _label(ctx: Ctx, level: str | None, key, cats: dict, row: dict | None = None) -> str:
     if level == "department":
-        return ctx.t("(no department)") if key == data.NO_DEPARTMENT else key
+        return ctx.department(None, None if key == data.NO_DEPARTMENT else key)
     if level == "category":
         if key in cats:
             return cats[key]["name_sv" if ctx.lang == "sv" else "name_en"]

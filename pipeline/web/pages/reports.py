@@ -21,6 +21,7 @@ CSV_MARTS = {
     "emissions_by_department": "Emissions by department",
     "emissions_by_category": "Emissions by category",
     "emissions_by_supplier": "Emissions by supplier",
+    "supplier_hotspots": "Suppliers to talk to (largest emissions, share, data quality, range)",
     "emissions_by_account": "Emissions by account",
     "emissions_by_month": "Emissions by month",
     "emissions_by_scope": "Emissions by scope 3 category",
