@@ -102,9 +102,10 @@ def build_charts(data: ReportData, lab: Labels) -> dict[str, Markup]:
         runs_out = b.get("runs_out_year")
         out["budget"] = Markup(charts.line_chart(
             series, band=history_band, title=lab["chart_budget"], lang=lang, marker_x=runs_out,
-            marker_label=f"{lab['runs_out_year']} {runs_out}" if runs_out else ""))
+            marker_label=f"{lab['runs_out_year']} {runs_out}" if runs_out else "", y_unit=lab["unit_t_short"]))
     else:
-        out["history"] = Markup(charts.line_chart([actual], band=history_band, title=lab["chart_history"], lang=lang))
+        out["history"] = Markup(charts.line_chart([actual], band=history_band, title=lab["chart_history"], lang=lang,
+                                                 y_unit=lab["unit_t_short"]))
         out["budget"] = Markup("")
     return out
 

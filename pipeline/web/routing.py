@@ -31,7 +31,7 @@ from typing import Callable
 from urllib.parse import urlencode
 
 import duckdb
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, is_undefined, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -306,7 +306,7 @@ class Ctx:
             "when": fmt_date, "url": url, "max_upload_mb": self.state.config.max_upload_bytes // 2**20,
             "level_name": labels(lang).rule_level, "reason_name": labels(lang).reason,
             "org_name": self.organisation_name, "dept": self.department,
-            "runs_out": lambda v, lo=None, hi=None, ranged=False: fmt_runs_out(v, lang, lo, hi, ranged=ranged),
+            "runs_out": lambda v, lo=None, hi=None, ranged=False: _runs_out(lang, v, lo, hi, ranged),
             "max_upload_bytes": self.state.config.max_upload_bytes,
         }
         html = self.state.env.get_template(template).render(**base, **context)
@@ -326,6 +326,12 @@ class Ctx:
         """Write an audit entry for the current user and address."""
         audit.record(self.con, action, actor=self.user.username if self.user else None,
                      actor_role=self.user.role if self.user else None, ip=self.ip, **kw)
+
+
+def _runs_out(lang: str, value, lower, upper, ranged) -> str:
+    """Return fmt_runs_out of a template's values, a missing (undefined) value counting as None."""
+    value, lower, upper = (None if is_undefined(v) else v for v in (value, lower, upper))
+    return fmt_runs_out(value, lang, lower, upper, ranged=bool(ranged))
 
 
 def url(path: str, **params) -> str:

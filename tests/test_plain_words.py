@@ -1,0 +1,115 @@
+"""Plain words for the people who read the figures (issue 20), checked on rendered pages after a demo-like run.
+
+One small demo (2,000 lines a year) per module: the Swedish dashboard and both HTML reports the demo wrote
+must show no snake_case code (`supplier_industry`, `alvby_kommun`, `taxes_vat`) in visible text, the English
+report no Swedish-only label of the catalogue (and the Swedish report no English-only one), departments by
+name, and the budget's run-out as month and year, never a day.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from pipeline import store
+from pipeline.cli import VERB_MODULES, main
+from pipeline.i18n import CATALOGUE_DIR
+from tests.helpers import web as support
+from tests.helpers.visible_text import snake_case_codes, visible_text
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """`klimatspend demo` on small ledgers: (database path, reports folder)."""
+    base = tmp_path_factory.mktemp("plain")
+    db = base / "demo.duckdb"
+    assert main(["demo", "--lines-per-year", "2000", "--db", str(db), "--dir", str(base / "out"), "--json"]) == 0
+    return db, base / "out" / "reports"
+
+
+@pytest.fixture(scope="module")
+def dashboard_sv(demo, tmp_path_factory):
+    """The Swedish dashboard and glossary of the demo's latest run, as a reviewer sees them."""
+    from starlette.testclient import TestClient
+
+    from pipeline.access import auth
+    from pipeline.web import WebConfig, create_app
+
+    db, _ = demo
+    support.use_fast_hashing()
+    con = store.connect(db)
+    auth.add_user(con, "rita", support.PASSWORD, "reviewer", display_name="Rita")
+    con.close()
+    work = tmp_path_factory.mktemp("web")
+    app = create_app(WebConfig(db_path=db, upload_dir=work / "uploads", overrides_path=work / "overrides.csv"))
+    with TestClient(app) as client:
+        assert support.login(client, "rita").status_code == 303
+        pages = {path: client.get(path).text for path in ("/dashboard", "/glossary", "/budget")}
+    return pages
+
+
+def _catalogue(lang: str) -> dict[str, str]:
+    return json.loads((CATALOGUE_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def _labels_only_in(lang: str) -> set[str]:
+    """Catalogue texts of `lang` of two words or more that the other language writes differently."""
+    own, other = _catalogue(lang), _catalogue("en" if lang == "sv" else "sv")
+    return {v for k, v in own.items() if k != "lang" and other.get(k) != v and " " in v.strip() and "{" not in v
+            and len(v) >= 12}
+
+
+def test_swedish_dashboard_shows_no_codes(dashboard_sv):
+    html = dashboard_sv["/dashboard"]
+    assert snake_case_codes(html) == []
+    text = visible_text(html)
+    # rule levels, exclusion reasons and organisations as words; the company's departments by name
+    assert "leverantörens bransch" in text.lower() and "skatter och moms" in text.lower()
+    assert "Älvbybostäder AB" in text and "Centrum (1100)" in text
+    assert "Inköp som räknas" in text and "inga utsläpp räknas för dem" in text
+    assert 'href="/glossary"' in html
+
+
+def test_glossary_page_explains_the_words(dashboard_sv):
+    text = visible_text(dashboard_sv["/glossary"])
+    for term in ("Utgiftsbaserad metod", "Scope 3, kategori 1 och 2", "Datakvalitet", "Exkluderade utgifter",
+                 "Restutgifter", "Faktorsamling", "Konvention"):
+        assert term in text
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_reports_show_no_codes_and_only_their_language(demo, lang):
+    _, reports = demo
+    html = (reports / f"klimatrapport_2025_{lang}.html").read_text(encoding="utf-8")
+    assert snake_case_codes(html) == []
+    text = visible_text(html)
+    foreign = sorted(label for label in _labels_only_in("sv" if lang == "en" else "en") if label in text)
+    assert foreign == []
+    if lang == "en":
+        for swedish in ("Invånarnas konsumtion", "Organisationen (koncernen)", "Borås verkliga data som exempel"):
+            assert swedish not in text
+    assert "Centrum (1100)" in text
+    assert 'href="#glossary"' in html
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_budget_runs_out_as_month_and_year_never_a_day(demo, dashboard_sv, lang):
+    _, reports = demo
+    text = visible_text((reports / f"klimatrapport_2025_{lang}.html").read_text(encoding="utf-8"))
+    if lang == "sv":
+        text += visible_text(dashboard_sv["/budget"])
+    assert not re.search(r"(tar slut|runs out|Tar slut|Runs out)[^.]{0,60}\b20\d\d-\d\d-\d\d\b", text), \
+        "a run-out date with a day"
+    runs_out = "Budgeten tar slut" if lang == "sv" else "Budget runs out"
+    assert re.search(runs_out + r":? \w+ 20\d\d \((sannolikt|likely) 20\d\d", text)
+
+
+def test_every_command_the_texts_advise_exists():
+    """A text that tells the reader to run `klimatspend VERB` names a verb the CLI has."""
+    verbs = set(VERB_MODULES) | {"validate"}
+    for lang in ("sv", "en"):
+        for key, text in _catalogue(lang).items():
+            for verb in re.findall(r"klimatspend ([a-z]+)", text):
+                assert verb in verbs, f"{lang}.json {key}: klimatspend {verb} is not a command"
