@@ -127,6 +127,29 @@ def main() -> int:
         shot("dashboard-en")
         page.goto(srv.url + "/lang/sv?next=/dashboard")
 
+        page.goto(srv.url + "/glossary")
+        shot("glossary", full=False)
+
+        # the HTML climate reports the demo wrote (issue 20: names, plain words, run-out as month and year)
+        for lang in ("sv", "en"):
+            report = demo_dir.parent / "reports" / f"klimatrapport_2025_{lang}.html"
+            if not report.exists():
+                report = demo_dir / "reports" / f"klimatrapport_2025_{lang}.html"
+            if not report.exists():
+                continue
+            rpage = ctx.new_page()
+            rpage.set_viewport_size({"width": 1100, "height": 1400})
+            rpage.goto(report.as_uri())
+            out = args.out / f"html_report_{lang}_first_page.png"
+            rpage.screenshot(path=out)
+            print(out.name, file=sys.stderr)
+            if lang == "sv":
+                rpage.locator("#departments").scroll_into_view_if_needed()
+                rpage.locator("#departments").screenshot(path=args.out / "html_report_sv_departments.png")
+                rpage.locator("#hotspots").screenshot(path=args.out / "html_report_sv_hotspots.png")
+                rpage.locator("#glossary").screenshot(path=args.out / "html_report_sv_glossary.png")
+            rpage.close()
+
         # administrator: users, versions and runs, audit log
         login("adam")
         page.goto(srv.url + "/admin/users")
