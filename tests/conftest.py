@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,9 @@ from pipeline.engine import runs
 from tests.helpers.paths import FIXTURES
 
 FIXTURES = FIXTURES
+
+# The CLI follows LANG (issue 20); the tests pin its English output unless a test asks for Swedish (--lang sv).
+os.environ["KLIMATSPEND_LANG"] = "en"
 
 
 @pytest.fixture

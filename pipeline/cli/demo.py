@@ -19,7 +19,7 @@ from ..demo.catalogues import COMPANY_UNITS
 from ..organisations import load_departments, read_department_file, set_organisation
 from ..report.html import write_reports
 from . import add_db_option, print_json
-from ._output import progress
+from ._output import progress, texts
 from .run import print_department_table, run_summary
 
 DEFAULT_DIR = "klimatspend_demo"
@@ -88,7 +88,8 @@ def run(args) -> int:
         if not quiet:
             progress(msg)
 
-    say(f"[1/4] demo ledgers in {data_dir} ...")
+    lab = texts()
+    say(lab.t("cli_demo_1", dir=data_dir))
     manifest = _ensure_files(data_dir, args.lines_per_year)
     con = store.connect(db_path)
     try:
@@ -100,7 +101,7 @@ def run(args) -> int:
         batches.ensure_organisation(con, COMPANY_ID, manifest.company["name"], "company",
                                     manifest.company["org_number"], parent_organisation_id=MUNICIPALITY_ID)
 
-        say(f"[2/4] loading into {db_path} ...")
+        say(lab.t("cli_demo_2", db=db_path))
         loaded = []
         for f in manifest.files:
             if f.kind not in ("municipal_ledger", "company_ledger"):
@@ -111,10 +112,11 @@ def run(args) -> int:
                                                                         if f.kind == "company_ledger" else None,
                                                                         uploaded_by="demo"))
             loaded.append(result)
-            say(f"      {f.name}: {'already loaded, ' if result.status == 'duplicate' else ''}"
-                f"{result.rows_loaded:,} of {result.rows_read:,} rows loaded, {result.rows_rejected} quarantined")
+            say(lab.t("cli_demo_file", file=f.name, already=lab["cli_demo_already"] if result.status == "duplicate"
+                      else "", loaded=f"{result.rows_loaded:,}", read=f"{result.rows_read:,}",
+                      rejected=result.rows_rejected))
 
-        say("[3/4] computing emissions per year, budget follow-up and investments ...")
+        say(lab["cli_demo_3"])
         # The company keeps its books in BAS; the supplier register gives each supplier's industry (SNI). Both are
         # Swedish: their runs use the Swedish region of EXIOBASE, with US EPA shown beside it (sensitivity).
         set_organisation(con, COMPANY_ID, mapping=COMPANY_MAPPING, parent=MUNICIPALITY_ID, country=COUNTRY)
@@ -132,7 +134,7 @@ def run(args) -> int:
         load_demo_inputs(con)
         follow_up = demo_summary(con, latest)
 
-        say(f"[4/4] writing results to {out_dir} ...")
+        say(lab.t("cli_demo_4", dir=out_dir))
         written = _write_outputs(con, out_dir, runs)
     finally:
         con.close()
@@ -151,10 +153,10 @@ def run(args) -> int:
         print(line)
     print()
     total_rows = sum(r.rows_read for r in loaded)
-    print(f"{total_rows:,} ledger rows in {len(loaded)} files; {sum(r.rows_rejected for r in loaded)} quarantined "
-          f"on purpose (see `klimatspend batches`); {elapsed:.1f} s")
-    print(f"Written: {', '.join(str(p) for p in written)}")
-    print(f"Next: klimatspend show --year {latest} --by category   (database {db_path})")
+    print(lab.t("cli_demo_rows", rows=f"{total_rows:,}", files=len(loaded), rejected=sum(r.rows_rejected for r in loaded),
+                seconds=f"{elapsed:.1f}"))
+    print(lab.t("cli_demo_written", files=", ".join(str(p) for p in written)))
+    print(lab.t("cli_demo_next", year=latest, db=db_path))
     return 0
 
 

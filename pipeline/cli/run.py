@@ -9,7 +9,7 @@ from ..engine import marts, runs
 from ..config import resolve_db_path
 from ..errors import UsageError
 from . import add_db_option, print_json
-from ._output import fmt_number, fmt_percent, print_table, progress
+from ._output import fmt_number, fmt_percent, print_table, progress, step, texts
 
 
 def register(sub) -> None:
@@ -117,43 +117,59 @@ def sensitivity_summary(con, run_id: int) -> list[dict]:
 
 
 def print_department_table(summary: dict) -> None:
-    """Print the per-department table of a run summary."""
+    """Print the per-department table of a run summary, in the CLI's language (--lang, LANG)."""
+    lab = texts()
     region = f" ({summary['factor_region']})" if summary.get("factor_region") else ""
-    print(f"Emissions {summary['year']} (run {summary['run_id']}, factors {summary['factor_set']}{region}, "
-          f"mapping {summary['mapping']}, convention {summary.get('inflation_convention') or '-'})")
+    print(lab.t("cli_emissions_heading", year=summary["year"], run_id=summary["run_id"],
+                factor_set=summary["factor_set"], region=region, mapping=summary["mapping"],
+                convention=lab.text(f"convention_short_{summary.get('inflation_convention')}")
+                if summary.get("inflation_convention") else "-"))
     rows = [[d["name"], d["organisation_id"], fmt_number(d["spend_sek"]), fmt_number(d["emissions_t_co2e"], 1),
              fmt_number(d["intensity_kg_co2e_per_ksek"], 1), fmt_percent(d["share_of_total"])]
             for d in summary["by_department"]]
-    rows.append(["Total", "", fmt_number(summary["total_spend_sek"]),
+    rows.append([lab["cli_total"], "", fmt_number(summary["total_spend_sek"]),
                  fmt_number(summary["total_emissions_kg_co2e"] / 1000, 1),
                  fmt_number(summary["total_emissions_kg_co2e"] / float(summary["mapped_spend_sek"]) * 1000
                             if summary["mapped_spend_sek"] else None, 1), "100.0 %"])
-    print_table(["department", "org", "spend SEK", "t CO2e", "kg CO2e/kSEK", "share"], rows, align="llrrrr")
-    print(f"range: {fmt_number(summary['emissions_lower_kg_co2e'] / 1000, 0)} .. "
-          f"{fmt_number(summary['emissions_upper_kg_co2e'] / 1000, 0)} t CO2e; "
-          f"excluded spend {fmt_number(summary['excluded_spend_sek'])} SEK, "
-          f"unmapped spend {fmt_number(summary['unmapped_spend_sek'])} SEK")
+    print_table([lab["cli_col_department"], lab["cli_col_org"], lab["cli_col_spend"], lab["cli_col_t"],
+                 lab["cli_col_intensity"], lab["cli_col_share"]], rows, align="llrrrr")
+    print(lab.t("cli_range_line", lower=fmt_number(summary["emissions_lower_kg_co2e"] / 1000, 0),
+                upper=fmt_number(summary["emissions_upper_kg_co2e"] / 1000, 0),
+                excluded=fmt_number(summary["excluded_spend_sek"]), unmapped=fmt_number(summary["unmapped_spend_sek"])))
     groups = [o for o in summary.get("by_organisation", []) if o["is_group"] and o["intra_group_spend_sek"]]
     for g in groups:
-        print(f"consolidated {g['name']}: {fmt_number(g['emissions_kg_co2e'] / 1000, 1)} t CO2e "
-              f"(intra-group purchases of {fmt_number(g['intra_group_spend_sek'])} SEK left out)")
-    print("coverage: " + ", ".join(f"{c['rule_level']} {fmt_percent(c['share_of_spend'])}"
-                                   for c in summary.get("coverage", [])))
+        print(lab.t("cli_group_line", name=g["name"], t=fmt_number(g["emissions_kg_co2e"] / 1000, 1),
+                    spend=fmt_number(g["intra_group_spend_sek"])))
+    print(lab["cli_coverage"] + ": " + ", ".join(f"{lab.rule_level(c['rule_level'])} {fmt_percent(c['share_of_spend'])}"
+                                                for c in summary.get("coverage", [])))
     for alt in summary.get("sensitivity", []):
         where = f" ({alt['region']})" if alt.get("region") else ""
-        print(f"sensitivity: with {alt['factor_set']}{where} factors the same purchases give "
-              f"{fmt_number(alt['emissions_kg_co2e'] / 1000, 1)} t CO2e "
-              f"(this run {fmt_number(alt['run_emissions_kg_co2e'] / 1000, 1)} t)")
+        print(lab.t("cli_sensitivity_line", factor_set=alt["factor_set"], region=where,
+                    t=fmt_number(alt["emissions_kg_co2e"] / 1000, 1),
+                    run_t=fmt_number(alt["run_emissions_kg_co2e"] / 1000, 1)))
     estimates = [e for e in summary.get("energy_estimates", []) if e["estimated_spend_sek"]
                  and e["energy_kind"] != "other"]
     for e in estimates:
-        what = "litres" if e["energy_kind"] == "fuel" else "kWh"
-        gap = "; burning it (scope 1) is not included" if e["is_combustion_missing"] else ""
-        print(f"estimate: {e['organisation_id']} {e['energy_kind']} {fmt_number(e['estimated_emissions_kg_co2e'] / 1000, 1)} "
-              f"t CO2e from {fmt_number(e['estimated_spend_sek'])} SEK of spend{gap}; load {what} to replace it "
-              "(`klimatspend activity load`)")
-    print(f"tail spend priced at an average factor: {summary.get('tail_spend', 'off')} "
-          "(set per organisation with `klimatspend org set ID --default-factor CODE`)")
+        print(lab.t("cli_estimate_line", organisation=e["organisation_id"],
+                    kind=lab[f"energy_kind_word_{e['energy_kind']}"],
+                    t=fmt_number(e["estimated_emissions_kg_co2e"] / 1000, 1), spend=fmt_number(e["estimated_spend_sek"]),
+                    gap=lab["cli_estimate_gap"] if e["is_combustion_missing"] else "",
+                    what=lab["cli_litres"] if e["energy_kind"] == "fuel" else "kWh"))
+    tail = summary.get("tail_spend", "off")
+    print(lab.t("cli_tail_line", state=lab["cli_off"] if tail == "off" else tail))
+
+
+def _run_progress():
+    """Return a progress callback for compute_run that prints each step with the seconds since the start."""
+    import time
+
+    t0 = time.perf_counter()
+    words = {"pricing": "cli_step_pricing", "lines": "cli_step_lines", "checks": "cli_step_checks"}
+
+    def tell(name: str) -> None:
+        step("cli_progress_run_step", step=texts()[words.get(name, "cli_step_lines")],
+             seconds=f"{time.perf_counter() - t0:.1f}")
+    return tell
 
 
 def run(args) -> int:
@@ -179,7 +195,7 @@ def run(args) -> int:
         if args.year is None:
             raise UsageError("klimatspend run: give --year YYYY (or --list, --publish-run RUN_ID)")
         if not args.json:
-            progress(f"computing {args.year} ...")
+            step("cli_progress_run", year=args.year)
         if not 0 <= args.vat_rate < 1:
             raise UsageError(f"--vat-rate {args.vat_rate}: give the rate as a fraction, e.g. 0.25")
         settings = runs.RunSettings(use_margins=not args.without_margins, inflation_convention=args.inflation,
@@ -187,7 +203,7 @@ def run(args) -> int:
         result = runs.compute_run(con, args.year, factors=args.factors, mapping=args.mapping,
                                   settings=settings, organisation_id=args.org, note=args.note,
                                   crosswalk=args.crosswalk, activity_factors=args.activity_factors,
-                                  region=args.region)
+                                  region=args.region, progress=None if args.json else _run_progress())
         if args.publish:
             runs.publish_run(con, result.run_id)
         summary = run_summary(con, result.run_id)

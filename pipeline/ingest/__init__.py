@@ -13,6 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 
@@ -235,8 +236,12 @@ def _quiet(con: duckdb.DuckDBPyConnection) -> None:
         pass
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOptions | None = None) -> IngestResult:
+def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOptions | None = None, *,
+                progress: Callable[[str, dict], None] | None = None) -> IngestResult:
     """Read, validate and store the ledger file at `path` as one batch; return counts and findings.
+
+    `progress(step, facts)` is told each step as it starts (read, normalise, validate, store; facts: rows read),
+    so that the CLI can show how far a large file has come.
 
     Raises InputFileError (nothing stored) when the file cannot be read or a required column is
     missing, UsageError for contradictory options. With `opts.dry_run` nothing is stored.
@@ -266,9 +271,12 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
         batches.check_replaceable(con, opts.replace_batch_id, opts.organisation_id)
     tag = uuid.uuid4().hex[:8]
     raw_table, typed_table = f"_raw_{tag}", f"_typed_{tag}"
+    tell = progress or (lambda step, facts: None)
     try:
+        tell("read", {"bytes": path.stat().st_size})
         raw = _raw(con, path, name, opts, prof, raw_table, scan)
         timings["parse"] = time.perf_counter() - t0
+        tell("normalise", {"rows": raw.rows_read})
         mapping = _mapping(raw, opts, prof)
         _require_columns(name, mapping, opts, raw)
         _require_department(con, name, mapping, opts, raw)
@@ -294,12 +302,14 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
                                  "the file") from None
         timings["normalise"] = time.perf_counter() - t1
         t2 = time.perf_counter()
+        tell("validate", {"rows": raw.rows_read})
         outcome = validate_batch(con, typed_table, account_pattern=opts.account_pattern,
                                  period_start=period_start, period_end=period_end,
                                  structural_errors=raw.structural_errors, reader_findings=raw.batch_findings,
                                  organisation_id=opts.organisation_id, exclude_batch_id=opts.replace_batch_id)
         timings["validate"] = time.perf_counter() - t2
         t3 = time.perf_counter()
+        tell("store", {"rows": raw.rows_read})
         no_amount = con.execute(f"select count(*) from {typed_table} where amount is null").fetchone()[0] \
             + len(raw.structural_errors)
         if no_amount:

@@ -625,7 +625,7 @@ def test_reviewer_creates_the_reports_and_anyone_downloads_them(app_factory):
     rita, state = as_user(app_factory(), "rita")
     con = state.db.cursor()
     run_id = runs.shown_run_id(con, 2024, "kommun")
-    assert "Ingen rapport har skrivits" in rita.get(f"/reports?run={run_id}").text
+    assert "Ingen rapport har skapats på den här servern" in rita.get(f"/reports?run={run_id}").text
     r = support.post(rita, f"/reports/{run_id}/create", {"lang": "en"}, page=f"/reports?run={run_id}")
     assert r.status_code == 303
     wait(state)

@@ -111,9 +111,10 @@ def main() -> int:
         expect(page.get_by_role("heading", name="Reskontrarader")).to_be_visible()
         shot("lines")
         page.get_by_role("link", name="Granskning av kontokartan").click()
-        page.locator("tr.actions-row summary").first.click()
-        page.get_by_label("Kategori / Utsläppsfaktor").first.select_option("energy|221310")
-        page.get_by_label("Anteckning").first.fill("El: tills elavtalets miljövärde finns")
+        if page.locator("tr.actions-row summary").count():   # the demo may leave no account to decide on
+            page.locator("tr.actions-row summary").first.click()
+            page.get_by_label("Kategori / Utsläppsfaktor").first.select_option("energy|221310")
+            page.get_by_label("Anteckning").first.fill("El: tills elavtalets miljövärde finns")
         shot("unmapped")
         page.get_by_role("link", name="Koldioxidbudget").click()
         shot("budget")
