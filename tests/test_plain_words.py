@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlencode
 
 import pytest
 
@@ -44,9 +45,21 @@ def dashboard_sv(demo, tmp_path_factory):
     con.close()
     work = tmp_path_factory.mktemp("web")
     app = create_app(WebConfig(db_path=db, upload_dir=work / "uploads", overrides_path=work / "overrides.csv"))
+    con = store.connect(db)
+    # the ledger lines of the housing company's largest priced line: department, category, account and supplier
+    run_id, dept, cat, account, supplier = con.execute(
+        """select e.run_id, e.department, coalesce(e.category_id, e.rule_level), e.account,
+                  coalesce(e.supplier_org_number, e.supplier_name, '')
+           from line_emission e where e.run_id = (select max(run_id) from run where year = 2025)
+             and e.organisation_id = 'alvbybostader' and e.factor_code is not null
+           order by e.emissions_kg_co2e desc limit 1""").fetchone()
+    con.close()
+    lines = "/drill?" + urlencode({"run": run_id, "department": dept, "category": cat, "account": account,
+                                   "supplier": supplier})
     with TestClient(app) as client:
         assert support.login(client, "rita").status_code == 303
         pages = {path: client.get(path).text for path in ("/dashboard", "/glossary", "/budget")}
+        pages["lines"] = client.get(lines).text
     return pages
 
 
@@ -72,6 +85,15 @@ def test_swedish_dashboard_shows_no_codes(dashboard_sv):
     assert 'href="/glossary"' in html
 
 
+def test_ledger_lines_show_rules_and_factors_by_name_with_unit(dashboard_sv):
+    html = dashboard_sv["lines"]
+    assert snake_case_codes(html) == []
+    text = visible_text(html)
+    assert "Reskontrarader" in text
+    # a factor line: the product's name, its value and unit with the set's price year (EXIOBASE: EUR, 2011)
+    assert re.search(r"[A-Za-z][a-z ,]{6,} \d,\d{3} kg CO2e per EUR \(i priser från 2011\)", text), text[-1500:]
+
+
 def test_glossary_page_explains_the_words(dashboard_sv):
     text = visible_text(dashboard_sv["/glossary"])
     for term in ("Utgiftsbaserad metod", "Scope 3, kategori 1 och 2", "Datakvalitet", "Exkluderade utgifter",
@@ -85,7 +107,9 @@ def test_reports_show_no_codes_and_only_their_language(demo, lang):
     html = (reports / f"klimatrapport_2025_{lang}.html").read_text(encoding="utf-8")
     assert snake_case_codes(html) == []
     text = visible_text(html)
-    foreign = sorted(label for label in _labels_only_in("sv" if lang == "en" else "en") if label in text)
+    # a factor set's own notes are quoted in English and marked lang="en"; everything else is in the page's language
+    own = visible_text(html, skip_lang="en" if lang == "sv" else None)
+    foreign = sorted(label for label in _labels_only_in("sv" if lang == "en" else "en") if label in own)
     assert foreign == []
     if lang == "en":
         for swedish in ("Invånarnas konsumtion", "Organisationen (koncernen)", "Borås verkliga data som exempel"):

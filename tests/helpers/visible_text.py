@@ -15,15 +15,24 @@ SNAKE_CASE = re.compile(r"(?<![\w./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-]|\.\
 _HIDDEN = {"script", "style", "head", "title", "template"}
 
 
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
 class _Text(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, skip_lang: str | None = None) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip = 0
+        self._skip_lang = skip_lang
+        self._open: list[tuple[str, bool]] = []   # open elements, and whether each one is skipped for its lang
 
     def handle_starttag(self, tag, attrs):
         if tag in _HIDDEN:
             self._skip += 1
+        if self._skip_lang and tag not in _VOID:
+            quoted = dict(attrs).get("lang") == self._skip_lang
+            self._open.append((tag, quoted))
+            self._skip += quoted
         # what a screen reader reads and a tooltip shows is read too
         for name, value in attrs:
             if name in ("aria-label", "title", "alt", "placeholder") and value and not self._skip:
@@ -32,15 +41,22 @@ class _Text(HTMLParser):
     def handle_endtag(self, tag):
         if tag in _HIDDEN and self._skip:
             self._skip -= 1
+        if self._skip_lang and any(t == tag for t, _ in self._open):
+            while self._open:
+                t, quoted = self._open.pop()
+                self._skip -= quoted
+                if t == tag:
+                    break
 
     def handle_data(self, data):
         if not self._skip:
             self.parts.append(data)
 
 
-def visible_text(html: str) -> str:
-    """Return the text of `html` a reader sees (no script, style or head; labels and titles included)."""
-    parser = _Text()
+def visible_text(html: str, skip_lang: str | None = None) -> str:
+    """Return the text of `html` a reader sees (no script, style or head; labels and titles included); with
+    `skip_lang`, without the elements marked as quoted in that language (lang="en" on a factor set's own notes)."""
+    parser = _Text(skip_lang)
     parser.feed(html)
     return re.sub(r"\s+", " ", " ".join(parser.parts))
 
