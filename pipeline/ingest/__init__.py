@@ -19,7 +19,7 @@ import duckdb
 
 from . import batches, overlap
 from ..errors import InputFileError, KlimatspendError, MissingColumnError, UsageError
-from ..organisations import organisation_names, require_organisation
+from ..organisations import load_departments, organisation_names, require_organisation
 from ..currencies import KNOWN_CURRENCIES
 from .validate import SWEDISH_ACCOUNT_PATTERN, validate_batch
 from .columns import ColumnMapping, describe_missing, fixed_mapping, map_columns
@@ -344,6 +344,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
             row = batches.store_batch(con, record, raw_table=raw_table, headers=raw.headers, typed_table=typed_table,
                                       findings=outcome.findings, rows_read=raw.rows_read,
                                       replace_batch_id=opts.replace_batch_id, replace_batch_ids=replace_ids)
+            if row["status"] == "loaded":
+                notes += _adopt_departments(con, opts.organisation_id, raw, name)
         timings["load"] = time.perf_counter() - t3
     finally:
         con.execute(f"drop table if exists _lines_{tag}")
@@ -578,6 +580,19 @@ def _total_row_notes(con, typed_table: str, outcome) -> list[str]:
         out.append(f"row {row} is the file's own total ({amount}); it {verdict} the sum of the loaded rows "
                    f"({loaded_sum})")
     return out
+
+
+def _adopt_departments(con: duckdb.DuckDBPyConnection, organisation_id: str, raw: RawTable, name: str) -> list[str]:
+    """Add the department names an SIE file declares (#OBJEKT of the department dimension) to the organisation's
+    register; codes the register already names keep their name (a loaded register file wins)."""
+    named = (raw.facts.get("sie") or {}).get("departments") or {}
+    known = {c for c, in con.execute("select department_code from department_register where organisation_id = ?",
+                                     [organisation_id]).fetchall()}
+    new = [{"code": c, "name": n} for c, n in named.items() if c not in known]
+    if not new:
+        return []
+    load_departments(con, organisation_id, new, source=name, replace=False)
+    return [f"{len(new)} department name(s) from the file's #OBJEKT added to the department register"]
 
 
 def _sie_notes(raw: RawTable) -> list[str]:
