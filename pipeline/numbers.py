@@ -3,7 +3,7 @@
 Formatting (`fmt_number`, `fmt_percent`, `fmt_tonnes`, `fmt_sek`, `fmt_msek`, `fmt_date`) takes a
 language code: "sv" writes `1 234,5` (no-break space, decimal comma), "en" writes `1,234.5`, and
 "plain" is the terminal style of the CLI: English separators in ASCII (`-` as minus and for a
-missing value). Reports and web pages use sv/en; the CLI uses plain.
+missing value), "plain_sv" the same in Swedish (`1 234,5`, ASCII space). Reports and web pages use sv/en; the CLI uses plain.
 
 Parsing (`parse_number`) reads what spreadsheets and finance systems export: decimal comma or
 point, space, no-break space or narrow no-break space as thousands separator, `1.234,5` and
@@ -21,6 +21,7 @@ NBSP = "\u00a0"
 NNBSP = "\u202f"          # narrow no-break space: French/Swedish typography, some exports use it
 MINUS = "\u2212"
 PLAIN = "plain"           # the CLI's terminal style (English separators, ASCII only)
+PLAIN_SV = "plain_sv"     # the CLI's terminal style in Swedish (space and decimal comma, ASCII only)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ STYLES: dict[str, NumberStyle] = {
     "en": NumberStyle(",", ".", MINUS, "–", ""),
     # The CLI prints to terminals and logs that may not be UTF-8-clean: ASCII only, as it always has.
     PLAIN: NumberStyle(",", ".", "-", "-", " "),
+    PLAIN_SV: NumberStyle(" ", ",", "-", "-", " "),
 }
 
 

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import os
 import sys
-from functools import partial
 from typing import Iterable, Sequence
 
 from .. import numbers
 from ..i18n import Labels, labels
 
 
-# The CLI prints every number in the plain style of pipeline.numbers (English separators, ASCII only);
-# binding the style here keeps the call sites short: fmt_number(value, decimals).
-fmt_number = partial(numbers.fmt_number, lang=numbers.PLAIN)
-fmt_percent = partial(numbers.fmt_percent, lang=numbers.PLAIN)
+# The CLI prints every number in the plain style of pipeline.numbers (ASCII only: `1,234.5` in English,
+# `1 234,5` in Swedish); binding the style here keeps the call sites short: fmt_number(value, decimals).
+def fmt_number(value, decimals: int = 0, *, signed: bool = False) -> str:
+    """Return `value` with `decimals` in the CLI's language, ASCII only ('1,234.5' en, '1 234,5' sv)."""
+    return numbers.fmt_number(value, decimals, _plain(), signed=signed)
+
+
+def fmt_percent(share, decimals: int = 1, *, signed: bool = False) -> str:
+    """Return a share (0..1) as a percentage in the CLI's language, ASCII only ('12.5 %' en, '12,5 %' sv)."""
+    return numbers.fmt_percent(share, decimals, _plain(), signed=signed)
+
+
+def _plain() -> str:
+    return numbers.PLAIN_SV if _language["lang"] == "sv" else numbers.PLAIN
 
 
 def print_table(headers: Sequence[str], rows: Iterable[Sequence], *, align: str | None = None, file=None) -> None:
@@ -63,6 +72,11 @@ def language_from(argv: Sequence[str], environ=None) -> str:
         if value:
             return "sv" if value.lower().startswith("sv") else "en"
     return "en"
+
+
+def language() -> str:
+    """Return the language the CLI prints in (sv or en)."""
+    return _language["lang"]
 
 
 def set_language(lang: str) -> None:

@@ -19,7 +19,7 @@ from ..demo.catalogues import COMPANY_UNITS
 from ..organisations import load_departments, read_department_file, set_organisation
 from ..report.html import write_reports
 from . import add_db_option, print_json
-from ._output import progress, texts
+from ._output import fmt_number, progress, texts
 from .run import print_department_table, run_summary
 
 DEFAULT_DIR = "klimatspend_demo"
@@ -154,7 +154,7 @@ def run(args) -> int:
     print()
     total_rows = sum(r.rows_read for r in loaded)
     print(lab.t("cli_demo_rows", rows=f"{total_rows:,}", files=len(loaded), rejected=sum(r.rows_rejected for r in loaded),
-                seconds=f"{elapsed:.1f}"))
+                seconds=fmt_number(elapsed, 1)))
     print(lab.t("cli_demo_written", files=", ".join(str(p) for p in written)))
     print(lab.t("cli_demo_next", year=latest, db=db_path))
     return 0
@@ -170,7 +170,8 @@ def group_view(summary: dict, company_name: str) -> dict:
     companies = [o for o in summary["by_organisation"] if not o["is_group"] and o["organisation_id"] == COMPANY_ID]
     rows = [d for d in summary["by_department"] if d["organisation_id"] != COMPANY_ID]
     for company in companies:
-        rows.append({"organisation_id": COMPANY_ID, "name": company_name, "spend_sek": company["spend_sek"],
+        rows.append({"organisation_id": COMPANY_ID, "name": company_name, "label": company_name,
+                     "organisation_name": company_name, "spend_sek": company["spend_sek"],
                      "mapped_spend_sek": sum((d["mapped_spend_sek"] or 0) for d in summary["by_department"]
                                              if d["organisation_id"] == COMPANY_ID),
                      "emissions_kg_co2e": company["emissions_kg_co2e"],

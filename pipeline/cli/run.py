@@ -8,6 +8,7 @@ from .. import store
 from ..engine import marts, runs
 from ..config import resolve_db_path
 from ..errors import UsageError
+from ..organisations import department_label, department_names, organisation_names
 from . import add_db_option, print_json
 from ._output import fmt_number, fmt_percent, print_table, progress, step, texts
 
@@ -54,6 +55,7 @@ def run_summary(con, run_id: int) -> dict:
     departments = marts.read(con, "emissions_by_department", run_id, order_by="emissions_kg_co2e desc", exact=True)
     organisations = marts.read(con, "emissions_by_organisation", run_id, order_by="is_group, organisation_id", exact=True)
     coverage = marts.read(con, "spend_coverage", run_id, order_by="spend_sek desc", exact=True)
+    org_names, dept_names = organisation_names(con), department_names(con)
     return {
         "run_id": run_id, "year": totals["year"],
         "factor_set": f"{totals['factor_set_id']}@{totals['factor_set_version']}",
@@ -85,10 +87,14 @@ def run_summary(con, run_id: int) -> dict:
              "spend_sek": o["spend_sek"], "emissions_kg_co2e": o["emissions_kg_co2e"],
              "intra_group_spend_sek": o["intra_group_spend_sek"]} for o in organisations],
         "sensitivity": sensitivity_summary(con, run_id),
-        "energy_estimates": [e for e in marts.read(con, "energy_estimates", run_id, order_by="organisation_id, energy_kind",
-                                                   exact=True)],
+        "energy_estimates": [{**e, "organisation_name": org_names.get(e["organisation_id"], e["organisation_id"])}
+                             for e in marts.read(con, "energy_estimates", run_id,
+                                                 order_by="organisation_id, energy_kind", exact=True)],
         "by_department": [
-            {"organisation_id": d["organisation_id"], "name": d["department"], "spend_sek": d["spend_sek"],
+            {"organisation_id": d["organisation_id"], "name": d["department"],
+             "label": department_label(dept_names, d["organisation_id"], d["department"]),
+             "organisation_name": org_names.get(d["organisation_id"], d["organisation_id"]),
+             "spend_sek": d["spend_sek"],
              "mapped_spend_sek": d["mapped_spend_sek"], "emissions_kg_co2e": d["emissions_kg_co2e"],
              "emissions_t_co2e": d["emissions_t_co2e"],
              "intensity_kg_co2e_per_ksek": d["intensity_kg_co2e_per_ksek"], "share_of_total": d["share_of_total"]}
@@ -124,13 +130,14 @@ def print_department_table(summary: dict) -> None:
                 factor_set=summary["factor_set"], region=region, mapping=summary["mapping"],
                 convention=lab.text(f"convention_short_{summary.get('inflation_convention')}")
                 if summary.get("inflation_convention") else "-"))
-    rows = [[d["name"], d["organisation_id"], fmt_number(d["spend_sek"]), fmt_number(d["emissions_t_co2e"], 1),
+    rows = [[d.get("label") or d["name"] or lab["unknown_department"], d.get("organisation_name") or d["organisation_id"],
+             fmt_number(d["spend_sek"]), fmt_number(d["emissions_t_co2e"], 1),
              fmt_number(d["intensity_kg_co2e_per_ksek"], 1), fmt_percent(d["share_of_total"])]
             for d in summary["by_department"]]
     rows.append([lab["cli_total"], "", fmt_number(summary["total_spend_sek"]),
                  fmt_number(summary["total_emissions_kg_co2e"] / 1000, 1),
                  fmt_number(summary["total_emissions_kg_co2e"] / float(summary["mapped_spend_sek"]) * 1000
-                            if summary["mapped_spend_sek"] else None, 1), "100.0 %"])
+                            if summary["mapped_spend_sek"] else None, 1), fmt_percent(1.0)])
     print_table([lab["cli_col_department"], lab["cli_col_org"], lab["cli_col_spend"], lab["cli_col_t"],
                  lab["cli_col_intensity"], lab["cli_col_share"]], rows, align="llrrrr")
     print(lab.t("cli_range_line", lower=fmt_number(summary["emissions_lower_kg_co2e"] / 1000, 0),
@@ -150,7 +157,7 @@ def print_department_table(summary: dict) -> None:
     estimates = [e for e in summary.get("energy_estimates", []) if e["estimated_spend_sek"]
                  and e["energy_kind"] != "other"]
     for e in estimates:
-        print(lab.t("cli_estimate_line", organisation=e["organisation_id"],
+        print(lab.t("cli_estimate_line", organisation=e.get("organisation_name") or e["organisation_id"],
                     kind=lab[f"energy_kind_word_{e['energy_kind']}"],
                     t=fmt_number(e["estimated_emissions_kg_co2e"] / 1000, 1), spend=fmt_number(e["estimated_spend_sek"]),
                     gap=lab["cli_estimate_gap"] if e["is_combustion_missing"] else "",
@@ -168,7 +175,7 @@ def _run_progress():
 
     def tell(name: str) -> None:
         step("cli_progress_run_step", step=texts()[words.get(name, "cli_step_lines")],
-             seconds=f"{time.perf_counter() - t0:.1f}")
+             seconds=fmt_number(time.perf_counter() - t0, 1))
     return tell
 
 

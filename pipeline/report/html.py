@@ -168,6 +168,7 @@ def write_reports(con, year: int | None, out_dir: str | Path, lang: str = "sv", 
     `progress`, if given, is called with a short message before each step (the CLI prints it on stderr).
     """
     from .excel import write_workbook
+    from .outputs import record_outputs
     from .sections import budget_section, investments_section
 
     lab = get_labels(lang)
@@ -199,4 +200,5 @@ def write_reports(con, year: int | None, out_dir: str | Path, lang: str = "sv", 
         raise KlimatspendError(f"{exc.filename or out}: cannot write the report ({exc.strerror}); "
                                "check the folder's permissions and free space, or choose another --out",
                                code="output-error") from None
+    record_outputs(con, data.run_id, written, lab.lang)
     return written
