@@ -18,7 +18,7 @@ from pipeline.engine import marts
 
 SHEETS_SV = ["Sammanfattning", "Förvaltningar", "Fastighet", "Socialförvaltningen", "Barn- och utbildningsförvaltnin",
              'HYPERLINK("http   example.inval', "(okänd förvaltning)", "Kultur- och fritidsförvaltninge",
-             "Kategorier", "Leverantörer", "Konton", "Månader", "Ej klassificerat", "Kontogranskning", "Exkluderat",
+             "Kategorier", "Leverantörer", "Leverantörer att prata med", "Konton", "Månader", "Ej klassificerat", "Kontogranskning", "Exkluderat",
              "Avstämning", "Faktorsamlingar", "Energiuppskattningar", "Tveksamma faktorer",
              "Budget och utfall", "Investeringar", "Metod och källor"]
 
@@ -102,6 +102,14 @@ def test_department_category_supplier_account_sheets_equal_the_marts(wb, db):
 
     headers, rows = table(wb["Leverantörer"], "Leverantör")
     assert sum(r[2] for r in rows) == pytest.approx(10.499)
+    # the suppliers to take into supplier dialogue: share, data quality and the width of the range, in tonnes
+    headers, rows = table(wb["Leverantörer att prata med"], "Leverantör")
+    hot = marts.read(con, "supplier_hotspots", run)
+    assert headers[2:6] == ["Utsläpp (t CO₂e)", "Andel", "Datakvalitet (1 bäst – 5)",
+                            "Osäkerhetsintervallets bredd (t CO₂e)"]
+    widths = [r[5] for r in rows]
+    assert widths == sorted(widths, reverse=True) and len(rows) == min(len(hot), 10)
+    assert rows[0][5] == pytest.approx(max(h["range_width_kg_co2e"] for h in hot) / 1000)
     headers, rows = table(wb["Konton"], "Konto")
     accounts = marts.read(con, "emissions_by_account", run)
     assert sum(r[headers.index("Belopp (kr)")] for r in rows) == pytest.approx(
