@@ -304,7 +304,7 @@ class Ctx:
             # the pages have always written "12.5 %" in English too (the reports write "12.5%")
             "pct": lambda v, d=1: fmt_percent(v, d, lang, space=NBSP), "tonnes": lambda kg: fmt_tonnes(kg, lang=lang),
             "when": fmt_date, "url": url, "max_upload_mb": self.state.config.max_upload_bytes // 2**20,
-            "level_name": labels(lang).rule_level, "reason_name": labels(lang).reason,
+            "level_name": labels(lang).rule_level, "reason_name": labels(lang).reason, "note": labels(lang).note,
             "org_name": self.organisation_name, "dept": self.department,
             "runs_out": lambda v, lo=None, hi=None, ranged=False: _runs_out(lang, v, lo, hi, ranged),
             "max_upload_bytes": self.state.config.max_upload_bytes,

@@ -340,3 +340,6 @@ def test_sie_department_names_fill_the_register_without_overwriting_a_loaded_one
     assert register["1"] == ("kostnadsställe nr 1", "Sie4.se")
     assert register["2"] == ("Lagret", "avdelningar.csv")
     assert any("from the file's #OBJEKT added to the department register" in n for n in r.notes)
+    from pipeline.i18n import labels
+    assert any(labels("sv").note(n).endswith("avdelningsnamn från filens #OBJEKT lades till i avdelningsregistret")
+               for n in r.notes)

@@ -130,6 +130,8 @@ def main() -> int:
 
         page.goto(srv.url + "/glossary")
         shot("glossary", full=False)
+        page.goto(srv.url + "/departments")
+        shot("departments", full=False)
 
         # the HTML climate reports the demo wrote (issue 20: names, plain words, run-out as month and year)
         for lang in ("sv", "en"):
