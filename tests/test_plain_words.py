@@ -60,6 +60,9 @@ def dashboard_sv(demo, tmp_path_factory):
         assert support.login(client, "rita").status_code == 303
         pages = {path: client.get(path).text for path in ("/dashboard", "/glossary", "/budget")}
         pages["lines"] = client.get(lines).text
+        pages["/reports"] = client.get("/reports").text
+        got = client.get(f"/reports/{run_id}/files/klimatrapport_2025_sv.html")
+        pages["download"] = (got.status_code, got.headers.get("content-disposition", ""), len(got.content))
     return pages
 
 
@@ -137,3 +140,20 @@ def test_every_command_the_texts_advise_exists():
         for key, text in _catalogue(lang).items():
             for verb in re.findall(r"klimatspend ([a-z]+)", text):
                 assert verb in verbs, f"{lang}.json {key}: klimatspend {verb} is not a command"
+
+
+def test_budget_page_names_measure_statuses_in_swedish(dashboard_sv):
+    html = dashboard_sv["/budget"]
+    assert snake_case_codes(html) == []
+    assert "<td>beslutad</td>" in html and "<td>decided</td>" not in html and "<td>planned</td>" not in html
+
+
+def test_reports_page_offers_the_reports_the_demo_wrote(dashboard_sv):
+    """The demo writes its reports into its own folder; the Reports page lists them (report_output) for download."""
+    html = dashboard_sv["/reports"]
+    for lang in ("sv", "en"):
+        for suffix in ("html", "xlsx"):
+            assert f"klimatrapport_2025_{lang}.{suffix}" in html
+    assert "Ingen rapport har skrivits" not in html
+    status, disposition, size = dashboard_sv["download"]
+    assert status == 200 and "attachment" in disposition and size > 10_000
