@@ -86,6 +86,8 @@ def test_swedish_dashboard_shows_no_codes(dashboard_sv):
     assert "Älvbybostäder AB" in text and "Centrum (1100)" in text
     assert "Inköp som räknas" in text and "inga utsläpp räknas för dem" in text
     assert 'href="/glossary"' in html
+    # the suppliers to take into supplier dialogue, with share, data quality and range
+    assert "Leverantörer att prata med" in text and "Osäkerhetsintervallets bredd (t CO2e)" in text
 
 
 def test_ledger_lines_show_rules_and_factors_by_name_with_unit(dashboard_sv):

@@ -42,6 +42,9 @@ def dashboard(ctx: Ctx) -> Response:
     departments = marts.read(ctx.con, "emissions_by_department", rid, order_by="emissions_kg_co2e desc")
     categories = marts.read(ctx.con, "emissions_by_category", rid, order_by="emissions_kg_co2e desc")
     suppliers = marts.read(ctx.con, "emissions_by_supplier", rid, order_by="emissions_kg_co2e desc")[:10]
+    # the suppliers whose own data would change the result most: a list for supplier dialogue (issue 20)
+    hotspots = marts.read(ctx.con, "supplier_hotspots", rid,
+                          order_by="range_width_kg_co2e desc, emissions_kg_co2e desc, supplier_key")[:10]
     coverage = marts.read(ctx.con, "spend_coverage", rid, order_by="spend_sek desc")
     excluded = marts.read(ctx.con, "excluded_spend", rid, order_by="spend_sek desc")
     months = marts.read(ctx.con, "emissions_by_month", rid, order_by="period")
@@ -64,7 +67,7 @@ def dashboard(ctx: Ctx) -> Response:
                      href=lambda r: url("/drill", run=rid, category=r["category_id"]))
     return ctx.render(
         "dashboard.html", run=run, totals=totals, departments=departments, categories=categories,
-        suppliers=suppliers, coverage=coverage, organisations=organisations, excluded=excluded, months=months, chart=chart, cat_chart=cat_chart,
+        suppliers=suppliers, hotspots=hotspots, coverage=coverage, organisations=organisations, excluded=excluded, months=months, chart=chart, cat_chart=cat_chart,
         coverage_share=(mapped / spend_in_scope) if spend_in_scope else None,
         intensity=(as_float(totals["total_emissions_kg_co2e"]) / mapped * 1000) if mapped else None,
         choices=choices, stale=data.stale_reasons(ctx.con, run), may_run=ctx.user.can("reviewer"),
