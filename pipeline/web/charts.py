@@ -50,6 +50,9 @@ def line_chart(series: list[dict], *, width: int = 760, height: int = 300, left:
             if abs(px - s["end"][0]) < 90 and abs(py - label_y) < 14:
                 label_y = py + 14
         s["label_y"] = round(label_y, 1)
+        # a line that ends inside the plot (the actuals, with trend and measures going on from there) is
+        # labelled above its last point, where no other line runs, instead of across the lines that continue
+        s["inner"] = s["end"][0] < width - right - 1
         placed.append((s["end"][0], label_y))
     return {"width": width, "height": height, "left": left, "top": top, "right": width - right,
             "bottom": height - bottom,
