@@ -130,8 +130,19 @@ def _list_profiles(args) -> int:
     return 0
 
 
+# Files smaller than this load in a second or two: their progress lines would only add noise before the result.
+PROGRESS_MIN_BYTES = 5_000_000
+
+
 def _file_progress(path: Path):
-    """Return a progress callback for ingest_file: one line on stderr per step, in the CLI's language."""
+    """Return a progress callback for ingest_file for a large file (PROGRESS_MIN_BYTES or more): one line on
+    stderr per step, in the CLI's language; None for a small file."""
+    try:
+        if path.stat().st_size < PROGRESS_MIN_BYTES:
+            return None
+    except OSError:
+        return None   # ingest_file reports the missing file
+
     def tell(name: str, facts: dict) -> None:
         if name == "read":
             step("cli_progress_read", file=path.name, mb=fmt_number(facts.get("bytes", 0) / 1e6, 1))

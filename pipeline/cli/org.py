@@ -7,7 +7,7 @@ from pathlib import Path
 from .. import organisations, store
 from ..config import resolve_db_path
 from . import add_db_option, print_json
-from ._output import print_table
+from ._output import print_table, texts
 
 
 def register(sub) -> None:
@@ -104,9 +104,12 @@ def run(args) -> int:
             if args.json:
                 print_json(listed)
             else:
+                lab = texts()
                 if args.file:
-                    print(f"{args.organisation_id}: {len(listed)} departments named from {Path(args.file).name}")
-                print_table(["code", "name", "source"], [[d["code"], d["name"], d["source"] or ""] for d in listed])
+                    print(lab.t("cli_departments_loaded", organisation=organisations.organisation_names(con).get(
+                        args.organisation_id, args.organisation_id), n=len(listed), file=Path(args.file).name))
+                print_table([lab["cli_col_code"], lab["cli_col_name"], lab["cli_col_source"]],
+                            [[d["code"], d["name"], d["source"] or ""] for d in listed])
             return 0
         if args.action == "capital-project":
             if args.remove:
