@@ -3,7 +3,7 @@
 Formatting (`fmt_number`, `fmt_percent`, `fmt_tonnes`, `fmt_sek`, `fmt_msek`, `fmt_date`) takes a
 language code: "sv" writes `1 234,5` (no-break space, decimal comma), "en" writes `1,234.5`, and
 "plain" is the terminal style of the CLI: English separators in ASCII (`-` as minus and for a
-missing value). Reports and web pages use sv/en; the CLI uses plain.
+missing value), "plain_sv" the same in Swedish (`1 234,5`, ASCII space). Reports and web pages use sv/en; the CLI uses plain.
 
 Parsing (`parse_number`) reads what spreadsheets and finance systems export: decimal comma or
 point, space, no-break space or narrow no-break space as thousands separator, `1.234,5` and
@@ -21,6 +21,7 @@ NBSP = "\u00a0"
 NNBSP = "\u202f"          # narrow no-break space: French/Swedish typography, some exports use it
 MINUS = "\u2212"
 PLAIN = "plain"           # the CLI's terminal style (English separators, ASCII only)
+PLAIN_SV = "plain_sv"     # the CLI's terminal style in Swedish (space and decimal comma, ASCII only)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ STYLES: dict[str, NumberStyle] = {
     "en": NumberStyle(",", ".", MINUS, "–", ""),
     # The CLI prints to terminals and logs that may not be UTF-8-clean: ASCII only, as it always has.
     PLAIN: NumberStyle(",", ".", "-", "-", " "),
+    PLAIN_SV: NumberStyle(" ", ",", "-", "-", " "),
 }
 
 
@@ -122,6 +124,47 @@ def fmt_date(value) -> str:
 
 
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+MONTHS = {"sv": ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+                  "november", "december"),
+          "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                 "November", "December")}
+_RANGE_WORDS = {"sv": ("sannolikt", "sannolikt från {year}, eller aldrig"), "en": ("likely", "likely from {year}, or never")}
+
+
+def _year_fraction(value) -> float | None:
+    """A fractional year (2028.29), an ISO date ("2028-04-18") or a year (2028) as a fractional year; None if none."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (date, datetime)):
+        return value.year + (value.timetuple().tm_yday - 1) / 366
+    if isinstance(value, str) and re.match(r"^\d{4}-\d{2}", value):
+        return int(value[:4]) + (int(value[5:7]) - 1) / 12
+    number = _as_float(value)
+    return number
+
+
+def fmt_runs_out(value, lang: str = "sv", earliest=None, latest=None, *, ranged: bool = False) -> str:
+    """Write when a budget runs out as month and year ("april 2028"), with its range in years when known
+    ("april 2028 (sannolikt 2027–2030)"); never a day. `value`: fractional year, ISO date or year; "" for None.
+
+    `ranged` says a range was computed: then a missing `latest` means the budget may last (", or never").
+    """
+    x = _year_fraction(value)
+    if x is None:
+        return ""
+    lang = lang if lang in MONTHS else "sv"
+    year = int(x)
+    month = min(11, max(0, int((x - year) * 12)))
+    text = f"{MONTHS[lang][month]} {year}"
+    lo, hi = _year_fraction(earliest), _year_fraction(latest)
+    likely, open_ended = _RANGE_WORDS[lang]
+    if lo is not None and hi is not None and (int(lo), int(hi)) != (year, year):
+        text += f" ({likely} {int(lo)}–{int(hi)})"
+    elif lo is not None and hi is None and ranged:
+        text += f" ({open_ended.format(year=int(lo))})"
+    return text
 
 
 def parse_number(text: str, *, percent: bool = False) -> float:

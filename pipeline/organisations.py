@@ -5,11 +5,13 @@ web read."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import duckdb
 
 from .errors import UsageError
 from .factors.categories import category_ids
+from .tables import Column, read_table, require
 
 ORGANISATION_KINDS = ("municipality", "region", "company", "other")
 CATEGORIES = category_ids()
@@ -231,3 +233,72 @@ def remove_capital_project(con: duckdb.DuckDBPyConnection, organisation_id: str,
     """Remove a declared investment project."""
     con.execute("delete from capital_project where organisation_id = ? and project_prefix = ?",
                 [organisation_id, project_prefix.strip()])
+
+
+# The department register: the readable name of each department code, per organisation (migration 0060).
+# A ledger keeps the department as booked (`1100` in a housing company's cost-centre column); people read a
+# name ("Centrum"). Loaded from a small file per organisation (CSV or xlsx, columns code and name) by
+# `klimatspend org departments` and the web, and from an SIE file's #OBJEKT names; every page, report and
+# sheet shows a department through `department_label`.
+
+DEPARTMENT_COLUMNS = [
+    Column("code", required=True, synonyms=("department_code", "kod", "avdelning", "kostnadsställe",
+                                            "kostnadsstalle", "ansvar", "resultatenhet", "department", "förvaltning")),
+    Column("name", required=True, synonyms=("department_name", "namn", "benämning", "benamning", "beskrivning",
+                                            "description")),
+]
+
+
+def read_department_file(path: str | Path, display_name: str | None = None) -> list[dict]:
+    """Read a department file (code, name; CSV or xlsx); return [{code, name}]; InputValidationError on problems."""
+    table = read_table(path, DEPARTMENT_COLUMNS, display_name=display_name, unique=("code",))
+    return [{"code": str(r["code"]).strip(), "name": str(r["name"]).strip()}
+            for r in require(table, "fix the department file and load it again")]
+
+
+def load_departments(con: duckdb.DuckDBPyConnection, organisation_id: str, rows: list[dict],
+                     source: str | None = None, *, replace: bool = True) -> int:
+    """Store code → name for `organisation_id` (replacing its register unless replace=False); return rows stored."""
+    require_organisation(con, organisation_id)
+    con.execute("begin transaction")
+    try:
+        if replace:
+            con.execute("delete from department_register where organisation_id = ?", [organisation_id])
+        for r in rows:
+            con.execute("insert or replace into department_register "
+                        "(organisation_id, department_code, department_name, source) values (?, ?, ?, ?)",
+                        [organisation_id, r["code"], r["name"], source])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return len(rows)
+
+
+def department_names(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    """Return (organisation_id, code) -> name of every registered department."""
+    return {(o, c): n for o, c, n in con.execute(
+        "select organisation_id, department_code, department_name from department_register").fetchall()}
+
+
+def list_departments(con: duckdb.DuckDBPyConnection, organisation_id: str) -> list[dict]:
+    """Return the register of one organisation: [{code, name, source}] by code."""
+    return [{"code": c, "name": n, "source": s} for c, n, s in con.execute(
+        "select department_code, department_name, source from department_register where organisation_id = ? "
+        "order by department_code", [organisation_id]).fetchall()]
+
+
+def department_label(names: dict[tuple[str, str], str], organisation_id: str | None, department: str | None,
+                     ) -> str | None:
+    """Return what a reader sees for a department: "Centrum (1100)" when the register names the code, else the
+    department as booked; None for no department."""
+    if department is None or department == "":
+        return None
+    name = names.get((organisation_id or "", str(department)))
+    if name is None and not organisation_id:
+        # a view over several organisations without the organisation at hand: a name only if it is unambiguous
+        found = {n for (o, c), n in names.items() if c == str(department)}
+        name = found.pop() if len(found) == 1 else None
+    if not name or name == department:
+        return department
+    return f"{name} ({department})"

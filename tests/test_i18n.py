@@ -56,3 +56,18 @@ def test_label_formatting_and_readable_codes():
     assert sv.rule_level("account_group") == "kontogrupp"
     assert sv.reason("personnel") == "personalkostnader"
     assert sv.rule_level("something_new") == "something_new"
+
+
+def test_ingest_notes_read_in_swedish_and_unknown_notes_stay_as_written():
+    labels = i18n.labels
+    sv = labels("sv")
+    assert sv.note("2 row(s) have no readable amount (or one out of range): they are quarantined and count as 0 in "
+                   "the sums") == ("2 rad(er) saknar läsbart belopp (eller har ett belopp utanför gränserna): de läggs "
+                               "i karantän och räknas som 0 i summorna")
+    assert sv.note("replaces batch 3, batch 4 (as asked): batch 3 (a.csv)") == "ersätter batch 3, batch 4 (som du valde): " \
+                                                                             "batch 3 (a.csv)"
+    assert labels("en").note('the amount column "Belopp" includes VAT: the batch is marked amounts_include_vat, and '
+                             'VAT is taken off when emissions are computed') == (
+        'the amount column "Belopp" includes VAT: the batch is marked as amounts including VAT, and VAT is taken off '
+        'when emissions are computed')
+    assert sv.note("something new") == "something new"

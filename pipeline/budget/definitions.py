@@ -31,7 +31,7 @@ FILE_KEYS = ("allocation_basis", "measures", "own_emissions", "residents")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 
 BUDGET_KEYS = {
-    "id", "name", "perspective", "organisations", "municipality", "scope", "method", "rate", "base_year",
+    "id", "name", "name_en", "perspective", "organisations", "municipality", "scope", "method", "rate", "base_year",
     "base_emissions_t", "total_t", "start_year", "start_emissions_t", "zero_year", "values", "follow_up_from",
     "include_own_emissions", "allocate_to", "allocation", "allocation_base_year", "weights", "trend_years", "notes",
 }
@@ -47,6 +47,7 @@ class BudgetDef:
     budget_id: str
     name: str
     perspective: str = "organisation"
+    name_en: str | None = None          # the name in English reports and pages (name is used when absent)
     organisations: list[str] = field(default_factory=list)   # ["*"] = every organisation in the store
     municipality: str | None = None
     scope: str = "co2e"
@@ -73,6 +74,8 @@ class BudgetDef:
     def as_toml_table(self) -> dict:
         """Return the budget as the [[budget]] table that would define it (keys in file order)."""
         out: dict = {"id": self.budget_id, "name": self.name, "perspective": self.perspective}
+        if self.name_en:
+            out["name_en"] = self.name_en
         if self.perspective == "organisation":
             out["organisations"] = list(self.organisations)
         if self.municipality:
@@ -352,6 +355,7 @@ def _parse_budget(col: _Collector, t, i: int, settings: dict) -> BudgetDef | Non
 
     _unknown(col, t, BUDGET_KEYS, where, header="budget", index=i)
     b = BudgetDef(budget_id=bid, name=str(t.get("name") or bid))
+    b.name_en = str(t["name_en"]) if t.get("name_en") else None
     b.perspective = t.get("perspective", "organisation")
     if b.perspective not in PERSPECTIVES:
         add(f"is not one of: {', '.join(PERSPECTIVES)}", "perspective", b.perspective)

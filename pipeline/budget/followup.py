@@ -300,6 +300,22 @@ def follow_up(path: BudgetPath, actuals: dict[int, float], year: int, *, follow_
                     missing_years=missing)
 
 
+def runs_out_range(path: BudgetPath, bounds: dict[str, dict[int, float]], year: int, **kw) -> dict:
+    """Return {runs_out_earliest, runs_out_latest} (fractional years, None = not on the trend) from the actuals'
+    upper and lower bounds (year -> t): higher emissions use the budget up sooner. Empty bounds give Nones.
+
+    The run-out is shown as a year with this range, never as a day: the trend and the spend-based figures are
+    far too uncertain for a date.
+    """
+    out = {"runs_out_earliest": None, "runs_out_latest": None}
+    if not bounds or not bounds.get("upper") or not bounds.get("lower"):
+        return out
+    for key, side in (("runs_out_earliest", "upper"), ("runs_out_latest", "lower")):
+        fu = follow_up(path, dict(bounds[side]), year, **kw)
+        out[key] = fu.runs_out_year
+    return out
+
+
 def plan_rate(path, year: int, share: float = 1.0) -> float:
     """Return r_plan = b(Y) / (b(Y) + Σ_{t>Y} b(t)): the constant reduction the path itself makes from `year`.
 
@@ -317,7 +333,7 @@ def verdict(actual_t: float | None, remaining_t: float, needed: float | None, pl
     on_track: the constant reduction needed from next year is no steeper than the path's own (r ≤ r_plan);
     behind: it is steeper, and the text states it; over_budget: the whole budget is used up (no constant
     reduction keeps within it); no_data: no actual emissions for the year.
-    Example: needed 0.2343, plan 0.16 in 2025 -> "behind: needs −23 % a year from 2026".
+    Example: needed 0.2343, plan 0.16 in 2025 -> "Behind the budget – needs −23 % a year from 2026".
     """
     if actual_t is None:
         return ("no_data", f"inga utfall för {year}", f"no actual emissions for {year}")
@@ -331,8 +347,8 @@ def verdict(actual_t: float | None, remaining_t: float, needed: float | None, pl
     pct = f"{(needed or 0.0) * 100:.0f}"
     if plan is not None and round((needed or 0.0) * 100) <= round(plan * 100):
         pct = f"{(needed or 0.0) * 100:.1f}"     # e.g. 16.3 against a 16 % plan: show the difference
-    return ("behind", f"efter: behöver −{pct} % per år från {year + 1}",
-            f"behind: needs −{pct} % a year from {year + 1}")
+    return ("behind", f"Ligger efter budgeten – kräver −{pct} %/år från {year + 1}",
+            f"Behind the budget – needs −{pct} % a year from {year + 1}")
 
 
 def measure_reductions(measures: list[dict], year_from: int, year_to: int) -> dict[int, float]:

@@ -84,7 +84,7 @@ def budget_overview(con: duckdb.DuckDBPyConnection, year: int, *, budget_id: str
         except BudgetError as exc:
             # one budget that cannot be followed up (e.g. a company not computed yet) must not hide the others
             failed.append(exc)
-            results.append({"budget_id": b.budget_id, "name": b.name, "perspective": b.perspective,
+            results.append({"budget_id": b.budget_id, "name": b.name, "name_en": b.name_en, "perspective": b.perspective,
                              "error": str(exc), "error_code": exc.code})
     if failed and len(failed) == len(results):
         raise failed[0]
@@ -106,7 +106,10 @@ def _organisation_budget(con, defn: Definition, b: BudgetDef, year: int, horizon
                           "compute a year with `klimatspend run --year YYYY`")
     by_org = b.allocate_to == "organisation"
     total: dict[int, float] = defaultdict(float)
+    bounds: dict[str, dict[int, float]] = {"lower": defaultdict(float), "upper": defaultdict(float)}
     per_unit: dict[tuple, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    per_unit_bounds: dict[tuple, dict[str, dict[int, float]]] = defaultdict(
+        lambda: {"lower": defaultdict(float), "upper": defaultdict(float)})
     spend: dict[tuple, float] = defaultdict(float)
     for r in rows:
         if r["year"] not in data_years:
@@ -114,6 +117,12 @@ def _organisation_budget(con, defn: Definition, b: BudgetDef, year: int, horizon
         key = (r["organisation_id"], None) if by_org else (r["organisation_id"], r["department"])
         total[r["year"]] += r["emissions_t"] or 0.0
         per_unit[key][r["year"]] += r["emissions_t"] or 0.0
+        for side in ("lower", "upper"):
+            # own direct emissions are measured: their range is the value itself
+            value = r.get(f"emissions_{side}_t")
+            value = (r["emissions_t"] or 0.0) if value is None else value
+            bounds[side][r["year"]] += value
+            per_unit_bounds[key][side][r["year"]] += value
         if r["year"] == year and r["spend_sek"] is not None:
             spend[key] += float(r["spend_sek"])
     total = dict(total)
@@ -131,16 +140,21 @@ def _organisation_budget(con, defn: Definition, b: BudgetDef, year: int, horizon
     fu = followup.follow_up(path, total, year, follow_up_from=start, trend_years=trend_years)
     fu_measures = followup.follow_up(path, total, year, follow_up_from=start, trend_years=trend_years,
                                      reductions_t=reductions) if measures else None
+    fu_dict = fu.as_dict()
+    fu_dict.update(followup.runs_out_range(path, bounds, year, follow_up_from=start, trend_years=trend_years))
     result = {
-        "budget_id": b.budget_id, "name": b.name, "perspective": "organisation", "organisations": orgs,
+        "budget_id": b.budget_id, "name": b.name, "name_en": b.name_en, "perspective": "organisation",
+        "organisations": orgs,
         "scope": b.scope, "unit": UNIT_LABEL[b.scope], "method": b.method, "path": _path_info(path),
         "include_own_emissions": b.include_own_emissions, "data_years": data_years,
-        "follow_up": fu.as_dict(), "_path": path, "_actuals": total, "_start": start,
+        "follow_up": fu_dict, "_path": path, "_actuals": total, "_start": start,
+        "_bounds": {side: dict(v) for side, v in bounds.items()},
         "projection": followup.projection(fu.trend, path, year + 1, horizon, reductions_t=reductions),
         "warnings": warnings,
     }
     result["allocation"], result["departments"] = _departments(con, b, path, per_unit, spend, year, start,
-                                                               trend_years, measures, horizon, data_years, warnings)
+                                                               trend_years, measures, horizon, data_years, warnings,
+                                                               per_unit_bounds)
     result["measures"] = _measure_summary(measures, fu, fu_measures, year, horizon, reductions)
     return result
 
@@ -167,7 +181,7 @@ def _measures_for(b: BudgetDef, orgs: list[str], measures: list[dict], first: bo
 
 
 def _departments(con, b: BudgetDef, path, per_unit, spend, year, start, trend_years, measures, horizon,
-                 data_years, warnings) -> tuple[dict | None, list[dict]]:
+                 data_years, warnings, per_unit_bounds=None) -> tuple[dict | None, list[dict]]:
     if b.allocate_to == "none":
         return None, []
     by_org = b.allocate_to == "organisation"
@@ -223,6 +237,10 @@ def _departments(con, b: BudgetDef, path, per_unit, spend, year, start, trend_ye
             "cumulative_actual_t": fu.cumulative_actual_t, "cumulative_budget_t": fu.cumulative_budget_t,
             "total_budget_t": fu.total_budget_t, "remaining_t": fu.remaining_t,
             "runs_out_date": fu.runs_out_date.isoformat() if fu.runs_out_date else None,
+            "runs_out_year": fu.runs_out_year,
+            **followup.runs_out_range(path, {side: {y: s.get(y, 0.0) for y in data_years}
+                                             for side, s in (per_unit_bounds or {}).get(u, {}).items()},
+                                      year, follow_up_from=start, share=shares[u], trend_years=trend_years),
             "has_run_out": fu.has_run_out, "needed_rate": fu.needed_rate, "status": fu.status,
             "verdict_sv": fu.verdict_sv, "verdict_en": fu.verdict_en,
             "trend_slope_t_per_year": fu.trend.slope_t_per_year if fu.trend else None,
@@ -281,7 +299,7 @@ def _series_budget(b: BudgetDef, actuals: dict[int, float], year: int, horizon: 
         fu = followup.follow_up(path, actuals, fu_year, follow_up_from=start, trend_years=trend_years)
         trend = fu.trend
         runs = None
-    out = {"budget_id": b.budget_id, "name": b.name, "perspective": b.perspective, "municipality": b.municipality,
+    out = {"budget_id": b.budget_id, "name": b.name, "name_en": b.name_en, "perspective": b.perspective, "municipality": b.municipality,
            "scope": b.scope, "unit": UNIT_LABEL[b.scope], "method": b.method, "path": _path_info(path),
            "follow_up_year": fu_year, "follow_up": fu.as_dict() if fu else None, "source": source,
            "latest_actual_t": actuals.get(fu_year), "warnings": warnings, "_path": path, "_actuals": actuals,
@@ -307,13 +325,22 @@ def _group(org_results: list[dict], year: int, horizon: int, trend_years: int) -
                 actuals[y] += v
     fu = followup.follow_up(combined, dict(actuals), year, follow_up_from=combined.start_year,
                             trend_years=trend_years)
+    bounds: dict[str, dict[int, float]] = {"lower": defaultdict(float), "upper": defaultdict(float)}
+    for r in org_results:
+        for side in bounds:
+            for y, v in (r.get("_bounds") or {}).get(side, {}).items():
+                if y >= r["_start"]:
+                    bounds[side][y] += v
+    fu_dict = fu.as_dict()
+    fu_dict.update(followup.runs_out_range(combined, bounds, year, follow_up_from=combined.start_year,
+                                           trend_years=trend_years))
     members = [{"budget_id": r["budget_id"], "name": r["name"], "organisations": r["organisations"],
                 "budget_t": r["follow_up"]["budget_t"], "actual_t": r["follow_up"]["actual_t"],
                 "remaining_t": r["follow_up"]["remaining_t"], "status": r["follow_up"]["status"],
                 "verdict_sv": r["follow_up"]["verdict_sv"], "verdict_en": r["follow_up"]["verdict_en"]}
                for r in org_results]
     scopes = {r["scope"] for r in org_results}
-    return {"members": members, "follow_up": fu.as_dict(), "unit": UNIT_LABEL[scopes.pop()] if len(scopes) == 1
+    return {"members": members, "follow_up": fu_dict, "unit": UNIT_LABEL[scopes.pop()] if len(scopes) == 1
             else "t (mixed CO2e and CO2)", "sum_check_t": sum((m["budget_t"] or 0.0) for m in members)}
 
 
@@ -321,17 +348,25 @@ def _perspectives(results: list[dict], group: dict | None) -> list[dict]:
     rows = []
     org = [r for r in results if r["perspective"] == "organisation"]
     if group:
-        rows.append(_perspective_row("organisation", "Organisationen (koncernen) / the organisation (group)",
-                                     group["unit"], group["follow_up"], None))
+        rows.append(_perspective_row("organisation", "Organisationen (koncernen)",
+                                     group["unit"], group["follow_up"], None, "The organisation (group)"))
     elif org:
-        rows.append(_perspective_row("organisation", org[0]["name"], org[0]["unit"], org[0]["follow_up"], None))
+        rows.append(_perspective_row("organisation", org[0]["name"], org[0]["unit"], org[0]["follow_up"], None,
+                                     org[0].get("name_en")))
     for r in results:
         if r["perspective"] in ("territorial", "residents"):
-            rows.append(_perspective_row(r["perspective"], r["name"], r["unit"], r["follow_up"], r))
+            rows.append(_perspective_row(r["perspective"], r["name"], r["unit"], r["follow_up"], r, r.get("name_en")))
     return rows
 
 
-def _perspective_row(perspective: str, name: str, unit: str, fu: dict | None, r: dict | None) -> dict:
+def _perspective_row(perspective: str, name: str, unit: str, fu: dict | None, r: dict | None,
+                     name_en: str | None = None) -> dict:
+    row = _perspective_figures(perspective, name, unit, fu, r)
+    row["name_sv"], row["name_en"] = name, name_en or name
+    return row
+
+
+def _perspective_figures(perspective: str, name: str, unit: str, fu: dict | None, r: dict | None) -> dict:
     if fu is None:
         return {"perspective": perspective, "name": name, "unit": unit, "year": r["follow_up_year"],
                 "actual_t": r["latest_actual_t"], "budget_t": None, "remaining_t": r["path"]["total_t"],

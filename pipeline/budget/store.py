@@ -137,6 +137,9 @@ def stored_definition(con: duckdb.DuckDBPyConnection) -> Definition | None:
                       follow_up_from=r["follow_up_from"], include_own_emissions=r["include_own_emissions"],
                       allocate_to=r["allocate_to"], allocation_method=r["allocation_method"],
                       allocation_base_year=r["allocation_base_year"], trend_years=r["trend_years"], notes=r["notes"])
+        # the English name lives in the stored definition (the [[budget]] table as imported)
+        stored = json.loads(r["definition"]) if isinstance(r.get("definition"), str) else (r.get("definition") or {})
+        b.name_en = stored.get("name_en") if isinstance(stored, dict) else None
         b.values = dict(con.execute("select year, budget_t from budget_year where budget_id = ? order by year",
                                     [b.budget_id]).fetchall())
         b.weights = {(f"{o}/{d}" if o and d and len([x for x in b.organisations if x != '*']) != 1 else (d or o)): v
@@ -195,7 +198,7 @@ def department_actuals(con: duckdb.DuckDBPyConnection, organisations: list[str],
     out = sorted(({"year": chosen[(d["run_id"], d["organisation_id"])], "organisation_id": d["organisation_id"],
                    "department": d["department"] if d["department"] is not None else NO_DEPARTMENT,
                    "emissions_t": d[column] / 1000.0, "spend_sek": d["spend_sek"], "run_id": d["run_id"],
-                   "is_direct": False}
+                   "is_direct": False, **_range_t(d, column)}
                   for d in departments if (d["run_id"], d["organisation_id"]) in chosen),
                  key=lambda r: (r["year"], r["organisation_id"], r["department"]))
     if include_own:
@@ -209,6 +212,16 @@ def department_actuals(con: duckdb.DuckDBPyConnection, organisations: list[str],
             where coalesce(organisation_id, ?) = any(?::varchar[])
             group by all order by 1, 2, 3""", [single, DIRECT, single, organisations])
     return out
+
+
+def _range_t(d: dict, column: str) -> dict:
+    """Return the lower and upper bound of a mart row's emissions in tonnes (CO2 only: the CO2e range's ratios)."""
+    central = d.get("emissions_kg_co2e") or 0.0
+    lower, upper = d.get("emissions_lower_kg_co2e"), d.get("emissions_upper_kg_co2e")
+    if not central or lower is None or upper is None:
+        return {"emissions_lower_t": None, "emissions_upper_t": None}
+    value = (d[column] or 0.0) / 1000.0
+    return {"emissions_lower_t": value * lower / central, "emissions_upper_t": value * upper / central}
 
 
 def territorial_actuals(con: duckdb.DuckDBPyConnection, kommun: str) -> dict[int, float]:

@@ -10,6 +10,7 @@ from typing import Sequence
 
 from .. import __version__
 from ..errors import KlimatspendError, UsageError
+from ._output import language_from, set_language
 
 # Verb modules, in the order `--help` lists them. Each exposes `register(subparsers)`, which adds its
 # parser(s) and sets `func` (called with the parsed args, returns an exit code). `ingest` also registers
@@ -53,7 +54,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
     for name in VERB_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(sub)
+    _add_lang_option(parser)
     return parser
+
+
+def _add_lang_option(parser: argparse.ArgumentParser) -> None:
+    """Give every verb (and sub-verb) a --lang option unless it has its own (report: the reports' language)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in set(action.choices.values()):
+                if "--lang" not in child._option_string_actions:
+                    child.add_argument("--lang", choices=("sv", "en"), dest="cli_lang",
+                                       help="language of the output (default: $KLIMATSPEND_LANG, else from $LANG)")
+                _add_lang_option(child)
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -84,6 +97,7 @@ def _json_default(value):
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `klimatspend` console script; returns the process exit code."""
     parser = build_parser()
+    set_language(language_from(sys.argv[1:] if argv is None else argv))
     try:
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):

@@ -12,9 +12,9 @@ from ..tables import InputValidationError
 from ..config import resolve_db_path
 from ..errors import UsageError
 from ..i18n import localised
-from ..numbers import parse_number
+from ..numbers import fmt_runs_out, parse_number
 from . import add_db_option, print_json
-from ._output import fmt_number, fmt_percent, print_table
+from ._output import fmt_number, fmt_percent, language, print_table
 
 
 def register(subparsers) -> None:
@@ -165,7 +165,8 @@ def cmd_territorial(args) -> int:
           f"{s['budget_start_year']}")
     print(f"Paris path: E0 = {fmt_number(s['start_emissions_t_co2_per_year'])} t/yr, k = E0/B = "
           f"{s['k_per_year']:.4f}, implied reduction {fmt_percent(s['implied_yearly_reduction'])} a year")
-    runs = kk["budget_runs_out"] or "stays within budget (håller budget)"
+    # Klimatkollen publishes a day; the trend behind it does not know the day, so people read month and year
+    runs = _when(kk["budget_runs_out"]) or "stays within budget (håller budget)"
     print(f"Klimatkollen: budget runs out on the trend {runs}; needed reduction {kk['needed_reduction_pct']:.1f} % a "
           f"year; historical change {kk['historical_change_pct']:.1f} % a year")
     measured = s["measured_t_co2"]
@@ -310,11 +311,11 @@ def print_overview(result: dict, lang: str = "en") -> None:
             print(f"   note: {w['en']} / {w['sv']}")
         if fu is None:
             print(f"   {b['warnings'][-1]['en']}; latest actual {fmt_number(b['latest_actual_t'])} t "
-                  f"({b['follow_up_year']}); on the trend the budget runs out {b.get('runs_out_date_on_trend') or 'never'}")
+                  f"({b['follow_up_year']}); on the trend the budget runs out {_when(b.get('runs_out_date_on_trend')) or 'never'}")
         kk = b.get("klimatkollen")
         if kk:
             print(f"   Klimatkollen's published figures (trend 2015–2022): runs out "
-                  f"{kk['budget_runs_out'] or 'never (stays within budget)'}, needed −{kk['needed_reduction_pct']:.1f} % "
+                  f"{_when(kk['budget_runs_out']) or 'never (stays within budget)'}, needed −{kk['needed_reduction_pct']:.1f} % "
                   "a year")
         if fu is None:
             continue
@@ -336,7 +337,7 @@ def print_overview(result: dict, lang: str = "en") -> None:
                         [[d["department"] or d["organisation_id"], fmt_percent(d["share"]), fmt_number(d["budget_t"]),
                           fmt_number(d["actual_t"]), fmt_number(d["deviation_t"], signed=True),
                           fmt_number(d["remaining_t"]),
-                          d["runs_out_date"] or "-", fmt_percent(d["needed_rate"], 0) if d["needed_rate"] is not None
+                          _when(d.get("runs_out_year") or d["runs_out_date"]) or "-", fmt_percent(d["needed_rate"], 0) if d["needed_rate"] is not None
                           else "-", localised(d, "verdict", lang) or ""] for d in rows], align="lrrrrrrrl")
             behind = [d for d in b["departments"] if d["status"] in ("behind", "over_budget")]
             print(f"{len(behind)} of {len(b['departments'])} behind or over budget / "
@@ -349,8 +350,8 @@ def print_overview(result: dict, lang: str = "en") -> None:
                         [[i["name"], i["department"] or i["organisation_id"] or "-", i["start_year"],
                           fmt_number(i["reduction_t_per_year"]), fmt_number(i["cost_sek"]),
                           fmt_number(i["cost_per_t_sek"])] for i in m["items"]], align="llrrrr")
-            print(f"runs out without measures: {m['runs_out_date_without'] or 'not on the trend'}; with measures: "
-                  f"{m['runs_out_date_with'] or 'not on the trend'}")
+            print(f"runs out without measures: {_when(m['runs_out_date_without']) or 'not on the trend'}; with measures: "
+                  f"{_when(m['runs_out_date_with']) or 'not on the trend'}")
     g = result.get("group")
     if g:
         print()
@@ -367,12 +368,13 @@ def print_overview(result: dict, lang: str = "en") -> None:
         print("== three perspectives side by side / tre perspektiv")
         print_table(["perspective", "name", "unit", "year", "actual", "budget", "remaining", "runs out", "verdict"],
                     [[p["perspective"], p["name"], p["unit"], p["year"], fmt_number(p["actual_t"]),
-                      fmt_number(p["budget_t"]), fmt_number(p["remaining_t"]), p["runs_out_date"] or "-",
+                      fmt_number(p["budget_t"]), fmt_number(p["remaining_t"]), _when(p.get("runs_out_year") or p["runs_out_date"]) or "-",
                       localised(p, "verdict", lang) or ""] for p in result["perspectives"]], align="lllrrrrll")
 
 
 def _print_status(fu: dict, unit: str) -> None:
-    runs = fu["runs_out_date"]
+    runs = _when(fu.get("runs_out_year") or fu["runs_out_date"], fu.get("runs_out_earliest"),
+                 fu.get("runs_out_latest"), "runs_out_earliest" in fu)
     if fu["has_run_out"]:
         when = f"ran out {runs}" if runs else "is used up"
     else:
@@ -385,3 +387,8 @@ def _print_status(fu: dict, unit: str) -> None:
     if fu["needed_rate"] is not None:
         print(f"needed from {fu['year'] + 1}: −{fu['needed_rate'] * 100:.1f} % a year (constant) to stay within it")
     print(f"verdict: {fu['verdict_en']}  /  bedömning: {fu['verdict_sv']}")
+
+
+def _when(value, earliest=None, latest=None, ranged: bool = False) -> str:
+    """Return when a budget runs out as people read it: month and year with its range, never a day ('' for None)."""
+    return fmt_runs_out(value, language(), earliest, latest, ranged=ranged)

@@ -15,10 +15,11 @@ from ..engine.runs import compute_run
 from ..factors import load_reference_data
 from ..ingest import IngestOptions, batches, ingest_file
 from ..ingest.suppliers import load_supplier_register
-from ..organisations import set_organisation
+from ..demo.catalogues import COMPANY_UNITS
+from ..organisations import load_departments, read_department_file, set_organisation
 from ..report.html import write_reports
 from . import add_db_option, print_json
-from ._output import progress
+from ._output import fmt_number, progress, texts
 from .run import print_department_table, run_summary
 
 DEFAULT_DIR = "klimatspend_demo"
@@ -26,6 +27,7 @@ MUNICIPALITY_ID = "alvby_kommun"
 COMPANY_ID = "alvbybostader"
 MUNICIPAL_MAPPING = "kommunbas13"
 COMPANY_MAPPING = "bas2025"
+COMPANY_DEPARTMENTS_FILE = "alvbybostader_avdelningar.csv"
 COUNTRY = "SE"
 # In Älvby's ledger the Motpart column is set only on transactions between the municipality's own units.
 INTERNAL_COUNTERPARTY_RULE = ("alvby_motpart_internal", "counterparty", "*", "internal",
@@ -58,6 +60,14 @@ def _ensure_files(data_dir: Path, lines_per_year: int) -> DemoManifest:
     return generate(data_dir, lines_per_year=lines_per_year)
 
 
+def _write_company_departments(data_dir: Path) -> Path:
+    """Write the housing company's department register (code;name, as a finance system exports it); return its path."""
+    path = data_dir / COMPANY_DEPARTMENTS_FILE
+    lines = ["Kod;Namn"] + [f"{u.code};{u.name}" for u in COMPANY_UNITS]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def batches_sha(path: Path) -> str:
     """Return the sha256 of a demo file (the same identity ingest uses)."""
     from ..ingest import file_sha256
@@ -78,7 +88,8 @@ def run(args) -> int:
         if not quiet:
             progress(msg)
 
-    say(f"[1/4] demo ledgers in {data_dir} ...")
+    lab = texts()
+    say(lab.t("cli_demo_1", dir=data_dir))
     manifest = _ensure_files(data_dir, args.lines_per_year)
     con = store.connect(db_path)
     try:
@@ -90,7 +101,7 @@ def run(args) -> int:
         batches.ensure_organisation(con, COMPANY_ID, manifest.company["name"], "company",
                                     manifest.company["org_number"], parent_organisation_id=MUNICIPALITY_ID)
 
-        say(f"[2/4] loading into {db_path} ...")
+        say(lab.t("cli_demo_2", db=db_path))
         loaded = []
         for f in manifest.files:
             if f.kind not in ("municipal_ledger", "company_ledger"):
@@ -101,15 +112,19 @@ def run(args) -> int:
                                                                         if f.kind == "company_ledger" else None,
                                                                         uploaded_by="demo"))
             loaded.append(result)
-            say(f"      {f.name}: {'already loaded, ' if result.status == 'duplicate' else ''}"
-                f"{result.rows_loaded:,} of {result.rows_read:,} rows loaded, {result.rows_rejected} quarantined")
+            say(lab.t("cli_demo_file", file=f.name, already=lab["cli_demo_already"] if result.status == "duplicate"
+                      else "", loaded=f"{result.rows_loaded:,}", read=f"{result.rows_read:,}",
+                      rejected=result.rows_rejected))
 
-        say("[3/4] computing emissions per year, budget follow-up and investments ...")
+        say(lab["cli_demo_3"])
         # The company keeps its books in BAS; the supplier register gives each supplier's industry (SNI). Both are
         # Swedish: their runs use the Swedish region of EXIOBASE, with US EPA shown beside it (sensitivity).
         set_organisation(con, COMPANY_ID, mapping=COMPANY_MAPPING, parent=MUNICIPALITY_ID, country=COUNTRY)
         set_organisation(con, MUNICIPALITY_ID, mapping=MUNICIPAL_MAPPING, country=COUNTRY)
         load_supplier_register(con, data_dir / "leverantorsregister.csv")
+        # The company books on cost-centre numbers; its department register names them (Centrum, Norrby, ...).
+        departments_file = _write_company_departments(data_dir)
+        load_departments(con, COMPANY_ID, read_department_file(departments_file), source=departments_file.name)
         runs: dict[int, int] = {}
         for year in manifest.years:
             runs[year] = compute_run(con, year, created_by="demo", note="klimatspend demo").run_id
@@ -119,7 +134,7 @@ def run(args) -> int:
         load_demo_inputs(con)
         follow_up = demo_summary(con, latest)
 
-        say(f"[4/4] writing results to {out_dir} ...")
+        say(lab.t("cli_demo_4", dir=out_dir))
         written = _write_outputs(con, out_dir, runs)
     finally:
         con.close()
@@ -138,10 +153,10 @@ def run(args) -> int:
         print(line)
     print()
     total_rows = sum(r.rows_read for r in loaded)
-    print(f"{total_rows:,} ledger rows in {len(loaded)} files; {sum(r.rows_rejected for r in loaded)} quarantined "
-          f"on purpose (see `klimatspend batches`); {elapsed:.1f} s")
-    print(f"Written: {', '.join(str(p) for p in written)}")
-    print(f"Next: klimatspend show --year {latest} --by category   (database {db_path})")
+    print(lab.t("cli_demo_rows", rows=f"{total_rows:,}", files=len(loaded), rejected=sum(r.rows_rejected for r in loaded),
+                seconds=fmt_number(elapsed, 1)))
+    print(lab.t("cli_demo_written", files=", ".join(str(p) for p in written)))
+    print(lab.t("cli_demo_next", year=latest, db=db_path))
     return 0
 
 
@@ -157,7 +172,8 @@ def group_view(summary: dict, company_name: str) -> dict:
     for company in companies:
         own = [d for d in summary["by_department"] if d["organisation_id"] == COMPANY_ID]
         mapped = sum((d.get("mapped_spend") or 0) for d in own)
-        rows.append({"organisation_id": COMPANY_ID, "name": company_name, "spend_sek": company["spend_sek"],
+        rows.append({"organisation_id": COMPANY_ID, "name": company_name, "label": company_name,
+                     "organisation_name": company_name, "spend_sek": company["spend_sek"],
                      "spend": company.get("spend", company["spend_sek"]),
                      "mapped_spend_sek": sum((d["mapped_spend_sek"] or 0) for d in own),
                      "mapped_spend": mapped,

@@ -12,7 +12,7 @@ from ..ingest import IngestOptions, IngestResult, ingest_file, overlap_choices, 
 from ..ingest.columns import SYNONYMS
 from ..ingest.profiles import load_profiles
 from . import add_db_option, print_json
-from ._output import fmt_number, print_table
+from ._output import fmt_number, print_table, step
 
 MAX_PRINTED = 50   # errors printed on the terminal by default; all are in the database and in --json
 
@@ -130,12 +130,33 @@ def _list_profiles(args) -> int:
     return 0
 
 
+# Files smaller than this load in a second or two: their progress lines would only add noise before the result.
+PROGRESS_MIN_BYTES = 5_000_000
+
+
+def _file_progress(path: Path):
+    """Return a progress callback for ingest_file for a large file (PROGRESS_MIN_BYTES or more): one line on
+    stderr per step, in the CLI's language; None for a small file."""
+    try:
+        if path.stat().st_size < PROGRESS_MIN_BYTES:
+            return None
+    except OSError:
+        return None   # ingest_file reports the missing file
+
+    def tell(name: str, facts: dict) -> None:
+        if name == "read":
+            step("cli_progress_read", file=path.name, mb=fmt_number(facts.get("bytes", 0) / 1e6, 1))
+        else:
+            step(f"cli_progress_{name}", file=path.name, rows=fmt_number(facts.get("rows")))
+    return tell
+
+
 def _each_file(args, opts: IngestOptions, con) -> tuple[list[IngestResult], list[dict]]:
     """Ingest every file; a file that cannot be read is reported and the others still load."""
     results, failures = [], []
     for f in args.files:
         try:
-            results.append(ingest_file(con, Path(f), opts))
+            results.append(ingest_file(con, Path(f), opts, progress=None if args.json else _file_progress(Path(f))))
         except UsageError:
             raise
         except KlimatspendError as exc:

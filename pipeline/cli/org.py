@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .. import organisations, store
 from ..config import resolve_db_path
 from . import add_db_option, print_json
-from ._output import print_table
+from ._output import print_table, texts
 
 
 def register(sub) -> None:
@@ -56,6 +58,15 @@ def register(sub) -> None:
     cp.add_argument("--remove", action="store_true", help="remove the declaration")
     add_db_option(cp)
     cp.add_argument("--json", action="store_true", help="print as JSON")
+    dp = s.add_parser("departments", help="name the departments of an organisation (code → name, from a file)",
+                      description="Load the department register of an organisation from a CSV or xlsx file with the "
+                                  "columns code and name (kod, namn also work), e.g. `1100;Centrum`. Pages, reports "
+                                  "and sheets then show 'Centrum (1100)' where the ledger says 1100. Loading again "
+                                  "replaces the register. Without FILE: list the register.")
+    dp.add_argument("organisation_id", metavar="ID")
+    dp.add_argument("file", metavar="FILE", nargs="?", help="CSV or xlsx with code and name")
+    add_db_option(dp)
+    dp.add_argument("--json", action="store_true", help="print as JSON")
     p.set_defaults(func=run)
 
 
@@ -82,6 +93,23 @@ def run(args) -> int:
                 print_json(row)
             else:
                 print("  ".join(f"{k}={v}" for k, v in row.items() if v is not None))
+            return 0
+        if args.action == "departments":
+            if args.file:
+                rows = organisations.read_department_file(args.file)
+                organisations.load_departments(con, args.organisation_id, rows, source=Path(args.file).name)
+            else:
+                organisations.require_organisation(con, args.organisation_id)
+            listed = organisations.list_departments(con, args.organisation_id)
+            if args.json:
+                print_json(listed)
+            else:
+                lab = texts()
+                if args.file:
+                    print(lab.t("cli_departments_loaded", organisation=organisations.organisation_names(con).get(
+                        args.organisation_id, args.organisation_id), n=len(listed), file=Path(args.file).name))
+                print_table([lab["cli_col_code"], lab["cli_col_name"], lab["cli_col_source"]],
+                            [[d["code"], d["name"], d["source"] or ""] for d in listed])
             return 0
         if args.action == "capital-project":
             if args.remove:

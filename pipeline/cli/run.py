@@ -8,8 +8,9 @@ from .. import store
 from ..engine import marts, runs
 from ..config import resolve_db_path
 from ..errors import UsageError
+from ..organisations import department_label, department_names, organisation_names
 from . import add_db_option, print_json
-from ._output import fmt_number, fmt_percent, print_table, progress
+from ._output import fmt_number, fmt_percent, print_table, progress, step, texts
 
 
 def register(sub) -> None:
@@ -69,6 +70,7 @@ def run_summary(con, run_id: int) -> dict:
                 "intensity_kg_co2e_per_thousand": (float(d["emissions_kg_co2e"]) / float(own["mapped"]) * 1000
                                                    if own.get("mapped") else None)}
 
+    org_names, dept_names = organisation_names(con), department_names(con)
     return {
         "run_id": run_id, "year": totals["year"], "currency": cur,
         "loaded_spend": money["loaded"], "total_spend": money["total"], "mapped_spend": money["mapped"],
@@ -107,11 +109,14 @@ def run_summary(con, run_id: int) -> dict:
              "intra_group_spend": in_cur(o["intra_group_spend_sek"]),
              "intra_group_spend_sek": o["intra_group_spend_sek"]} for o in organisations],
         "sensitivity": sensitivity_summary(con, run_id),
-        "energy_estimates": [{**e, "estimated_spend": in_cur(e["estimated_spend_sek"])}
+        "energy_estimates": [{**e, "estimated_spend": in_cur(e["estimated_spend_sek"]),
+                              "organisation_name": org_names.get(e["organisation_id"], e["organisation_id"])}
                              for e in marts.read(con, "energy_estimates", run_id,
                                                  order_by="organisation_id, energy_kind", exact=True)],
         "by_department": [
             {"organisation_id": d["organisation_id"], "name": d["department"], **dept_money(d),
+             "label": department_label(dept_names, d["organisation_id"], d["department"]),
+             "organisation_name": org_names.get(d["organisation_id"], d["organisation_id"]),
              "spend_sek": d["spend_sek"],
              "mapped_spend_sek": d["mapped_spend_sek"], "emissions_kg_co2e": d["emissions_kg_co2e"],
              "emissions_t_co2e": d["emissions_t_co2e"],
@@ -147,46 +152,65 @@ def _maps_text(summary: dict) -> str:
 
 
 def print_department_table(summary: dict) -> None:
-    """Print the per-department table of a run summary."""
+    """Print the per-department table of a run summary, in the CLI's language (--lang, LANG)."""
+    lab = texts()
     region = f" ({summary['factor_region']})" if summary.get("factor_region") else ""
-    print(f"Emissions {summary['year']} (run {summary['run_id']}, factors {summary['factor_set']}{region}, "
-          f"mapping {_maps_text(summary)}, convention {summary.get('inflation_convention') or '-'})")
+    print(lab.t("cli_emissions_heading", year=summary["year"], run_id=summary["run_id"],
+                factor_set=summary["factor_set"], region=region, mapping=_maps_text(summary),
+                convention=lab.text(f"convention_short_{summary.get('inflation_convention')}")
+                if summary.get("inflation_convention") else "-"))
+    # figures in the ledger's currency (GBP for a UK council): "kr"/"tkr" in Swedish for SEK, else the code
     cur = summary.get("currency", "SEK")
-    rows = [[d["name"], d["organisation_id"], fmt_number(d["spend"]), fmt_number(d["emissions_t_co2e"], 1),
+    unit = lab["cli_unit"] if cur == "SEK" else cur
+    kunit = lab["cli_unit_thousand"] if cur == "SEK" else lab.t("cli_unit_thousand_of", currency=cur)
+    rows = [[d.get("label") or d["name"] or lab["unknown_department"], d.get("organisation_name") or d["organisation_id"],
+             fmt_number(d["spend"]), fmt_number(d["emissions_t_co2e"], 1),
              fmt_number(d["intensity_kg_co2e_per_thousand"], 1), fmt_percent(d["share_of_total"])]
             for d in summary["by_department"]]
-    rows.append(["Total", "", fmt_number(summary["total_spend"]),
+    rows.append([lab["cli_total"], "", fmt_number(summary["total_spend"]),
                  fmt_number(summary["total_emissions_kg_co2e"] / 1000, 1),
                  fmt_number(summary["total_emissions_kg_co2e"] / float(summary["mapped_spend"]) * 1000
-                            if summary["mapped_spend"] else None, 1), "100.0 %"])
-    print_table(["department", "org", f"spend {cur}", "t CO2e", f"kg CO2e/k{cur}", "share"], rows, align="llrrrr")
-    print(f"range: {fmt_number(summary['emissions_lower_kg_co2e'] / 1000, 0)} .. "
-          f"{fmt_number(summary['emissions_upper_kg_co2e'] / 1000, 0)} t CO2e; "
-          f"excluded spend {fmt_number(summary['excluded_spend'])} {cur}, "
-          f"unmapped spend {fmt_number(summary['unmapped_spend'])} {cur}")
+                            if summary["mapped_spend"] else None, 1), fmt_percent(1.0)])
+    print_table([lab["cli_col_department"], lab["cli_col_org"], lab.t("cli_col_spend", unit=unit), lab["cli_col_t"],
+                 lab.t("cli_col_intensity", kunit=kunit), lab["cli_col_share"]], rows, align="llrrrr")
+    print(lab.t("cli_range_line", lower=fmt_number(summary["emissions_lower_kg_co2e"] / 1000, 0),
+                upper=fmt_number(summary["emissions_upper_kg_co2e"] / 1000, 0), unit=unit,
+                excluded=fmt_number(summary["excluded_spend"]), unmapped=fmt_number(summary["unmapped_spend"])))
     groups = [o for o in summary.get("by_organisation", []) if o["is_group"] and o["intra_group_spend_sek"]]
     for g in groups:
-        print(f"consolidated {g['name']}: {fmt_number(g['emissions_kg_co2e'] / 1000, 1)} t CO2e "
-              f"(intra-group purchases of {fmt_number(g.get('intra_group_spend', g['intra_group_spend_sek']))} {cur} "
-              "left out)")
-    print("coverage: " + ", ".join(f"{c['rule_level']} {fmt_percent(c['share_of_spend'])}"
-                                   for c in summary.get("coverage", [])))
+        print(lab.t("cli_group_line", name=g["name"], t=fmt_number(g["emissions_kg_co2e"] / 1000, 1), unit=unit,
+                    spend=fmt_number(g.get("intra_group_spend", g["intra_group_spend_sek"]))))
+    print(lab["cli_coverage"] + ": " + ", ".join(f"{lab.rule_level(c['rule_level'])} {fmt_percent(c['share_of_spend'])}"
+                                                for c in summary.get("coverage", [])))
     for alt in summary.get("sensitivity", []):
         where = f" ({alt['region']})" if alt.get("region") else ""
-        print(f"sensitivity: with {alt['factor_set']}{where} factors the same purchases give "
-              f"{fmt_number(alt['emissions_kg_co2e'] / 1000, 1)} t CO2e "
-              f"(this run {fmt_number(alt['run_emissions_kg_co2e'] / 1000, 1)} t)")
+        print(lab.t("cli_sensitivity_line", factor_set=alt["factor_set"], region=where,
+                    t=fmt_number(alt["emissions_kg_co2e"] / 1000, 1),
+                    run_t=fmt_number(alt["run_emissions_kg_co2e"] / 1000, 1)))
     estimates = [e for e in summary.get("energy_estimates", []) if e["estimated_spend_sek"]
                  and e["energy_kind"] != "other"]
     for e in estimates:
-        what = "litres" if e["energy_kind"] == "fuel" else "kWh"
-        gap = "; burning it (scope 1) is not included" if e["is_combustion_missing"] else ""
-        print(f"estimate: {e['organisation_id']} {e['energy_kind']} {fmt_number(e['estimated_emissions_kg_co2e'] / 1000, 1)} "
-              f"t CO2e from {fmt_number(e.get('estimated_spend', e['estimated_spend_sek']))} {cur} of spend{gap}; "
-              f"load {what} to replace it "
-              "(`klimatspend activity load`)")
-    print(f"tail spend priced at an average factor: {summary.get('tail_spend', 'off')} "
-          "(set per organisation with `klimatspend org set ID --default-factor CODE`)")
+        print(lab.t("cli_estimate_line", organisation=e.get("organisation_name") or e["organisation_id"],
+                    kind=lab[f"energy_kind_word_{e['energy_kind']}"], unit=unit,
+                    t=fmt_number(e["estimated_emissions_kg_co2e"] / 1000, 1),
+                    spend=fmt_number(e.get("estimated_spend", e["estimated_spend_sek"])),
+                    gap=lab["cli_estimate_gap"] if e["is_combustion_missing"] else "",
+                    what=lab["cli_litres"] if e["energy_kind"] == "fuel" else "kWh"))
+    tail = summary.get("tail_spend", "off")
+    print(lab.t("cli_tail_line", state=lab["cli_off"] if tail == "off" else tail))
+
+
+def _run_progress():
+    """Return a progress callback for compute_run that prints each step with the seconds since the start."""
+    import time
+
+    t0 = time.perf_counter()
+    words = {"pricing": "cli_step_pricing", "lines": "cli_step_lines", "checks": "cli_step_checks"}
+
+    def tell(name: str) -> None:
+        step("cli_progress_run_step", step=texts()[words.get(name, "cli_step_lines")],
+             seconds=fmt_number(time.perf_counter() - t0, 1))
+    return tell
 
 
 def run(args) -> int:
@@ -212,7 +236,7 @@ def run(args) -> int:
         if args.year is None:
             raise UsageError("klimatspend run: give --year YYYY (or --list, --publish-run RUN_ID)")
         if not args.json:
-            progress(f"computing {args.year} ...")
+            step("cli_progress_run", year=args.year)
         if not 0 <= args.vat_rate < 1:
             raise UsageError(f"--vat-rate {args.vat_rate}: give the rate as a fraction, e.g. 0.25")
         settings = runs.RunSettings(use_margins=not args.without_margins, inflation_convention=args.inflation,
@@ -220,7 +244,7 @@ def run(args) -> int:
         result = runs.compute_run(con, args.year, factors=args.factors, mapping=args.mapping,
                                   settings=settings, organisation_id=args.org, note=args.note,
                                   crosswalk=args.crosswalk, activity_factors=args.activity_factors,
-                                  region=args.region)
+                                  region=args.region, progress=None if args.json else _run_progress())
         if args.publish:
             runs.publish_run(con, result.run_id)
         summary = run_summary(con, result.run_id)

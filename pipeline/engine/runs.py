@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -91,8 +92,11 @@ def resolve_mapping(con: duckdb.DuckDBPyConnection, spec: str | None, default: s
 def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | None = None, mapping: str | None = None,
                 settings: RunSettings | None = None, organisation_id: str | None = None,
                 created_by: str | None = None, note: str | None = None, crosswalk: str | None = None,
-                activity_factors: str | None = None, region: str | None = None) -> RunResult:
+                activity_factors: str | None = None, region: str | None = None,
+                progress: Callable[[str], None] | None = None) -> RunResult:
     """Compute emissions for every loaded line of `year` as a new run, atomically; return the run.
+
+    `progress(step)` is told each step as it starts ("pricing", "lines", "checks"), for the CLI's progress lines.
 
     Each organisation uses its own account map when it has one (`klimatspend org set ID --mapping MAP`),
     else `mapping` (default: newest kommunbas13). The factor set is `factors`, else the organisations' own
@@ -202,6 +206,8 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
                         [[run_id, o.organisation_id, o.mapping_id, o.mapping_version, o.default_factor_code,
                           o.default_category_id, *text_tables[o.organisation_id]] for o in run_orgs])
         pricing.record_pricing_sets(con, run_id, [run_set, *alternatives])
+        tell = progress or (lambda step: None)
+        tell("pricing")
         t1 = time.perf_counter()
         # The pricing decisions (a few hundred rows) are computed once and stored before the lines: the line model
         # reads them back instead of re-deriving them in every view that needs them.
@@ -209,6 +215,7 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
                              ("run_factor_rule", "int_factor_rules__resolved"), ("run_price", "int_prices__by_set")):
             con.execute(f"insert into {table} by name select getvariable('run_id') as run_id, * from {model}")
         timings["pricing"] = time.perf_counter() - t1
+        tell("lines")
         t1 = time.perf_counter()
         con.execute("insert into line_emission by name select getvariable('run_id') as run_id, * "
                     "from int_line__emissions")
@@ -219,6 +226,7 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
         con.execute("insert into run_account by name select getvariable('run_id') as run_id, * "
                     "from int_accounts__reviewed")
         timings["compute"] = time.perf_counter() - t1
+        tell("checks")
         t2 = time.perf_counter()
         failures = {name: rows for name, rows in run_checks(con, models).items() if rows}
         timings["checks"] = time.perf_counter() - t2

@@ -16,6 +16,7 @@ Numbers are written by pipeline.numbers.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -91,6 +92,15 @@ class Labels:
         """Return the readable name of an exclusion reason, or the code itself."""
         return self._texts.get(f"reason_{reason}", reason or "")
 
+    def note(self, text: str) -> str:
+        """Return an ingest note (written in English where it is made) in this language: a known note through
+        its catalogue key (note_<name>, placeholders from the English text), any other note unchanged."""
+        for name, pattern in NOTE_PATTERNS:
+            match = pattern.match(text)
+            if match:
+                return self.t(f"note_{name}", **match.groupdict())
+        return text
+
     def status(self, status: str | None) -> str | None:
         """Return the readable name of a budget status (status_<code>), the code itself when unknown, None for None."""
         if status is None:
@@ -98,10 +108,40 @@ class Labels:
         return self._texts.get(f"status_{status}", status)
 
 
+# The ingest notes people read most on the check page, as ingest writes them (pipeline/ingest/__init__.py):
+# each is shown through the catalogue key note_<name> in the reader's language.
+NOTE_PATTERNS = [(name, re.compile(pattern)) for name, pattern in (
+    ("no_amount", r"^(?P<n>[\d,]+) row\(s\) have no readable amount \(or one out of range\): they are quarantined "
+                  r"and count as 0 in the sums$"),
+    ("includes_vat", r'^the amount column "(?P<column>[^"]*)" includes VAT: the batch is marked amounts_include_vat, '
+                     r"and VAT is taken off when emissions are computed$"),
+    ("loaded_again", r"^(?P<n>[\d,]+) row\(s\) are already loaded in another batch and are loaded again, as asked: "
+                     r"(?P<batches>.*)$"),
+    ("replaces_cumulative", r"^replaces (?P<ids>batch [\d, batch]+) \(a cumulative export: every line of the batch "
+                            r"is in this file, unchanged\): (?P<batches>.*)$"),
+    ("replaces", r"^replaces (?P<ids>batch [\d, batch]+) \(as asked\): (?P<batches>.*)$"),
+    ("new_rows", r"^only the new rows are loaded: (?P<n>[\d,]+) row\(s\) already loaded in another batch are "
+                 r"quarantined \(already-loaded\): (?P<batches>.*)$"),
+    ("departments_from_sie", r"^(?P<n>\d+) department name\(s\) from the file's #OBJEKT added to the department "
+                             r"register$"),
+)]
+
+
 @lru_cache(maxsize=None)
 def labels(lang: str | None = None) -> Labels:
     """Return the Labels of `lang` (sv or en; default sv); one shared instance per language (pages look up often)."""
     return Labels(check_language(lang))
+
+
+# The glossary linked from the dashboard and the report: catalogue keys glossary_<term>_title / _text.
+GLOSSARY_TERMS = ("spend_based", "scope3", "data_quality", "excluded", "tail", "factor_set", "convention", "hotspots")
+
+
+def glossary(lang: str | None = None) -> list[dict]:
+    """Return the glossary in `lang`: [{anchor ("glossary-excluded"), title, text}] in reading order."""
+    lab = labels(lang)
+    return [{"anchor": "glossary-" + term.replace("_", "-"), "title": lab[f"glossary_{term}_title"],
+             "text": lab[f"glossary_{term}_text"]} for term in GLOSSARY_TERMS]
 
 
 def localised(d, key: str, lang: str):

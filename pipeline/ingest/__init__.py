@@ -13,12 +13,13 @@ import time
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 
 from . import batches, overlap
 from ..errors import InputFileError, KlimatspendError, MissingColumnError, UsageError
-from ..organisations import organisation_names, require_organisation
+from ..organisations import load_departments, organisation_names, require_organisation
 from ..currencies import KNOWN_CURRENCIES
 from .validate import SWEDISH_ACCOUNT_PATTERN, validate_batch
 from .columns import ColumnMapping, describe_missing, fixed_mapping, map_columns
@@ -294,8 +295,12 @@ def _quiet(con: duckdb.DuckDBPyConnection) -> None:
         pass
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOptions | None = None) -> IngestResult:
+def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOptions | None = None, *,
+                progress: Callable[[str, dict], None] | None = None) -> IngestResult:
     """Read, validate and store the ledger file at `path` as one batch; return counts and findings.
+
+    `progress(step, facts)` is told each step as it starts (read, normalise, validate, store; facts: rows read),
+    so that the CLI can show how far a large file has come.
 
     Raises InputFileError (nothing stored) when the file cannot be read or a required column is
     missing, UsageError for contradictory options. With `opts.dry_run` nothing is stored.
@@ -325,9 +330,12 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
         batches.check_replaceable(con, opts.replace_batch_id, opts.organisation_id)
     tag = uuid.uuid4().hex[:8]
     raw_table, typed_table = f"_raw_{tag}", f"_typed_{tag}"
+    tell = progress or (lambda step, facts: None)
     try:
+        tell("read", {"bytes": path.stat().st_size})
         raw = _raw(con, path, name, opts, prof, raw_table, scan)
         timings["parse"] = time.perf_counter() - t0
+        tell("normalise", {"rows": raw.rows_read})
         opts, prof, mapping, recognised = _recognised_mapping(con, raw, raw_table, opts, prof)
         currency = (opts.currency or "SEK").upper()
         _require_columns(name, mapping, opts, raw)
@@ -354,12 +362,14 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
                                  "the file") from None
         timings["normalise"] = time.perf_counter() - t1
         t2 = time.perf_counter()
+        tell("validate", {"rows": raw.rows_read})
         outcome = validate_batch(con, typed_table, account_pattern=opts.account_pattern,
                                  period_start=period_start, period_end=period_end,
                                  structural_errors=raw.structural_errors, reader_findings=raw.batch_findings,
                                  organisation_id=opts.organisation_id, exclude_batch_id=opts.replace_batch_id)
         timings["validate"] = time.perf_counter() - t2
         t3 = time.perf_counter()
+        tell("store", {"rows": raw.rows_read})
         no_amount = con.execute(f"select count(*) from {typed_table} where amount is null").fetchone()[0] \
             + len(raw.structural_errors)
         if no_amount:
@@ -395,6 +405,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
             row = batches.store_batch(con, record, raw_table=raw_table, headers=raw.headers, typed_table=typed_table,
                                       findings=outcome.findings, rows_read=raw.rows_read,
                                       replace_batch_id=opts.replace_batch_id, replace_batch_ids=replace_ids)
+            if row["status"] == "loaded":
+                notes += _adopt_departments(con, opts.organisation_id, raw, name)
         timings["load"] = time.perf_counter() - t3
     finally:
         con.execute(f"drop table if exists _lines_{tag}")
@@ -629,6 +641,19 @@ def _total_row_notes(con, typed_table: str, outcome) -> list[str]:
         out.append(f"row {row} is the file's own total ({amount}); it {verdict} the sum of the loaded rows "
                    f"({loaded_sum})")
     return out
+
+
+def _adopt_departments(con: duckdb.DuckDBPyConnection, organisation_id: str, raw: RawTable, name: str) -> list[str]:
+    """Add the department names an SIE file declares (#OBJEKT of the department dimension) to the organisation's
+    register; codes the register already names keep their name (a loaded register file wins)."""
+    named = (raw.facts.get("sie") or {}).get("departments") or {}
+    known = {c for c, in con.execute("select department_code from department_register where organisation_id = ?",
+                                     [organisation_id]).fetchall()}
+    new = [{"code": c, "name": n} for c, n in named.items() if c not in known]
+    if not new:
+        return []
+    load_departments(con, organisation_id, new, source=name, replace=False)
+    return [f"{len(new)} department name(s) from the file's #OBJEKT added to the department register"]
 
 
 def _sie_notes(raw: RawTable) -> list[str]:

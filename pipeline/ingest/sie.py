@@ -269,6 +269,9 @@ def read_sie(path: Path, *, ledger_accounts: str | None = None,
         "other_lines_by_class": {k or "?": {"lines": n, "sum": str(s)} for k, (n, s) in sorted(out_by_class.items())},
         "all_transactions_sum": str(in_sum + out_sum),
         "unbalanced_vouchers": len(unbalanced),
+        # the names of the department dimension's objects: the organisation's department register (issue 20)
+        "departments": {code: name for (d, code), name in sorted(objects.items())
+                        if d == dim_of_field.get("department") and name and name != code},
     })
     return SieLedger(rows=rows, encoding=encoding, facts=facts, unbalanced=unbalanced, notes=notes)
 

@@ -168,14 +168,17 @@ def column_chart(items: list[dict], *, title: str, lang: str, decimals: int = 1,
 
 
 def line_chart(series: list[dict], *, title: str, lang: str, band: dict | None = None, decimals: int = 1,
-               width: int = 760, height: int = 300, marker_x: int | None = None, marker_label: str = "") -> str:
+               width: int = 760, height: int = 300, marker_x: int | None = None, marker_label: str = "",
+               y_unit: str = "") -> str:
     """Return a line chart over whole years.
 
     `series`: [{name, points: [(year, value|None)], color, dashed}]; gaps (None) break the line.
     `band`: optional {name, points: [(year, lower, upper)], color} drawn as a shaded range behind.
     `marker_x`: a year to mark with a vertical line (e.g. the year the budget runs out), labelled `marker_label`.
+    `y_unit`: the unit of the values, written above the y axis ("t CO₂e"). The legend sits in a row under the
+    years, apart from the lines, so that no name reads as a label of a line's end.
     """
-    left, right, top, bottom = 60, 16, 40, 34
+    left, right, top, bottom = 60, 16, 30, 56
     x0, x1, y0, y1 = left, width - right, height - bottom, top
     xs = sorted({p[0] for s in series for p in s["points"]} | {p[0] for p in (band or {}).get("points", [])})
     if not xs:
@@ -195,6 +198,9 @@ def line_chart(series: list[dict], *, title: str, lang: str, band: dict | None =
         return y0 - (v - lo) / (hi - lo) * (y0 - y1)
 
     parts = [_open(width, height, title, "lines")]
+    if y_unit:
+        parts.append(_text(4, 14, y_unit, size=11, anchor="start", fill=MUTED))
+    legend_y = height - 12
     for t in ticks:
         parts.append(f'<line x1="{x0}" y1="{sy(t):.1f}" x2="{x1}" y2="{sy(t):.1f}" stroke="{GRID}"/>')
         parts.append(_text(x0 - 6, sy(t) + 4, fmt_number(t, tick_decimals(ticks), lang), size=11, anchor="end",
@@ -211,9 +217,10 @@ def line_chart(series: list[dict], *, title: str, lang: str, band: dict | None =
         color = band.get("color", SECONDARY)
         parts.append(f'<polygon class="band" points="{upper} {lower}" fill="{color}" fill-opacity="0.35" '
                      f'stroke="none"/>')
-        parts.append(f'<rect x="{legend_x}" y="10" width="14" height="10" fill="{color}" fill-opacity="0.35"/>')
-        parts.append(_text(legend_x + 18, 19, band["name"], size=11))
-        legend_x += 26 + 7 * len(band["name"])
+        parts.append(f'<rect x="{legend_x}" y="{legend_y - 9}" width="14" height="10" fill="{color}" '
+                     f'fill-opacity="0.35"/>')
+        parts.append(_text(legend_x + 18, legend_y, band["name"], size=11))
+        legend_x += _legend_width(band["name"], 18)
     if marker_x is not None and xmin <= marker_x <= xmax:
         parts.append(f'<line class="marker" x1="{sx(marker_x):.1f}" y1="{y1}" x2="{sx(marker_x):.1f}" y2="{y0}" '
                      f'stroke="{BUDGET}" stroke-dasharray="2 3"/>')
@@ -241,13 +248,18 @@ def line_chart(series: list[dict], *, title: str, lang: str, band: dict | None =
                              f'data-series="{escape(s["name"])}" data-x="{x}" data-value="{float(v)!r}">'
                              f'<title>{escape(s["name"])} {x}: {escape(fmt_number(v, decimals, lang))}</title>'
                              f"</circle>")
-        parts.append(f'<line x1="{legend_x}" y1="15" x2="{legend_x + 18}" y2="15" stroke="{color}" '
-                     f'stroke-width="2.5"{dash}/>')
-        parts.append(_text(legend_x + 22, 19, s["name"], size=11))
-        legend_x += 34 + 7 * len(s["name"])
+        parts.append(f'<line x1="{legend_x}" y1="{legend_y - 4}" x2="{legend_x + 18}" y2="{legend_y - 4}" '
+                     f'stroke="{color}" stroke-width="2.5"{dash}/>')
+        parts.append(_text(legend_x + 22, legend_y, s["name"], size=11))
+        legend_x += _legend_width(s["name"], 22)
     parts.append(f'<line x1="{x0}" y1="{sy(0):.1f}" x2="{x1}" y2="{sy(0):.1f}" stroke="{INK}"/>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _legend_width(name: str, symbol: int) -> float:
+    """Return the width a legend entry takes: its symbol, the name at about 6.8 px a character (11 px sans), a gap."""
+    return symbol + 6.8 * len(name) + 22
 
 
 def share_bar(parts_in: list[dict], *, title: str, lang: str, width: int = 760) -> str:

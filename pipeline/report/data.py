@@ -19,6 +19,7 @@ from ..engine import marts, runs
 from ..engine.marts import plain
 from ..errors import UsageError
 from ..resources import reports_dir
+from ..organisations import department_label, department_names
 
 TOP_SUPPLIERS = 10
 
@@ -58,6 +59,10 @@ class ReportData:
     # factors a plausibility check flagged that priced lines of the run (doubtful or overridden)
     flagged_factors: list[dict] = field(default_factory=list)
     mapping_review: list[dict] = field(default_factory=list)
+    # (organisation_id, code) -> name of the department register (migration 0060)
+    department_names: dict = field(default_factory=dict)
+    # the suppliers to take into supplier dialogue (mart supplier_hotspots), largest range first
+    hotspots: list[dict] = field(default_factory=list)
     generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
     currency: str = "SEK"          # the currency figures are shown in (engine.marts.reporting_money)
     per_sek: float = 1.0           # units of `currency` per SEK
@@ -104,6 +109,10 @@ class ReportData:
     def energy_estimate_rows(self) -> list[dict]:
         """Return the energy estimates with the organisation's name (for the workbook)."""
         return [{**e, "organisation_name": self.organisation_name(e["organisation_id"])} for e in self.energy_estimates]
+
+    def department_name(self, organisation_id: str | None, department: str | None) -> str | None:
+        """Return a department as people read it ("Centrum (1100)" when the register names the code); None for none."""
+        return department_label(self.department_names, organisation_id, department)
 
     def organisation_name(self, organisation_id: str) -> str:
         """Return an organisation's name (its id when the organisation table has no row for it)."""
@@ -308,6 +317,9 @@ def gather(con: duckdb.DuckDBPyConnection, year: int | None, *, run_id: int | No
         organisation_names=dict(con.execute("select organisation_id, name from organisation").fetchall()),
     )
     data.mappings = _mappings(con, run)
+    data.department_names = department_names(con)
+    data.hotspots = marts.read(con, "supplier_hotspots", run_id,
+                               order_by="range_width_kg_co2e desc, emissions_kg_co2e desc, supplier_key")[:TOP_SUPPLIERS]
     data.sensitivity = sensitivity(con, run_id)
     data.energy_estimates = marts.read(con, "energy_estimates", run_id, order_by="organisation_id, energy_kind")
     data.flagged_factors = marts.read(con, "flagged_factors", run_id, order_by="emissions_kg_co2e desc, factor_code")

@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__
 from ..i18n import Labels, labels as get_labels, localised
-from ..numbers import fmt_percent, fmt_tonnes
+from ..numbers import fmt_percent, fmt_runs_out, fmt_tonnes
 from .data import ReportData, headline, mapping_text, pricing_summary, tail_spend_text
 from ..resources import reports_dir
 
@@ -348,7 +348,7 @@ def _department_sheets(wb: Workbook, data: ReportData, lab: Labels, taken: set[s
         {"key": "n_lines", "label": "n_lines", "format": "int", "width": 10},
     ]
     for d in data.departments:
-        label = d["department"] or lab["unknown_department"]
+        label = data.department_name(d["organisation_id"], d["department"]) or lab["unknown_department"]
         ws = wb.create_sheet(sheet_name(label, taken))
         row = _title(ws, label, data.organisation_name(d["organisation_id"]))
         items = [
@@ -384,8 +384,9 @@ def _table_sheets(wb: Workbook, data: ReportData, lab: Labels, taken: set[str], 
         columns = spec["columns"]
         if spec["id"] == "departments":
             rows = [{**r, "organisation_name": data.organisation_name(r["organisation_id"]),
-                     "department": r["department"] or lab["unknown_department"],
-                     "chart_label": f"{r['department'] or lab['unknown_department']} "
+                     "department": data.department_name(r["organisation_id"], r["department"])
+                     or lab["unknown_department"],
+                     "chart_label": f"{data.department_name(r['organisation_id'], r['department']) or lab['unknown_department']} "
                                     f"({data.organisation_name(r['organisation_id'])})"} for r in rows]
             if data.multiple_organisations:  # the chart names each department with its organisation
                 columns = [*columns, {"key": "chart_label", "label": "department_and_organisation",
@@ -429,7 +430,9 @@ def _budget_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str]) 
              (lab["budget_total"], b.get("total_t"), "decimal1", lab["unit_t"]),
              (lab["remaining_budget"], b.get("remaining_t"), "decimal1", lab["unit_t"]),
              (lab["runs_out_year"], b.get("runs_out_year") or lab["runs_out_never"], "year", ""),
-             (lab["runs_out_date"], b.get("runs_out_date"), None, ""),
+             (lab["runs_out_date"], fmt_runs_out(b.get("runs_out") or b.get("runs_out_date"), lang,
+                                                 b.get("runs_out_earliest"), b.get("runs_out_latest"),
+                                                 ranged=bool(b.get("runs_out_ranged"))) or None, None, ""),
              (lab["required_reduction"], b.get("required_reduction"), "share", ""),
              (lab["status"], lab.status(b.get("status")), None, ""),
              (lab["verdict"], localised(b, "verdict", lang), None, "")]
@@ -483,6 +486,7 @@ def _budget_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str]) 
             {"key": "verdict", "label": "verdict", "format": "text", "width": 40},
         ]
         rows = [{**r, "organisation_name": data.organisation_name(r.get("organisation_id") or ""),
+                 "department": data.department_name(r.get("organisation_id"), r.get("department")),
                  "deviation_t": r.get("deviation_t", None if r.get("actual_t") is None or r.get("budget_t") is None
                                       else r["actual_t"] - r["budget_t"]),
                  "status_label": lab.status(r.get("status")), "verdict": localised(r, "verdict", lang)}
@@ -503,7 +507,8 @@ def _budget_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str]) 
         ]
         rows = [{**p, "perspective_label": lab[f"perspective_{p.get('perspective')}"]
                  if f"perspective_{p.get('perspective')}" in lab.keys() else p.get("perspective"),
-                 "verdict": localised(p, "verdict", lang)} for p in b["perspectives"]]
+                 "runs_out_date": fmt_runs_out(p.get("runs_out_date"), lang) or None,
+                 "name": localised(p, "name", lang), "verdict": localised(p, "verdict", lang)} for p in b["perspectives"]]
         write_table(ws, top, p_cols, rows, lab, {}, filter_and_freeze=False)
     _page_setup(ws)
 
@@ -548,7 +553,8 @@ def _investments_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[s
     facts_end = _key_values(ws, row, [i for i in items if i[1] is not None], col=len(columns) + 2,
                             widths=(30, 34, 10))
     rows = [{**p, "green_category": localised(p, "green_category", lab.lang),
-             "department": p.get("department") or (data.organisation_name(p["organisation_id"])
+             "department": data.department_name(p.get("organisation_id"), p.get("department"))
+             or (data.organisation_name(p["organisation_id"])
                                                    if p.get("organisation_id") else None),
              "financing": lab[f"financing_{p['financing']}"] if p.get("financing") and
              f"financing_{p['financing']}" in lab.keys() else p.get("financing")} for p in inv["projects"]]

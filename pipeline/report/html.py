@@ -16,8 +16,8 @@ from markupsafe import Markup
 from .. import __version__
 from . import charts
 from ..errors import KlimatspendError, UsageError
-from ..i18n import Labels, labels as get_labels, localised
-from ..numbers import fmt_msek, fmt_number, fmt_percent, fmt_sek, fmt_tonnes
+from ..i18n import Labels, glossary, labels as get_labels, localised
+from ..numbers import fmt_msek, fmt_number, fmt_percent, fmt_runs_out, fmt_sek, fmt_tonnes
 from .data import TOP_SUPPLIERS, ReportData, gather, headline, mapping_text, pricing_summary, tail_spend_text
 from ..resources import reports_dir
 
@@ -34,6 +34,8 @@ def _environment(lang: str) -> Environment:
     env.filters["t"] = lambda kg, d=None, signed=False: fmt_tonnes(kg, d, lang, signed=signed)
     env.filters["sek"] = lambda v: fmt_sek(v, lang)
     env.filters["msek"] = lambda v: fmt_msek(v, lang)
+    env.globals["runs_out"] = lambda value, lo=None, hi=None, ranged=False: fmt_runs_out(value, lang, lo, hi,
+                                                                                      ranged=ranged)
     env.globals["tr"] = lambda d, key: localised(d, key, lang) or ""
     env.globals["status_label"] = lambda status, lab=get_labels(lang): lab.status(status) or ""
     env.filters["raw"] = lambda v: "" if v is None else repr(float(v)) if isinstance(v, (int, float)) else str(v)
@@ -53,7 +55,7 @@ def build_charts(data: ReportData, lab: Labels) -> dict[str, Markup]:
     d_dec = _tonne_decimals([d["emissions_upper_kg_co2e"] for d in deps])
     multi = data.multiple_organisations
     out["departments"] = Markup(charts.hbar_chart(
-        [{"label": (d["department"] or lab["unknown_department"])
+        [{"label": (data.department_name(d["organisation_id"], d["department"]) or lab["unknown_department"])
           + (f" ({data.organisation_name(d['organisation_id'])})" if multi else ""),
           "value": d["emissions_kg_co2e"] / 1000, "lower": d["emissions_lower_kg_co2e"] / 1000,
           "upper": d["emissions_upper_kg_co2e"] / 1000} for d in deps],
@@ -100,9 +102,10 @@ def build_charts(data: ReportData, lab: Labels) -> dict[str, Markup]:
         runs_out = b.get("runs_out_year")
         out["budget"] = Markup(charts.line_chart(
             series, band=history_band, title=lab["chart_budget"], lang=lang, marker_x=runs_out,
-            marker_label=f"{lab['runs_out_year']} {runs_out}" if runs_out else ""))
+            marker_label=f"{lab['runs_out_year']} {runs_out}" if runs_out else "", y_unit=lab["unit_t_short"]))
     else:
-        out["history"] = Markup(charts.line_chart([actual], band=history_band, title=lab["chart_history"], lang=lang))
+        out["history"] = Markup(charts.line_chart([actual], band=history_band, title=lab["chart_history"], lang=lang,
+                                                 y_unit=lab["unit_t_short"]))
         out["budget"] = Markup("")
     return out
 
@@ -131,7 +134,7 @@ def render_html(data: ReportData, lang: str = "sv") -> str:
     return template.render(
         d=data, h=headline(data), L=lab, mapping=mapping_text(data), pricing=pricing_summary(data), set_name=set_name,
         tail_spend=tail_spend_text(data), lang=lab.lang, css=Markup(css), csp=CSP, charts=build_charts(data, lab),
-        top_suppliers=data.suppliers[:TOP_SUPPLIERS], category_names=category_names, version=__version__,
+        top_suppliers=data.suppliers[:TOP_SUPPLIERS], glossary=glossary(lang), category_names=category_names, version=__version__,
         uncertainty=", ".join(f"±{fs['relative_uncertainty'] * 100:.0f} %" for fs in data.factor_sets
                               if fs.get("relative_uncertainty") is not None) or "–",
         unmapped_top=data.unmapped[:10], multi=data.multiple_organisations,
@@ -166,6 +169,7 @@ def write_reports(con, year: int | None, out_dir: str | Path, lang: str = "sv", 
     `progress`, if given, is called with a short message before each step (the CLI prints it on stderr).
     """
     from .excel import write_workbook
+    from .outputs import record_outputs
     from .sections import budget_section, investments_section
 
     lab = get_labels(lang)
@@ -197,4 +201,5 @@ def write_reports(con, year: int | None, out_dir: str | Path, lang: str = "sv", 
         raise KlimatspendError(f"{exc.filename or out}: cannot write the report ({exc.strerror}); "
                                "check the folder's permissions and free space, or choose another --out",
                                code="output-error") from None
+    record_outputs(con, data.run_id, written, lab.lang)
     return written

@@ -82,11 +82,15 @@ def budget_from_overview(overview: dict, organisations: set[str]) -> dict | None
         "unit": b.get("unit"), "horizon_year": overview.get("horizon_year"),
         "years": years, "remaining_t": fu["remaining_t"], "runs_out_year": _year_of(fu.get("runs_out_year")),
         "runs_out_date": fu.get("runs_out_date"), "has_run_out": fu.get("has_run_out"),
+        # when it runs out, as a fractional year with its range (shown as month and year, never a day)
+        "runs_out": fu.get("runs_out_year"), "runs_out_earliest": fu.get("runs_out_earliest"),
+        "runs_out_latest": fu.get("runs_out_latest"), "runs_out_ranged": "runs_out_earliest" in fu,
         "required_reduction": fu.get("needed_rate"), "status": fu.get("status"),
         "verdict_sv": fu.get("verdict_sv"), "verdict_en": fu.get("verdict_en"),
         "departments": sorted(  # furthest behind first
             ({k: d.get(k) for k in ("organisation_id", "department", "share", "budget_t", "actual_t", "deviation_t",
-                                    "remaining_t", "runs_out_date", "status", "verdict_sv", "verdict_en")}
+                                    "remaining_t", "runs_out_date", "runs_out_year", "runs_out_earliest", "runs_out_latest",
+                                    "status", "verdict_sv", "verdict_en")}
              for d in departments),
             key=lambda d: (d["deviation_t"] is None, -(d["deviation_t"] or 0.0))),
         "perspectives": overview.get("perspectives") or [],

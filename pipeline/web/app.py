@@ -20,7 +20,8 @@ from .. import i18n, store
 from ..access import auth
 from ..errors import KlimatspendError
 from . import security
-from .pages import activity, admin, batches, budget, dashboard, investments, mapping, reports, runs, session, upload
+from .pages import (activity, admin, batches, budget, dashboard, departments, investments, mapping, reports, runs,
+                    session, upload)
 from .routing import (FORM_LIMITS, LANG_COOKIE, PRE_COOKIE, PUBLIC, ROUTES, SESSION_COOKIE, Ctx, NotFound, PageSpec,
                       WebConfig, WebState, log, url)
 
@@ -148,7 +149,8 @@ def _too_large_page(state_getter):
 
 
 # Every page module, imported here so that its `@page` routes are registered; a new page module is added here.
-PAGES = (session, upload, batches, activity, dashboard, mapping, runs, budget, investments, reports, admin)
+PAGES = (session, upload, batches, activity, departments, dashboard, mapping, runs, budget, investments, reports,
+         admin)
 
 
 def create_app(config: WebConfig, db: duckdb.DuckDBPyConnection | None = None) -> Starlette:

@@ -10,7 +10,7 @@ from ..report.charts import nice_ticks, tick_decimals
 
 
 def line_chart(series: list[dict], *, width: int = 760, height: int = 300, left: int = 70, right: int = 150,
-               top: int = 14, bottom: int = 30) -> dict | None:
+               top: int = 24, bottom: int = 30) -> dict | None:
     """Lay out year series for an SVG line chart; None when there is nothing to draw.
 
     `series`: [{"key": css class, "label": text, "points": [(year, value), ...]}]. Returns the plot box, x
@@ -41,13 +41,19 @@ def line_chart(series: list[dict], *, width: int = 760, height: int = 300, left:
         coords = [(round(x(yr), 1), round(y(v), 1)) for yr, v in ps]
         out_series.append({"key": s["key"], "label": s["label"], "points": " ".join(f"{a},{b}" for a, b in coords),
                            "dots": coords, "end": coords[-1], "values": ps})
-    # keep end labels apart (at least 14 px), in the order of their height
-    ends = sorted(out_series, key=lambda s: s["end"][1])
-    last = -1e9
-    for s in ends:
-        label_y = max(s["end"][1], last + 14)
+    # each label sits at the end of its own line (an actual series that ends in 2025 is labelled at 2025);
+    # labels ending at about the same x are kept at least 14 px apart, in the order of their height
+    placed: list[tuple[float, float]] = []
+    for s in sorted(out_series, key=lambda s: s["end"][1]):
+        label_y = s["end"][1]
+        for px, py in sorted(placed, key=lambda p: p[1]):
+            if abs(px - s["end"][0]) < 90 and abs(py - label_y) < 14:
+                label_y = py + 14
         s["label_y"] = round(label_y, 1)
-        last = label_y
+        # a line that ends inside the plot (the actuals, with trend and measures going on from there) is
+        # labelled above its last point, where no other line runs, instead of across the lines that continue
+        s["inner"] = s["end"][0] < width - right - 1
+        placed.append((s["end"][0], label_y))
     return {"width": width, "height": height, "left": left, "top": top, "right": width - right,
             "bottom": height - bottom,
             "x_ticks": [{"year": yr, "x": round(x(yr), 1)} for yr in years],

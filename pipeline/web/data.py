@@ -184,8 +184,15 @@ def lines(con: duckdb.DuckDBPyConnection, run_id: int, filters: dict, page: int 
         select e.batch_id, e.source_row, l.posting_date, coalesce(l.period, e.period) as period, e.department,
                e.account, l.account_name, e.supplier_name, e.supplier_org_number, l.description, l.invoice_id,
                e.amount_sek, e.amount_ledger_currency, e.category_id, e.rule_level, e.rule_id, e.exclusion_reason, e.factor_code,
-               e.factor_value, e.emissions_kg_co2e, e.dq_score
+               e.factor_value, e.emissions_kg_co2e, e.dq_score, e.organisation_id, f.factor_name,
+               s.currency as factor_currency, s.base_year as factor_base_year
         from e left join ledger_line l on l.batch_id = e.batch_id and l.source_row = e.source_row
+        -- the factor's product or industry name and its unit, so a reader sees what was priced, not a code
+        left join (select factor_set_id, version, factor_code, min(factor_name) as factor_name
+                   from factor group by all) f
+               on f.factor_set_id = e.factor_set_id and f.version = e.factor_set_version
+              and f.factor_code = e.factor_code
+        left join factor_set s on s.factor_set_id = e.factor_set_id and s.version = e.factor_set_version
         order by coalesce(e.emissions_kg_co2e, 0) desc, abs(e.amount_sek) desc, e.batch_id, e.source_row
         limit {LINES_PER_PAGE} offset {int(offset)}""", [run_id, *params])
     return total, rows

@@ -31,7 +31,7 @@ from typing import Callable
 from urllib.parse import urlencode
 
 import duckdb
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, is_undefined, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -40,7 +40,8 @@ from ..engine import marts, review
 from ..errors import KlimatspendError
 from ..ingest import batches
 from ..i18n import labels
-from ..numbers import NBSP, fmt_date, fmt_number, fmt_percent, fmt_tonnes
+from ..organisations import department_label, department_names, organisation_names
+from ..numbers import NBSP, fmt_date, fmt_number, fmt_percent, fmt_runs_out, fmt_tonnes
 from . import data, security
 from .jobs import JobRunner, SnapshotWriter
 
@@ -227,6 +228,8 @@ class Ctx:
         self.files: dict = {}
         self._con: duckdb.DuckDBPyConnection | None = None
         self.set_cookies: list[tuple[str, str, dict]] = []
+        self._org_names: dict | None = None
+        self._dept_names: dict | None = None
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -265,6 +268,20 @@ class Ctx:
         """Return English UI text (a catalogue message id) in the page language; unknown text stays English."""
         return labels(self.lang).text(text)
 
+    def organisation_name(self, organisation_id: str | None) -> str:
+        """Return the name of an organisation (its id when unregistered; '' for None), read once per request."""
+        if not organisation_id:
+            return ""
+        if self._org_names is None:
+            self._org_names = organisation_names(self.con)
+        return self._org_names.get(organisation_id, organisation_id)
+
+    def department(self, organisation_id: str | None, department: str | None) -> str:
+        """Return a department as people read it: "Centrum (1100)" when the register names the code."""
+        if self._dept_names is None:
+            self._dept_names = department_names(self.con)
+        return department_label(self._dept_names, organisation_id, department) or self.t("(no department)")
+
     def csrf(self) -> str:
         return security.csrf_token(self.state.secret, self.binding or "")
 
@@ -289,7 +306,9 @@ class Ctx:
             # the pages have always written "12.5 %" in English too (the reports write "12.5%")
             "pct": lambda v, d=1: fmt_percent(v, d, lang, space=NBSP), "tonnes": lambda kg: fmt_tonnes(kg, lang=lang),
             "when": fmt_date, "url": url, "max_upload_mb": self.state.config.max_upload_bytes // 2**20,
-            "level_name": labels(lang).rule_level, "reason_name": labels(lang).reason,
+            "level_name": labels(lang).rule_level, "reason_name": labels(lang).reason, "note": labels(lang).note,
+            "org_name": self.organisation_name, "dept": self.department,
+            "runs_out": lambda v, lo=None, hi=None, ranged=False: _runs_out(lang, v, lo, hi, ranged),
             "max_upload_bytes": self.state.config.max_upload_bytes,
         }
         base.update(self._money(context.get("run")))
@@ -327,6 +346,12 @@ class Ctx:
         """Write an audit entry for the current user and address."""
         audit.record(self.con, action, actor=self.user.username if self.user else None,
                      actor_role=self.user.role if self.user else None, ip=self.ip, **kw)
+
+
+def _runs_out(lang: str, value, lower, upper, ranged) -> str:
+    """Return fmt_runs_out of a template's values, a missing (undefined) value counting as None."""
+    value, lower, upper = (None if is_undefined(v) else v for v in (value, lower, upper))
+    return fmt_runs_out(value, lang, lower, upper, ranged=bool(ranged))
 
 
 def url(path: str, **params) -> str:

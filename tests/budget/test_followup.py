@@ -20,7 +20,7 @@ def test_follow_up_worked_example():
     2025: deviation 400 − 352.8 = 47.2 t; remaining 3,125 − 1,350 = 1,775 t.
     Trend: slope −50 t/yr, â(2025) = 400, f(2026) = 350 + 25 = 375 t/yr; the trend reaches zero after
     7.5 years having used 375² / 100 = 1,406.25 t < 1,775 t, so the budget never runs out on it.
-    Needed: 400 / (1,775 + 400) = 0.18391 -> "behind: needs −18 % a year from 2026".
+    Needed: 400 / (1,775 + 400) = 0.18391 -> "Behind the budget – needs −18 % a year from 2026".
     """
     path = paths.rate_path(500, 0.16, 2023)
     fu = followup.follow_up(path, ACTUALS, 2025)
@@ -34,8 +34,8 @@ def test_follow_up_worked_example():
     assert fu.runs_out_year is None
     assert fu.needed_rate == pytest.approx(400 / 2175)
     assert fu.status == "behind"
-    assert fu.verdict_en == "behind: needs −18 % a year from 2026"
-    assert fu.verdict_sv == "efter: behöver −18 % per år från 2026"
+    assert fu.verdict_en == "Behind the budget – needs −18 % a year from 2026"
+    assert fu.verdict_sv == "Ligger efter budgeten – kräver −18 %/år från 2026"
 
 
 def test_runs_out_worked_example():

@@ -50,7 +50,7 @@ def test_overview_worked_example(db):
     assert fu["remaining_t"] == pytest.approx(1775)
     assert fu["needed_rate"] == pytest.approx(400 / 2175)
     assert fu["plan_rate"] == pytest.approx(0.16)
-    assert fu["verdict_en"] == "behind: needs −18 % a year from 2026"
+    assert fu["verdict_en"] == "Behind the budget – needs −18 % a year from 2026"
     deps = {d["department"]: d for d in kommun["departments"]}
     assert sum(d["share"] for d in deps.values()) == pytest.approx(1.0)
     assert {k: d["share"] for k, d in deps.items()} == pytest.approx({"A": 0.6, "B": 0.3, "C": 0.1})
@@ -62,7 +62,7 @@ def test_overview_worked_example(db):
     assert deps["B"]["needed_rate"] == pytest.approx(100 / 647.5)
     assert deps["B"]["status"] == "on_track"
     assert deps["C"]["needed_rate"] == pytest.approx(40 / 232.5)
-    assert deps["C"]["verdict_sv"] == "efter: behöver −17 % per år från 2026"
+    assert deps["C"]["verdict_sv"] == "Ligger efter budgeten – kräver −17 %/år från 2026"
     # departments add up to the organisation in every year
     assert sum(d["budget_t"] for d in deps.values()) == pytest.approx(fu["budget_t"])
     assert sum(d["remaining_t"] for d in deps.values()) == pytest.approx(fu["remaining_t"])
@@ -215,8 +215,8 @@ def test_cli_show_text_and_json(db, capsys):
     con.close()
     assert main(["budget", "show", "--year", "2025", "--db", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "behind: needs −18 % a year from 2026" in out
-    assert "efter: behöver −18 % per år från 2026" in out
+    assert "Behind the budget – needs −18 % a year from 2026" in out
+    assert "Ligger efter budgeten – kräver −18 %/år från 2026" in out
     assert "2 of 3 behind or over budget" in out
     assert "three perspectives side by side" in out
     assert main(["budget", "show", "--year", "2025", "--db", str(path), "--json"]) == 0

@@ -76,9 +76,9 @@ def test_demo_runs_with_the_swedish_default_and_shows_the_sensitivity(demo_run):
     used, the report shows what US EPA factors give for the same purchases, and electricity without kWh is in the
     headline as a flagged estimate."""
     demo_dir, out = demo_run
-    assert "factors exiobase@3.4.0 (SE)" in out and "convention ledger_currency_first" in out
+    assert "factors exiobase@3.4.0 (SE)" in out and "convention inflation first in the ledger currency" in out
     assert "sensitivity: with useeio@1.3.0 factors the same purchases give" in out
-    assert "estimate: alvbybostader electricity" in out and "load kWh to replace it" in out
+    assert "estimate: Älvbybostäder AB electricity" in out and "load kWh to replace it" in out
     con = store.connect(demo_dir / "klimatspend.duckdb")
     run = con.execute("select run_id, factor_set_id, settings from run where year = 2025").fetchone()
     assert run[1] == "exiobase" and json.loads(run[2])["factor_region"] == "SE"

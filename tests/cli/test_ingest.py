@@ -189,3 +189,17 @@ def test_an_unknown_org_is_an_error_listing_the_known_ones(tmp_path, capsys):
         assert err.strip() == ("klimatspend: --org kommunn: no such organisation (known: bolag (Lillby Bostäder AB), "
                                "kommun); add it first with `klimatspend org add kommunn --name NAME`")
     assert _run(capsys, "org", "list", "--db", db, "--json")[1].count('"organisation_id"') == 2
+
+
+def test_a_large_file_shows_its_progress_step_by_step_in_the_cli_language(tmp_path, capsys, monkeypatch):
+    """Files of PROGRESS_MIN_BYTES or more print each step on stderr (read, normalise, validate, store); a small
+    file prints none (see test_one_bad_file_does_not_stop_the_others). The threshold is lowered for this fixture."""
+    from pipeline.cli import ingest as ingest_verb
+
+    monkeypatch.setattr(ingest_verb, "PROGRESS_MIN_BYTES", 0)
+    code, out, err = _run(capsys, "ingest", INGEST / "open_ap_2024.csv", "--db", tmp_path / "k.duckdb", "--lang", "sv")
+    assert code == 0
+    lines = err.splitlines()
+    assert lines[0].startswith("open_ap_2024.csv: läser (0,0 MB) …")
+    assert "open_ap_2024.csv: 8 rader lästa; tolkar belopp, datum och konton …" in lines
+    assert "open_ap_2024.csv: kontrollerar 8 rader …" in lines and "open_ap_2024.csv: sparar …" in lines

@@ -325,3 +325,20 @@ def test_line_endings_mixed_or_not_keep_row_numbers(con, tmp_path, title_end, bo
     path = _write(tmp_path, "endings.csv", text, "cp1252")
     r = ingest_file(con, path, IngestOptions(year=2024, department="Kommunledningsförvaltningen"))
     assert [x["source_row"] for x in _lines(con, r.batch_id)] == [4, 5] and r.sum_loaded == 3.0
+
+
+def test_sie_department_names_fill_the_register_without_overwriting_a_loaded_one(con):
+    """Sie4.se names dimension 1's objects (#OBJEKT 1 "1" "kostnadsställe nr 1"): they join the register of the
+    organisation, except a code the register already names (a loaded register file wins)."""
+    from pipeline.organisations import add_organisation, list_departments, load_departments
+
+    add_organisation(con, "bolaget", name="Bolaget AB", kind="company")
+    load_departments(con, "bolaget", [{"code": "2", "name": "Lagret"}], source="avdelningar.csv")
+    r = ingest_file(con, INGEST / "sie" / "Sie4.se", IngestOptions(organisation_id="bolaget"))
+    register = {d["code"]: (d["name"], d["source"]) for d in list_departments(con, "bolaget")}
+    assert register["1"] == ("kostnadsställe nr 1", "Sie4.se")
+    assert register["2"] == ("Lagret", "avdelningar.csv")
+    assert any("from the file's #OBJEKT added to the department register" in n for n in r.notes)
+    from pipeline.i18n import labels
+    assert any(labels("sv").note(n).endswith("avdelningsnamn från filens #OBJEKT lades till i avdelningsregistret")
+               for n in r.notes)

@@ -18,7 +18,7 @@ from pipeline.engine import marts
 
 SHEETS_SV = ["Sammanfattning", "Förvaltningar", "Fastighet", "Socialförvaltningen", "Barn- och utbildningsförvaltnin",
              'HYPERLINK("http   example.inval', "(okänd förvaltning)", "Kultur- och fritidsförvaltninge",
-             "Kategorier", "Leverantörer", "Konton", "Månader", "Ej klassificerat", "Kontogranskning", "Exkluderat",
+             "Kategorier", "Leverantörer", "Leverantörer att prata med", "Konton", "Månader", "Ej klassificerat", "Kontogranskning", "Exkluderat",
              "Avstämning", "Faktorsamlingar", "Energiuppskattningar", "Tveksamma faktorer",
              "Budget och utfall", "Investeringar", "Metod och källor"]
 
@@ -74,8 +74,8 @@ def test_summary_figures_equal_the_marts(wb, db):
     ws = wb["Sammanfattning"]
     assert key_value(ws, "Utsläpp från inköp") == pytest.approx(totals["total_emissions_kg_co2e"] / 1000)
     assert key_value(ws, "Lägre (t CO₂e)") == pytest.approx(totals["emissions_lower_kg_co2e"] / 1000)
-    assert key_value(ws, "Inköp som ingår") == pytest.approx(float(totals["total_spend_sek"]))
-    assert key_value(ws, "Exkluderade belopp") == pytest.approx(float(totals["excluded_spend_sek"]))
+    assert key_value(ws, "Inköp som räknas") == pytest.approx(float(totals["total_spend_sek"]))
+    assert key_value(ws, "Exkluderade utgifter") == pytest.approx(float(totals["excluded_spend_sek"]))
     assert key_value(ws, "Förändring %") == pytest.approx(8499 / 2000)
     assert key_value(ws, "Budgeten tar slut") == 2027
     assert key_value(ws, "Bedömning") == "efter: behöver −31 % per år från 2025"
@@ -102,6 +102,14 @@ def test_department_category_supplier_account_sheets_equal_the_marts(wb, db):
 
     headers, rows = table(wb["Leverantörer"], "Leverantör")
     assert sum(r[2] for r in rows) == pytest.approx(10.499)
+    # the suppliers to take into supplier dialogue: share, data quality and the width of the range, in tonnes
+    headers, rows = table(wb["Leverantörer att prata med"], "Leverantör")
+    hot = marts.read(con, "supplier_hotspots", run)
+    assert headers[2:6] == ["Utsläpp (t CO₂e)", "Andel", "Datakvalitet (1 bäst – 5)",
+                            "Osäkerhetsintervallets bredd (t CO₂e)"]
+    widths = [r[5] for r in rows]
+    assert widths == sorted(widths, reverse=True) and len(rows) == min(len(hot), 10)
+    assert rows[0][5] == pytest.approx(max(h["range_width_kg_co2e"] for h in hot) / 1000)
     headers, rows = table(wb["Konton"], "Konto")
     accounts = marts.read(con, "emissions_by_account", run)
     assert sum(r[headers.index("Belopp (kr)")] for r in rows) == pytest.approx(
@@ -135,7 +143,7 @@ def test_budget_and_investment_sheets(wb):
     assert rows[1][2] == pytest.approx(10.499) and rows[0][1] == pytest.approx(2.0)
     assert key_value(ws, "Bedömning") == "efter: behöver −31 % per år från 2025"
     headers, rows = table(ws, "Organisation")
-    assert [r[1] for r in rows] == ["Socialförvaltningen", "<b>Kultur</b>"] and rows[0][6] == "efter"
+    assert [r[1] for r in rows] == ["Socialförvaltningen", "<b>Kultur</b>"] and rows[0][6] == "ligger efter budgeten"
     headers, rows = table(ws, "Perspektiv")
     assert [r[0] for r in rows] == ["organisationens inköp", "geografiskt"]
     inv = wb["Investeringar"]
@@ -178,7 +186,7 @@ def test_formatting_frozen_header_autofilter_widths(wb):
     assert ws.freeze_panes == f"A{top + 1}"
     assert ws.auto_filter.ref.startswith(f"A{top}:")
     emissions = ws.cell(row=top + 1, column=headers.index("Utsläpp (t CO₂e)") + 1)
-    spend = ws.cell(row=top + 1, column=headers.index("Inköp som ingår") + 1)
+    spend = ws.cell(row=top + 1, column=headers.index("Inköp som räknas") + 1)
     share = ws.cell(row=top + 1, column=headers.index("Andel av totalen") + 1)
     assert (emissions.number_format, spend.number_format, share.number_format) == ("#,##0.0", "#,##0", "0.0%")
     assert ws.column_dimensions["C"].width >= 30

@@ -155,13 +155,13 @@ def test_ledger_text_is_html_escaped(html_sv):
 def test_budget_follow_up_details(html_sv):
     assert "efter: behöver −31 % per år från 2025" in html_sv and "−16 % per år från 2023" in html_sv
     # Socialförvaltningen has only an English verdict: the Swedish report shows its status label instead
-    assert '<span class="badge behind">efter</span>' in html_sv and "behind: needs −40 %" not in html_sv
+    assert '<span class="badge behind">ligger efter budgeten</span>' in html_sv and "behind: needs −40 %" not in html_sv
     assert '<span class="badge on_track">i fas</span>' in html_sv
     assert "&lt;b&gt;Kultur&lt;/b&gt;" in html_sv and "<b>Kultur" not in html_sv
     assert "Tre perspektiv" in html_sv and "geografiskt" in html_sv
     assert 'data-series="Trend"' in html_sv
     assert "Observera: inga beräknade år för 2022" in html_sv
-    assert "budgeten tar då slut 2027-09-30 i stället för 2027-03-01" in html_sv
+    assert "budgeten tar då slut september 2027 i stället för mars 2027" in html_sv
     assert "Investeringsplanen sluter inte gapet före 2026." in html_sv
     assert "gröna investeringar" in html_sv
 

@@ -76,7 +76,7 @@ def test_unauthenticated_request_is_redirected_to_login(web, spec):
 
 
 # Which roles may use which route: (method, path) -> roles allowed (admin always).
-UPLOADER_ONLY = {"/upload", "/activity/upload", "/uploads/{upload_id}", "/uploads/{upload_id}/findings.csv", "/uploads/{upload_id}/recheck",
+UPLOADER_ONLY = {"/upload", "/activity/upload", "/departments/upload", "/uploads/{upload_id}", "/uploads/{upload_id}/findings.csv", "/uploads/{upload_id}/recheck",
                  "/uploads/{upload_id}/confirm", "/uploads/{upload_id}/discard", "/batches/{batch_id:int}/delete"}
 REVIEWER_ONLY = {"/unmapped/map", "/mapping/decide", "/runs", "/reports/{run_id:int}/create"}
 ADMIN_ONLY_PREFIX = "/admin/"
@@ -625,7 +625,7 @@ def test_reviewer_creates_the_reports_and_anyone_downloads_them(app_factory):
     rita, state = as_user(app_factory(), "rita")
     con = state.db.cursor()
     run_id = runs.shown_run_id(con, 2024, "kommun")
-    assert "Ingen rapport har skrivits" in rita.get(f"/reports?run={run_id}").text
+    assert "Ingen rapport har skrivits för körningen" in rita.get(f"/reports?run={run_id}").text
     r = support.post(rita, f"/reports/{run_id}/create", {"lang": "en"}, page=f"/reports?run={run_id}")
     assert r.status_code == 303
     wait(state)

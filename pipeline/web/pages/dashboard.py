@@ -9,6 +9,7 @@ import math
 from starlette.responses import Response
 
 from ...engine import marts
+from ...i18n import glossary
 from ...report.data import sensitivity
 from .. import data
 from ..routing import (ANY, Ctx, NotFound, as_float, csv_response, ledger_years, message, page, run_choices,
@@ -41,6 +42,9 @@ def dashboard(ctx: Ctx) -> Response:
     departments = marts.read(ctx.con, "emissions_by_department", rid, order_by="emissions_kg_co2e desc")
     categories = marts.read(ctx.con, "emissions_by_category", rid, order_by="emissions_kg_co2e desc")
     suppliers = marts.read(ctx.con, "emissions_by_supplier", rid, order_by="emissions_kg_co2e desc")[:10]
+    # the suppliers whose own data would change the result most: a list for supplier dialogue (issue 20)
+    hotspots = marts.read(ctx.con, "supplier_hotspots", rid,
+                          order_by="range_width_kg_co2e desc, emissions_kg_co2e desc, supplier_key")[:10]
     coverage = marts.read(ctx.con, "spend_coverage", rid, order_by="spend_sek desc")
     excluded = marts.read(ctx.con, "excluded_spend", rid, order_by="spend_sek desc")
     months = marts.read(ctx.con, "emissions_by_month", rid, order_by="period")
@@ -54,7 +58,7 @@ def dashboard(ctx: Ctx) -> Response:
     lang = ctx.lang
 
     def dep_label(r):
-        return r["department"] or ctx.t("(no department)")
+        return ctx.department(r["organisation_id"], r["department"])
 
     chart = bars(departments, dep_label, "emissions_kg_co2e",
                  href=lambda r: url("/drill", run=rid, department=r["department"] or data.NO_DEPARTMENT))
@@ -63,7 +67,7 @@ def dashboard(ctx: Ctx) -> Response:
                      href=lambda r: url("/drill", run=rid, category=r["category_id"]))
     return ctx.render(
         "dashboard.html", run=run, totals=totals, departments=departments, categories=categories,
-        suppliers=suppliers, coverage=coverage, organisations=organisations, excluded=excluded, months=months, chart=chart, cat_chart=cat_chart,
+        suppliers=suppliers, hotspots=hotspots, coverage=coverage, organisations=organisations, excluded=excluded, months=months, chart=chart, cat_chart=cat_chart,
         coverage_share=(mapped / spend_in_scope) if spend_in_scope else None,
         intensity=(as_float(totals["total_emissions_kg_co2e"]) / mapped * 1000) if mapped else None,
         choices=choices, stale=data.stale_reasons(ctx.con, run), may_run=ctx.user.can("reviewer"),
@@ -75,6 +79,12 @@ def dashboard(ctx: Ctx) -> Response:
 def _settings(totals: dict) -> dict:
     value = totals.get("settings")
     return json.loads(value) if isinstance(value, str) else (value or {})
+
+
+@page("/glossary", roles=ANY)
+def glossary_page(ctx: Ctx) -> Response:
+    """The glossary: the words used in the figures (spend-based method, scope 3, data quality, ...) in the page language."""
+    return ctx.render("glossary.html", terms=glossary(ctx.lang))
 
 
 @page("/drill", roles=ANY)
@@ -112,7 +122,7 @@ def drill(ctx: Ctx) -> Response:
 
 def _label(ctx: Ctx, level: str | None, key, cats: dict, row: dict | None = None) -> str:
     if level == "department":
-        return ctx.t("(no department)") if key == data.NO_DEPARTMENT else key
+        return ctx.department(None, None if key == data.NO_DEPARTMENT else key)
     if level == "category":
         if key in cats:
             return cats[key]["name_sv" if ctx.lang == "sv" else "name_en"]

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from ...access import audit
 from ...engine import marts
+from ...report.outputs import list_outputs
 from ..routing import (ANY, Ctx, NotFound, csv_response, download, message, own_run, page, run_choices, selected_run,
                        url)
 
@@ -21,6 +22,7 @@ CSV_MARTS = {
     "emissions_by_department": "Emissions by department",
     "emissions_by_category": "Emissions by category",
     "emissions_by_supplier": "Emissions by supplier",
+    "supplier_hotspots": "Suppliers to talk to (largest emissions, share, data quality, range)",
     "emissions_by_account": "Emissions by account",
     "emissions_by_month": "Emissions by month",
     "emissions_by_scope": "Emissions by scope 3 category",
@@ -39,12 +41,19 @@ def _report_dir(ctx_or_state, run_id: int) -> Path:
     return state.upload_dir / "reports" / f"run{int(run_id)}"
 
 
-def _report_files(ctx: Ctx, run_id: int) -> list[dict]:
+def _report_paths(ctx: Ctx, run_id: int) -> dict[str, Path]:
+    """Return name -> path of the run's reports: made here, or written by `klimatspend report`/`demo` (recorded in
+    report_output) and still where they were written; a report made here wins over an older one of the same name."""
+    found = {o["name"]: o["path"] for o in list_outputs(ctx.con, run_id) if REPORT_FILE.match(o["name"])}
     folder = _report_dir(ctx, run_id)
-    if not folder.is_dir():
-        return []
-    return [{"name": p.name, "bytes": p.stat().st_size, "format": p.suffix.lstrip(".")}
-            for p in sorted(folder.iterdir()) if REPORT_FILE.match(p.name)]
+    if folder.is_dir():
+        found |= {p.name: p for p in folder.iterdir() if REPORT_FILE.match(p.name)}
+    return found
+
+
+def _report_files(ctx: Ctx, run_id: int) -> list[dict]:
+    return [{"name": name, "bytes": p.stat().st_size, "format": p.suffix.lstrip(".")}
+            for name, p in sorted(_report_paths(ctx, run_id).items())]
 
 
 @page("/reports", roles=ANY)
@@ -86,8 +95,8 @@ def report_file(ctx: Ctx) -> Response:
     run = own_run(ctx, ctx.request.path_params["run_id"])
     if not REPORT_FILE.match(name):
         raise NotFound()
-    path = _report_dir(ctx, run["run_id"]) / name
-    if not path.is_file():
+    path = _report_paths(ctx, run["run_id"]).get(name)
+    if path is None or not path.is_file():
         raise NotFound()
     media = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if name.endswith(".xlsx")
              else "text/html; charset=utf-8")

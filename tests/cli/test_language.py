@@ -1,0 +1,48 @@
+"""The CLI speaks the reader's language: `--lang sv|en`, else KLIMATSPEND_LANG, else LANG (issue 20)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.cli._output import language_from
+
+
+@pytest.mark.parametrize("argv, environ, lang", [
+    (["run", "--year", "2025"], {"LANG": "sv_SE.UTF-8"}, "sv"),
+    (["run", "--year", "2025"], {"LANG": "en_GB.UTF-8"}, "en"),
+    (["run", "--year", "2025"], {"LANG": "C.UTF-8"}, "en"),
+    (["run", "--year", "2025"], {}, "en"),
+    (["run", "--lang", "en"], {"LANG": "sv_SE.UTF-8"}, "en"),
+    (["run", "--lang=sv"], {"LANG": "C"}, "sv"),
+    (["run"], {"LANG": "sv_SE.UTF-8", "KLIMATSPEND_LANG": "en"}, "en"),
+    (["run"], {"LANG": "en_US.UTF-8", "LC_ALL": "sv_FI.UTF-8"}, "sv"),
+])
+def test_language_from_options_and_environment(argv, environ, lang):
+    assert language_from(argv, environ) == lang
+
+
+@pytest.fixture
+def seeded(seeded_db_file, tmp_path):
+    db = tmp_path / "seed.duckdb"
+    shutil.copyfile(seeded_db_file, db)
+    return db
+
+
+def test_run_prints_swedish_words_with_lang_sv(seeded, capsys):
+    assert main(["run", "--year", "2025", "--factors", "test@1.0", "--mapping", "map@1.0", "--db", str(seeded),
+                 "--lang", "sv"]) == 0
+    captured = capsys.readouterr()
+    assert "Utsläpp 2025" in captured.out and "Totalt" in captured.out and "inköp som räknas, kr" in captured.out
+    assert "klassificering:" in captured.out and "Emissions" not in captured.out
+    # progress on stderr, in Swedish, step by step
+    assert "beräknar 2025 …" in captured.err and "räknar utsläpp per rad" in captured.err
+
+
+def test_run_prints_english_by_default_here(seeded, capsys):
+    assert main(["run", "--year", "2025", "--factors", "test@1.0", "--mapping", "map@1.0", "--db", str(seeded)]) == 0
+    out = capsys.readouterr().out
+    assert "Emissions 2025" in out and "Total" in out and "coverage:" in out
+    assert "supplier_industry" not in out and "account_group" not in out
