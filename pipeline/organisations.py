@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import re
 
-import duckdb
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # annotations only: the CLI builds its parser without loading DuckDB
+    import duckdb
 
 from .errors import UsageError
 from .factors.categories import category_ids

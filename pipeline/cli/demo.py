@@ -6,20 +6,9 @@ import csv
 import time
 from pathlib import Path
 
-from .. import store
 from ..config import resolve_db_path
-from ..demo.generator import DemoManifest, generate
-from ..demo.scenario import demo_summary, load_demo_inputs
-from ..engine import marts
-from ..engine.runs import compute_run
-from ..factors import load_reference_data
-from ..ingest import IngestOptions, batches, ingest_file
-from ..ingest.suppliers import load_supplier_register
-from ..organisations import set_organisation
-from ..report.html import write_reports
 from . import add_db_option, print_json
 from ._output import progress
-from .run import print_department_table, run_summary
 
 DEFAULT_DIR = "klimatspend_demo"
 MUNICIPALITY_ID = "alvby_kommun"
@@ -48,6 +37,8 @@ def register(sub) -> None:
 
 
 def _ensure_files(data_dir: Path, lines_per_year: int) -> DemoManifest:
+    from ..demo.generator import DemoManifest, generate
+
     manifest_path = data_dir / "manifest.json"
     if manifest_path.exists():
         manifest = DemoManifest.from_json(manifest_path.read_text(encoding="utf-8"))
@@ -67,6 +58,15 @@ def batches_sha(path: Path) -> str:
 
 def run(args) -> int:
     """Generate (if needed), load, compute and print the demo."""
+    from .. import store
+    from ..demo.scenario import demo_summary, load_demo_inputs
+    from ..engine.runs import compute_run
+    from ..factors import load_reference_data
+    from ..ingest import IngestOptions, batches, ingest_file
+    from ..ingest.suppliers import load_supplier_register
+    from ..organisations import set_organisation
+    from .run import print_department_table, run_summary
+
     t0 = time.perf_counter()
     out_dir = Path(args.dir)
     data_dir = out_dir / "data"
@@ -171,6 +171,9 @@ def group_view(summary: dict, company_name: str) -> dict:
 
 def _write_outputs(con, out_dir: Path, runs: dict[int, int]) -> list[Path]:
     """Write the department tables of every year as CSV, and the latest year's reports (Excel and HTML, sv + en)."""
+    from ..engine import marts
+    from ..report.html import write_reports
+
     latest = max(runs)
     written = []
     for lang in ("sv", "en"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import organisations, store
+from .. import organisations
 from ..config import resolve_db_path
 from . import add_db_option, print_json
 from ._output import print_table
@@ -61,6 +61,8 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """List or change organisations."""
+    from .. import store
+
     con = store.connect(resolve_db_path(args.db))
     try:
         if args.action == "add":

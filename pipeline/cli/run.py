@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-from .. import store
-from ..engine import marts, runs
 from ..config import resolve_db_path
 from ..errors import UsageError
 from . import add_db_option, print_json
@@ -50,6 +48,8 @@ def register(sub) -> None:
 
 def run_summary(con, run_id: int) -> dict:
     """Return the headline figures of a run and its table per department (for --json and the demo)."""
+    from ..engine import marts, runs
+
     totals = marts.read(con, "run_totals", run_id, exact=True)[0]
     departments = marts.read(con, "emissions_by_department", run_id, order_by="emissions_kg_co2e desc", exact=True)
     organisations = marts.read(con, "emissions_by_organisation", run_id, order_by="is_group, organisation_id", exact=True)
@@ -104,6 +104,8 @@ def _settings(totals: dict) -> dict:
 
 def sensitivity_summary(con, run_id: int) -> list[dict]:
     """Return the run's total under each alternative factor set (the sensitivity), one dict per set."""
+    from ..engine import marts
+
     out: dict[tuple, dict] = {}
     for r in marts.read(con, "sensitivity_by_category", run_id, order_by="factor_set_id, sort_order", exact=True):
         key = (r["factor_set_id"], r["factor_set_version"], r["region"])
@@ -158,6 +160,9 @@ def print_department_table(summary: dict) -> None:
 
 def run(args) -> int:
     """Compute, publish or list runs."""
+    from .. import store
+    from ..engine import runs
+
     con = store.connect(resolve_db_path(args.db))
     try:
         if args.list:

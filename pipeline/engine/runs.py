@@ -206,14 +206,11 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
             con.execute(f"insert into {table} by name select getvariable('run_id') as run_id, * from {model}")
         timings["pricing"] = time.perf_counter() - t1
         t1 = time.perf_counter()
-        con.execute("insert into line_emission by name select getvariable('run_id') as run_id, * "
-                    "from int_line__emissions")
-        con.execute("insert into run_activity by name select getvariable('run_id') as run_id, * "
-                    "from int_activity__scopes")
-        con.execute("insert into run_sensitivity by name select getvariable('run_id') as run_id, * "
-                    "from int_runs__sensitivity")
-        con.execute("insert into run_account by name select getvariable('run_id') as run_id, * "
-                    "from int_accounts__reviewed")
+        for table, model in (("line_emission", "int_line__emissions"), ("run_activity", "int_activity__scopes"),
+                             ("run_sensitivity", "int_runs__sensitivity"), ("run_account", "int_accounts__reviewed")):
+            t2 = time.perf_counter()
+            con.execute(f"insert into {table} by name select getvariable('run_id') as run_id, * from {model}")
+            timings[f"compute_{table}"] = time.perf_counter() - t2
         timings["compute"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         failures = {name: rows for name, rows in run_checks(con, models).items() if rows}
