@@ -1,7 +1,8 @@
 """Annual runs: compute a year's emissions as a recorded run, publish (freeze) it, and say which run is shown.
 
 The SQL models themselves are views built by `store` (see pipeline/store/models.py); a run sets the run
-variables, inserts `int_line__emissions` into `line_emission` and runs the sql/checks assertions.
+variables, inserts `int_line__emissions` (as `run_decision` + `run_line`, read through the view `line_emission`)
+and runs the sql/checks assertions.
 """
 
 from __future__ import annotations
@@ -181,7 +182,8 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
              json.dumps(run_settings)]).fetchall()]
         if old:
             ids = ", ".join(map(str, old))
-            con.execute(f"delete from line_emission where run_id in ({ids})")
+            for table in ("run_line", "run_decision", "line_emission_wide"):
+                con.execute(f"delete from {table} where run_id in ({ids})")
             con.execute(f"delete from run_organisation where run_id in ({ids})")
             con.execute(f"delete from run_activity where run_id in ({ids})")
             for table in ("run_pricing_set", "run_industry_factor", "run_factor_rule", "run_price", "run_sensitivity", "run_account"):
@@ -206,7 +208,10 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
             con.execute(f"insert into {table} by name select getvariable('run_id') as run_id, * from {model}")
         timings["pricing"] = time.perf_counter() - t1
         t1 = time.perf_counter()
-        for table, model in (("line_emission", "int_line__emissions"), ("run_activity", "int_activity__scopes"),
+        # A line's decision (rule, factor, adjustments) is stored once per distinct decision, the line itself narrow:
+        # the view line_emission joins them back (migration 0050).
+        for table, model in (("run_decision", "int_line__decisions"), ("run_line", "int_line__results"),
+                             ("run_activity", "int_activity__scopes"),
                              ("run_sensitivity", "int_runs__sensitivity"), ("run_account", "int_accounts__reviewed")):
             t2 = time.perf_counter()
             con.execute(f"insert into {table} by name select getvariable('run_id') as run_id, * from {model}")
@@ -219,7 +224,7 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
             detail = "; ".join(f"{name}: {len(rows)} row(s), e.g. {rows[0]}" for name, rows in failures.items())
             raise KlimatspendError(f"run for {year} failed its checks, nothing was kept: {detail}",
                                    code="check-failed")
-        n_done = con.execute("select count(*) from line_emission where run_id = ?", [run_id]).fetchone()[0]
+        n_done = con.execute("select count(*) from run_line where run_id = ?", [run_id]).fetchone()[0]
         con.execute("update run set status = 'complete', n_lines = ? where run_id = ?", [n_done, run_id])
     timings["total"] = time.perf_counter() - t0
     return RunResult(run_id=run_id, year=year, factor_set_id=fs_id, factor_set_version=fs_version,
