@@ -1,7 +1,7 @@
 -- Each line of int_line__emissions with the key of its decision: a hash of every column that is the same for
 -- many lines (what the run decided and derived about the line). A run stores the distinct decisions once
--- (int_line__decisions -> run_decision) and per line only amounts, emissions and bounds (int_line__results ->
--- run_line); the view `line_emission` (migration 0050) joins them back with the ledger line.
+-- (macro decisions_of_lines -> run_decision) and per line only amounts, emissions and bounds (macro
+-- results_of_lines -> run_line); the view `line_emission` (migration 0050) joins them back with the ledger line.
 with lines as not materialized (
     select * from int_line__emissions
 ),
