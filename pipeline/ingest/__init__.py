@@ -271,8 +271,10 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
     _quiet(con)
     period_start, period_end = declared_bounds(opts)
     org_notes = _check_organisation(con, opts)
-    prefetch_contract()   # the import of great-expectations runs while DuckDB reads the file
     scan = scan_file(path)
+    # the import of great-expectations (Python) runs while DuckDB reads the file (the GIL released), not during
+    # the scan of its bytes (Python too)
+    prefetch_contract()
     sha = scan.sha256
     early = _duplicate_result(con, sha, name, opts)
     if early is not None:
