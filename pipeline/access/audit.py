@@ -10,7 +10,10 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
-import duckdb
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # annotations only: the CLI builds its parser without loading DuckDB
+    import duckdb
 
 # Actions written by klimatspend; a filter in the web app offers these.
 ACTIONS = (

@@ -14,9 +14,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import duckdb
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # annotations only: `klimatspend --help` loads neither DuckDB nor argon2
+    import duckdb
 
 from ..errors import KlimatspendError, UsageError
 
@@ -30,9 +31,18 @@ MAX_FAILURES_PER_USER = 5
 MAX_FAILURES_PER_IP = 20
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 
-_hasher = PasswordHasher()                  # argon2id, 64 MiB, t=3, p=4
-# Verified when the user name is unknown, so that a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_HASHER: list = []                          # the argon2id hasher (64 MiB, t=3, p=4) and a dummy hash, made on first use
+
+
+def _argon2():
+    """Return (hasher, dummy hash); the dummy is verified when the user name is unknown, so that a wrong name
+    takes as long as a wrong password. Made on first use: importing argon2 and hashing cost ~0.4 s."""
+    if not _HASHER:
+        from argon2 import PasswordHasher
+
+        hasher = PasswordHasher()
+        _HASHER.extend([hasher, hasher.hash(secrets.token_urlsafe(16))])
+    return _HASHER[0], _HASHER[1]
 
 
 class AuthError(KlimatspendError):
@@ -113,15 +123,17 @@ def check_role(role: str) -> str:
 
 def hash_password(password: str) -> str:
     """Return the argon2id hash string of `password`."""
-    return _hasher.hash(password)
+    return _argon2()[0].hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     """Return True if `password` matches the argon2 hash (False for a mismatch or a malformed hash)."""
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
     if len(password) > MAX_PASSWORD_LENGTH:
         return False
     try:
-        return _hasher.verify(password_hash, password)
+        return _argon2()[0].verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -301,7 +313,7 @@ def session_user(con: duckdb.DuckDBPyConnection, token: str | None, *, now: date
     if now - last_seen > timedelta(minutes=1):
         try:
             con.execute("update web_session set last_seen_at = ? where session_hash = ?", [now, token_hash(token)])
-        except duckdb.TransactionException:
+        except _transaction_error():
             pass  # a parallel request of the same session refreshed it
     return user
 
@@ -311,8 +323,14 @@ def end_session(con: duckdb.DuckDBPyConnection, token: str | None) -> None:
     if token:
         try:
             con.execute("delete from web_session where session_hash = ?", [token_hash(token)])
-        except duckdb.TransactionException:
+        except _transaction_error():
             pass
+
+
+def _transaction_error() -> type[Exception]:
+    import duckdb
+
+    return duckdb.TransactionException
 
 
 def end_user_sessions(con: duckdb.DuckDBPyConnection, user_id: int) -> None:
@@ -352,7 +370,7 @@ def login(con: duckdb.DuckDBPyConnection, username: str, password: str, *, ip: s
         # not counted as a further failure: the lock ends THROTTLE_WINDOW after the last real attempt
         return LoginOutcome(None, None, "throttled")
     row = con.execute("select user_id, password_hash, is_active from web_user where username = ?", [name]).fetchone()
-    ok = verify_password(row[1] if row else _DUMMY_HASH, password or "")
+    ok = verify_password(row[1] if row else _argon2()[1], password or "")
     if not ok or row is None:
         _attempt(con, name, ip, False, now)
         return LoginOutcome(None, None, "bad-credentials")
@@ -360,7 +378,7 @@ def login(con: duckdb.DuckDBPyConnection, username: str, password: str, *, ip: s
         _attempt(con, name, ip, False, now)
         return LoginOutcome(None, None, "disabled")
     _attempt(con, name, ip, True, now)
-    if _hasher.check_needs_rehash(row[1]):
+    if _argon2()[0].check_needs_rehash(row[1]):
         con.execute("update web_user set password_hash = ? where user_id = ?", [hash_password(password), row[0]])
     con.execute("update web_user set last_login_at = ? where user_id = ?", [now, row[0]])
     user = get_user_by_id(con, row[0])

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from ..ingest import activity
-from ..factors import activity as activity_factors
-from .. import store
 from ..config import resolve_db_path
 from . import add_db_option, print_json
 from ._output import fmt_number, print_table
@@ -44,6 +41,10 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """Load, list or delete activity data, or list activity factors."""
+    from .. import store
+    from ..factors import activity as activity_factors
+    from ..ingest import activity
+
     con = store.connect(resolve_db_path(args.db))
     try:
         if args.action == "load":

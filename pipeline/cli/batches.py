@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..ingest import batches
-from .. import store
 from ..config import resolve_db_path
 from ..errors import UsageError
 from . import add_db_option, print_json
@@ -57,6 +55,9 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """List, show, delete batches or export their findings."""
+    from .. import store
+    from ..ingest import batches
+
     # reading needs no lock: while the web server runs, its read-only copy is read
     db = resolve_db_path(args.db)
     con = store.connect(db) if args.action == "delete" else store.open_for_reading(db)
@@ -79,6 +80,8 @@ def run(args) -> int:
 
 
 def _list(con, args) -> int:
+    from ..ingest import batches
+
     rows = batches.list_batches(con, include_inactive=not getattr(args, "live", False),
                                 organisation_id=getattr(args, "org", None))
     if args.json:
@@ -105,6 +108,8 @@ def _list(con, args) -> int:
 
 
 def _show(con, args) -> int:
+    from ..ingest import batches
+
     row = batches.batch_details(con, args.batch_id)
     rejected = batches.rejected_rows(con, args.batch_id, None if args.json else args.limit)
     if args.json:
@@ -142,6 +147,8 @@ def _show(con, args) -> int:
 
 
 def _errors(con, args) -> int:
+    from ..ingest import batches
+
     batches.batch_row(con, args.batch_id)   # a clear error before any file is created
     if args.output:
         try:

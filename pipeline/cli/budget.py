@@ -5,9 +5,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .. import store
-from ..budget import definitions, overview, paths, territorial
-from ..budget import store as budget_store
 from ..tables import InputValidationError
 from ..config import resolve_db_path
 from ..errors import UsageError
@@ -96,6 +93,8 @@ def parse_rate(text: str) -> float:
 
 def build_cli_path(args) -> paths.BudgetPath:
     """Return the path the `budget path` options describe; UsageError names what is missing."""
+    from ..budget import paths
+
     try:
         if args.rate is not None:
             _need(args, ("base_year", "base_emissions"), "a rate-based path")
@@ -156,6 +155,8 @@ def cmd_path(args) -> int:
 
 def cmd_territorial(args) -> int:
     """Print a municipality's territorial budget, path and history."""
+    from ..budget import territorial
+
     s = territorial.territorial_summary(args.kommun, to_year=args.to_year)
     if args.json:
         print_json(s)
@@ -185,6 +186,8 @@ def cmd_territorial(args) -> int:
 
 def cmd_check(args) -> int:
     """Validate a definition file; print every problem, one per line."""
+    from ..budget import definitions
+
     try:
         defn = definitions.load_definition(args.file)
     except InputValidationError as exc:
@@ -203,6 +206,8 @@ def _stderr():
 
 
 def _summary_line(defn: definitions.Definition, name: str) -> str:
+    from ..budget import definitions
+
     return (f"{name}: {len(defn.budgets)} budget(s) ({', '.join(b.budget_id for b in defn.budgets)}), "
             f"{len(defn.measures)} measure(s), {len(defn.allocation_basis)} allocation row(s), "
             f"{len(defn.own_emissions)} own-emission row(s), {len(defn.residents)} residents row(s)"
@@ -211,6 +216,9 @@ def _summary_line(defn: definitions.Definition, name: str) -> str:
 
 def cmd_import(args) -> int:
     """Validate and store a definition file."""
+    from .. import store
+    from ..budget import definitions, store as budget_store
+
     defn = definitions.load_definition(args.file)
     con = store.connect(resolve_db_path(args.db))
     try:
@@ -223,6 +231,9 @@ def cmd_import(args) -> int:
 
 def cmd_export(args) -> int:
     """Write the stored definitions as TOML (and the input tables as CSV with --out)."""
+    from .. import store
+    from ..budget import definitions, store as budget_store
+
     con = store.connect(resolve_db_path(args.db), create=False)
     try:
         defn = budget_store.stored_definition(con)
@@ -261,6 +272,9 @@ def cmd_export(args) -> int:
 
 def cmd_list(args) -> int:
     """List the stored budgets."""
+    from .. import store
+    from ..budget import store as budget_store
+
     con = store.connect(resolve_db_path(args.db), create=False)
     try:
         defn = budget_store.stored_definition(con)
@@ -283,6 +297,9 @@ def cmd_list(args) -> int:
 
 def cmd_show(args) -> int:
     """Follow up the stored budgets in a year."""
+    from .. import store
+    from ..budget import overview
+
     con = store.connect(resolve_db_path(args.db), create=False)
     try:
         result = overview.budget_overview(con, args.year, budget_id=args.budget, horizon_year=args.horizon)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import csv
 import sys
 
-from .. import store
-from ..engine.compare import GROUPINGS, compare_runs
+from ..engine.compare import GROUPINGS
 from ..config import resolve_db_path
 from . import add_db_option, print_json
 from ._output import fmt_number, print_table
@@ -31,6 +30,9 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """Print the comparison."""
+    from .. import store
+    from ..engine.compare import compare_runs
+
     con = store.connect(resolve_db_path(args.db))
     try:
         result = compare_runs(con, args.run_a, args.run_b, args.by)

@@ -5,22 +5,14 @@ from __future__ import annotations
 import csv
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .. import store
 from ..config import resolve_db_path
-from ..demo.generator import DemoManifest, generate
-from ..demo.scenario import demo_summary, load_demo_inputs
-from ..engine import marts
-from ..engine.runs import compute_run
-from ..factors import load_reference_data
-from ..ingest import IngestOptions, batches, ingest_file
-from ..ingest.suppliers import load_supplier_register
-from ..demo.catalogues import COMPANY_UNITS
-from ..organisations import load_departments, read_department_file, set_organisation
-from ..report.html import write_reports
 from . import add_db_option, print_json
 from ._output import fmt_number, progress, texts
-from .run import print_department_table, run_summary
+
+if TYPE_CHECKING:
+    from ..demo.generator import DemoManifest
 
 DEFAULT_DIR = "klimatspend_demo"
 MUNICIPALITY_ID = "alvby_kommun"
@@ -50,6 +42,8 @@ def register(sub) -> None:
 
 
 def _ensure_files(data_dir: Path, lines_per_year: int) -> DemoManifest:
+    from ..demo.generator import DemoManifest, generate
+
     manifest_path = data_dir / "manifest.json"
     if manifest_path.exists():
         manifest = DemoManifest.from_json(manifest_path.read_text(encoding="utf-8"))
@@ -62,6 +56,8 @@ def _ensure_files(data_dir: Path, lines_per_year: int) -> DemoManifest:
 
 def _write_company_departments(data_dir: Path) -> Path:
     """Write the housing company's department register (code;name, as a finance system exports it); return its path."""
+    from ..demo.catalogues import COMPANY_UNITS
+
     path = data_dir / COMPANY_DEPARTMENTS_FILE
     lines = ["Kod;Namn"] + [f"{u.code};{u.name}" for u in COMPANY_UNITS]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -77,6 +73,15 @@ def batches_sha(path: Path) -> str:
 
 def run(args) -> int:
     """Generate (if needed), load, compute and print the demo."""
+    from .. import store
+    from ..demo.scenario import demo_summary, load_demo_inputs
+    from ..engine.runs import compute_run
+    from ..factors import load_reference_data
+    from ..ingest import IngestOptions, batches, ingest_file
+    from ..ingest.suppliers import load_supplier_register
+    from ..organisations import load_departments, read_department_file, set_organisation
+    from .run import print_department_table, run_summary
+
     t0 = time.perf_counter()
     out_dir = Path(args.dir)
     data_dir = out_dir / "data"
@@ -192,6 +197,9 @@ def group_view(summary: dict, company_name: str) -> dict:
 
 def _write_outputs(con, out_dir: Path, runs: dict[int, int]) -> list[Path]:
     """Write the department tables of every year as CSV, and the latest year's reports (Excel and HTML, sv + en)."""
+    from ..engine import marts
+    from ..report.html import write_reports
+
     latest = max(runs)
     written = []
     for lang in ("sv", "en"):

@@ -6,7 +6,6 @@ import argparse
 import statistics
 from pathlib import Path
 
-from .. import store
 from ..config import resolve_db_path
 from ..errors import UsageError
 from . import add_db_option, print_json
@@ -132,6 +131,8 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """Dispatch a `klimatspend factors` action; returns the exit code."""
+    from .. import store
+
     action = getattr(args, "action", None) or "list"
     if action == "validate":
         return _validate(args)
@@ -403,6 +404,8 @@ def _import_exiobase(con, args) -> int:
 
 
 def _overrides(args) -> int:
+    from .. import store
+
     from ..factors import overrides as ov
 
     action = getattr(args, "ov_action", None)

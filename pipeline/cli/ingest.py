@@ -5,12 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .. import store
 from ..config import DEFAULT_ORGANISATION, resolve_db_path
 from ..errors import KlimatspendError, UsageError
-from ..ingest import IngestOptions, IngestResult, ingest_file, overlap_choices, preview_columns
-from ..ingest.columns import SYNONYMS
-from ..ingest.profiles import load_profiles
 from . import add_db_option, print_json
 from ._output import fmt_number, print_table, step
 
@@ -18,6 +14,8 @@ MAX_PRINTED = 50   # errors printed on the terminal by default; all are in the d
 
 
 def _common(p) -> None:
+    from ..ingest.columns import SYNONYMS
+
     p.add_argument("files", nargs="*", metavar="FILE", help="ledger export: CSV/TXT (any delimiter), xlsx or SIE 4")
     p.add_argument("--org", default=DEFAULT_ORGANISATION, metavar="ID",
                    help=f"organisation the ledger belongs to (default: {DEFAULT_ORGANISATION})")
@@ -87,6 +85,9 @@ def register(sub) -> None:
 
 def options_from_args(args) -> IngestOptions:
     """Build IngestOptions from parsed CLI arguments."""
+    from ..ingest import IngestOptions
+    from ..ingest.columns import SYNONYMS
+
     overrides: dict[str, str] = {}
     for item in args.map:
         fld, sep, header = item.partition("=")
@@ -119,6 +120,8 @@ def options_from_args(args) -> IngestOptions:
 
 
 def _list_profiles(args) -> int:
+    from ..ingest.profiles import load_profiles
+
     profiles = load_profiles(args.profiles_file)
     if args.json:
         print_json([{"name": p.name, "aliases": list(p.aliases), "description": p.description,
@@ -153,6 +156,8 @@ def _file_progress(path: Path):
 
 def _each_file(args, opts: IngestOptions, con) -> tuple[list[IngestResult], list[dict]]:
     """Ingest every file; a file that cannot be read is reported and the others still load."""
+    from ..ingest import IngestOptions, IngestResult, ingest_file
+
     results, failures = [], []
     for f in args.files:
         try:
@@ -167,6 +172,9 @@ def _each_file(args, opts: IngestOptions, con) -> tuple[list[IngestResult], list
 
 def run_ingest(args) -> int:
     """Ingest each file; exit 0 if every file loaded (possibly with quarantined rows), else 1."""
+    from .. import store
+    from ..ingest import preview_columns
+
     if args.list_profiles:
         return _list_profiles(args)
     if not args.files:
@@ -194,6 +202,8 @@ def run_ingest(args) -> int:
 
 def run_validate(args) -> int:
     """Validate files without storing them; exit 0 when no row would be quarantined, else 1."""
+    from .. import store
+
     if args.list_profiles:
         return _list_profiles(args)
     if not args.files:
@@ -215,6 +225,8 @@ def run_validate(args) -> int:
 
 def _print_results(args, results: list[IngestResult], failures: list[dict], verb: str = "loaded",
                    opts: IngestOptions | None = None) -> None:
+    from ..ingest import IngestOptions, IngestResult
+
     if args.json:
         data = [r.as_dict() for r in results] + failures
         if data:
@@ -244,6 +256,8 @@ def _print_preview(pv: dict) -> None:
 
 def _print_result(r: IngestResult, verb: str = "loaded", max_errors: int = MAX_PRINTED,
                   opts: IngestOptions | None = None) -> None:
+    from ..ingest import IngestOptions, IngestResult, overlap_choices
+
     if r.status == "duplicate":
         print(f"{r.file}: {r.summary}")
         return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from .. import store
 from ..config import resolve_db_path
 from . import add_db_option, print_json
 
@@ -18,6 +17,8 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """Create or migrate the database at the resolved path and report its schema version."""
+    from .. import store
+
     path = resolve_db_path(args.db)
     existed = path.exists()
     con = store.connect(path, create=True)

@@ -7,11 +7,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from .. import store
 from ..config import resolve_db_path
 from ..errors import UsageError
-from ..investments import ensure_taxonomy, summary
-from ..investments import outputs, plan
 from ..tables import InputValidationError
 from . import add_db_option, print_json
 from ._output import fmt_number, fmt_percent, print_table
@@ -85,6 +82,9 @@ def register(subparsers) -> None:
 
 
 def _connect(args, create: bool = False):
+    from .. import store
+    from ..investments import ensure_taxonomy
+
     con = store.connect(resolve_db_path(args.db), create=create)
     ensure_taxonomy(con)
     return con
@@ -92,6 +92,9 @@ def _connect(args, create: bool = False):
 
 def cmd_check(args) -> int:
     """Validate a plan; print every problem, one per line."""
+    from .. import store
+    from ..investments import plan
+
     con = store.connect(resolve_db_path(args.db)) if args.db else None
     try:
         ids = {c["category_id"] for c in plan.taxonomy(con)}
@@ -113,6 +116,8 @@ def cmd_check(args) -> int:
 
 def cmd_import(args) -> int:
     """Validate and store a plan."""
+    from ..investments import plan
+
     con = _connect(args, create=True)
     try:
         ids = {c["category_id"] for c in plan.taxonomy(con)}
@@ -127,6 +132,8 @@ def cmd_import(args) -> int:
 
 def cmd_template(args) -> int:
     """Write an empty plan."""
+    from ..investments import plan
+
     path = Path(args.file)
     if path.exists():
         raise UsageError(f"{path}: exists; choose a new file name")
@@ -137,6 +144,8 @@ def cmd_template(args) -> int:
 
 def cmd_classify(args) -> int:
     """Record a classification decision."""
+    from ..investments import plan
+
     try:
         when = date.fromisoformat(args.date) if args.date else None
     except ValueError:
@@ -152,6 +161,8 @@ def cmd_classify(args) -> int:
 
 def cmd_taxonomy(args) -> int:
     """List or load green categories."""
+    from ..investments import plan
+
     con = _connect(args, create=True)
     try:
         if args.load:
@@ -173,6 +184,8 @@ def cmd_taxonomy(args) -> int:
 
 def cmd_register(args) -> int:
     """Print the investment register."""
+    from ..investments import outputs
+
     con = _connect(args)
     try:
         reg = outputs.register(con, args.year)
@@ -192,6 +205,8 @@ def cmd_register(args) -> int:
 
 def cmd_show(args) -> int:
     """Print green share, capital goods, the budget gap and green loans."""
+    from ..investments import summary
+
     con = _connect(args)
     try:
         s = summary(con, args.year, budget_id=args.budget, horizon_year=args.horizon)
@@ -261,6 +276,8 @@ def print_summary(s: dict) -> None:
 
 def cmd_fee(args) -> int:
     """Print the internal carbon fee per department."""
+    from ..investments import outputs
+
     cats = [c.strip() for c in args.categories.split(",") if c.strip()] if args.categories else None
     con = _connect(args)
     try:

@@ -6,9 +6,8 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
-from .. import store
 from ..config import resolve_db_path
-from ..engine import marts, review, runs
+from ..engine import review
 from ..errors import UsageError
 from ..factors import overrides as ov
 from . import add_db_option, print_json
@@ -61,6 +60,8 @@ def register(sub) -> None:
 
 
 def _run(con, args) -> dict:
+    from ..engine import runs
+
     if args.run is not None:
         return review.run_record(con, args.run)
     year = args.year or runs.newest_run_year(con, args.org)
@@ -77,6 +78,8 @@ def _run(con, args) -> dict:
 
 def run(args) -> int:
     """Print the review, or save a decision on one account."""
+    from .. import store
+
     db_path = resolve_db_path(args.db)
     con = store.connect(db_path)
     try:
@@ -126,6 +129,8 @@ def _only_organisation(con, target: dict) -> str:
 
 
 def _review(con, target: dict, args) -> int:
+    from ..engine import marts
+
     rows = review.review_rows(con, target["run_id"], organisation_id=args.org, only=args.only, limit=args.top)
     totals = review.review_totals(review.review_rows(con, target["run_id"], organisation_id=args.org))
     currency, per_sek = marts.reporting_money(con, target["run_id"])

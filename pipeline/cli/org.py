@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import organisations, store
+from .. import organisations
 from ..config import resolve_db_path
 from . import add_db_option, print_json
 from ._output import print_table, texts
@@ -72,6 +72,8 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """List or change organisations."""
+    from .. import store
+
     con = store.connect(resolve_db_path(args.db))
     try:
         if args.action == "add":

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from .. import store
 from ..config import resolve_db_path
 from ..errors import UsageError
 from ..i18n import LANGUAGES
-from ..report.data import resolve_run
-from ..report.html import write_reports
 from . import add_db_option, print_json
 from ._output import progress
 
@@ -36,6 +33,10 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """Write the requested reports and list them."""
+    from .. import store
+    from ..report.data import resolve_run
+    from ..report.html import write_reports
+
     if args.year is None and args.run is None:
         raise UsageError("report: give --year YYYY (or --run RUN_ID) (see `klimatspend report --help`)")
     con = store.open_for_reading(resolve_db_path(args.db))      # while the web server runs: its read-only copy

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-from .. import store
-from ..engine import marts, runs
 from ..config import resolve_db_path
 from ..errors import UsageError
 from ..organisations import department_label, department_names, organisation_names
@@ -51,6 +49,8 @@ def register(sub) -> None:
 
 def run_summary(con, run_id: int) -> dict:
     """Return the headline figures of a run and its table per department (for --json and the demo)."""
+    from ..engine import marts, runs
+
     totals = marts.read(con, "run_totals", run_id, exact=True)[0]
     departments = marts.read(con, "emissions_by_department", run_id, order_by="emissions_kg_co2e desc", exact=True)
     organisations = marts.read(con, "emissions_by_organisation", run_id, order_by="is_group, organisation_id", exact=True)
@@ -133,6 +133,8 @@ def _settings(totals: dict) -> dict:
 
 def sensitivity_summary(con, run_id: int) -> list[dict]:
     """Return the run's total under each alternative factor set (the sensitivity), one dict per set."""
+    from ..engine import marts
+
     out: dict[tuple, dict] = {}
     for r in marts.read(con, "sensitivity_by_category", run_id, order_by="factor_set_id, sort_order", exact=True):
         key = (r["factor_set_id"], r["factor_set_version"], r["region"])
@@ -215,6 +217,9 @@ def _run_progress():
 
 def run(args) -> int:
     """Compute, publish or list runs."""
+    from .. import store
+    from ..engine import runs
+
     con = store.connect(resolve_db_path(args.db))
     try:
         if args.list:

@@ -6,8 +6,6 @@ import os
 import sys
 from pathlib import Path
 
-from ..access import auth
-from .. import store
 from ..config import ReadLimits, resolve_db_path
 from ..errors import KlimatspendError, UsageError
 from . import add_db_option
@@ -54,6 +52,9 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """Open the database, check there is an administrator, and serve until interrupted."""
+    from .. import store
+    from ..access import auth
+
     import uvicorn
 
     from ..web import WebConfig, create_app, security

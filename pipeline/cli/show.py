@@ -6,8 +6,6 @@ import csv
 import json
 import sys
 
-from .. import store
-from ..engine import marts, runs
 from ..config import resolve_db_path
 from ..errors import UsageError
 from . import add_db_option, print_json
@@ -80,6 +78,9 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """Print the chosen mart for the year's run."""
+    from .. import store
+    from ..engine import marts, runs
+
     con = store.open_for_reading(resolve_db_path(args.db))      # while the web server runs: its read-only copy
     try:
         run_id = args.run or runs.shown_run_id(con, args.year)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from .. import store
-from ..ingest import suppliers
 from ..config import resolve_db_path
 from . import add_db_option, print_json
 from ._output import print_table
@@ -31,6 +29,9 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """Load or list the supplier register."""
+    from .. import store
+    from ..ingest import suppliers
+
     con = store.connect(resolve_db_path(args.db))
     try:
         if args.action == "load":

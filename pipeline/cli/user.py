@@ -6,8 +6,7 @@ from __future__ import annotations
 import getpass
 import sys
 
-from ..access import audit, auth
-from .. import store
+from ..access import auth
 from ..config import resolve_db_path
 from ..errors import UsageError
 from . import add_db_option, print_json
@@ -78,6 +77,9 @@ def read_password(from_stdin: bool) -> str:
 
 def run(args) -> int:
     """Carry out one user action; changes are written to the audit log as 'cli:<os user>'."""
+    from .. import store
+    from ..access import audit
+
     if not args.action:
         raise UsageError("klimatspend user: choose add, list, orgs, set-role, disable, enable or set-password "
                          "(see --help)")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
-import duckdb
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # annotations only: the CLI builds its parser without loading DuckDB
+    import duckdb
 
 from . import marts
 from ..errors import UsageError

@@ -10,7 +10,10 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
-import duckdb
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # annotations only: the CLI builds its parser without loading DuckDB
+    import duckdb
 
 from ..errors import UsageError
 from ..resources import sql_dir

@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import duckdb
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # annotations only: the CLI builds its parser without loading DuckDB
+    import duckdb
 
 from ..access import audit
 from .. import organisations as pipeline_organisations

@@ -1,7 +1,8 @@
 """Annual runs: compute a year's emissions as a recorded run, publish (freeze) it, and say which run is shown.
 
 The SQL models themselves are views built by `store` (see pipeline/store/models.py); a run sets the run
-variables, inserts `int_line__emissions` into `line_emission` and runs the sql/checks assertions.
+variables, inserts `int_line__emissions` (as `run_decision` + `run_line`, read through the view `line_emission`)
+and runs the sql/checks assertions.
 """
 
 from __future__ import annotations
@@ -188,7 +189,8 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
              json.dumps(run_settings)]).fetchall()]
         if old:
             ids = ", ".join(map(str, old))
-            con.execute(f"delete from line_emission where run_id in ({ids})")
+            for table in ("run_line", "run_decision", "line_emission_wide"):
+                con.execute(f"delete from {table} where run_id in ({ids})")
             con.execute(f"delete from run_organisation where run_id in ({ids})")
             con.execute(f"delete from run_activity where run_id in ({ids})")
             for table in ("run_pricing_set", "run_industry_factor", "run_factor_rule", "run_price", "run_sensitivity", "run_account"):
@@ -217,14 +219,28 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
         timings["pricing"] = time.perf_counter() - t1
         tell("lines")
         t1 = time.perf_counter()
-        con.execute("insert into line_emission by name select getvariable('run_id') as run_id, * "
-                    "from int_line__emissions")
-        con.execute("insert into run_activity by name select getvariable('run_id') as run_id, * "
-                    "from int_activity__scopes")
-        con.execute("insert into run_sensitivity by name select getvariable('run_id') as run_id, * "
-                    "from int_runs__sensitivity")
-        con.execute("insert into run_account by name select getvariable('run_id') as run_id, * "
-                    "from int_accounts__reviewed")
+        # A line's decision (rule, factor, adjustments) is stored once per distinct decision, the line itself narrow:
+        # the view line_emission joins them back (migration 0050). The line model is computed once, into a
+        # temporary table that both inserts read (computing it twice cost as much as writing it).
+        t2 = time.perf_counter()
+        # without the ledger line's own fields (the view reads them from ledger_line)
+        con.execute("create or replace temp table _line_keyed as select * exclude (organisation_id, fiscal_year, "
+                    "period, account, committee, cost_centre, project, supplier_name, supplier_org_number, "
+                    "amount_ledger_currency, real_amount) from int_line__keyed")
+        timings["compute_lines"] = time.perf_counter() - t2
+        try:
+            for table, source in (("run_decision", "decisions_of_lines('_line_keyed')"),
+                                  ("run_line", "results_of_lines('_line_keyed')")):
+                t2 = time.perf_counter()
+                con.execute(f"insert into {table} by name select getvariable('run_id') as run_id, * from {source}")
+                timings[f"store_{table}"] = time.perf_counter() - t2
+        finally:
+            con.execute("drop table if exists _line_keyed")
+        for table, model in (("run_activity", "int_activity__scopes"),
+                             ("run_sensitivity", "int_runs__sensitivity"), ("run_account", "int_accounts__reviewed")):
+            t2 = time.perf_counter()
+            con.execute(f"insert into {table} by name select getvariable('run_id') as run_id, * from {model}")
+            timings[f"compute_{table}"] = time.perf_counter() - t2
         timings["compute"] = time.perf_counter() - t1
         tell("checks")
         t2 = time.perf_counter()
@@ -234,7 +250,7 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
             detail = "; ".join(f"{name}: {len(rows)} row(s), e.g. {rows[0]}" for name, rows in failures.items())
             raise KlimatspendError(f"run for {year} failed its checks, nothing was kept: {detail}",
                                    code="check-failed")
-        n_done = con.execute("select count(*) from line_emission where run_id = ?", [run_id]).fetchone()[0]
+        n_done = con.execute("select count(*) from run_line where run_id = ?", [run_id]).fetchone()[0]
         con.execute("update run set status = 'complete', n_lines = ? where run_id = ?", [n_done, run_id])
     timings["total"] = time.perf_counter() - t0
     return RunResult(run_id=run_id, year=year, factor_set_id=fs_id, factor_set_version=fs_version,

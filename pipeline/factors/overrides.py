@@ -33,12 +33,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # annotations only: the CLI builds its parser without loading DuckDB
+    import duckdb
 
 from .categories import category_ids
 from ..errors import UsageError
 from .schema import Problem, SchemaError, validate_csv
-from ..store import transaction
 
 COLUMNS = ["override_id", "organisation_id", "kind", "match_value", "account_prefix", "category_id", "factor_set_id",
            "factor_code", "industry_code", "factor_value", "factor_unit", "is_excluded", "exclusion_reason", "author",
@@ -188,6 +190,8 @@ def append_override(path: Path, row: dict) -> dict:
 def load_overrides(con: duckdb.DuckDBPyConnection, path: Path, organisation_id: str,
                    base: tuple[str, str] = ("kommunbas13", "2.0.0")) -> LoadResult:
     """Validate the overrides file and load the rows that apply to `organisation_id` (or to all) into `con`."""
+    from ..store import transaction   # here: the CLI builds its parser without loading DuckDB
+
     problems = check_overrides(path)
     if problems:
         raise SchemaError(problems)

@@ -13,20 +13,21 @@ import time
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import duckdb
-
-from . import batches, overlap
 from ..errors import InputFileError, KlimatspendError, MissingColumnError, UsageError
 from ..organisations import load_departments, organisation_names, require_organisation
 from ..currencies import KNOWN_CURRENCIES
-from .validate import SWEDISH_ACCOUNT_PATTERN, validate_batch
-from .columns import ColumnMapping, describe_missing, fixed_mapping, map_columns
-from .normalise import NormaliseInfo, NormaliseOptions, build_typed
+from .columns import SWEDISH_ACCOUNT_PATTERN, ColumnMapping, describe_missing, fixed_mapping, map_columns
 from .profiles import Profile, get_profile, recognise_profile, suggest_profiles
-from .readers import RawTable, ReadOptions, read_table
 from .textfile import FileScan, scan_file
+
+if TYPE_CHECKING:   # the CLI's parser imports this package: DuckDB and pandas load when a file is read
+    import duckdb
+
+    from . import overlap
+    from .normalise import NormaliseInfo
+    from .readers import RawTable
 
 __all__ = ["IngestOptions", "IngestResult", "ingest_file", "preview_columns", "format_finding", "resolve_options",
            "overlap_choices", "overlap_summary"]
@@ -173,6 +174,8 @@ def resolve_options(opts: IngestOptions) -> tuple[IngestOptions, Profile | None]
 
 
 def _read_options(opts: IngestOptions, prof: Profile | None) -> ReadOptions:
+    from .readers import ReadOptions
+
     known = prof.headers() if prof else ()
     known += tuple(h for v in opts.column_overrides.values() for h in ([v] if isinstance(v, str) else v))
     return ReadOptions(sheet=opts.sheet, delimiter=opts.delimiter, encoding=opts.encoding, header_row=opts.header_row,
@@ -248,6 +251,9 @@ def _text_account_first(con: duckdb.DuckDBPyConnection, raw: RawTable, raw_table
 
 def _raw(con: duckdb.DuckDBPyConnection, path: Path, name: str, opts: IngestOptions, prof: Profile | None,
          table: str, scan: FileScan | None = None) -> RawTable:
+    import duckdb
+    from .readers import read_table
+
     read_opts = _read_options(opts, prof)
     read_opts.scan = scan
     try:
@@ -289,6 +295,8 @@ def preview_columns(con: duckdb.DuckDBPyConnection, path: str | Path, opts: Inge
 
 
 def _quiet(con: duckdb.DuckDBPyConnection) -> None:
+    import duckdb
+
     try:
         con.execute("set enable_progress_bar = false")
     except duckdb.Error:
@@ -305,6 +313,11 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
     Raises InputFileError (nothing stored) when the file cannot be read or a required column is
     missing, UsageError for contradictory options. With `opts.dry_run` nothing is stored.
     """
+    import duckdb
+    from . import batches, overlap
+    from .normalise import NormaliseOptions, build_typed
+    from .validate import prefetch_contract, validate_batch
+
     opts, prof = resolve_options(opts or IngestOptions())
     path = Path(path)
     name = opts.display_name or path.name
@@ -322,6 +335,9 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
     period_start, period_end = declared_bounds(opts)
     org_notes = _check_organisation(con, opts)
     scan = scan_file(path)
+    # the import of great-expectations (Python) runs while DuckDB reads the file (the GIL released), not during
+    # the scan of its bytes (Python too)
+    prefetch_contract()
     sha = scan.sha256
     early = _duplicate_result(con, sha, name, opts)
     if early is not None:
@@ -455,6 +471,8 @@ def _overlap(con, typed_table: str, opts: IngestOptions, outcome, notes: list[st
     (a decision is needed: replace, only the new rows, or load anyway). With on_overlap "new-rows" the rows
     already loaded are quarantined (already-loaded); with "allow" they load with a warning.
     """
+    from . import overlap
+
     errs = outcome.findings[outcome.findings["severity"] == "error"]
     rejected = {int(r) for r in errs["source_row"].dropna()}
     lines = overlap.lines_table(con, typed_table, opts.organisation_id, rejected, view)
@@ -578,6 +596,8 @@ def _headers_by_field(mapping: ColumnMapping) -> dict[str, str]:
 
 
 def _duplicate_result(con, sha: str, name: str, opts: IngestOptions) -> IngestResult | None:
+    from . import batches
+
     dup = batches.find_same_content(con, sha, opts.organisation_id)
     if dup is None:
         return None

@@ -152,7 +152,6 @@ def store_batch(con: duckdb.DuckDBPyConnection, record: BatchRecord, *, raw_tabl
                        t.committee, t.department, t.cost_centre, t.activity, t.project, t.counterparty, t.supplier_name,
                        t.supplier_org_number, t.invoice_id, t.description, t.amount, t.currency, t.vat_amount, t.extra
                 from {typed_table} t anti join _rejected_rows r using (source_row)
-                order by t.source_row
             """, [batch_id, record.organisation_id]).fetchone()[0]
             # One quarantined row per rejected source row: its first error, plus all its errors as JSON.
             rejected = con.execute(f"""

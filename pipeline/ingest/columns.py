@@ -7,6 +7,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+SWEDISH_ACCOUNT_PATTERN = r"^[0-9]{2,6}$"   # the default account check: 2-6 digits (Kommun-Bas, BAS)
+
 # Canonical field -> synonyms, most specific first. Headers are compared after `normalise_header`
 # (lower case, accents removed, only letters and digits), so "Bokföringsdatum", "BOKFORINGSDATUM"
 # and "bokförings datum" all match "bokforingsdatum".

@@ -169,7 +169,7 @@ def _sample_rows(text: str, delimiter: str, display_name: str) -> list[list[str]
 
 
 def _read_delimited(con, path: Path, *, table: str, display_name: str, opts: ReadOptions) -> RawTable:
-    enc = _encoding_from_option(opts.encoding) if opts.encoding else detect_encoding(path)
+    enc = _encoding_from_option(opts.encoding) if opts.encoding else detect_encoding(path, opts.scan)
     text = decode_sample(path, enc)
     size = path.stat().st_size
     if size > len(text.encode("utf-8", errors="replace")) + 16:

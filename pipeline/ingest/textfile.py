@@ -33,6 +33,7 @@ class FileScan:
     sha256: str
     inner_blank_line: bool        # an empty line before the last content (DuckDB would skip it)
     mixed_line_endings: bool      # CRLF and LF (or lone CR) in one file (DuckDB's `skip` miscounts)
+    utf8_valid: bool | None = None   # the bytes after the BOM-like prefix are valid UTF-8 (None: not checked)
 
     @property
     def needs_python_reader(self) -> bool:
@@ -41,8 +42,11 @@ class FileScan:
 
 
 def scan_file(path: Path) -> FileScan:
-    """Read `path` once: sha256, empty lines before the last content, mixed line endings."""
+    """Read `path` once: sha256, empty lines before the last content, mixed line endings, and whether the bytes
+    after a BOM-like prefix are valid UTF-8 (detect_encoding uses it instead of reading the file again)."""
     h = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8_valid = True
     first_blank = None
     last_content = -1
     offset = 0
@@ -51,6 +55,11 @@ def scan_file(path: Path) -> FileScan:
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
             h.update(chunk)
+            if utf8_valid:
+                try:
+                    decoder.decode(chunk[_bom_prefix_length(chunk)[0]:] if offset == 0 else chunk)
+                except UnicodeDecodeError:
+                    utf8_valid = False
             buf = tail + chunk
             if first_blank is None:
                 base = offset - len(tail)
@@ -68,9 +77,14 @@ def scan_file(path: Path) -> FileScan:
                 last_content = offset + len(stripped) - 1
             offset += len(chunk)
             tail = buf[-2:]
+    if utf8_valid:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8_valid = False
     inner = first_blank is not None and first_blank + 1 < last_content
     mixed = crlf not in (0, lf) or cr != crlf
-    return FileScan(h.hexdigest(), inner, mixed)
+    return FileScan(h.hexdigest(), inner, mixed, utf8_valid)
 
 
 @dataclass(frozen=True)
@@ -125,15 +139,16 @@ def _has_valid_multibyte_utf8(sample: bytes) -> bool:
     return any(ord(ch) > 127 and ch != "\ufffd" for ch in text)
 
 
-def detect_encoding(path: Path) -> TextEncoding:
-    """Return the encoding of the text file at `path` (reads it once; UTF-8 check over the whole file)."""
+def detect_encoding(path: Path, scan: FileScan | None = None) -> TextEncoding:
+    """Return the encoding of the text file at `path` (UTF-8 check over the whole file: from `scan` when given,
+    the one pass of scan_file, else by reading the file)."""
     with open(path, "rb") as fh:
         sample = fh.read(SAMPLE_BYTES)
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return TextEncoding("utf-16", 0, "utf-16")
     skip, real_bom, wrong_bom = _bom_prefix_length(sample)
     body = sample[skip:]
-    valid, _ = _utf8_status(path, skip)
+    valid = scan.utf8_valid if scan is not None and scan.utf8_valid is not None else _utf8_status(path, skip)[0]
     if valid:
         if wrong_bom:
             label = "utf-8 (mis-encoded BOM 'ï»¿' removed)"

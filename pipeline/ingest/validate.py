@@ -11,7 +11,10 @@ mostly negative) run as SQL; lines already loaded in another batch are pipeline.
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
+import threading
 import warnings
 from dataclasses import dataclass, field
 
@@ -21,10 +24,10 @@ import pandas as pd
 from ..currencies import KNOWN_CURRENCIES
 from ..store import finish_pending
 from ..errors import KlimatspendError
+from .columns import SWEDISH_ACCOUNT_PATTERN   # noqa: F401 - its home is columns; callers import it from here too
 
 LARGE_AMOUNT = 50_000_000          # a single line above this (in the ledger currency) is flagged
 # ISO 4217 codes of the currencies with ECB reference rates (the ones klimatspend can convert)
-SWEDISH_ACCOUNT_PATTERN = r"^[0-9]{2,6}$"
 FINDING_COLUMNS = ["source_row", "severity", "code", "field", "value", "message"]
 
 # error code -> words used in the plain-language summary
@@ -71,6 +74,31 @@ class ValidationOutcome:
     result: dict = field(default_factory=dict)
     summary: str = ""
     success: bool = True
+
+
+_PREFETCH: list[threading.Thread] = []
+
+
+def prefetch_contract() -> None:
+    """Start importing great-expectations in a background thread (once per process); returns at once.
+
+    The import takes 1.5-2 s of Python; reading and normalising a file is DuckDB work that releases the GIL, so
+    the two overlap and validation later finds the module loaded.
+    """
+    if _PREFETCH or "great_expectations" in sys.modules:
+        return
+    thread = threading.Thread(target=_import_contract, name="klimatspend-gx-import", daemon=True)
+    _PREFETCH.append(thread)
+    thread.start()
+
+
+def _import_contract() -> None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            importlib.import_module("great_expectations")
+    except Exception:   # noqa: BLE001 - validation imports it again and reports the error there
+        pass
 
 
 def _fmt_month(yyyymm: int) -> str:

@@ -25,7 +25,7 @@ from typing import Callable
 
 import duckdb
 
-from ..config import lock_wait_seconds
+from ..config import duckdb_settings, lock_wait_seconds
 from ..errors import DatabaseError, ForeignDatabaseError, SchemaTooNewError
 from .models import build_views, views_current
 
@@ -107,7 +107,9 @@ def _open(path: Path, *, read_only: bool, wait: float | None, say: Callable[[str
     told = False
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only)
+            _apply_settings(con)
+            return con
         except duckdb.IOException as exc:
             text = str(exc)
             if "lock" not in text.lower():
@@ -124,6 +126,18 @@ def _open(path: Path, *, read_only: bool, wait: float | None, say: Callable[[str
             time.sleep(LOCK_RETRY_S)
         except duckdb.Error as exc:
             raise DatabaseError(f"{path}: cannot open the database ({_first_line(str(exc))})") from None
+
+
+def _apply_settings(con: duckdb.DuckDBPyConnection) -> None:
+    """Set the memory limit and threads of the database instance (pipeline.config.duckdb_settings)."""
+    for name, value in duckdb_settings().items():
+        try:
+            text = str(value).replace("'", "")
+            con.execute(f"set {name} = '{text}'" if isinstance(value, str) else f"set {name} = {int(value)}")
+        except duckdb.Error as exc:
+            con.close()
+            raise DatabaseError(f"setting {name} = {value!r} is not valid ({_first_line(str(exc))}); check "
+                                "KLIMATSPEND_MEMORY_LIMIT / KLIMATSPEND_THREADS") from None
 
 
 def lock_holder(path: str | Path, message: str = "") -> str:

@@ -150,14 +150,29 @@ priced as not materialized (
     from joined
 ),
 
+-- net SEK per activity scope, from the lines of organisations with activity data only (reading `priced` here
+-- would compute every line twice)
 scope_spend as (
     select
-        activity_scope_id,
-        sum(amount_net_sek_exact) as scope_net_sek,
+        ks.activity_scope_id,
+        sum(cast(case
+                when l.amounts_include_vat and l.vat_amount is not null then l.amount - l.vat_amount
+                when l.amounts_include_vat then l.amount / (1 + getvariable('vat_rate'))
+                else l.amount
+            end as double) * p.sek_per_eur / p.ledger_per_eur) as scope_net_sek,
         count(*) as scope_lines
-    from priced
-    where activity_scope_id is not null
-    group by activity_scope_id
+    from lines as l
+    inner join key_scopes as ks
+        on not l.is_excluded
+       and ks.organisation_id = l.organisation_id
+       and ks.account = l.account
+       and ks.category_id is not distinct from l.category_id
+       and ks.department = l.department
+    inner join prices as p
+        on p.currency = l.currency
+       and p.supplier_factor_currency = coalesce(l.supplier_factor_currency, '')
+    where l.organisation_id in (select organisation_id from activity_scopes)
+    group by ks.activity_scope_id
 ),
 
 computed as (

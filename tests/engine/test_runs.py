@@ -174,7 +174,7 @@ def test_check_catches_a_duplicated_line(con):
     seed_reference(con)
     seed_ledger(con)
     result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
-    con.execute("insert into line_emission select * from line_emission where run_id = ? and source_row = 2",
+    con.execute("insert into run_line select * from run_line where run_id = ? and source_row = 2",
                 [result.run_id])
     failures = {k: v for k, v in store_models.run_checks(con).items() if v}
     assert "assert_line_emission_unique" in failures
@@ -339,13 +339,49 @@ def test_published_run_is_frozen_and_a_change_is_detected(con):
     # 590 kg of the worked example deflated in SEK (default convention): 590 x 100 / 110 = 536.364 kg
     assert stored.startswith("6:63300.00:536.364:")
     assert not store_models.run_checks(con)["assert_published_runs_unchanged"]
-    con.execute("update line_emission set emissions_kg_co2e = emissions_kg_co2e + 1 where run_id = ? "
+    con.execute("update run_line set emissions_kg_co2e = emissions_kg_co2e + 1 where run_id = ? "
                 "and source_row = 2", [result.run_id])
     failures = store_models.run_checks(con)["assert_published_runs_unchanged"]
     assert failures and failures[0][0] == result.run_id
     with pytest.raises(KlimatspendError, match="assert_published_runs_unchanged"):
         runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
                               settings=runs.RunSettings(use_margins=False))
+
+
+def test_each_decision_is_stored_once_and_every_line_reads_as_computed(con):
+    """Seven lines, six decisions: a line of account 4610 in department A is added to the six, and it shares
+    rule, factor and adjustments with row 2; the two food lines (6461, A and B) differ by department, so they
+    do not. The view line_emission gives every column of every line exactly as the line model computed it."""
+    seed_reference(con)
+    seed_ledger(con)
+    con.execute("insert into ledger_line (batch_id, source_row, organisation_id, fiscal_year, period, account, "
+                "department, amount, currency) values (1, 8, 'org', 2024, '2024-05', '4610', 'A', 40.00, 'SEK')")
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    n_lines, n_decisions = con.execute(
+        "select (select count(*) from run_line where run_id = $r), (select count(*) from run_decision "
+        "where run_id = $r)", {"r": result.run_id}).fetchone()
+    assert (n_lines, n_decisions) == (7, 6)        # rows 2 and 8: account 4610, department A, one decision
+    cols = ", ".join(c for c, *_ in con.execute("describe line_emission").fetchall() if c != "run_id")
+    stored = con.execute(f"select {cols} from line_emission where run_id = ? order by source_row",
+                         [result.run_id]).fetchall()
+    computed = con.execute(f"select {cols} from int_line__emissions order by source_row").fetchall()
+    assert stored == computed and len(stored) == 7
+
+
+def test_runs_stored_wide_before_0050_stay_readable_and_verifiable(con):
+    """A run published before migration 0050 kept its lines in the wide table: the view reads them the same,
+    and its stored checksum still verifies."""
+    seed_reference(con)
+    seed_ledger(con)
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    runs.publish_run(con, result.run_id)
+    before = con.execute("select * from line_emission order by source_row").fetchall()
+    con.execute("insert into line_emission_wide select * from line_emission where run_id = ?", [result.run_id])
+    con.execute("delete from run_line")
+    con.execute("delete from run_decision")
+    assert con.execute("select * from line_emission order by source_row").fetchall() == before
+    assert not store_models.run_checks(con)["assert_published_runs_unchanged"]
+    assert marts.read(con, "emissions_by_department", result.run_id)
 
 
 def test_missing_rates_are_named_before_computing(con):

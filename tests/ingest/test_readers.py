@@ -12,7 +12,8 @@ import pytest
 from pipeline.errors import InputFileError
 from pipeline.ingest import readers, sie
 from pipeline.ingest.readers import ReadOptions, read_table
-from pipeline.ingest.textfile import detect_encoding
+from pipeline.ingest import textfile
+from pipeline.ingest.textfile import detect_encoding, scan_file
 from tests.helpers.paths import FIXTURES
 
 INGEST = FIXTURES / "ingest"
@@ -69,6 +70,23 @@ def test_every_encoding_reads_the_same_text(db, tmp_path, encoding):
                            "Köpt vård - mars" if encoding == "latin-1" else "Köpt vård – mars", "1 234,50")
     assert rows[1][3:5] == ("Servicekontoret", "Kaffe åt ÅÄÖ-gruppen")
     assert [r[0] for r in rows] == [2, 3]
+
+
+@pytest.mark.parametrize("encoding", list(ENCODED))
+def test_one_pass_over_the_file_gives_the_same_encoding(tmp_path, encoding):
+    """scan_file checks UTF-8 in the pass that hashes the file; detect_encoding then reads no more than a sample."""
+    path = tmp_path / f"ledger_{encoding}.csv"
+    path.write_bytes(ENCODED[encoding](_text()))
+    assert detect_encoding(path, scan_file(path)) == detect_encoding(path)
+
+
+def test_utf8_character_across_the_scan_chunk_border_is_valid(tmp_path, monkeypatch):
+    monkeypatch.setattr(textfile, "CHUNK", 18)
+    path = tmp_path / "border.csv"
+    path.write_bytes("Konto;Text\n4610;Köpt vård åäö\n".encode("utf-8"))   # "ö" is bytes 17-18: cut by the first chunk
+    assert textfile.scan_file(path).utf8_valid is True
+    path.write_bytes("Konto;Text\n4610;K\xf6pt\n".encode("latin-1"))
+    assert textfile.scan_file(path).utf8_valid is False
 
 
 def test_latin1_byte_undefined_in_cp1252_is_read_as_latin1(tmp_path):

@@ -289,7 +289,7 @@ def test_upload_form_fields_are_validated(make):
 def test_csv_downloads_neutralise_formulas(make):
     client, state = logged_in(make, "rita")
     con = state.db.cursor()
-    con.execute("update line_emission set supplier_name = '=HYPERLINK(\"http://x\")' where supplier_name like 'Grossisten%'")
+    con.execute("update ledger_line set supplier_name = '=HYPERLINK(\"http://x\")' where supplier_name like 'Grossisten%'")
     run_id = con.execute("select max(run_id) from run").fetchone()[0]
     text = client.get(f"/reports/{run_id}/emissions_by_supplier.csv").content.decode("utf-8-sig")
     assert "'=HYPERLINK" in text and ";=HYPERLINK" not in text

@@ -1,0 +1,31 @@
+-- The distinct decisions of a run's lines, one row each (stored per run in run_decision): rule, category, method,
+-- factor set, code and value, adjustments, data quality, and what the run derived about the line (group,
+-- department, supplier industry). `lines` names a table of int_line__keyed rows: compute_run materialises the
+-- line model once and stores it as decisions (this) and narrow lines (results_of_lines).
+create or replace macro decisions_of_lines(lines) as table
+select distinct
+    decision_id,
+    group_id,
+    department,
+    supplier_sni_code,
+    industry_code,
+    currency,
+    is_excluded,
+    exclusion_reason,
+    is_intra_group,
+    category_id,
+    is_energy,
+    scope3_category,
+    rule_level,
+    rule_id,
+    method,
+    activity_scope_id,
+    activity_code,
+    factor_set_id,
+    factor_set_version,
+    factor_code,
+    factor_value,
+    fx_rate,
+    price_adjustment,
+    dq_score
+from query_table(lines)

@@ -1,0 +1,18 @@
+-- What differs from line to line of a run (stored per run in run_line): amounts, emissions and bounds, with the
+-- key of the line's decision (decisions_of_lines). `lines` names a table of int_line__keyed rows.
+create or replace macro results_of_lines(lines) as table
+select
+    batch_id,
+    source_row,
+    decision_id,
+    amount_sek,
+    amount_net_sek,
+    amount_in_factor_currency,
+    emissions_kg_co2e,
+    emissions_kg_co2,
+    emissions_scope1_kg_co2e,
+    emissions_scope2_kg_co2e,
+    emissions_scope3_kg_co2e,
+    emissions_lower_kg_co2e,
+    emissions_upper_kg_co2e
+from query_table(lines)
