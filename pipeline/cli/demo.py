@@ -118,7 +118,7 @@ def run(args) -> int:
                                                                         uploaded_by="demo"))
             loaded.append(result)
             say(lab.t("cli_demo_file", file=f.name, already=lab["cli_demo_already"] if result.status == "duplicate"
-                      else "", loaded=f"{result.rows_loaded:,}", read=f"{result.rows_read:,}",
+                      else "", loaded=fmt_number(result.rows_loaded), read=fmt_number(result.rows_read),
                       rejected=result.rows_rejected))
 
         say(lab["cli_demo_3"])
@@ -137,7 +137,7 @@ def run(args) -> int:
         summary = group_view(run_summary(con, runs[latest]), manifest.company["name"])
         # The demo's carbon budget (-16 % a year), measures and investment plan, followed up for the latest year.
         load_demo_inputs(con)
-        follow_up = demo_summary(con, latest)
+        follow_up = demo_summary(con, latest, lang=lab.lang)
 
         say(lab.t("cli_demo_4", dir=out_dir))
         written = _write_outputs(con, out_dir, runs)
@@ -158,7 +158,7 @@ def run(args) -> int:
         print(line)
     print()
     total_rows = sum(r.rows_read for r in loaded)
-    print(lab.t("cli_demo_rows", rows=f"{total_rows:,}", files=len(loaded), rejected=sum(r.rows_rejected for r in loaded),
+    print(lab.t("cli_demo_rows", rows=fmt_number(total_rows), files=len(loaded), rejected=sum(r.rows_rejected for r in loaded),
                 seconds=fmt_number(elapsed, 1)))
     print(lab.t("cli_demo_written", files=", ".join(str(p) for p in written)))
     print(lab.t("cli_demo_next", year=latest, db=db_path))

@@ -7,9 +7,12 @@ from pathlib import Path
 
 import duckdb
 
+from .. import numbers
 from ..budget import definitions, overview
 from ..budget import store as budget_store
+from ..i18n import labels
 from ..investments import ensure_taxonomy, plan, summary
+from ..organisations import department_label, department_names
 
 DEMO_DIR = Path(__file__).resolve().parent / "inputs"
 
@@ -31,38 +34,46 @@ def load_demo_inputs(con: duckdb.DuckDBPyConnection, directory: Path | None = No
     return counts
 
 
-def demo_summary(con: duckdb.DuckDBPyConnection, year: int) -> list[str]:
-    """Return a few printable lines for the demo: budget verdict, departments behind, green share and the gap."""
+def demo_summary(con: duckdb.DuckDBPyConnection, year: int, lang: str = "en") -> list[str]:
+    """Return a few printable lines for the demo in `lang` (sv, en): budget verdict, departments behind, green share
+    and the gap; numbers in the terminal's plain style of that language."""
+    lab = labels(lang)
+    style = numbers.PLAIN_SV if lab.lang == "sv" else numbers.PLAIN
+
+    def num(value, decimals: int = 0) -> str:
+        return numbers.fmt_number(value, decimals, style)
+
     ov = overview.budget_overview(con, year)
+    names = department_names(con)
     lines = []
     for b in ov["budgets"]:
         if b["perspective"] != "organisation":
             continue
         if "error" in b:
-            lines.append(f"Carbon budget {b['name']}: not followed up ({b['error']})")
+            lines.append(lab.t("demo_budget_error", name=b["name"], error=b["error"]))
             continue
         fu = b["follow_up"]
-        lines.append(f"Carbon budget {b['name']} ({b['path']['describe']['en']}): {year} actual "
-                     f"{fu['actual_t']:,.0f} t against {fu['budget_t']:,.0f} t; remaining {fu['remaining_t']:,.0f} t; "
-                     f"{fu['verdict_en']}")
-        behind = [d["department"] or d["organisation_id"] for d in b.get("departments") or []
-                  if d["status"] in ("behind", "over_budget")]
+        lines.append(lab.t("demo_budget_line", name=b["name"], path=b["path"]["describe"][lab.lang], year=year,
+                           actual=num(fu["actual_t"]), budget=num(fu["budget_t"]), remaining=num(fu["remaining_t"]),
+                           verdict=fu[f"verdict_{lab.lang}"]))
+        behind = [department_label(names, d["organisation_id"], d["department"]) or d["organisation_id"]
+                  for d in b.get("departments") or [] if d["status"] in ("behind", "over_budget")]
         if b.get("departments"):
-            lines.append(f"  departments behind: {len(behind)} of {len(b['departments'])}"
-                         + (f" ({', '.join(behind)})" if behind else ""))
+            lines.append(lab.t("demo_departments_behind", n=len(behind), total=len(b["departments"]),
+                               names=f" ({', '.join(behind)})" if behind else ""))
     s = summary(con, year)
     share = {r["year"]: r for r in s["green_share"]["by_year"]}
     for y in sorted(share):
         r = share[y]
         if r["planned_green_share"] is not None and y >= year:
-            lines.append(f"Green share of planned investments {y}: {r['planned_green_share'] * 100:.1f} % "
-                         f"({r['planned_green_sek'] / 1e6:,.1f} of {r['planned_sek'] / 1e6:,.1f} MSEK)")
+            lines.append(lab.t("demo_green_share", year=y, share=num(r["planned_green_share"] * 100, 1),
+                               green=num(r["planned_green_sek"] / 1e6, 1), planned=num(r["planned_sek"] / 1e6, 1)))
     if s["gap"]:
         g = s["gap"]
         first = next((r for r in g["rows"] if r["gap_t"] is not None), None)
         if first:
-            lines.append(f"Budget gap {first['year']}: {first['gap_t']:,.0f} t; the investment plan avoids "
-                         f"{first['abatement_t']:,.0f} t that year; "
-                         + (f"it closes the gap from {g['closes_from']}" if g["closes_from"]
-                            else f"it does not close the gap by {g['horizon_year']}"))
+            closes = (lab.t("demo_gap_closes", year=g["closes_from"]) if g["closes_from"]
+                      else lab.t("demo_gap_open", year=g["horizon_year"]))
+            lines.append(lab.t("demo_gap", year=first["year"], gap=num(first["gap_t"]),
+                               abatement=num(first["abatement_t"]), closes=closes))
     return lines

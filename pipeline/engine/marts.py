@@ -116,10 +116,12 @@ def spend_in_currency(con: duckdb.DuckDBPyConnection, run_id: int) -> dict:
     (`loaded`, `total` = in scope, `mapped`, `excluded`, `unmapped`) and per (organisation, department)."""
     currency = reporting_currency(con, run_id)
     amount = "amount_sek" if currency == "SEK" else "amount_ledger_currency"
-    measures = f"""sum({amount}) as loaded, sum({amount}) filter (where not is_excluded) as total,
-                   sum({amount}) filter (where rule_level not in ('excluded', 'unmapped')) as mapped,
-                   sum({amount}) filter (where is_excluded) as excluded,
-                   sum({amount}) filter (where rule_level = 'unmapped') as unmapped"""
+    # nothing in a group is 0 of the currency, not "no figure": a run without unmapped spend says 0 SEK unmapped
+    measures = f"""coalesce(sum({amount}), 0) as loaded,
+                   coalesce(sum({amount}) filter (where not is_excluded), 0) as total,
+                   coalesce(sum({amount}) filter (where rule_level not in ('excluded', 'unmapped')), 0) as mapped,
+                   coalesce(sum({amount}) filter (where is_excluded), 0) as excluded,
+                   coalesce(sum({amount}) filter (where rule_level = 'unmapped'), 0) as unmapped"""
     totals = rows(con, f"select {measures} from line_emission where run_id = ?", [run_id], exact=True)[0]
     departments = rows(con, f"select organisation_id, department, {measures} from line_emission where run_id = ? "
                             "group by all", [run_id], exact=True)

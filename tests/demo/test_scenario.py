@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -53,3 +54,14 @@ def test_demo_plan_matches_ledger_project_codes(demo_db):
     assert {"91101", "91104", "92104", "94101"} <= booked
     # no municipal project in the ledger is missing from the plan
     assert all(r["in_plan"] for r in reg if r["project_id"] and r["organisation_id"] == "alvby_kommun")
+
+
+def test_demo_follow_up_in_swedish_has_swedish_words_and_numbers(demo_db):
+    con, _ = demo_db
+    text = "\n".join(demo_summary(con, 2025, lang="sv"))
+    assert "Koldioxidbudget Älvby kommun (−16 % per år från 2023" in text
+    assert "förvaltningar som ligger efter:" in text and "Grön andel av planerade investeringar 2026:" in text
+    assert "Budgetgap 2026:" in text and "mnkr)" in text
+    # no English words and Swedish separators (space for thousands, decimal comma)
+    assert "Carbon budget" not in text and "departments behind" not in text
+    assert re.search(r"\d{1,3} \d{3} t", text) and re.search(r"\d+,\d %", text)
