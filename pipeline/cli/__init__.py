@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from typing import Sequence
 
@@ -112,6 +113,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug: one line, never a traceback; KLIMATSPEND_DEBUG=1 shows it for the report
+        if os.environ.get("KLIMATSPEND_DEBUG"):
+            raise
+        print(f"klimatspend: internal error ({type(exc).__name__}: {exc}); nothing partial was kept. This is a bug: "
+              "please report it with the command you ran (KLIMATSPEND_DEBUG=1 shows the details)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

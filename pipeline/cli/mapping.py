@@ -56,7 +56,8 @@ def register(sub) -> None:
     o.add_argument("--exclude", metavar="REASON", choices=ov.REASONS, help="exclude the account with this reason")
     _decision(o)
     _target(p)
-    p.set_defaults(func=run)
+    # `klimatspend mapping` alone is the review: its options' defaults
+    p.set_defaults(func=run, only="all", top=None)
 
 
 def _run(con, args) -> dict:

@@ -90,3 +90,26 @@ def test_ingest_json_reports_reconciled_counts(tmp_path, capsys, fixtures):
         assert key in data
     assert data["rows_read"] == data["rows_loaded"] + data["rows_rejected"]
     assert data["sum_read"] == pytest.approx(data["sum_loaded"] + data["sum_rejected"])
+
+
+def test_a_bug_in_a_verb_is_one_line_not_a_traceback(capsys, monkeypatch):
+    """An unexpected exception (a bug) ends with one line naming it and how to report it, exit code 1."""
+    import pipeline.cli as cli
+
+    def broken(args):
+        raise AttributeError("'Namespace' object has no attribute 'only'")
+
+    original = cli.build_parser
+
+    def with_a_broken_verb():
+        parser = original()
+        parser._subparsers._group_actions[0].choices["init"].set_defaults(func=broken)
+        return parser
+
+    monkeypatch.setattr(cli, "build_parser", with_a_broken_verb)
+    monkeypatch.delenv("KLIMATSPEND_DEBUG", raising=False)
+    assert main(["init"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("klimatspend: internal error (AttributeError: 'Namespace' object has no attribute 'only')")
+    assert "please report it" in err[0]

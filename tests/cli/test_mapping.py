@@ -83,3 +83,10 @@ def test_decisions_that_cannot_be_made_say_why(db, capsys):
     assert code == 2 and "give --category with --factor SET:CODE and/or --industry NACE, or --exclude REASON" in err
     code, _, err = run(capsys, "mapping", "review", "--year", "2031", "--db", db)
     assert code == 2 and "--year 2031: no computed run" in err
+
+
+def test_mapping_alone_is_the_review(db, capsys):
+    """`klimatspend mapping` without an action prints the review with its defaults (all accounts, no limit)."""
+    code, out, _ = run(capsys, "mapping", "--year", "2016", "--db", db, "--json")
+    code_review, out_review, _ = run(capsys, "mapping", "review", "--year", "2016", "--db", db, "--json")
+    assert code == code_review == 0 and json.loads(out) == json.loads(out_review)
