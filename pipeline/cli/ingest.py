@@ -8,7 +8,7 @@ from pathlib import Path
 from ..config import DEFAULT_ORGANISATION, resolve_db_path
 from ..errors import KlimatspendError, UsageError
 from . import add_db_option, print_json
-from ._output import fmt_number, print_table, step
+from ._output import fmt_number, print_table, step, texts
 
 MAX_PRINTED = 50   # errors printed on the terminal by default; all are in the database and in --json
 
@@ -254,37 +254,59 @@ def _print_preview(pv: dict) -> None:
             print(f"matching profiles: {', '.join(pv['suggested_profiles'])}")
 
 
+def _said(lab, english: str, key: str, **values) -> str:
+    """Return ingest's own sentence in English, else catalogue text `key` with `values` (the same facts)."""
+    # ingest writes its summaries in English, with the detail by reason and batch; another language gets the
+    # catalogue's sentence of the same counts
+    return english if lab.lang == "en" else lab.t(key, **values)
+
+
 def _print_result(r: IngestResult, verb: str = "loaded", max_errors: int = MAX_PRINTED,
                   opts: IngestOptions | None = None) -> None:
+    """Print one file's result in the CLI's language: counts, sums, summary and notes on stdout; the first
+    `max_errors` errors and ten warnings on stderr (their pinned English line format, with stable codes)."""
     from ..ingest import IngestOptions, IngestResult, overlap_choices
 
+    lab = texts()
+    info = r.overlap or {"batches": [], "rows": 0, "shared": 0}
+    ids = [b["batch_id"] for b in info.get("batches", [])]
     if r.status == "duplicate":
-        print(f"{r.file}: {r.summary}")
+        print(_said(lab, f"{r.file}: {r.summary}", "cli_ingest_duplicate", file=r.file, batch_id=r.batch_id))
         return
     if r.status == "overlap":
-        print(f"{r.file}: {r.summary} (overlap)")
+        print(_said(lab, f"{r.file}: {r.summary} (overlap)", "cli_ingest_overlap", file=r.file,
+                    shared=fmt_number(info.get("shared", 0)), rows=fmt_number(info.get("rows", 0)),
+                    batches=", ".join(f"batch {i}" for i in ids)))
         choices = overlap_choices(r, opts or IngestOptions())
-        print("  to load it, run the same command again with one of these options:")
+        print(lab["cli_ingest_overlap_how"])
         width = max(len(flag) for _, _, flag in choices)
-        for _, what, flag in choices:
-            print(f"    {flag:<{width}}  {what}")
+        suggested = info.get("suggestion")
+        for choice, _, flag in choices:
+            what = lab.t(f"cli_overlap_{choice.replace('-', '_')}", batches=", ".join(f"batch {i}" for i in ids),
+                         n=fmt_number(info.get("rows", 0) - info.get("shared", 0)))
+            print(f"    {flag:<{width}}  {what}{lab['cli_overlap_suggested'] if choice == suggested else ''}")
         return
-    label = f"batch {r.batch_id} " if r.batch_id else ""
-    status = "" if r.status in ("loaded", "validated") else f" ({r.status}: nothing could be loaded)"
-    print(f"{r.file}: {label}{verb} {r.rows_loaded:,} of {r.rows_read:,} rows; {r.rows_rejected:,} quarantined{status}")
-    print(f"  sums ({r.currency}): read {fmt_number(r.sum_read, 2)} = loaded {fmt_number(r.sum_loaded, 2)}"
-          f" + quarantined {fmt_number(r.sum_rejected, 2)}")
-    print(f"  {r.summary}")
+    batch = lab.t("cli_ingest_batch", batch_id=r.batch_id) if r.batch_id else ""
+    status = "" if r.status in ("loaded", "validated") else lab["cli_ingest_nothing_loaded"]
+    print(lab.t("cli_ingest_result_would" if verb == "would load" else "cli_ingest_result_loaded", file=r.file,
+                batch=batch, loaded=fmt_number(r.rows_loaded), read=fmt_number(r.rows_read),
+                rejected=fmt_number(r.rows_rejected), status=status))
+    print(lab.t("cli_ingest_sums", currency=r.currency, read=fmt_number(r.sum_read, 2),
+                loaded=fmt_number(r.sum_loaded, 2), rejected=fmt_number(r.sum_rejected, 2)))
+    print(_said(lab, f"  {r.summary}", "cli_ingest_summary", rows=fmt_number(r.rows_read),
+                rejected=fmt_number(r.rows_rejected), warnings=fmt_number(r.n_warnings)))
     for note in r.notes:
-        print(f"  note: {note}")
+        print(lab.t("cli_ingest_note", note=lab.note(note)))
     shown = r.errors[:max_errors]
     for line in shown:
         print(f"  {line}", file=sys.stderr)
     if r.n_errors > len(shown):
-        where = (f"`klimatspend batches errors {r.batch_id}` writes them all as CSV" if r.batch_id
-                 else "--json lists up to 1000")
-        print(f"  ... and {r.n_errors - len(shown):,} more errors ({r.n_errors:,} in all; {where})", file=sys.stderr)
+        where = (lab.t("cli_ingest_more_errors_batch", batch_id=r.batch_id) if r.batch_id
+                 else lab["cli_ingest_more_errors_json"])
+        print(lab.t("cli_ingest_more_errors", n=fmt_number(r.n_errors - len(shown)), total=fmt_number(r.n_errors),
+                    where=where), file=sys.stderr)
     for line in r.warnings[:10]:
-        print(f"  warning: {line}", file=sys.stderr)
+        print(lab.t("cli_ingest_warning", line=line), file=sys.stderr)
     if r.n_warnings > 10:
-        print(f"  ... and {r.n_warnings - 10:,} more warnings ({r.n_warnings:,} in all)", file=sys.stderr)
+        print(lab.t("cli_ingest_more_warnings", n=fmt_number(r.n_warnings - 10), total=fmt_number(r.n_warnings)),
+              file=sys.stderr)

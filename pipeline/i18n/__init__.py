@@ -124,6 +124,8 @@ NOTE_PATTERNS = [(name, re.compile(pattern)) for name, pattern in (
                  r"quarantined \(already-loaded\): (?P<batches>.*)$"),
     ("departments_from_sie", r"^(?P<n>\d+) department name\(s\) from the file's #OBJEKT added to the department "
                              r"register$"),
+    ("organisation_registered", r"^organisation (?P<organisation>\S+) was registered with this first ledger; give it a "
+                                r"name with `klimatspend org set (?P=organisation) --name NAME`$"),
 )]
 
 

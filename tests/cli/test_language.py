@@ -46,3 +46,40 @@ def test_run_prints_english_by_default_here(seeded, capsys):
     out = capsys.readouterr().out
     assert "Emissions 2025" in out and "Total" in out and "coverage:" in out
     assert "supplier_industry" not in out and "account_group" not in out
+
+
+def _words(capsys, *args) -> str:
+    """Run the CLI; return what it printed on stdout (no traceback on stderr)."""
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    assert code in (0, 1) and "Traceback" not in out.err
+    return out.out
+
+
+@pytest.mark.parametrize("lang, words, other", [
+    ("sv", ["batch 1: 2 av 5 rader inlästa; 3 i karantän", "summor (SEK): lästa 434,50 = inlästa 1 034,50",
+            "5 rader kontrollerade mot reskontrans regler"], "quarantined"),
+    ("en", ["batch 1 loaded 2 of 5 rows; 3 quarantined", "sums (SEK): read 434.50 = loaded 1,034.50",
+            "checks of the ledger contract passed"], "karantän"),
+])
+def test_ingest_result_lines_in_the_cli_language(tmp_path, capsys, lang, words, other):
+    from tests.helpers.paths import FIXTURES
+    from tests.helpers.visible_text import snake_case_codes
+
+    out = _words(capsys, "ingest", FIXTURES / "ledger_small_sv.csv", "--year", "2024", "--db",
+                 tmp_path / "k.duckdb", "--lang", lang)
+    assert all(w in out for w in words), out
+    assert other not in out and snake_case_codes(out) == []
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("sv", ["raderna finns redan inlästa (batch 1)", "räknas inte igen"]),
+    ("en", ["already loaded as batch 1"]),
+])
+def test_ingest_of_a_loaded_file_says_so_in_the_cli_language(tmp_path, capsys, lang, words):
+    from tests.helpers.paths import FIXTURES
+
+    db = tmp_path / "k.duckdb"
+    _words(capsys, "ingest", FIXTURES / "ledger_small_sv.csv", "--year", "2024", "--db", db)
+    out = _words(capsys, "ingest", FIXTURES / "ledger_small_sv.csv", "--year", "2024", "--db", db, "--lang", lang)
+    assert all(w in out for w in words), out
