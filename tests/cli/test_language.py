@@ -83,3 +83,47 @@ def test_ingest_of_a_loaded_file_says_so_in_the_cli_language(tmp_path, capsys, l
     _words(capsys, "ingest", FIXTURES / "ledger_small_sv.csv", "--year", "2024", "--db", db)
     out = _words(capsys, "ingest", FIXTURES / "ledger_small_sv.csv", "--year", "2024", "--db", db, "--lang", lang)
     assert all(w in out for w in words), out
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    """The two-department ledger of tests/cli/test_run_show.py, computed once for 2024 (personnel excluded,
+    6221 unmapped: it needs kWh)."""
+    from tests.helpers.engine_seed import add_batch, add_lines, add_org, seed_reference
+
+    from pipeline import store
+
+    path = tmp_path_factory.mktemp("words") / "k.duckdb"
+    con = store.connect(path)
+    seed_reference(con)
+    add_org(con, "org", org_number="212000-0001")
+    add_batch(con, 1)
+    add_lines(con, 1, [
+        dict(source_row=2, account="4610", amount=10000, department="Socialförvaltningen", committee="SN",
+             cost_centre="31010", supplier_org_number="556000-0003"),
+        dict(source_row=3, account="6461", amount=2500, department="Serviceförvaltningen", period="2024-04"),
+        dict(source_row=4, account="5010", amount=50000, department="Serviceförvaltningen"),
+        dict(source_row=5, account="6221", amount=4000, department="Serviceförvaltningen"),
+    ])
+    con.close()
+    assert main(["run", "--year", "2024", "--factors", "test@1.0", "--mapping", "map@1.0", "--db", str(path)]) == 0
+    return path
+
+
+@pytest.mark.parametrize("lang, words, other", [
+    ("sv", ["2024, körning 1, per förvaltning, belopp i kr", "inköp kr", "andel", "per klassificering",
+            "klassificeringsnivå", "personalkostnader", "exkluderat som", "utgiftsbaserad", "nämnd", "(inget ansvar)",
+            "10 000"], ["spend", "share", "personnel"]),
+    ("en", ["2024, run 1, by department, amounts in SEK", "spend SEK", "share", "by coverage", "rule level",
+            "personnel costs", "excluded as", "spend-based", "committee", "(no cost centre)", "10,000"],
+     ["inköp", "andel", "personalkostnader", "ingen nämnd"]),
+])
+def test_show_speaks_the_cli_language_in_every_view(small_run, capsys, lang, words, other):
+    from pipeline.cli.show import VIEWS
+    from tests.helpers.visible_text import snake_case_codes
+
+    out = "".join(_words(capsys, "show", "--year", "2024", "--by", by, "--db", small_run, "--lang", lang)
+                  for by in VIEWS)
+    assert [w for w in words if w not in out] == []
+    assert [w for w in other if w in out] == []
+    assert snake_case_codes(out) == []
