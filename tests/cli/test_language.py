@@ -127,3 +127,34 @@ def test_show_speaks_the_cli_language_in_every_view(small_run, capsys, lang, wor
     assert [w for w in words if w not in out] == []
     assert [w for w in other if w in out] == []
     assert snake_case_codes(out) == []
+
+
+@pytest.mark.parametrize("lang, words, other", [
+    ("sv", ["Granskning av kontoklassificeringen 2024", "rad i kontoplanen", "kategori", "förslag", "kontogrupp",
+            "exkl. personalkostnader", "behöver kWh/liter"], ["Mapping review", "spend", "needs kWh"]),
+    ("en", ["Mapping review 2024", "map row", "category", "suggestion", "account group", "excl. personnel costs",
+            "needs kWh/litres"], ["Granskning", "inköp", "personalkostnader"]),
+])
+def test_mapping_review_speaks_the_cli_language(small_run, capsys, lang, words, other):
+    from tests.helpers.visible_text import snake_case_codes
+
+    out = _words(capsys, "mapping", "review", "--year", "2024", "--db", small_run, "--lang", lang)
+    assert [w for w in words if w not in out] == [], out
+    assert [w for w in other if w in out] == []
+    assert snake_case_codes(out) == []
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("sv", ["beslut 1 för konto 6221 i", "exkluderat som personalkostnader", "räkna om året"]),
+    ("en", ["override 1 for account 6221 of org: excluded as personnel costs", "compute the year again"]),
+])
+def test_mapping_decision_speaks_the_cli_language(small_run, tmp_path, capsys, lang, words):
+    from tests.helpers.visible_text import snake_case_codes
+
+    db = tmp_path / "k.duckdb"
+    shutil.copyfile(small_run, db)
+    out = _words(capsys, "mapping", "override", "6221", "--exclude", "personnel", "--author", "Anna", "--db", db,
+                 "--lang", lang)
+    assert [w for w in words if w not in out] == [], out
+    # the organisation's own account map is named by its id and version (org_map@...), as a factor set is
+    assert snake_case_codes(out.replace(str(tmp_path), ""), allowed={"org_map"}) == []
