@@ -11,7 +11,7 @@ from ..errors import UsageError
 from ..i18n import localised
 from ..numbers import fmt_runs_out, parse_number
 from . import add_db_option, print_json
-from ._output import fmt_number, fmt_percent, language, print_table
+from ._output import fmt_number, fmt_percent, language, print_table, texts
 
 
 def register(subparsers) -> None:
@@ -28,7 +28,6 @@ def register(subparsers) -> None:
     p.add_argument("--year", type=int, required=True, help="the follow-up year, e.g. 2025")
     p.add_argument("--budget", metavar="ID", help="only this budget")
     p.add_argument("--horizon", type=int, metavar="YEAR", help="last year of projections (default 2030 or year+5)")
-    p.add_argument("--lang", choices=("sv", "en"), default="en", help="language of verdicts in tables")
     p.add_argument("--json", action="store_true", help="print JSON")
     add_db_option(p)
     p.set_defaults(func=cmd_show)
@@ -299,44 +298,64 @@ def cmd_show(args) -> int:
     """Follow up the stored budgets in a year."""
     from .. import store
     from ..budget import overview
+    from ..organisations import department_names, organisation_names
 
     con = store.connect(resolve_db_path(args.db), create=False)
     try:
         result = overview.budget_overview(con, args.year, budget_id=args.budget, horizon_year=args.horizon)
+        names = {"org": organisation_names(con), "dept": department_names(con)}
     finally:
         con.close()
     if args.json:
         print_json(overview.public(result))
         return 0
-    print_overview(result, args.lang)
+    print_overview(result, names)
     return 0
 
 
-def print_overview(result: dict, lang: str = "en") -> None:
-    """Print the follow-up of a year as text tables."""
+def print_overview(result: dict, names: dict | None = None) -> None:
+    """Print the follow-up of a year as text tables in the CLI's language (verdicts, statuses and perspectives as
+    words; organisations and departments by name from `names` {"org": {id: name}, "dept": {(org, code): name}})."""
+    from ..organisations import department_label
+
+    lab = texts()
+    lang = lab.lang
+    names = names or {"org": {}, "dept": {}}
     year = result["year"]
+
+    def unit_name(d: dict) -> str:
+        org = names["org"].get(d.get("organisation_id")) or d.get("organisation_id") or "-"
+        return department_label(names["dept"], d.get("organisation_id"), d.get("department")) or org
+
+    def perspective(code: str) -> str:
+        return lab.text(f"perspective_{code}") if f"perspective_{code}" in lab.keys() else code
+
     for b in result["budgets"]:
         print()
+        name = localised(b, "name", lang)
         if "error" in b:
-            print(f"== {b['name']} [{b['budget_id']}] — {b['perspective']}: not followed up")
+            print(lab.t("cli_budget_not_followed", name=name, budget_id=b["budget_id"],
+                        perspective=perspective(b["perspective"])))
             print(f"   {b['error']}")
             continue
         fu = b["follow_up"]
         desc = b["path"].get("describe") or {}
-        print(f"== {b['name']} [{b['budget_id']}] — {b['perspective']}, {b['unit']}: {desc.get('en', b['method'])}")
+        print(f"== {name} [{b['budget_id']}] — {perspective(b['perspective'])}, {b['unit']}: "
+              f"{localised(desc, '', lang) or b['method']}")
         for w in b["warnings"]:
-            print(f"   note: {w['en']} / {w['sv']}")
+            print(lab.t("cli_budget_note", note=localised(w, "", lang)))
         if fu is None:
-            print(f"   {b['warnings'][-1]['en']}; latest actual {fmt_number(b['latest_actual_t'])} t "
-                  f"({b['follow_up_year']}); on the trend the budget runs out {_when(b.get('runs_out_date_on_trend')) or 'never'}")
+            print(lab.t("cli_budget_no_follow_up", warning=localised(b["warnings"][-1], "", lang),
+                        actual=fmt_number(b["latest_actual_t"]), year=b["follow_up_year"],
+                        when=_when(b.get("runs_out_date_on_trend")) or lab["cli_budget_never"]))
         kk = b.get("klimatkollen")
         if kk:
-            print(f"   Klimatkollen's published figures (trend 2015–2022): runs out "
-                  f"{_when(kk['budget_runs_out']) or 'never (stays within budget)'}, needed −{kk['needed_reduction_pct']:.1f} % "
-                  "a year")
+            print(lab.t("cli_budget_klimatkollen", when=_when(kk["budget_runs_out"]) or lab["cli_budget_never_within"],
+                        needed=fmt_number(kk["needed_reduction_pct"], 1)))
         if fu is None:
             continue
-        print_table(["year", "budget t", "actual t", "deviation t", "cum. actual t", "cum. budget t", "remaining t"],
+        print_table([lab[f"cli_budget_h_{h}"] for h in ("year", "budget", "actual", "deviation", "cum_actual",
+                                                        "cum_budget", "remaining")],
                     [[r["year"], fmt_number(r["budget_t"]), fmt_number(r["actual_t"]),
                       fmt_number(r["deviation_t"], signed=True),
                       fmt_number(r["cumulative_actual_t"]), fmt_number(r["cumulative_budget_t"]),
@@ -344,66 +363,83 @@ def print_overview(result: dict, lang: str = "en") -> None:
         _print_status(fu, b["unit"])
         if b.get("departments"):
             alloc = b["allocation"]
-            base = f", base year {alloc['base_year']}" if alloc.get("base_year") else ""
-            print(f"-- per {'company' if alloc['allocate_to'] == 'organisation' else 'department'} {year} "
-                  f"(allocation: {alloc['method']}{base}; shares sum to {alloc['share_sum']:.6f})")
+            base = lab.t("cli_budget_base_year", year=alloc["base_year"]) if alloc.get("base_year") else ""
+            method = lab.text(f"cli_allocation_{alloc['method']}") if f"cli_allocation_{alloc['method']}" in \
+                lab.keys() else alloc["method"]
+            print(lab.t("cli_budget_per_company" if alloc["allocate_to"] == "organisation" else "cli_budget_per_department",
+                        year=year, method=method, base=base, share_sum=fmt_number(alloc["share_sum"], 6)))
             rows = sorted(b["departments"], key=lambda d: (d["status"] != "over_budget", d["status"] != "behind",
                                                            -(d["deviation_t"] or 0)))
-            print_table(["unit", "share", "budget t", "actual t", "deviation t", "remaining t", "runs out",
-                         "needed/yr", "verdict"],
-                        [[d["department"] or d["organisation_id"], fmt_percent(d["share"]), fmt_number(d["budget_t"]),
+            print_table([lab[f"cli_budget_h_{h}"] for h in ("unit", "share", "budget", "actual", "deviation",
+                                                            "remaining", "runs_out", "needed", "verdict")],
+                        [[unit_name(d), fmt_percent(d["share"]), fmt_number(d["budget_t"]),
                           fmt_number(d["actual_t"]), fmt_number(d["deviation_t"], signed=True),
                           fmt_number(d["remaining_t"]),
-                          _when(d.get("runs_out_year") or d["runs_out_date"]) or "-", fmt_percent(d["needed_rate"], 0) if d["needed_rate"] is not None
-                          else "-", localised(d, "verdict", lang) or ""] for d in rows], align="lrrrrrrrl")
+                          _when(d.get("runs_out_year") or d["runs_out_date"]) or "-",
+                          fmt_percent(d["needed_rate"], 0) if d["needed_rate"] is not None else "-",
+                          _verdict(lab, d)] for d in rows], align="lrrrrrrrl")
             behind = [d for d in b["departments"] if d["status"] in ("behind", "over_budget")]
-            print(f"{len(behind)} of {len(b['departments'])} behind or over budget / "
-                  f"{len(behind)} av {len(b['departments'])} efter eller över budget")
+            print(lab.t("cli_budget_behind_count", n=len(behind), of=len(b["departments"])))
         m = b.get("measures") or {}
         if m.get("count"):
-            print(f"-- measures (action plan) as a scenario: {m['count']} measure(s), "
-                  f"{fmt_number(m['reduction_t_to_horizon'])} t less to {result['horizon_year']}")
-            print_table(["measure", "department", "from", "t/yr", "cost SEK", "SEK/t"],
-                        [[i["name"], i["department"] or i["organisation_id"] or "-", i["start_year"],
+            unit = lab["cli_unit"]
+            print(lab.t("cli_budget_measures", n=m["count"], t=fmt_number(m["reduction_t_to_horizon"]),
+                        horizon=result["horizon_year"]))
+            print_table([lab["cli_budget_h_measure"], lab["cli_h_department"], lab["cli_budget_h_from"],
+                         lab["cli_budget_h_t_per_year"], lab.t("cli_budget_h_cost", unit=unit),
+                         lab.t("cli_budget_h_cost_per_t", unit=unit)],
+                        [[i["name"], unit_name(i), i["start_year"],
                           fmt_number(i["reduction_t_per_year"]), fmt_number(i["cost_sek"]),
                           fmt_number(i["cost_per_t_sek"])] for i in m["items"]], align="llrrrr")
-            print(f"runs out without measures: {_when(m['runs_out_date_without']) or 'not on the trend'}; with measures: "
-                  f"{_when(m['runs_out_date_with']) or 'not on the trend'}")
+            print(lab.t("cli_budget_measures_runs_out",
+                        without=_when(m["runs_out_date_without"]) or lab["cli_budget_not_on_trend"],
+                        with_=_when(m["runs_out_date_with"]) or lab["cli_budget_not_on_trend"]))
     g = result.get("group")
     if g:
         print()
-        print(f"== group (koncernen): {', '.join(m['budget_id'] for m in g['members'])}, {g['unit']}")
-        print_table(["budget", "budget t", "actual t", "remaining t", "verdict"],
-                    [[m["name"], fmt_number(m["budget_t"]), fmt_number(m["actual_t"]), fmt_number(m["remaining_t"]),
-                      localised(m, "verdict", lang) or ""] for m in g["members"]] +
-                    [["group total", fmt_number(g["follow_up"]["budget_t"]), fmt_number(g["follow_up"]["actual_t"]),
-                      fmt_number(g["follow_up"]["remaining_t"]), localised(g["follow_up"], "verdict", lang) or ""]],
+        print(lab.t("cli_budget_group", members=", ".join(localised(m, "name", lang) for m in g["members"]),
+                    unit=g["unit"]))
+        print_table([lab[f"cli_budget_h_{h}"] for h in ("budget_name", "budget", "actual", "remaining", "verdict")],
+                    [[localised(m, "name", lang), fmt_number(m["budget_t"]), fmt_number(m["actual_t"]),
+                      fmt_number(m["remaining_t"]), _verdict(lab, m)] for m in g["members"]] +
+                    [[lab["cli_budget_group_total"], fmt_number(g["follow_up"]["budget_t"]),
+                      fmt_number(g["follow_up"]["actual_t"]), fmt_number(g["follow_up"]["remaining_t"]),
+                      _verdict(lab, g["follow_up"])]],
                     align="lrrrl")
         _print_status(g["follow_up"], g["unit"])
     if len(result["perspectives"]) > 1:
         print()
-        print("== three perspectives side by side / tre perspektiv")
-        print_table(["perspective", "name", "unit", "year", "actual", "budget", "remaining", "runs out", "verdict"],
-                    [[p["perspective"], p["name"], p["unit"], p["year"], fmt_number(p["actual_t"]),
-                      fmt_number(p["budget_t"]), fmt_number(p["remaining_t"]), _when(p.get("runs_out_year") or p["runs_out_date"]) or "-",
-                      localised(p, "verdict", lang) or ""] for p in result["perspectives"]], align="lllrrrrll")
+        print(lab["cli_budget_perspectives"])
+        print_table([lab[f"cli_budget_h_{h}"] for h in ("perspective", "name", "unit_of", "year", "actual_plain",
+                                                        "budget_plain", "remaining_plain", "runs_out", "verdict")],
+                    [[perspective(p["perspective"]), localised(p, "name", lang), p["unit"], p["year"],
+                      fmt_number(p["actual_t"]), fmt_number(p["budget_t"]), fmt_number(p["remaining_t"]),
+                      _when(p.get("runs_out_year") or p["runs_out_date"]) or "-", _verdict(lab, p)]
+                     for p in result["perspectives"]], align="lllrrrrll")
+
+
+def _verdict(lab, d: dict) -> str:
+    """Return the verdict of a follow-up in the CLI's language, else its status as a word."""
+    return localised(d, "verdict", lab.lang) or lab.status(d.get("status")) or ""
 
 
 def _print_status(fu: dict, unit: str) -> None:
+    lab = texts()
     runs = _when(fu.get("runs_out_year") or fu["runs_out_date"], fu.get("runs_out_earliest"),
                  fu.get("runs_out_latest"), "runs_out_earliest" in fu)
     if fu["has_run_out"]:
-        when = f"ran out {runs}" if runs else "is used up"
+        when = lab.t("cli_budget_ran_out", when=runs) if runs else lab["cli_budget_used_up"]
     else:
-        when = f"runs out {runs} on the current trend" if runs else "does not run out on the current trend"
+        when = lab.t("cli_budget_runs_out", when=runs) if runs else lab["cli_budget_does_not_run_out"]
     trend = fu.get("trend") or {}
     years = trend.get("years") or []
     slope = fmt_number(trend.get("slope_t_per_year"), signed=True)
-    trend_text = f" (linear trend {years[0]}–{years[-1]}: {slope} t a year)" if len(years) > 1 else ""
-    print(f"remaining {fmt_number(fu['remaining_t'])} {unit}; the budget {when}{trend_text}")
+    trend_text = lab.t("cli_budget_trend", first=years[0], last=years[-1], slope=slope) if len(years) > 1 else ""
+    print(lab.t("cli_budget_remaining", remaining=fmt_number(fu["remaining_t"]), unit=unit, when=when,
+                trend=trend_text))
     if fu["needed_rate"] is not None:
-        print(f"needed from {fu['year'] + 1}: −{fu['needed_rate'] * 100:.1f} % a year (constant) to stay within it")
-    print(f"verdict: {fu['verdict_en']}  /  bedömning: {fu['verdict_sv']}")
+        print(lab.t("cli_budget_needed", year=fu["year"] + 1, rate=fmt_number(fu["needed_rate"] * 100, 1)))
+    print(lab.t("cli_budget_verdict", verdict=_verdict(lab, fu)))
 
 
 def _when(value, earliest=None, latest=None, ranged: bool = False) -> str:

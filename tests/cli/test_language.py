@@ -158,3 +158,32 @@ def test_mapping_decision_speaks_the_cli_language(small_run, tmp_path, capsys, l
     assert [w for w in words if w not in out] == [], out
     # the organisation's own account map is named by its id and version (org_map@...), as a factor set is
     assert snake_case_codes(out.replace(str(tmp_path), ""), allowed={"org_map"}) == []
+
+
+@pytest.fixture(scope="module")
+def budget_db(seeded_db_file, tmp_path_factory):
+    """The seeded store (2023–2025 computed) with tests/fixtures/budget/budget.toml imported: budgets, measures,
+    allocation by past emissions, a territorial and a residents' budget."""
+    from tests.helpers.paths import FIXTURES
+
+    db = tmp_path_factory.mktemp("budget_words") / "k.duckdb"
+    shutil.copyfile(seeded_db_file, db)
+    assert main(["budget", "import", str(FIXTURES / "budget" / "budget.toml"), "--db", str(db)]) == 0
+    return db
+
+
+@pytest.mark.parametrize("lang, words, other", [
+    ("sv", ["utfall t", "bedömning: Ligger efter budgeten", "per förvaltning 2025 (fördelning: efter tidigare utsläpp",
+            "2 av 3 efter eller över budget", "kostnad kr", "koncernen totalt", "tre perspektiv sida vid sida",
+            "organisationens inköp", "i fas", "1 775"], ["verdict", "actual", "Behind", "grandfathering"]),
+    ("en", ["actual t", "verdict: Behind the budget", "per department 2025 (allocation: by past emissions",
+            "2 of 3 behind or over budget", "cost SEK", "group total", "three perspectives side by side",
+            "on track", "1,775"], ["bedömning", "utfall", "Ligger efter", "grandfathering"]),
+])
+def test_budget_follow_up_speaks_the_cli_language(budget_db, capsys, lang, words, other):
+    from tests.helpers.visible_text import snake_case_codes
+
+    out = _words(capsys, "budget", "show", "--year", "2025", "--db", budget_db, "--lang", lang)
+    assert [w for w in words if w not in out] == [], out
+    assert [w for w in other if w in out] == []
+    assert snake_case_codes(out) == []
