@@ -385,12 +385,12 @@ def print_overview(result: dict, names: dict | None = None) -> None:
             unit = lab["cli_unit"]
             print(lab.t("cli_budget_measures", n=m["count"], t=fmt_number(m["reduction_t_to_horizon"]),
                         horizon=result["horizon_year"]))
-            print_table([lab["cli_budget_h_measure"], lab["cli_h_department"], lab["cli_budget_h_from"],
-                         lab["cli_budget_h_t_per_year"], lab.t("cli_budget_h_cost", unit=unit),
+            print_table([lab["cli_budget_h_measure"], lab["cli_h_department"], lab["cli_budget_h_status"],
+                         lab["cli_budget_h_from"], lab["cli_budget_h_t_per_year"], lab.t("cli_budget_h_cost", unit=unit),
                          lab.t("cli_budget_h_cost_per_t", unit=unit)],
-                        [[i["name"], unit_name(i), i["start_year"],
-                          fmt_number(i["reduction_t_per_year"]), fmt_number(i["cost_sek"]),
-                          fmt_number(i["cost_per_t_sek"])] for i in m["items"]], align="llrrrr")
+                        [[i["name"], unit_name(i), lab.text(f"measure_status_{i['status']}") if i.get("status") else "-",
+                          i["start_year"], fmt_number(i["reduction_t_per_year"]), fmt_number(i["cost_sek"]),
+                          fmt_number(i["cost_per_t_sek"])] for i in m["items"]], align="lllrrrr")
             print(lab.t("cli_budget_measures_runs_out",
                         without=_when(m["runs_out_date_without"]) or lab["cli_budget_not_on_trend"],
                         with_=_when(m["runs_out_date_with"]) or lab["cli_budget_not_on_trend"]))

@@ -187,3 +187,32 @@ def test_budget_follow_up_speaks_the_cli_language(budget_db, capsys, lang, words
     assert [w for w in words if w not in out] == [], out
     assert [w for w in other if w in out] == []
     assert snake_case_codes(out) == []
+
+
+@pytest.fixture(scope="module")
+def investments_db(budget_db, tmp_path_factory):
+    """budget_db with tests/fixtures/budget/investment_plan.csv imported (P5 not yet classified)."""
+    from tests.helpers.paths import FIXTURES
+
+    db = tmp_path_factory.mktemp("investment_words") / "k.duckdb"
+    shutil.copyfile(budget_db, db)
+    assert main(["investments", "import", str(FIXTURES / "budget" / "investment_plan.csv"), "--db", str(db)]) == 0
+    return db
+
+
+@pytest.mark.parametrize("lang, words, other", [
+    ("sv", ["grön andel av investeringarna", "planerat mnkr", "58,8 %", "att klassificera: P5", "kapitalvaror",
+            "investeringsplanen sluter gapet från 2027", "intern koldioxidavgift 2025", "fonden går till",
+            "grön kategori", "EJ KLASSIFICERAD", "Totalt"], ["green share", "planned", "UNCLASSIFIED"]),
+    ("en", ["green share of investments", "planned MSEK", "58.8 %", "to classify: P5", "capital goods",
+            "the investment plan closes the gap from 2027", "internal carbon fee 2025", "the fund goes to",
+            "green category", "UNCLASSIFIED", "Total"], ["grön andel", "planerat", "mnkr"]),
+])
+def test_investments_follow_up_speaks_the_cli_language(investments_db, capsys, lang, words, other):
+    from tests.helpers.visible_text import snake_case_codes
+
+    out = "".join(_words(capsys, "investments", verb, "--year", year, "--db", investments_db, "--lang", lang)
+                  for verb, year in (("show", 2025), ("fee", 2025), ("register", 2026)))
+    assert [w for w in words if w not in out] == [], out
+    assert [w for w in other if w in out] == []
+    assert snake_case_codes(out) == []
