@@ -92,3 +92,9 @@ def texts() -> Labels:
 def step(key: str, **values) -> None:
     """Print progress step `key` of the catalogue (cli_progress_*) on stderr, in the CLI's language."""
     progress(texts().t(key, **values))
+
+
+def english_or(english: str, key: str, **values) -> str:
+    """Return `english` (a sentence a lower layer wrote in English, with its detail) when the CLI speaks English,
+    else catalogue text `key` filled with `values` (the same facts in the CLI's language)."""
+    return english if _language["lang"] == "en" else texts().t(key, **values)

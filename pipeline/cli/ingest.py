@@ -8,7 +8,7 @@ from pathlib import Path
 from ..config import DEFAULT_ORGANISATION, resolve_db_path
 from ..errors import KlimatspendError, UsageError
 from . import add_db_option, print_json
-from ._output import fmt_number, print_table, step, texts
+from ._output import english_or, fmt_number, print_table, step, texts
 
 MAX_PRINTED = 50   # errors printed on the terminal by default; all are in the database and in --json
 
@@ -254,13 +254,6 @@ def _print_preview(pv: dict) -> None:
             print(f"matching profiles: {', '.join(pv['suggested_profiles'])}")
 
 
-def _said(lab, english: str, key: str, **values) -> str:
-    """Return ingest's own sentence in English, else catalogue text `key` with `values` (the same facts)."""
-    # ingest writes its summaries in English, with the detail by reason and batch; another language gets the
-    # catalogue's sentence of the same counts
-    return english if lab.lang == "en" else lab.t(key, **values)
-
-
 def _print_result(r: IngestResult, verb: str = "loaded", max_errors: int = MAX_PRINTED,
                   opts: IngestOptions | None = None) -> None:
     """Print one file's result in the CLI's language: counts, sums, summary and notes on stdout; the first
@@ -271,10 +264,10 @@ def _print_result(r: IngestResult, verb: str = "loaded", max_errors: int = MAX_P
     info = r.overlap or {"batches": [], "rows": 0, "shared": 0}
     ids = [b["batch_id"] for b in info.get("batches", [])]
     if r.status == "duplicate":
-        print(_said(lab, f"{r.file}: {r.summary}", "cli_ingest_duplicate", file=r.file, batch_id=r.batch_id))
+        print(english_or(f"{r.file}: {r.summary}", "cli_ingest_duplicate", file=r.file, batch_id=r.batch_id))
         return
     if r.status == "overlap":
-        print(_said(lab, f"{r.file}: {r.summary} (overlap)", "cli_ingest_overlap", file=r.file,
+        print(english_or(f"{r.file}: {r.summary} (overlap)", "cli_ingest_overlap", file=r.file,
                     shared=fmt_number(info.get("shared", 0)), rows=fmt_number(info.get("rows", 0)),
                     batches=", ".join(f"batch {i}" for i in ids)))
         choices = overlap_choices(r, opts or IngestOptions())
@@ -293,7 +286,7 @@ def _print_result(r: IngestResult, verb: str = "loaded", max_errors: int = MAX_P
                 rejected=fmt_number(r.rows_rejected), status=status))
     print(lab.t("cli_ingest_sums", currency=r.currency, read=fmt_number(r.sum_read, 2),
                 loaded=fmt_number(r.sum_loaded, 2), rejected=fmt_number(r.sum_rejected, 2)))
-    print(_said(lab, f"  {r.summary}", "cli_ingest_summary", rows=fmt_number(r.rows_read),
+    print(english_or(f"  {r.summary}", "cli_ingest_summary", rows=fmt_number(r.rows_read),
                 rejected=fmt_number(r.rows_rejected), warnings=fmt_number(r.n_warnings)))
     for note in r.notes:
         print(lab.t("cli_ingest_note", note=lab.note(note)))

@@ -216,3 +216,26 @@ def test_investments_follow_up_speaks_the_cli_language(investments_db, capsys, l
     assert [w for w in words if w not in out] == [], out
     assert [w for w in other if w in out] == []
     assert snake_case_codes(out) == []
+
+
+@pytest.mark.parametrize("lang, words, other", [
+    ("sv", ["fil", "i karantän", "inläst", "lästa rader", "belopp inklusive moms", "avgränsare ';'",
+            "decimaltecken 'komma'", "5 rader kontrollerade mot reskontrans regler", "historik",
+            "inläst av anna: 2 av 5 rader inlästa, 3 i karantän", "kolumn", "1 034,50"],
+     ["rows read", "history", "quarantined"]),
+    ("en", ["file", "quarantined", "loaded", "rows read", "amounts include VAT", "delimiter ';'",
+            "decimal 'comma'", "checks of the ledger contract passed", "history",
+            "loaded by anna: 2 of 5 rows loaded, 3 quarantined", "column", "1,034.50"],
+     ["lästa", "historik", "karantän"]),
+])
+def test_batches_list_and_show_speak_the_cli_language(tmp_path, capsys, lang, words, other):
+    from tests.helpers.paths import FIXTURES
+    from tests.helpers.visible_text import snake_case_codes
+
+    db = tmp_path / "k.duckdb"
+    _words(capsys, "ingest", FIXTURES / "ledger_small_sv.csv", "--year", "2024", "--db", db, "--user", "anna")
+    out = _words(capsys, "batches", "list", "--db", db, "--lang", lang) + _words(
+        capsys, "batches", "show", "1", "--db", db, "--lang", lang)
+    assert [w for w in words if w not in out] == [], out
+    assert [w for w in other if w in out] == []
+    assert snake_case_codes(out) == []
