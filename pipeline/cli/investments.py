@@ -64,7 +64,6 @@ def register(subparsers) -> None:
 
     p = sub.add_parser("taxonomy", help="list the green categories with their eligibility text, or load your own")
     p.add_argument("--load", metavar="FILE", help="replace the categories with this file (same columns)")
-    p.add_argument("--lang", choices=("sv", "en"), default="en")
     p.add_argument("--json", action="store_true", help="print JSON")
     add_db_option(p)
     p.set_defaults(func=cmd_taxonomy)
@@ -168,7 +167,7 @@ def cmd_taxonomy(args) -> int:
     try:
         if args.load:
             n = plan.load_taxonomy(con, Path(args.load))
-            print(f"{Path(args.load).name}: {n} green categories loaded")
+            print(texts().t("cli_inv_taxonomy_loaded", file=Path(args.load).name, n=n))
             return 0
         cats = plan.taxonomy(con)
     finally:
@@ -176,10 +175,12 @@ def cmd_taxonomy(args) -> int:
     if args.json:
         print_json(cats)
         return 0
+    # the ids stay: they are what `investments classify --category ID` takes
+    lab = texts()
     for c in cats:
-        print(f"{c['category_id']}: {c['name_' + args.lang]}")
-        print(f"    {c['eligibility_' + args.lang]}")
-    print(f"{plan.NOT_GREEN}: {'inte grön (ett beslut, inte en lucka)' if args.lang == 'sv' else 'not green (a decision, not a gap)'}")
+        print(f"{c['category_id']}: {c['name_' + lab.lang]}")
+        print(f"    {c['eligibility_' + lab.lang]}")
+    print(f"{plan.NOT_GREEN}: {lab['cli_inv_not_green_decision']}")
     return 0
 
 
