@@ -236,22 +236,35 @@ def _print_results(args, results: list[IngestResult], failures: list[dict], verb
         _print_result(r, verb=verb, max_errors=args.max_errors, opts=opts)
 
 
+def _field(lab, name: str) -> str:
+    """Return a ledger field as a reader sees it: in English the name --map FIELD=HEADER takes, else its word."""
+    return english_or(name, f"field_{name}") if f"field_{name}" in lab.keys() else name
+
+
 def _print_preview(pv: dict) -> None:
-    where = {"csv": f"encoding {pv['encoding'] or '-'}, delimiter {pv['delimiter']!r}",
-             "xlsx": f"sheet \"{pv['sheet']}\"", "sie": f"SIE 4, encoding {pv['encoding']}"}.get(pv["format"], "")
-    header = f"header on row {pv['header_row']}, " if pv["format"] != "sie" else ""
-    print(f"{pv['file']}: {pv['format']}, {where}, {header}{pv['rows']} data rows"
-          + (f", profile {pv['profile']}" if pv["profile"] else ""))
-    print_table(["column", "field", "found by", "first values"],
-                [[c["header"], c["field"] or "(kept as extra)", c["found_by"] or "",
+    """Print the detected format, columns and mapping of a file in the CLI's language; the fields keep the names
+    --map FIELD=HEADER takes."""
+    lab = texts()
+    where = {"csv": lab.t("cli_preview_csv", encoding=pv["encoding"] or "-", delimiter=repr(pv["delimiter"])),
+             "xlsx": lab.t("cli_preview_xlsx", sheet=pv["sheet"]),
+             "sie": lab.t("cli_preview_sie", encoding=pv["encoding"])}.get(pv["format"], "")
+    header = lab.t("cli_preview_header", row=pv["header_row"]) if pv["format"] != "sie" else ""
+    print(lab.t("cli_preview_line", file=pv["file"], format=pv["format"], where=where, header=header,
+                rows=fmt_number(pv["rows"]))
+          + (lab.t("cli_preview_profile", profile=pv["profile"]) if pv["profile"] else ""))
+    print_table([lab["cli_preview_h_column"], lab["cli_preview_h_field"], lab["cli_preview_h_found_by"],
+                 lab["cli_preview_h_first_values"]],
+                [[c["header"], _field(lab, c["field"]) if c["field"] else lab["cli_preview_extra"],
+                  lab.text(f"cli_preview_found_{c['found_by'].replace(' ', '_')}")
+                  if c["found_by"] and f"cli_preview_found_{c['found_by'].replace(' ', '_')}" in lab.keys()
+                  else c["found_by"] or "",
                   " | ".join(str(s) for s in c["sample"] if s is not None)[:60]] for c in pv["columns"]])
     for note in pv["notes"]:
-        print(f"note: {note}")
+        print(lab.t("cli_preview_note", note=lab.note(note)))
     if pv["missing_required"]:
-        print(f"missing required fields: {', '.join(pv['missing_required'])} "
-              f"(map them with --map FIELD=HEADER or choose a --profile)")
+        print(lab.t("cli_preview_missing", fields=", ".join(pv["missing_required"])))
         if pv["suggested_profiles"]:
-            print(f"matching profiles: {', '.join(pv['suggested_profiles'])}")
+            print(lab.t("cli_preview_matching", profiles=", ".join(pv["suggested_profiles"])))
 
 
 def _print_result(r: IngestResult, verb: str = "loaded", max_errors: int = MAX_PRINTED,

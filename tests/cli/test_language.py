@@ -239,3 +239,14 @@ def test_batches_list_and_show_speak_the_cli_language(tmp_path, capsys, lang, wo
     assert [w for w in words if w not in out] == [], out
     assert [w for w in other if w in out] == []
     assert snake_case_codes(out) == []
+
+
+def test_ingest_show_columns_in_swedish_names_fields_in_words(tmp_path, capsys):
+    from tests.helpers.paths import FIXTURES
+    from tests.helpers.visible_text import snake_case_codes
+
+    out = _words(capsys, "ingest", FIXTURES / "ingest" / "open_ap_2024.csv", "--show-columns", "--db",
+                 tmp_path / "k.duckdb", "--lang", "sv")
+    assert out.splitlines()[0].endswith("avgränsare ';', rubrik på rad 1, 8 datarader")
+    assert "hittad genom" in out and "Leverantörens organisationsnummer  Leverantörens organisationsnummer" in out
+    assert snake_case_codes(out) == []
