@@ -129,10 +129,12 @@ def cmd_path(args) -> int:
     if args.json:
         print_json(info)
         return 0
-    print(f"{path.describe()['en']}  /  {path.describe()['sv']}")
-    headers = ["year", "budget t", "cumulative t", "remaining t"]
+    lab = texts()
+    print(localised(path.describe(), "", lab.lang))
+    headers = [lab["cli_budget_h_year"], lab["cli_budget_h_budget"], lab["cli_budget_h_cum_budget"],
+               lab["cli_budget_h_remaining"]]
     if path.method == "paris":
-        headers.insert(1, "E(t) t/yr")
+        headers.insert(1, lab["cli_budget_h_rate"])
     table = []
     for r in rows:
         line = [r["year"], fmt_number(r["budget_t"], 1), fmt_number(r["cumulative_t"], 1),
@@ -142,11 +144,10 @@ def cmd_path(args) -> int:
         table.append(line)
     print_table(headers, table, align="l" + "r" * (len(headers) - 1))
     total = path.total_from_t(path.start_year)
-    print(f"total budget {fmt_number(total, 1)} t from {path.start_year}"
-          + (f"; implied reduction {fmt_percent(path.implied_rate())} a year" if path.implied_rate() else ""))
+    print(lab.t("cli_budget_path_total", total=fmt_number(total, 1), year=path.start_year)
+          + (lab.t("cli_budget_path_implied", rate=fmt_percent(path.implied_rate())) if path.implied_rate() else ""))
     if path.method == "paris":
-        print("E(t) is the emission rate on 1 January; the yearly budget is its integral over the year, "
-              "so the yearly budgets add up to the total exactly.")
+        print(lab["cli_budget_path_paris_note"])
     return 0
 
 
@@ -160,24 +161,26 @@ def cmd_territorial(args) -> int:
     if args.json:
         print_json(s)
         return 0
+    lab = texts()
     kk = s["klimatkollen"]
-    print(f"{s['kommun']} ({s['lan']}): territorial CO2 budget {fmt_number(s['budget_t_co2'])} t from "
-          f"{s['budget_start_year']}")
-    print(f"Paris path: E0 = {fmt_number(s['start_emissions_t_co2_per_year'])} t/yr, k = E0/B = "
-          f"{s['k_per_year']:.4f}, implied reduction {fmt_percent(s['implied_yearly_reduction'])} a year")
+    print(lab.t("cli_territorial_budget", kommun=s["kommun"], lan=s["lan"], budget=fmt_number(s["budget_t_co2"]),
+                year=s["budget_start_year"]))
+    print(lab.t("cli_territorial_paris", e0=fmt_number(s["start_emissions_t_co2_per_year"]),
+                k=fmt_number(s["k_per_year"], 4), rate=fmt_percent(s["implied_yearly_reduction"])))
     # Klimatkollen publishes a day; the trend behind it does not know the day, so people read month and year
-    runs = _when(kk["budget_runs_out"]) or "stays within budget (håller budget)"
-    print(f"Klimatkollen: budget runs out on the trend {runs}; needed reduction {kk['needed_reduction_pct']:.1f} % a "
-          f"year; historical change {kk['historical_change_pct']:.1f} % a year")
+    runs = _when(kk["budget_runs_out"]) or lab["cli_budget_never_within"]
+    print(lab.t("cli_territorial_klimatkollen", when=runs, needed=fmt_number(kk["needed_reduction_pct"], 1),
+                change=fmt_number(kk["historical_change_pct"], 1)))
     measured = s["measured_t_co2"]
     recent = [y for y in sorted(measured) if y >= 2015]
-    print("Measured (SMHI, t CO2): " + ", ".join(f"{y} {fmt_number(measured[y])}" for y in recent))
-    print(f"Residents' consumption ({s['residents_consumption_year']}): "
-          f"{fmt_number(s['residents_consumption_kg_co2e_per_person'])} kg CO2e per person")
-    print_table(["year", "E(t) t/yr", "budget t", "cumulative t", "remaining t"],
+    print(lab.t("cli_territorial_measured", values=", ".join(f"{y} {fmt_number(measured[y])}" for y in recent)))
+    print(lab.t("cli_territorial_residents", year=s["residents_consumption_year"],
+                kg=fmt_number(s["residents_consumption_kg_co2e_per_person"])))
+    print_table([lab["cli_budget_h_year"], lab["cli_budget_h_rate"], lab["cli_budget_h_budget"],
+                 lab["cli_budget_h_cum_budget"], lab["cli_budget_h_remaining"]],
                 [[r["year"], fmt_number(r["rate_t_per_year"]), fmt_number(r["budget_t"]),
                   fmt_number(r["cumulative_t"]), fmt_number(r["remaining_t"])] for r in s["path"]], align="lrrrr")
-    print(f"source: {s['source']}")
+    print(lab.t("cli_territorial_source", source=s["source"]))
     return 0
 
 
@@ -192,9 +195,9 @@ def cmd_check(args) -> int:
     except InputValidationError as exc:
         for p in exc.problems:
             print(f"klimatspend: {p}", file=_stderr())
-        print(f"klimatspend: {len(exc.problems)} problem(s); nothing stored", file=_stderr())
+        print(texts().t("cli_budget_problems", n=len(exc.problems)), file=_stderr())
         return 1
-    print(_summary_line(defn, Path(args.file).name) + "; valid")
+    print(_summary_line(defn, Path(args.file).name) + texts()["cli_budget_valid"])
     return 0
 
 
@@ -205,12 +208,15 @@ def _stderr():
 
 
 def _summary_line(defn: definitions.Definition, name: str) -> str:
+    """Return what a definition file holds, in the CLI's language."""
     from ..budget import definitions
 
-    return (f"{name}: {len(defn.budgets)} budget(s) ({', '.join(b.budget_id for b in defn.budgets)}), "
-            f"{len(defn.measures)} measure(s), {len(defn.allocation_basis)} allocation row(s), "
-            f"{len(defn.own_emissions)} own-emission row(s), {len(defn.residents)} residents row(s)"
-            + (f", carbon fee {defn.carbon_fee.price_sek_per_kg_co2e:g} SEK/kg" if defn.carbon_fee else ""))
+    lab = texts()
+    return (lab.t("cli_budget_summary", file=name, budgets=len(defn.budgets),
+                  ids=", ".join(b.budget_id for b in defn.budgets), measures=len(defn.measures),
+                  allocation=len(defn.allocation_basis), own=len(defn.own_emissions), residents=len(defn.residents))
+            + (lab.t("cli_budget_summary_fee", price=fmt_number(defn.carbon_fee.price_sek_per_kg_co2e, 2),
+                     unit=lab["unit_sek"]) if defn.carbon_fee else ""))
 
 
 def cmd_import(args) -> int:
@@ -224,7 +230,7 @@ def cmd_import(args) -> int:
         budget_store.save_definition(con, defn, source_file=Path(args.file).name, imported_by=args.by)
     finally:
         con.close()
-    print(_summary_line(defn, Path(args.file).name) + "; imported")
+    print(_summary_line(defn, Path(args.file).name) + texts()["cli_budget_imported"])
     return 0
 
 
@@ -265,7 +271,8 @@ def cmd_export(args) -> int:
             writer.writerows(rows)
         files[kind] = name
     (out / "budget.toml").write_text(definitions.dump_definition(defn, files=files), encoding="utf-8")
-    print(f"wrote {out / 'budget.toml'}" + (f" and {', '.join(files.values())}" if files else ""))
+    print(texts().t("cli_budget_wrote", file=out / "budget.toml")
+          + (texts().t("cli_budget_wrote_and", files=", ".join(files.values())) if files else ""))
     return 0
 
 
@@ -283,12 +290,18 @@ def cmd_list(args) -> int:
     if args.json:
         print_json([b.as_toml_table() for b in budgets])
         return 0
+    lab = texts()
     if not budgets:
-        print("no budgets stored; import one with `klimatspend budget import budget.toml`")
+        print(lab["cli_budget_none"])
         return 0
-    print_table(["id", "name", "perspective", "scope", "method", "allocation"],
-                [[b.budget_id, b.name, b.perspective, b.scope, b.method,
-                  b.allocation_method if b.allocate_to != "none" else "-"] for b in budgets])
+    # the id stays: it is what --budget ID takes
+    print_table([lab["cli_budget_h_id"], lab["cli_budget_h_name"], lab["cli_budget_h_perspective"],
+                 lab["cli_budget_h_scope"], lab["cli_budget_h_method"], lab["cli_budget_h_allocation"]],
+                [[b.budget_id, localised({"name": b.name, "name_en": b.name_en}, "name", lab.lang),
+                  lab.text(f"perspective_{b.perspective}"), "CO2e" if b.scope == "co2e" else "CO2",
+                  lab.text(f"cli_budget_method_{b.method}"),
+                  lab.text(f"cli_allocation_{b.allocation_method}") if b.allocate_to != "none" else "-"]
+                 for b in budgets])
     return 0
 
 

@@ -250,3 +250,25 @@ def test_ingest_show_columns_in_swedish_names_fields_in_words(tmp_path, capsys):
     assert out.splitlines()[0].endswith("avgränsare ';', rubrik på rad 1, 8 datarader")
     assert "hittad genom" in out and "Leverantörens organisationsnummer  Leverantörens organisationsnummer" in out
     assert snake_case_codes(out) == []
+
+
+@pytest.mark.parametrize("lang, words, other", [
+    ("sv", ["perspektiv", "organisationens inköp", "fast årlig minskning", "efter tidigare utsläpp",
+            "2 åtgärd(er)", "; giltig", "total budget 1 000,0 t från 2024", "geografisk koldioxidbudget",
+            "Invånarnas konsumtion (2019)"], ["perspective", "measure(s)", "valid", "implied"]),
+    ("en", ["perspective", "the organisation's procurement", "fixed yearly reduction", "by past emissions",
+            "2 measure(s)", "; valid", "total budget 1,000.0 t from 2024", "territorial CO2 budget",
+            "Residents' consumption (2019)"], ["perspektiv", "åtgärd", "giltig", "motsvarar"]),
+])
+def test_budget_list_check_path_and_territorial_speak_the_cli_language(budget_db, capsys, lang, words, other):
+    from tests.helpers.paths import FIXTURES
+    from tests.helpers.visible_text import snake_case_codes
+
+    out = (_words(capsys, "budget", "list", "--db", budget_db, "--lang", lang)
+           + _words(capsys, "budget", "check", FIXTURES / "budget" / "budget.toml", "--lang", lang)
+           + _words(capsys, "budget", "path", "--total", "1000", "--start-year", "2024", "--start-emissions", "200",
+                    "--to-year", "2026", "--lang", lang)
+           + _words(capsys, "budget", "territorial", "Boras", "--to-year", "2026", "--lang", lang))
+    assert [w for w in words if w not in out] == [], out
+    assert [w for w in other if w in out] == []
+    assert snake_case_codes(out) == []
