@@ -10,7 +10,7 @@ from ..config import resolve_db_path
 from ..errors import UsageError
 from . import add_db_option, print_json
 from ..i18n import localised
-from ._output import fmt_number, fmt_percent, print_table, texts
+from ._output import fmt_number, fmt_percent, print_table, tail_words, texts
 
 # view -> (mart, order, [(column, heading)]): headings are catalogue keys cli_h_<heading> in the CLI's language;
 # {currency} and {kunit} in them name the run's currency
@@ -169,10 +169,7 @@ def _print_view(args, run_id: int, columns, rows: list[dict], currency: str, set
         if isinstance(value, (int, float)) or hasattr(value, "as_tuple"):
             return fmt_number(value)
         return value
-    chosen = settings.get("tail_spend") or {}
-    tail = (lab.t("cli_tail_on", organisations=", ".join(
-        lab.t("cli_tail_item", organisation=orgs.get(o) or o, code=c) for o, c in sorted(chosen.items())))
-        if chosen else lab["cli_off"])
+    tail = tail_words(settings.get("tail_spend"), orgs)
     print(lab.t("cli_show_heading", year=args.year, run_id=run_id, by=lab[f"cli_show_by_{args.by}"],
                 currency=unit, tail=tail))
     print_table([lab.t(f"cli_h_{h}", currency=unit, kunit=kunit) for _, h in columns],

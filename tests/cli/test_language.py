@@ -272,3 +272,16 @@ def test_budget_list_check_path_and_territorial_speak_the_cli_language(budget_db
     assert [w for w in words if w not in out] == [], out
     assert [w for w in other if w in out] == []
     assert snake_case_codes(out) == []
+
+
+@pytest.mark.parametrize("lang, line", [
+    ("sv", "restutgifter med genomsnittsfaktor: på: Testby kommun (faktor F1)"),
+    ("en", "tail spend priced at an average factor: on: Testby kommun (factor F1)"),
+])
+def test_run_and_show_name_the_tail_spend_setting_in_words(seeded, capsys, lang, line):
+    assert main(["org", "set", "kommun", "--default-factor", "F1", "--db", str(seeded)]) == 0
+    ran = _words(capsys, "run", "--year", "2025", "--factors", "test@1.0", "--mapping", "map@1.0", "--db", seeded,
+                 "--lang", lang)
+    shown = _words(capsys, "show", "--year", "2025", "--db", seeded, "--lang", lang)
+    assert line in ran and line in shown
+    assert "(koncern) (f" not in ran   # the organisation by name, not its group row
