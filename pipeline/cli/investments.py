@@ -12,7 +12,7 @@ from ..errors import UsageError
 from ..tables import InputValidationError
 from . import add_db_option, print_json
 from ..i18n import localised
-from ._output import fmt_number, fmt_percent, print_table, texts
+from ._output import english_or, fmt_number, fmt_percent, print_table, texts
 
 
 def register(subparsers) -> None:
@@ -103,14 +103,16 @@ def cmd_check(args) -> int:
         except InputValidationError as exc:
             for problem in exc.problems:
                 print(f"klimatspend: {problem}", file=sys.stderr)
-            print(f"klimatspend: {len(exc.problems)} problem(s); nothing stored", file=sys.stderr)
+            print(texts().t("cli_budget_problems", n=len(exc.problems)), file=sys.stderr)
             return 1
     finally:
         if con is not None:
             con.close()
     unclassified = [pid for pid, pr in p.projects.items() if pr["green_category"] is None]
-    print(f"{Path(args.file).name}: {len(p.projects)} project(s), {len(p.years)} row(s); valid"
-          + (f"; {len(unclassified)} not yet classified ({', '.join(unclassified[:5])})" if unclassified else ""))
+    lab = texts()
+    print(lab.t("cli_inv_checked", file=Path(args.file).name, projects=len(p.projects), rows=len(p.years))
+          + (lab.t("cli_inv_not_yet_classified", n=len(unclassified), projects=", ".join(unclassified[:5]))
+             if unclassified else ""))
     return 0
 
 
@@ -124,9 +126,8 @@ def cmd_import(args) -> int:
         counts = plan.save_plan(con, plan.read_plan(args.file, ids), imported_by=args.by)
     finally:
         con.close()
-    print(f"{Path(args.file).name}: {counts['projects']} project(s), {counts['rows']} row(s) imported; "
-          f"{counts['classified']} classified, {counts['unclassified']} to classify "
-          "(`klimatspend investments classify PROJECT --category ID --by NAME`)")
+    print(texts().t("cli_inv_imported", file=Path(args.file).name, projects=counts["projects"], rows=counts["rows"],
+                    classified=counts["classified"], unclassified=counts["unclassified"]))
     return 0
 
 
@@ -138,7 +139,7 @@ def cmd_template(args) -> int:
     if path.exists():
         raise UsageError(f"{path}: exists; choose a new file name")
     plan.write_plan_template(path)
-    print(f"wrote {path} with the columns of an investment plan (see docs/investments.md)")
+    print(texts().t("cli_inv_template", file=path))
     return 0
 
 
@@ -153,9 +154,14 @@ def cmd_classify(args) -> int:
     con = _connect(args)
     try:
         d = plan.classify(con, args.project, args.category, args.by, when, args.note)
+        names = _names(con)
     finally:
         con.close()
-    print(f"project {d['project_id']}: {d['green_category']} (decided by {d['decided_by']} on {d['decided_at']})")
+    lab = texts()
+    # English keeps the category id typed with --category (scripts read this line); Swedish names it
+    print(lab.t("cli_inv_classified", project=d["project_id"], by=d["decided_by"], on=d["decided_at"],
+                category=english_or(d["green_category"], "cli_inv_category_word",
+                                    word=_green(lab, names, d["green_category"]))))
     return 0
 
 

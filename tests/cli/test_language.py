@@ -285,3 +285,17 @@ def test_run_and_show_name_the_tail_spend_setting_in_words(seeded, capsys, lang,
     shown = _words(capsys, "show", "--year", "2025", "--db", seeded, "--lang", lang)
     assert line in ran and line in shown
     assert "(koncern) (f" not in ran   # the organisation by name, not its group row
+
+
+def test_investment_plan_check_and_classify_in_swedish(investments_db, tmp_path, capsys):
+    from tests.helpers.paths import FIXTURES
+    from tests.helpers.visible_text import snake_case_codes
+
+    db = tmp_path / "k.duckdb"
+    shutil.copyfile(investments_db, db)
+    out = _words(capsys, "investments", "check", FIXTURES / "budget" / "investment_plan.csv", "--lang", "sv")
+    out += _words(capsys, "investments", "classify", "P5", "--category", "not_green", "--by", "KS", "--date",
+                  "2026-02-01", "--db", db, "--lang", "sv")
+    assert "5 projekt, 7 rad(er); giltig; 1 ännu inte klassificerade (P5)" in out
+    assert "projekt P5: inte grön (beslutat av KS 2026-02-01)" in out
+    assert snake_case_codes(out) == []
