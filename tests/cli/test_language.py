@@ -299,3 +299,23 @@ def test_investment_plan_check_and_classify_in_swedish(investments_db, tmp_path,
     assert "5 projekt, 7 rad(er); giltig; 1 ännu inte klassificerade (P5)" in out
     assert "projekt P5: inte grön (beslutat av KS 2026-02-01)" in out
     assert snake_case_codes(out) == []
+
+
+@pytest.mark.parametrize("lang, words, other", [
+    ("sv", ["körning 1 -> körning 2", "ändrat köparpriser (med marginaler): ja -> nej", "kategori", "skillnad t",
+            "Köpt vård"], ["changed", "difference", "use_margins"]),
+    ("en", ["run 1 -> run 2", "changed purchaser prices (with margins): yes -> no", "category", "difference t",
+            "Purchased care"], ["ändrat", "skillnad"]),
+])
+def test_compare_speaks_the_cli_language(small_run, tmp_path, capsys, lang, words, other):
+    from tests.helpers.visible_text import snake_case_codes
+
+    db = tmp_path / "k.duckdb"
+    shutil.copyfile(small_run, db)
+    _words(capsys, "run", "--year", "2024", "--factors", "test@1.0", "--mapping", "map@1.0", "--without-margins",
+           "--db", db)
+    out = _words(capsys, "compare", "1", "2", "--by", "category", "--db", db, "--lang", lang)
+    out += _words(capsys, "compare", "1", "2", "--db", db, "--lang", lang)
+    assert [w for w in words if w not in out] == [], out
+    assert [w for w in other if w in out] == []
+    assert snake_case_codes(out) == []
