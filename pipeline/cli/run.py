@@ -243,7 +243,7 @@ def run(args) -> int:
             return 0
         if args.publish_run is not None:
             runs.publish_run(con, args.publish_run)
-            print(f"run {args.publish_run} published: its results are frozen")
+            print(texts().t("cli_run_published", run_id=args.publish_run))
             return 0
         if args.year is None:
             raise UsageError("klimatspend run: give --year YYYY (or --list, --publish-run RUN_ID)")
@@ -267,7 +267,7 @@ def run(args) -> int:
         else:
             print_department_table(summary)
             if args.publish:
-                print(f"run {result.run_id} published: its results are frozen")
+                print(texts().t("cli_run_published", run_id=result.run_id))
         return 0
     finally:
         con.close()

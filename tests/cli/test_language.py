@@ -319,3 +319,12 @@ def test_compare_speaks_the_cli_language(small_run, tmp_path, capsys, lang, word
     assert [w for w in words if w not in out] == [], out
     assert [w for w in other if w in out] == []
     assert snake_case_codes(out) == []
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("sv", ["namn", "typ", "kommun", "bolag", "(körningens)", "useeio (standard)"]),
+    ("en", ["name", "kind", "municipality", "company", "(run default)", "useeio (default)"]),
+])
+def test_org_list_speaks_the_cli_language(budget_db, capsys, lang, words):
+    out = _words(capsys, "org", "list", "--db", budget_db, "--lang", lang)
+    assert [w for w in words if w not in out] == [], out
