@@ -328,3 +328,22 @@ def test_compare_speaks_the_cli_language(small_run, tmp_path, capsys, lang, word
 def test_org_list_speaks_the_cli_language(budget_db, capsys, lang, words):
     out = _words(capsys, "org", "list", "--db", budget_db, "--lang", lang)
     assert [w for w in words if w not in out] == [], out
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("sv", ["1 rader aktivitetsdata inlästa för Org som batch 1", "mängd", "förvaltning", "20,0"]),
+    ("en", ["1 activity rows loaded for Org as batch 1", "quantity", "department", "20.0"]),
+])
+def test_activity_load_and_list_speak_the_cli_language(small_run, tmp_path, capsys, lang, words):
+    from tests.helpers.visible_text import snake_case_codes
+
+    db = tmp_path / "k.duckdb"
+    shutil.copyfile(small_run, db)
+    energy = tmp_path / "energi.csv"
+    energy.write_text("år;konto;aktivitet;mängd;enhet;förvaltning\n2024;622;electricity_se;20;MWh;"
+                      "Serviceförvaltningen\n", encoding="utf-8")
+    out = _words(capsys, "activity", "load", energy, "--org", "org", "--db", db, "--lang", lang)
+    out += _words(capsys, "activity", "list", "--db", db, "--lang", lang)
+    assert [w for w in words if w not in out] == [], out
+    # the activity is named by the code the file gives (electricity_se), as `activity factors` lists them
+    assert snake_case_codes(out, allowed={"electricity_se"}) == []
