@@ -158,6 +158,8 @@ def _print_view(args, run_id: int, columns, rows: list[dict], currency: str, set
             return lab.rule_level(value)
         if key == "exclusion_reason":
             return lab.reason(value)
+        if key == "reason" and isinstance(value, str):
+            return _unmapped_reason(lab, value)
         if key in ("method", "unit_level"):
             return lab.text(f"cli_{key}_{value}") if f"cli_{key}_{value}" in lab.keys() else value
         if isinstance(value, bool):
@@ -174,3 +176,14 @@ def _print_view(args, run_id: int, columns, rows: list[dict], currency: str, set
                 currency=unit, tail=tail))
     print_table([lab.t(f"cli_h_{h}", currency=unit, kunit=kunit) for _, h in columns],
                 [[cell(k, r.get(k), r) for k, _ in columns] for r in rows])
+
+
+def _unmapped_reason(lab, value: str) -> str:
+    """Return why an account is unmapped in words: its rule ids (no-account-match, needs-activity-data,
+    no-factor:PREFIX, factor-missing:CODE; several joined by ', ') through cli_unmapped_<kind>."""
+    words = []
+    for rule in value.split(", "):
+        kind, _, detail = rule.partition(":")
+        key = f"cli_unmapped_{kind.replace('-', '_')}"
+        words.append(lab.t(key, detail=detail) if key in lab.keys() else rule)
+    return ", ".join(words)

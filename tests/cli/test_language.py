@@ -113,10 +113,11 @@ def small_run(tmp_path_factory):
 @pytest.mark.parametrize("lang, words, other", [
     ("sv", ["2024, körning 1, per förvaltning, belopp i kr", "inköp kr", "andel", "per klassificering",
             "klassificeringsnivå", "personalkostnader", "exkluderat som", "utgiftsbaserad", "nämnd", "(inget ansvar)",
-            "10 000"], ["spend", "share", "personnel"]),
+            "10 000", "energi: behöver kWh eller liter"], ["spend", "share", "personnel", "needs-activity-data"]),
     ("en", ["2024, run 1, by department, amounts in SEK", "spend SEK", "share", "by coverage", "rule level",
-            "personnel costs", "excluded as", "spend-based", "committee", "(no cost centre)", "10,000"],
-     ["inköp", "andel", "personalkostnader", "ingen nämnd"]),
+            "personnel costs", "excluded as", "spend-based", "committee", "(no cost centre)", "10,000",
+            "energy: needs kWh or litres"],
+     ["inköp", "andel", "personalkostnader", "ingen nämnd", "needs-activity-data"]),
 ])
 def test_show_speaks_the_cli_language_in_every_view(small_run, capsys, lang, words, other):
     from pipeline.cli.show import VIEWS
