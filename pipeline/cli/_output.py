@@ -92,3 +92,19 @@ def texts() -> Labels:
 def step(key: str, **values) -> None:
     """Print progress step `key` of the catalogue (cli_progress_*) on stderr, in the CLI's language."""
     progress(texts().t(key, **values))
+
+
+def english_or(english: str, key: str, **values) -> str:
+    """Return `english` (a sentence a lower layer wrote in English, with its detail) when the CLI speaks English,
+    else catalogue text `key` filled with `values` (the same facts in the CLI's language)."""
+    return english if _language["lang"] == "en" else texts().t(key, **values)
+
+
+def tail_words(chosen: dict | None, organisation_names: dict[str, str]) -> str:
+    """Return a run's tail-spend setting ({organisation_id: factor code}) in the CLI's language: 'off', or
+    'on: Älvby kommun (factor 541990), ...' with organisations by name."""
+    lab = texts()
+    if not chosen:
+        return lab["cli_off"]
+    return lab.t("cli_tail_on", organisations=", ".join(
+        lab.t("cli_tail_item", organisation=organisation_names.get(o) or o, code=c) for o, c in sorted(chosen.items())))

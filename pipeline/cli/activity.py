@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..config import resolve_db_path
 from . import add_db_option, print_json
-from ._output import fmt_number, print_table
+from ._output import fmt_number, print_table, texts
 
 
 def register(sub) -> None:
@@ -44,6 +44,7 @@ def run(args) -> int:
     from .. import store
     from ..factors import activity as activity_factors
     from ..ingest import activity
+    from ..organisations import department_label, department_names, organisation_names
 
     con = store.connect(resolve_db_path(args.db))
     try:
@@ -53,13 +54,16 @@ def run(args) -> int:
             if args.json:
                 print_json(vars(result))
             else:
-                print(f"{result.source_file_name}: {result.rows_loaded} activity rows loaded for "
-                      f"{result.organisation_id} as batch {result.activity_batch_id}"
-                      + (f" (replacing batch {', '.join(map(str, result.replaced))})" if result.replaced else ""))
+                lab = texts()
+                print(lab.t("cli_activity_loaded", file=result.source_file_name, n=fmt_number(result.rows_loaded),
+                            organisation=organisation_names(con).get(result.organisation_id) or result.organisation_id,
+                            batch_id=result.activity_batch_id)
+                      + (lab.t("cli_activity_replacing", batches=", ".join(map(str, result.replaced)))
+                         if result.replaced else ""))
             return 0
         if args.action == "delete":
             activity.delete_activity_batch(con, args.activity_batch_id)
-            print(f"activity batch {args.activity_batch_id} deleted")
+            print(texts().t("cli_activity_deleted", batch_id=args.activity_batch_id))
             return 0
         if args.action == "factors":
             version = activity_factors.load_activity_factors(con)
@@ -82,10 +86,17 @@ def run(args) -> int:
         if args.json:
             print_json(rows)
         else:
-            print_table(["batch", "file", "row", "org", "year", "account", "category", "department", "activity",
-                         "quantity", "unit"],
-                        [[r["activity_batch_id"], r["source_file_name"], r["source_row"], r["organisation_id"],
-                          r["year"], r["account_prefix"], r["category_id"], r["department"], r["activity_code"],
+            lab = texts()
+            orgs, depts = organisation_names(con), department_names(con)
+            cats = {c: {"sv": sv, "en": en} for c, sv, en in con.execute(
+                "select category_id, name_sv, name_en from category").fetchall()}
+            print_table([lab[f"cli_activity_h_{h}"] for h in ("batch", "file", "row", "org", "year", "account",
+                                                              "category", "department", "activity", "quantity",
+                                                              "unit")],
+                        [[r["activity_batch_id"], r["source_file_name"], r["source_row"],
+                          orgs.get(r["organisation_id"]) or r["organisation_id"], r["year"], r["account_prefix"],
+                          (cats.get(r["category_id"]) or {}).get(lab.lang) or r["category_id"],
+                          department_label(depts, r["organisation_id"], r["department"]), r["activity_code"],
                           fmt_number(r["quantity_as_given"], 1), r["unit_as_given"]] for r in rows])
         return 0
     finally:

@@ -8,7 +8,7 @@ import sys
 from ..config import resolve_db_path
 from ..errors import UsageError
 from . import add_db_option, print_json
-from ._output import fmt_number, print_table
+from ._output import english_or, fmt_number, print_table, texts
 
 
 def _db_json(p, *, sub: bool = True, json: bool = True) -> None:
@@ -69,8 +69,8 @@ def run(args) -> int:
             if args.json:
                 print_json(row)
             else:
-                print(f"batch {args.batch_id} ({row['source_file_name']}) deleted; its {row['rows_loaded']:,} lines "
-                      "no longer count (re-run the year to update results); the record stays in `batches list`")
+                print(texts().t("cli_batch_deleted", batch_id=args.batch_id, file=row["source_file_name"],
+                                rows=fmt_number(row["rows_loaded"])))
             return 0
         if args.action == "errors":
             return _errors(con, args)
@@ -81,68 +81,103 @@ def run(args) -> int:
 
 def _list(con, args) -> int:
     from ..ingest import batches
+    from ..organisations import organisation_names
 
     rows = batches.list_batches(con, include_inactive=not getattr(args, "live", False),
                                 organisation_id=getattr(args, "org", None))
     if args.json:
         print_json(rows)
         return 0
+    lab = texts()
     if not rows:
-        print("no batches loaded yet; load one with `klimatspend ingest FILE`")
+        print(lab["cli_batch_none"])
         return 0
-
-    def status(r) -> str:
-        if r["status"] == "replaced":
-            return f"replaced by {r['replaced_by_batch_id']}"
-        if r["replaces_batch_id"]:
-            return f"{r['status']} (replaces {r['replaces_batch_id']})"
-        return r["status"]
-
-    print_table(["batch", "org", "file", "year", "status", "read", "loaded", "quarantined", "sum loaded", "cur",
-                 "uploaded"],
-                [[r["batch_id"], r["organisation_id"], r["source_file_name"], r["fiscal_year"], status(r),
-                  f"{r['rows_read']:,}", f"{r['rows_loaded']:,}", f"{r['rows_rejected']:,}",
-                  fmt_number(r["sum_loaded"], 2), r["currency"], f"{r['uploaded_at']:%Y-%m-%d %H:%M}"]
-                 for r in rows], align="rlllrrrrrll")
+    orgs = organisation_names(con)
+    print_table([lab[f"cli_batch_h_{h}"] for h in ("batch", "org", "file", "year", "status", "read", "loaded",
+                                                   "quarantined", "sum_loaded", "currency", "uploaded")],
+                [[r["batch_id"], orgs.get(r["organisation_id"]) or r["organisation_id"], r["source_file_name"],
+                  r["fiscal_year"], _status(lab, r), fmt_number(r["rows_read"]), fmt_number(r["rows_loaded"]),
+                  fmt_number(r["rows_rejected"]), fmt_number(r["sum_loaded"], 2), r["currency"],
+                  f"{r['uploaded_at']:%Y-%m-%d %H:%M}"] for r in rows], align="rlllrrrrrll")
     return 0
+
+
+def _status(lab, r: dict) -> str:
+    """Return a batch's status as a word, with the batch it replaces or that replaced it."""
+    word = lab.text(f"cli_batch_status_{r['status']}") if f"cli_batch_status_{r['status']}" in lab.keys() \
+        else r["status"]
+    if r["status"] == "replaced":
+        return lab.t("cli_batch_replaced_by", batch_id=r["replaced_by_batch_id"])
+    if r.get("replaces_batch_id"):
+        return lab.t("cli_batch_replaces", status=word, batch_id=r["replaces_batch_id"])
+    return word
+
+
+# batch details in reading order: field -> catalogue key of its label (cli_batch_f_<field>)
+DETAILS = ["batch_id", "organisation_id", "source_file_name", "status", "file_format", "profile", "uploaded_by",
+           "uploaded_at", "fiscal_year", "period_start", "period_end", "currency", "amounts_include_vat",
+           "rows_read", "rows_loaded", "rows_rejected", "sum_read", "sum_loaded", "sum_rejected", "warnings",
+           "replaces_batch_id", "replaced_by_batch_id", "sha256"]
 
 
 def _show(con, args) -> int:
     from ..ingest import batches
+    from ..organisations import organisation_names
 
     row = batches.batch_details(con, args.batch_id)
     rejected = batches.rejected_rows(con, args.batch_id, None if args.json else args.limit)
     if args.json:
         print_json({**row, "rejected": rejected})
         return 0
-    order = ["batch_id", "organisation_id", "source_file_name", "status", "file_format", "profile", "uploaded_by",
-             "uploaded_at", "fiscal_year", "period_start", "period_end", "currency", "amounts_include_vat",
-             "rows_read", "rows_loaded", "rows_rejected", "sum_read", "sum_loaded", "sum_rejected", "warnings",
-             "replaces_batch_id", "replaced_by_batch_id", "sha256"]
-    for k in order:
+    lab = texts()
+    orgs = organisation_names(con)
+    labels = {k: lab[f"cli_batch_f_{k}"] for k in DETAILS + ["read", "validation", "note", "history"]}
+    width = max(22, *(len(v) + 1 for v in labels.values()))
+
+    def value(k, v):
+        if k.startswith("sum_"):
+            return fmt_number(v, 2)
+        if k.startswith("rows_") or k == "warnings":
+            return fmt_number(v)
+        if k == "status":
+            return _status(lab, {"status": v})
+        if k == "organisation_id":
+            return orgs.get(v) or v
+        if isinstance(v, bool):
+            return lab[f"yes_no_{str(v).lower()}"]
+        if hasattr(v, "strftime") and k == "uploaded_at":
+            return f"{v:%Y-%m-%d %H:%M}"
+        return v
+    for k in DETAILS:
         v = row.get(k)
         if v is None:
             continue
-        print(f"{k:22} {fmt_number(v, 2) if k.startswith('sum_') else v}")
+        print(f"{labels[k]:{width}} {value(k, v)}")
     info = row.get("source_info") or {}
-    read = ", ".join(f"{k} {info[k]!r}" for k in ("encoding", "delimiter", "sheet", "header_row", "decimal")
-                     if info.get(k) is not None)
+    read = ", ".join(f"{lab[f'cli_batch_read_{k}']} "
+                     + (repr(lab[f"cli_batch_decimal_{info[k]}"]) if k == "decimal" and info[k] in ("comma", "point")
+                        else repr(info[k]))
+                     for k in ("encoding", "delimiter", "sheet", "header_row", "decimal") if info.get(k) is not None)
     if read:
-        print(f"{'read':22} {read}")
-    print(f"{'validation':22} {row['validation_summary']}")
+        print(f"{labels['read']:{width}} {read}")
+    print(f"{labels['validation']:{width}} " + english_or(
+        row["validation_summary"], "cli_ingest_summary", rows=fmt_number(row["rows_read"]),
+        rejected=fmt_number(row["rows_rejected"]), warnings=fmt_number(row.get("warnings") or 0)).strip())
     for note in info.get("notes", []):
-        print(f"{'note':22} {note}")
+        print(f"{labels['note']:{width}} {lab.note(note)}")
     for h in row["history"]:
-        print(f"{'history':22} {h['event_at']:%Y-%m-%d %H:%M} {h['event']}"
-              + (f" by {h['by_user']}" if h["by_user"] else "") + (f": {h['note']}" if h["note"] else ""))
+        event = lab.text(f"cli_batch_event_{h['event']}") if f"cli_batch_event_{h['event']}" in lab.keys() \
+            else h["event"]
+        print(f"{labels['history']:{width}} {h['event_at']:%Y-%m-%d %H:%M} {event}"
+              + (lab.t("cli_batch_by", user=h["by_user"]) if h["by_user"] else "")
+              + (f": {lab.note(h['note'])}" if h["note"] else ""))
     if rejected:
         print()
-        print_table(["row", "code", "column", "value", "message"],
+        print_table([lab[f"cli_batch_h_{h}"] for h in ("row", "code", "column", "value", "message")],
                     [[r["source_row"], r["error_code"], r["column_name"] or "", (r["value"] or "")[:30],
                       r["message"][:80]] for r in rejected], align="rllll")
         if row["rows_rejected"] > len(rejected):
-            print(f"... {row['rows_rejected'] - len(rejected):,} more; all errors: "
-                  f"`klimatspend batches errors {args.batch_id} -o errors.csv`")
+            print(lab.t("cli_batch_more", n=fmt_number(row["rows_rejected"] - len(rejected)), batch_id=args.batch_id))
     return 0
 
 
@@ -156,7 +191,7 @@ def _errors(con, args) -> int:
                 n = batches.write_findings_csv(con, args.batch_id, fh, delimiter=args.delimiter)
         except OSError as exc:
             raise UsageError(f"--output {args.output}: cannot write the file ({exc.strerror})") from None
-        print(f"wrote {n:,} findings of batch {args.batch_id} to {args.output}", file=sys.stderr)
+        print(texts().t("cli_batch_wrote", n=fmt_number(n), batch_id=args.batch_id, file=args.output), file=sys.stderr)
     else:
         batches.write_findings_csv(con, args.batch_id, sys.stdout, delimiter=args.delimiter)
     return 0

@@ -11,7 +11,7 @@ from ..errors import UsageError
 from ..i18n import localised
 from ..numbers import fmt_runs_out, parse_number
 from . import add_db_option, print_json
-from ._output import fmt_number, fmt_percent, language, print_table
+from ._output import fmt_number, fmt_percent, language, print_table, texts
 
 
 def register(subparsers) -> None:
@@ -28,7 +28,6 @@ def register(subparsers) -> None:
     p.add_argument("--year", type=int, required=True, help="the follow-up year, e.g. 2025")
     p.add_argument("--budget", metavar="ID", help="only this budget")
     p.add_argument("--horizon", type=int, metavar="YEAR", help="last year of projections (default 2030 or year+5)")
-    p.add_argument("--lang", choices=("sv", "en"), default="en", help="language of verdicts in tables")
     p.add_argument("--json", action="store_true", help="print JSON")
     add_db_option(p)
     p.set_defaults(func=cmd_show)
@@ -130,10 +129,12 @@ def cmd_path(args) -> int:
     if args.json:
         print_json(info)
         return 0
-    print(f"{path.describe()['en']}  /  {path.describe()['sv']}")
-    headers = ["year", "budget t", "cumulative t", "remaining t"]
+    lab = texts()
+    print(localised(path.describe(), "", lab.lang))
+    headers = [lab["cli_budget_h_year"], lab["cli_budget_h_budget"], lab["cli_budget_h_cum_budget"],
+               lab["cli_budget_h_remaining"]]
     if path.method == "paris":
-        headers.insert(1, "E(t) t/yr")
+        headers.insert(1, lab["cli_budget_h_rate"])
     table = []
     for r in rows:
         line = [r["year"], fmt_number(r["budget_t"], 1), fmt_number(r["cumulative_t"], 1),
@@ -143,11 +144,10 @@ def cmd_path(args) -> int:
         table.append(line)
     print_table(headers, table, align="l" + "r" * (len(headers) - 1))
     total = path.total_from_t(path.start_year)
-    print(f"total budget {fmt_number(total, 1)} t from {path.start_year}"
-          + (f"; implied reduction {fmt_percent(path.implied_rate())} a year" if path.implied_rate() else ""))
+    print(lab.t("cli_budget_path_total", total=fmt_number(total, 1), year=path.start_year)
+          + (lab.t("cli_budget_path_implied", rate=fmt_percent(path.implied_rate())) if path.implied_rate() else ""))
     if path.method == "paris":
-        print("E(t) is the emission rate on 1 January; the yearly budget is its integral over the year, "
-              "so the yearly budgets add up to the total exactly.")
+        print(lab["cli_budget_path_paris_note"])
     return 0
 
 
@@ -161,24 +161,26 @@ def cmd_territorial(args) -> int:
     if args.json:
         print_json(s)
         return 0
+    lab = texts()
     kk = s["klimatkollen"]
-    print(f"{s['kommun']} ({s['lan']}): territorial CO2 budget {fmt_number(s['budget_t_co2'])} t from "
-          f"{s['budget_start_year']}")
-    print(f"Paris path: E0 = {fmt_number(s['start_emissions_t_co2_per_year'])} t/yr, k = E0/B = "
-          f"{s['k_per_year']:.4f}, implied reduction {fmt_percent(s['implied_yearly_reduction'])} a year")
+    print(lab.t("cli_territorial_budget", kommun=s["kommun"], lan=s["lan"], budget=fmt_number(s["budget_t_co2"]),
+                year=s["budget_start_year"]))
+    print(lab.t("cli_territorial_paris", e0=fmt_number(s["start_emissions_t_co2_per_year"]),
+                k=fmt_number(s["k_per_year"], 4), rate=fmt_percent(s["implied_yearly_reduction"])))
     # Klimatkollen publishes a day; the trend behind it does not know the day, so people read month and year
-    runs = _when(kk["budget_runs_out"]) or "stays within budget (håller budget)"
-    print(f"Klimatkollen: budget runs out on the trend {runs}; needed reduction {kk['needed_reduction_pct']:.1f} % a "
-          f"year; historical change {kk['historical_change_pct']:.1f} % a year")
+    runs = _when(kk["budget_runs_out"]) or lab["cli_budget_never_within"]
+    print(lab.t("cli_territorial_klimatkollen", when=runs, needed=fmt_number(kk["needed_reduction_pct"], 1),
+                change=fmt_number(kk["historical_change_pct"], 1)))
     measured = s["measured_t_co2"]
     recent = [y for y in sorted(measured) if y >= 2015]
-    print("Measured (SMHI, t CO2): " + ", ".join(f"{y} {fmt_number(measured[y])}" for y in recent))
-    print(f"Residents' consumption ({s['residents_consumption_year']}): "
-          f"{fmt_number(s['residents_consumption_kg_co2e_per_person'])} kg CO2e per person")
-    print_table(["year", "E(t) t/yr", "budget t", "cumulative t", "remaining t"],
+    print(lab.t("cli_territorial_measured", values=", ".join(f"{y} {fmt_number(measured[y])}" for y in recent)))
+    print(lab.t("cli_territorial_residents", year=s["residents_consumption_year"],
+                kg=fmt_number(s["residents_consumption_kg_co2e_per_person"])))
+    print_table([lab["cli_budget_h_year"], lab["cli_budget_h_rate"], lab["cli_budget_h_budget"],
+                 lab["cli_budget_h_cum_budget"], lab["cli_budget_h_remaining"]],
                 [[r["year"], fmt_number(r["rate_t_per_year"]), fmt_number(r["budget_t"]),
                   fmt_number(r["cumulative_t"]), fmt_number(r["remaining_t"])] for r in s["path"]], align="lrrrr")
-    print(f"source: {s['source']}")
+    print(lab.t("cli_territorial_source", source=s["source"]))
     return 0
 
 
@@ -193,9 +195,9 @@ def cmd_check(args) -> int:
     except InputValidationError as exc:
         for p in exc.problems:
             print(f"klimatspend: {p}", file=_stderr())
-        print(f"klimatspend: {len(exc.problems)} problem(s); nothing stored", file=_stderr())
+        print(texts().t("cli_budget_problems", n=len(exc.problems)), file=_stderr())
         return 1
-    print(_summary_line(defn, Path(args.file).name) + "; valid")
+    print(_summary_line(defn, Path(args.file).name) + texts()["cli_budget_valid"])
     return 0
 
 
@@ -206,12 +208,15 @@ def _stderr():
 
 
 def _summary_line(defn: definitions.Definition, name: str) -> str:
+    """Return what a definition file holds, in the CLI's language."""
     from ..budget import definitions
 
-    return (f"{name}: {len(defn.budgets)} budget(s) ({', '.join(b.budget_id for b in defn.budgets)}), "
-            f"{len(defn.measures)} measure(s), {len(defn.allocation_basis)} allocation row(s), "
-            f"{len(defn.own_emissions)} own-emission row(s), {len(defn.residents)} residents row(s)"
-            + (f", carbon fee {defn.carbon_fee.price_sek_per_kg_co2e:g} SEK/kg" if defn.carbon_fee else ""))
+    lab = texts()
+    return (lab.t("cli_budget_summary", file=name, budgets=len(defn.budgets),
+                  ids=", ".join(b.budget_id for b in defn.budgets), measures=len(defn.measures),
+                  allocation=len(defn.allocation_basis), own=len(defn.own_emissions), residents=len(defn.residents))
+            + (lab.t("cli_budget_summary_fee", price=fmt_number(defn.carbon_fee.price_sek_per_kg_co2e, 2),
+                     unit=lab["unit_sek"]) if defn.carbon_fee else ""))
 
 
 def cmd_import(args) -> int:
@@ -225,7 +230,7 @@ def cmd_import(args) -> int:
         budget_store.save_definition(con, defn, source_file=Path(args.file).name, imported_by=args.by)
     finally:
         con.close()
-    print(_summary_line(defn, Path(args.file).name) + "; imported")
+    print(_summary_line(defn, Path(args.file).name) + texts()["cli_budget_imported"])
     return 0
 
 
@@ -266,7 +271,8 @@ def cmd_export(args) -> int:
             writer.writerows(rows)
         files[kind] = name
     (out / "budget.toml").write_text(definitions.dump_definition(defn, files=files), encoding="utf-8")
-    print(f"wrote {out / 'budget.toml'}" + (f" and {', '.join(files.values())}" if files else ""))
+    print(texts().t("cli_budget_wrote", file=out / "budget.toml")
+          + (texts().t("cli_budget_wrote_and", files=", ".join(files.values())) if files else ""))
     return 0
 
 
@@ -284,12 +290,18 @@ def cmd_list(args) -> int:
     if args.json:
         print_json([b.as_toml_table() for b in budgets])
         return 0
+    lab = texts()
     if not budgets:
-        print("no budgets stored; import one with `klimatspend budget import budget.toml`")
+        print(lab["cli_budget_none"])
         return 0
-    print_table(["id", "name", "perspective", "scope", "method", "allocation"],
-                [[b.budget_id, b.name, b.perspective, b.scope, b.method,
-                  b.allocation_method if b.allocate_to != "none" else "-"] for b in budgets])
+    # the id stays: it is what --budget ID takes
+    print_table([lab["cli_budget_h_id"], lab["cli_budget_h_name"], lab["cli_budget_h_perspective"],
+                 lab["cli_budget_h_scope"], lab["cli_budget_h_method"], lab["cli_budget_h_allocation"]],
+                [[b.budget_id, localised({"name": b.name, "name_en": b.name_en}, "name", lab.lang),
+                  lab.text(f"perspective_{b.perspective}"), "CO2e" if b.scope == "co2e" else "CO2",
+                  lab.text(f"cli_budget_method_{b.method}"),
+                  lab.text(f"cli_allocation_{b.allocation_method}") if b.allocate_to != "none" else "-"]
+                 for b in budgets])
     return 0
 
 
@@ -299,44 +311,64 @@ def cmd_show(args) -> int:
     """Follow up the stored budgets in a year."""
     from .. import store
     from ..budget import overview
+    from ..organisations import department_names, organisation_names
 
     con = store.connect(resolve_db_path(args.db), create=False)
     try:
         result = overview.budget_overview(con, args.year, budget_id=args.budget, horizon_year=args.horizon)
+        names = {"org": organisation_names(con), "dept": department_names(con)}
     finally:
         con.close()
     if args.json:
         print_json(overview.public(result))
         return 0
-    print_overview(result, args.lang)
+    print_overview(result, names)
     return 0
 
 
-def print_overview(result: dict, lang: str = "en") -> None:
-    """Print the follow-up of a year as text tables."""
+def print_overview(result: dict, names: dict | None = None) -> None:
+    """Print the follow-up of a year as text tables in the CLI's language (verdicts, statuses and perspectives as
+    words; organisations and departments by name from `names` {"org": {id: name}, "dept": {(org, code): name}})."""
+    from ..organisations import department_label
+
+    lab = texts()
+    lang = lab.lang
+    names = names or {"org": {}, "dept": {}}
     year = result["year"]
+
+    def unit_name(d: dict) -> str:
+        org = names["org"].get(d.get("organisation_id")) or d.get("organisation_id") or "-"
+        return department_label(names["dept"], d.get("organisation_id"), d.get("department")) or org
+
+    def perspective(code: str) -> str:
+        return lab.text(f"perspective_{code}") if f"perspective_{code}" in lab.keys() else code
+
     for b in result["budgets"]:
         print()
+        name = localised(b, "name", lang)
         if "error" in b:
-            print(f"== {b['name']} [{b['budget_id']}] — {b['perspective']}: not followed up")
+            print(lab.t("cli_budget_not_followed", name=name, budget_id=b["budget_id"],
+                        perspective=perspective(b["perspective"])))
             print(f"   {b['error']}")
             continue
         fu = b["follow_up"]
         desc = b["path"].get("describe") or {}
-        print(f"== {b['name']} [{b['budget_id']}] — {b['perspective']}, {b['unit']}: {desc.get('en', b['method'])}")
+        print(f"== {name} [{b['budget_id']}] — {perspective(b['perspective'])}, {b['unit']}: "
+              f"{localised(desc, '', lang) or b['method']}")
         for w in b["warnings"]:
-            print(f"   note: {w['en']} / {w['sv']}")
+            print(lab.t("cli_budget_note", note=localised(w, "", lang)))
         if fu is None:
-            print(f"   {b['warnings'][-1]['en']}; latest actual {fmt_number(b['latest_actual_t'])} t "
-                  f"({b['follow_up_year']}); on the trend the budget runs out {_when(b.get('runs_out_date_on_trend')) or 'never'}")
+            print(lab.t("cli_budget_no_follow_up", warning=localised(b["warnings"][-1], "", lang),
+                        actual=fmt_number(b["latest_actual_t"]), year=b["follow_up_year"],
+                        when=_when(b.get("runs_out_date_on_trend")) or lab["cli_budget_never"]))
         kk = b.get("klimatkollen")
         if kk:
-            print(f"   Klimatkollen's published figures (trend 2015–2022): runs out "
-                  f"{_when(kk['budget_runs_out']) or 'never (stays within budget)'}, needed −{kk['needed_reduction_pct']:.1f} % "
-                  "a year")
+            print(lab.t("cli_budget_klimatkollen", when=_when(kk["budget_runs_out"]) or lab["cli_budget_never_within"],
+                        needed=fmt_number(kk["needed_reduction_pct"], 1)))
         if fu is None:
             continue
-        print_table(["year", "budget t", "actual t", "deviation t", "cum. actual t", "cum. budget t", "remaining t"],
+        print_table([lab[f"cli_budget_h_{h}"] for h in ("year", "budget", "actual", "deviation", "cum_actual",
+                                                        "cum_budget", "remaining")],
                     [[r["year"], fmt_number(r["budget_t"]), fmt_number(r["actual_t"]),
                       fmt_number(r["deviation_t"], signed=True),
                       fmt_number(r["cumulative_actual_t"]), fmt_number(r["cumulative_budget_t"]),
@@ -344,66 +376,83 @@ def print_overview(result: dict, lang: str = "en") -> None:
         _print_status(fu, b["unit"])
         if b.get("departments"):
             alloc = b["allocation"]
-            base = f", base year {alloc['base_year']}" if alloc.get("base_year") else ""
-            print(f"-- per {'company' if alloc['allocate_to'] == 'organisation' else 'department'} {year} "
-                  f"(allocation: {alloc['method']}{base}; shares sum to {alloc['share_sum']:.6f})")
+            base = lab.t("cli_budget_base_year", year=alloc["base_year"]) if alloc.get("base_year") else ""
+            method = lab.text(f"cli_allocation_{alloc['method']}") if f"cli_allocation_{alloc['method']}" in \
+                lab.keys() else alloc["method"]
+            print(lab.t("cli_budget_per_company" if alloc["allocate_to"] == "organisation" else "cli_budget_per_department",
+                        year=year, method=method, base=base, share_sum=fmt_number(alloc["share_sum"], 6)))
             rows = sorted(b["departments"], key=lambda d: (d["status"] != "over_budget", d["status"] != "behind",
                                                            -(d["deviation_t"] or 0)))
-            print_table(["unit", "share", "budget t", "actual t", "deviation t", "remaining t", "runs out",
-                         "needed/yr", "verdict"],
-                        [[d["department"] or d["organisation_id"], fmt_percent(d["share"]), fmt_number(d["budget_t"]),
+            print_table([lab[f"cli_budget_h_{h}"] for h in ("unit", "share", "budget", "actual", "deviation",
+                                                            "remaining", "runs_out", "needed", "verdict")],
+                        [[unit_name(d), fmt_percent(d["share"]), fmt_number(d["budget_t"]),
                           fmt_number(d["actual_t"]), fmt_number(d["deviation_t"], signed=True),
                           fmt_number(d["remaining_t"]),
-                          _when(d.get("runs_out_year") or d["runs_out_date"]) or "-", fmt_percent(d["needed_rate"], 0) if d["needed_rate"] is not None
-                          else "-", localised(d, "verdict", lang) or ""] for d in rows], align="lrrrrrrrl")
+                          _when(d.get("runs_out_year") or d["runs_out_date"]) or "-",
+                          fmt_percent(d["needed_rate"], 0) if d["needed_rate"] is not None else "-",
+                          _verdict(lab, d)] for d in rows], align="lrrrrrrrl")
             behind = [d for d in b["departments"] if d["status"] in ("behind", "over_budget")]
-            print(f"{len(behind)} of {len(b['departments'])} behind or over budget / "
-                  f"{len(behind)} av {len(b['departments'])} efter eller över budget")
+            print(lab.t("cli_budget_behind_count", n=len(behind), of=len(b["departments"])))
         m = b.get("measures") or {}
         if m.get("count"):
-            print(f"-- measures (action plan) as a scenario: {m['count']} measure(s), "
-                  f"{fmt_number(m['reduction_t_to_horizon'])} t less to {result['horizon_year']}")
-            print_table(["measure", "department", "from", "t/yr", "cost SEK", "SEK/t"],
-                        [[i["name"], i["department"] or i["organisation_id"] or "-", i["start_year"],
-                          fmt_number(i["reduction_t_per_year"]), fmt_number(i["cost_sek"]),
-                          fmt_number(i["cost_per_t_sek"])] for i in m["items"]], align="llrrrr")
-            print(f"runs out without measures: {_when(m['runs_out_date_without']) or 'not on the trend'}; with measures: "
-                  f"{_when(m['runs_out_date_with']) or 'not on the trend'}")
+            unit = lab["cli_unit"]
+            print(lab.t("cli_budget_measures", n=m["count"], t=fmt_number(m["reduction_t_to_horizon"]),
+                        horizon=result["horizon_year"]))
+            print_table([lab["cli_budget_h_measure"], lab["cli_h_department"], lab["cli_budget_h_status"],
+                         lab["cli_budget_h_from"], lab["cli_budget_h_t_per_year"], lab.t("cli_budget_h_cost", unit=unit),
+                         lab.t("cli_budget_h_cost_per_t", unit=unit)],
+                        [[i["name"], unit_name(i), lab.text(f"measure_status_{i['status']}") if i.get("status") else "-",
+                          i["start_year"], fmt_number(i["reduction_t_per_year"]), fmt_number(i["cost_sek"]),
+                          fmt_number(i["cost_per_t_sek"])] for i in m["items"]], align="lllrrrr")
+            print(lab.t("cli_budget_measures_runs_out",
+                        without=_when(m["runs_out_date_without"]) or lab["cli_budget_not_on_trend"],
+                        with_=_when(m["runs_out_date_with"]) or lab["cli_budget_not_on_trend"]))
     g = result.get("group")
     if g:
         print()
-        print(f"== group (koncernen): {', '.join(m['budget_id'] for m in g['members'])}, {g['unit']}")
-        print_table(["budget", "budget t", "actual t", "remaining t", "verdict"],
-                    [[m["name"], fmt_number(m["budget_t"]), fmt_number(m["actual_t"]), fmt_number(m["remaining_t"]),
-                      localised(m, "verdict", lang) or ""] for m in g["members"]] +
-                    [["group total", fmt_number(g["follow_up"]["budget_t"]), fmt_number(g["follow_up"]["actual_t"]),
-                      fmt_number(g["follow_up"]["remaining_t"]), localised(g["follow_up"], "verdict", lang) or ""]],
+        print(lab.t("cli_budget_group", members=", ".join(localised(m, "name", lang) for m in g["members"]),
+                    unit=g["unit"]))
+        print_table([lab[f"cli_budget_h_{h}"] for h in ("budget_name", "budget", "actual", "remaining", "verdict")],
+                    [[localised(m, "name", lang), fmt_number(m["budget_t"]), fmt_number(m["actual_t"]),
+                      fmt_number(m["remaining_t"]), _verdict(lab, m)] for m in g["members"]] +
+                    [[lab["cli_budget_group_total"], fmt_number(g["follow_up"]["budget_t"]),
+                      fmt_number(g["follow_up"]["actual_t"]), fmt_number(g["follow_up"]["remaining_t"]),
+                      _verdict(lab, g["follow_up"])]],
                     align="lrrrl")
         _print_status(g["follow_up"], g["unit"])
     if len(result["perspectives"]) > 1:
         print()
-        print("== three perspectives side by side / tre perspektiv")
-        print_table(["perspective", "name", "unit", "year", "actual", "budget", "remaining", "runs out", "verdict"],
-                    [[p["perspective"], p["name"], p["unit"], p["year"], fmt_number(p["actual_t"]),
-                      fmt_number(p["budget_t"]), fmt_number(p["remaining_t"]), _when(p.get("runs_out_year") or p["runs_out_date"]) or "-",
-                      localised(p, "verdict", lang) or ""] for p in result["perspectives"]], align="lllrrrrll")
+        print(lab["cli_budget_perspectives"])
+        print_table([lab[f"cli_budget_h_{h}"] for h in ("perspective", "name", "unit_of", "year", "actual_plain",
+                                                        "budget_plain", "remaining_plain", "runs_out", "verdict")],
+                    [[perspective(p["perspective"]), localised(p, "name", lang), p["unit"], p["year"],
+                      fmt_number(p["actual_t"]), fmt_number(p["budget_t"]), fmt_number(p["remaining_t"]),
+                      _when(p.get("runs_out_year") or p["runs_out_date"]) or "-", _verdict(lab, p)]
+                     for p in result["perspectives"]], align="lllrrrrll")
+
+
+def _verdict(lab, d: dict) -> str:
+    """Return the verdict of a follow-up in the CLI's language, else its status as a word."""
+    return localised(d, "verdict", lab.lang) or lab.status(d.get("status")) or ""
 
 
 def _print_status(fu: dict, unit: str) -> None:
+    lab = texts()
     runs = _when(fu.get("runs_out_year") or fu["runs_out_date"], fu.get("runs_out_earliest"),
                  fu.get("runs_out_latest"), "runs_out_earliest" in fu)
     if fu["has_run_out"]:
-        when = f"ran out {runs}" if runs else "is used up"
+        when = lab.t("cli_budget_ran_out", when=runs) if runs else lab["cli_budget_used_up"]
     else:
-        when = f"runs out {runs} on the current trend" if runs else "does not run out on the current trend"
+        when = lab.t("cli_budget_runs_out", when=runs) if runs else lab["cli_budget_does_not_run_out"]
     trend = fu.get("trend") or {}
     years = trend.get("years") or []
     slope = fmt_number(trend.get("slope_t_per_year"), signed=True)
-    trend_text = f" (linear trend {years[0]}–{years[-1]}: {slope} t a year)" if len(years) > 1 else ""
-    print(f"remaining {fmt_number(fu['remaining_t'])} {unit}; the budget {when}{trend_text}")
+    trend_text = lab.t("cli_budget_trend", first=years[0], last=years[-1], slope=slope) if len(years) > 1 else ""
+    print(lab.t("cli_budget_remaining", remaining=fmt_number(fu["remaining_t"]), unit=unit, when=when,
+                trend=trend_text))
     if fu["needed_rate"] is not None:
-        print(f"needed from {fu['year'] + 1}: −{fu['needed_rate'] * 100:.1f} % a year (constant) to stay within it")
-    print(f"verdict: {fu['verdict_en']}  /  bedömning: {fu['verdict_sv']}")
+        print(lab.t("cli_budget_needed", year=fu["year"] + 1, rate=fmt_number(fu["needed_rate"] * 100, 1)))
+    print(lab.t("cli_budget_verdict", verdict=_verdict(lab, fu)))
 
 
 def _when(value, earliest=None, latest=None, ranged: bool = False) -> str:

@@ -8,7 +8,7 @@ import sys
 from ..engine.compare import GROUPINGS
 from ..config import resolve_db_path
 from . import add_db_option, print_json
-from ._output import fmt_number, print_table
+from ._output import fmt_number, print_table, texts
 
 
 def register(sub) -> None:
@@ -36,6 +36,7 @@ def run(args) -> int:
     con = store.connect(resolve_db_path(args.db))
     try:
         result = compare_runs(con, args.run_a, args.run_b, args.by)
+        names = _names(con)
     finally:
         con.close()
     rows = result["rows"][: args.limit] if args.limit else result["rows"]
@@ -47,16 +48,57 @@ def run(args) -> int:
         writer.writeheader()
         writer.writerows(rows)
         return 0
-    t = result["totals"]
-    print(f"run {args.run_a} -> run {args.run_b}: {fmt_number(t['emissions_a_kg_co2e'] / 1000, 1)} -> "
-          f"{fmt_number(t['emissions_b_kg_co2e'] / 1000, 1)} t CO2e ({fmt_number(t['difference_kg_co2e'] / 1000, 1)} t, "
-          + (f"{t['difference_pct']:+.1f} %)" if t["difference_pct"] is not None else "n/a)"))
-    for key, (a, b) in result["changed"].items():
-        print(f"  changed {key}: {a} -> {b}")
-    keys = GROUPINGS[args.by][1]
-    print_table([*keys, "t CO2e A", "t CO2e B", "difference t", "difference %"],
-                [[*(r[k] for k in keys), fmt_number(r["emissions_a_kg_co2e"] / 1000, 1),
-                  fmt_number(r["emissions_b_kg_co2e"] / 1000, 1), fmt_number(r["difference_kg_co2e"] / 1000, 1),
-                  "-" if r["difference_pct"] is None else f"{r['difference_pct']:+.1f} %"] for r in rows],
-                align="l" * len(keys) + "rrrr")
+    _print_comparison(args, result, rows, names)
     return 0
+
+
+def _names(con) -> dict:
+    """Return the names a reader sees: organisations, departments and categories ({id: {sv, en}})."""
+    from ..organisations import department_names, organisation_names
+
+    return {"org": organisation_names(con), "dept": department_names(con), "category": {
+        c: {"sv": sv, "en": en} for c, sv, en in con.execute(
+            "select category_id, name_sv, name_en from category").fetchall()}}
+
+
+def _print_comparison(args, result: dict, rows: list[dict], names: dict) -> None:
+    """Print totals, changed settings and the rows in the CLI's language; groups and settings by name."""
+    from ..organisations import department_label
+
+    lab = texts()
+    t = result["totals"]
+
+    def pct(value) -> str:
+        return "-" if value is None else f"{fmt_number(value, 1, signed=True)} %"
+
+    def word(value) -> str:
+        if isinstance(value, bool):
+            return lab[f"yes_no_{str(value).lower()}"]
+        if isinstance(value, str) and f"convention_short_{value}" in lab.keys():
+            return lab[f"convention_short_{value}"]
+        return "-" if value is None else str(value)
+
+    def cell(key, row):
+        value = row.get(key)
+        if key == "organisation_id":
+            return names["org"].get(value) or value
+        if key == "department":
+            return department_label(names["dept"], row.get("organisation_id"), value) or lab["unknown_department"]
+        if key == "category_id":
+            return (names["category"].get(value) or {}).get(lab.lang) or value
+        return word(value) if isinstance(value, bool) or value is None else value
+
+    print(lab.t("cli_compare_totals", a=args.run_a, b=args.run_b, t_a=fmt_number(t["emissions_a_kg_co2e"] / 1000, 1),
+                t_b=fmt_number(t["emissions_b_kg_co2e"] / 1000, 1),
+                diff=fmt_number(t["difference_kg_co2e"] / 1000, 1, signed=True), pct=pct(t["difference_pct"])))
+    for key, (a, b) in result["changed"].items():
+        name = key.removeprefix("settings.")
+        label = lab[f"cli_setting_{name}"] if f"cli_setting_{name}" in lab.keys() else name
+        print(lab.t("cli_compare_changed", setting=label, a=word(a), b=word(b)))
+    keys = GROUPINGS[args.by][1]
+    print_table([*(lab[f"cli_compare_h_{k}"] for k in keys), lab["cli_compare_h_a"], lab["cli_compare_h_b"],
+                 lab["cli_compare_h_diff"], lab["cli_compare_h_pct"]],
+                [[*(cell(k, r) for k in keys), fmt_number(r["emissions_a_kg_co2e"] / 1000, 1),
+                  fmt_number(r["emissions_b_kg_co2e"] / 1000, 1), fmt_number(r["difference_kg_co2e"] / 1000, 1),
+                  pct(r["difference_pct"])] for r in rows],
+                align="l" * len(keys) + "rrrr")

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..config import DEFAULT_ORGANISATION, resolve_db_path
 from ..errors import KlimatspendError, UsageError
 from . import add_db_option, print_json
-from ._output import fmt_number, print_table, step
+from ._output import english_or, fmt_number, print_table, step, texts
 
 MAX_PRINTED = 50   # errors printed on the terminal by default; all are in the database and in --json
 
@@ -236,55 +236,83 @@ def _print_results(args, results: list[IngestResult], failures: list[dict], verb
         _print_result(r, verb=verb, max_errors=args.max_errors, opts=opts)
 
 
+def _field(lab, name: str) -> str:
+    """Return a ledger field as a reader sees it: in English the name --map FIELD=HEADER takes, else its word."""
+    return english_or(name, f"field_{name}") if f"field_{name}" in lab.keys() else name
+
+
 def _print_preview(pv: dict) -> None:
-    where = {"csv": f"encoding {pv['encoding'] or '-'}, delimiter {pv['delimiter']!r}",
-             "xlsx": f"sheet \"{pv['sheet']}\"", "sie": f"SIE 4, encoding {pv['encoding']}"}.get(pv["format"], "")
-    header = f"header on row {pv['header_row']}, " if pv["format"] != "sie" else ""
-    print(f"{pv['file']}: {pv['format']}, {where}, {header}{pv['rows']} data rows"
-          + (f", profile {pv['profile']}" if pv["profile"] else ""))
-    print_table(["column", "field", "found by", "first values"],
-                [[c["header"], c["field"] or "(kept as extra)", c["found_by"] or "",
+    """Print the detected format, columns and mapping of a file in the CLI's language; the fields keep the names
+    --map FIELD=HEADER takes."""
+    lab = texts()
+    where = {"csv": lab.t("cli_preview_csv", encoding=pv["encoding"] or "-", delimiter=repr(pv["delimiter"])),
+             "xlsx": lab.t("cli_preview_xlsx", sheet=pv["sheet"]),
+             "sie": lab.t("cli_preview_sie", encoding=pv["encoding"])}.get(pv["format"], "")
+    header = lab.t("cli_preview_header", row=pv["header_row"]) if pv["format"] != "sie" else ""
+    print(lab.t("cli_preview_line", file=pv["file"], format=pv["format"], where=where, header=header,
+                rows=fmt_number(pv["rows"]))
+          + (lab.t("cli_preview_profile", profile=pv["profile"]) if pv["profile"] else ""))
+    print_table([lab["cli_preview_h_column"], lab["cli_preview_h_field"], lab["cli_preview_h_found_by"],
+                 lab["cli_preview_h_first_values"]],
+                [[c["header"], _field(lab, c["field"]) if c["field"] else lab["cli_preview_extra"],
+                  lab.text(f"cli_preview_found_{c['found_by'].replace(' ', '_')}")
+                  if c["found_by"] and f"cli_preview_found_{c['found_by'].replace(' ', '_')}" in lab.keys()
+                  else c["found_by"] or "",
                   " | ".join(str(s) for s in c["sample"] if s is not None)[:60]] for c in pv["columns"]])
     for note in pv["notes"]:
-        print(f"note: {note}")
+        print(lab.t("cli_preview_note", note=lab.note(note)))
     if pv["missing_required"]:
-        print(f"missing required fields: {', '.join(pv['missing_required'])} "
-              f"(map them with --map FIELD=HEADER or choose a --profile)")
+        print(lab.t("cli_preview_missing", fields=", ".join(pv["missing_required"])))
         if pv["suggested_profiles"]:
-            print(f"matching profiles: {', '.join(pv['suggested_profiles'])}")
+            print(lab.t("cli_preview_matching", profiles=", ".join(pv["suggested_profiles"])))
 
 
 def _print_result(r: IngestResult, verb: str = "loaded", max_errors: int = MAX_PRINTED,
                   opts: IngestOptions | None = None) -> None:
+    """Print one file's result in the CLI's language: counts, sums, summary and notes on stdout; the first
+    `max_errors` errors and ten warnings on stderr (their pinned English line format, with stable codes)."""
     from ..ingest import IngestOptions, IngestResult, overlap_choices
 
+    lab = texts()
+    info = r.overlap or {"batches": [], "rows": 0, "shared": 0}
+    ids = [b["batch_id"] for b in info.get("batches", [])]
     if r.status == "duplicate":
-        print(f"{r.file}: {r.summary}")
+        print(english_or(f"{r.file}: {r.summary}", "cli_ingest_duplicate", file=r.file, batch_id=r.batch_id))
         return
     if r.status == "overlap":
-        print(f"{r.file}: {r.summary} (overlap)")
+        print(english_or(f"{r.file}: {r.summary} (overlap)", "cli_ingest_overlap", file=r.file,
+                    shared=fmt_number(info.get("shared", 0)), rows=fmt_number(info.get("rows", 0)),
+                    batches=", ".join(f"batch {i}" for i in ids)))
         choices = overlap_choices(r, opts or IngestOptions())
-        print("  to load it, run the same command again with one of these options:")
+        print(lab["cli_ingest_overlap_how"])
         width = max(len(flag) for _, _, flag in choices)
-        for _, what, flag in choices:
-            print(f"    {flag:<{width}}  {what}")
+        suggested = info.get("suggestion")
+        for choice, _, flag in choices:
+            what = lab.t(f"cli_overlap_{choice.replace('-', '_')}", batches=", ".join(f"batch {i}" for i in ids),
+                         n=fmt_number(info.get("rows", 0) - info.get("shared", 0)))
+            print(f"    {flag:<{width}}  {what}{lab['cli_overlap_suggested'] if choice == suggested else ''}")
         return
-    label = f"batch {r.batch_id} " if r.batch_id else ""
-    status = "" if r.status in ("loaded", "validated") else f" ({r.status}: nothing could be loaded)"
-    print(f"{r.file}: {label}{verb} {r.rows_loaded:,} of {r.rows_read:,} rows; {r.rows_rejected:,} quarantined{status}")
-    print(f"  sums ({r.currency}): read {fmt_number(r.sum_read, 2)} = loaded {fmt_number(r.sum_loaded, 2)}"
-          f" + quarantined {fmt_number(r.sum_rejected, 2)}")
-    print(f"  {r.summary}")
+    batch = lab.t("cli_ingest_batch", batch_id=r.batch_id) if r.batch_id else ""
+    status = "" if r.status in ("loaded", "validated") else lab["cli_ingest_nothing_loaded"]
+    print(lab.t("cli_ingest_result_would" if verb == "would load" else "cli_ingest_result_loaded", file=r.file,
+                batch=batch, loaded=fmt_number(r.rows_loaded), read=fmt_number(r.rows_read),
+                rejected=fmt_number(r.rows_rejected), status=status))
+    print(lab.t("cli_ingest_sums", currency=r.currency, read=fmt_number(r.sum_read, 2),
+                loaded=fmt_number(r.sum_loaded, 2), rejected=fmt_number(r.sum_rejected, 2)))
+    print(english_or(f"  {r.summary}", "cli_ingest_summary", rows=fmt_number(r.rows_read),
+                rejected=fmt_number(r.rows_rejected), warnings=fmt_number(r.n_warnings)))
     for note in r.notes:
-        print(f"  note: {note}")
+        print(lab.t("cli_ingest_note", note=lab.note(note)))
     shown = r.errors[:max_errors]
     for line in shown:
         print(f"  {line}", file=sys.stderr)
     if r.n_errors > len(shown):
-        where = (f"`klimatspend batches errors {r.batch_id}` writes them all as CSV" if r.batch_id
-                 else "--json lists up to 1000")
-        print(f"  ... and {r.n_errors - len(shown):,} more errors ({r.n_errors:,} in all; {where})", file=sys.stderr)
+        where = (lab.t("cli_ingest_more_errors_batch", batch_id=r.batch_id) if r.batch_id
+                 else lab["cli_ingest_more_errors_json"])
+        print(lab.t("cli_ingest_more_errors", n=fmt_number(r.n_errors - len(shown)), total=fmt_number(r.n_errors),
+                    where=where), file=sys.stderr)
     for line in r.warnings[:10]:
-        print(f"  warning: {line}", file=sys.stderr)
+        print(lab.t("cli_ingest_warning", line=line), file=sys.stderr)
     if r.n_warnings > 10:
-        print(f"  ... and {r.n_warnings - 10:,} more warnings ({r.n_warnings:,} in all)", file=sys.stderr)
+        print(lab.t("cli_ingest_more_warnings", n=fmt_number(r.n_warnings - 10), total=fmt_number(r.n_warnings)),
+              file=sys.stderr)

@@ -11,7 +11,8 @@ from ..config import resolve_db_path
 from ..errors import UsageError
 from ..tables import InputValidationError
 from . import add_db_option, print_json
-from ._output import fmt_number, fmt_percent, print_table
+from ..i18n import localised
+from ._output import english_or, fmt_number, fmt_percent, print_table, texts
 
 
 def register(subparsers) -> None:
@@ -63,7 +64,6 @@ def register(subparsers) -> None:
 
     p = sub.add_parser("taxonomy", help="list the green categories with their eligibility text, or load your own")
     p.add_argument("--load", metavar="FILE", help="replace the categories with this file (same columns)")
-    p.add_argument("--lang", choices=("sv", "en"), default="en")
     p.add_argument("--json", action="store_true", help="print JSON")
     add_db_option(p)
     p.set_defaults(func=cmd_taxonomy)
@@ -103,14 +103,16 @@ def cmd_check(args) -> int:
         except InputValidationError as exc:
             for problem in exc.problems:
                 print(f"klimatspend: {problem}", file=sys.stderr)
-            print(f"klimatspend: {len(exc.problems)} problem(s); nothing stored", file=sys.stderr)
+            print(texts().t("cli_budget_problems", n=len(exc.problems)), file=sys.stderr)
             return 1
     finally:
         if con is not None:
             con.close()
     unclassified = [pid for pid, pr in p.projects.items() if pr["green_category"] is None]
-    print(f"{Path(args.file).name}: {len(p.projects)} project(s), {len(p.years)} row(s); valid"
-          + (f"; {len(unclassified)} not yet classified ({', '.join(unclassified[:5])})" if unclassified else ""))
+    lab = texts()
+    print(lab.t("cli_inv_checked", file=Path(args.file).name, projects=len(p.projects), rows=len(p.years))
+          + (lab.t("cli_inv_not_yet_classified", n=len(unclassified), projects=", ".join(unclassified[:5]))
+             if unclassified else ""))
     return 0
 
 
@@ -124,9 +126,8 @@ def cmd_import(args) -> int:
         counts = plan.save_plan(con, plan.read_plan(args.file, ids), imported_by=args.by)
     finally:
         con.close()
-    print(f"{Path(args.file).name}: {counts['projects']} project(s), {counts['rows']} row(s) imported; "
-          f"{counts['classified']} classified, {counts['unclassified']} to classify "
-          "(`klimatspend investments classify PROJECT --category ID --by NAME`)")
+    print(texts().t("cli_inv_imported", file=Path(args.file).name, projects=counts["projects"], rows=counts["rows"],
+                    classified=counts["classified"], unclassified=counts["unclassified"]))
     return 0
 
 
@@ -138,7 +139,7 @@ def cmd_template(args) -> int:
     if path.exists():
         raise UsageError(f"{path}: exists; choose a new file name")
     plan.write_plan_template(path)
-    print(f"wrote {path} with the columns of an investment plan (see docs/investments.md)")
+    print(texts().t("cli_inv_template", file=path))
     return 0
 
 
@@ -153,9 +154,14 @@ def cmd_classify(args) -> int:
     con = _connect(args)
     try:
         d = plan.classify(con, args.project, args.category, args.by, when, args.note)
+        names = _names(con)
     finally:
         con.close()
-    print(f"project {d['project_id']}: {d['green_category']} (decided by {d['decided_by']} on {d['decided_at']})")
+    lab = texts()
+    # English keeps the category id typed with --category (scripts read this line); Swedish names it
+    print(lab.t("cli_inv_classified", project=d["project_id"], by=d["decided_by"], on=d["decided_at"],
+                category=english_or(d["green_category"], "cli_inv_category_word",
+                                    word=_green(lab, names, d["green_category"]))))
     return 0
 
 
@@ -167,7 +173,7 @@ def cmd_taxonomy(args) -> int:
     try:
         if args.load:
             n = plan.load_taxonomy(con, Path(args.load))
-            print(f"{Path(args.load).name}: {n} green categories loaded")
+            print(texts().t("cli_inv_taxonomy_loaded", file=Path(args.load).name, n=n))
             return 0
         cats = plan.taxonomy(con)
     finally:
@@ -175,11 +181,39 @@ def cmd_taxonomy(args) -> int:
     if args.json:
         print_json(cats)
         return 0
+    # the ids stay: they are what `investments classify --category ID` takes
+    lab = texts()
     for c in cats:
-        print(f"{c['category_id']}: {c['name_' + args.lang]}")
-        print(f"    {c['eligibility_' + args.lang]}")
-    print(f"{plan.NOT_GREEN}: {'inte grön (ett beslut, inte en lucka)' if args.lang == 'sv' else 'not green (a decision, not a gap)'}")
+        print(f"{c['category_id']}: {c['name_' + lab.lang]}")
+        print(f"    {c['eligibility_' + lab.lang]}")
+    print(f"{plan.NOT_GREEN}: {lab['cli_inv_not_green_decision']}")
     return 0
+
+
+def _names(con) -> dict:
+    """Return the names a reader sees: organisations, departments, green and reporting categories ({id: {sv, en}})."""
+    from ..investments import plan
+    from ..organisations import department_names, organisation_names
+
+    return {"org": organisation_names(con), "dept": department_names(con),
+            "green": {c["category_id"]: {"sv": c.get("name_sv"), "en": c.get("name_en")} for c in plan.taxonomy(con)},
+            "category": {c: {"sv": sv, "en": en} for c, sv, en in con.execute(
+                "select category_id, name_sv, name_en from category").fetchall()}}
+
+
+def _department(names: dict, r: dict) -> str:
+    from ..organisations import department_label
+
+    return department_label(names["dept"], r.get("organisation_id"), r.get("department")) or "-"
+
+
+def _green(lab, names: dict, code: str | None) -> str:
+    """Return a green category by name in the CLI's language; 'not green' and 'not classified' as words."""
+    if not code:
+        return lab["cli_inv_unclassified"]
+    if code == "not_green":
+        return lab["cli_inv_not_green"]
+    return (names["green"].get(code) or {}).get(lab.lang) or code
 
 
 def cmd_register(args) -> int:
@@ -189,16 +223,20 @@ def cmd_register(args) -> int:
     con = _connect(args)
     try:
         reg = outputs.register(con, args.year)
+        names = _names(con)
     finally:
         con.close()
     if args.json:
         print_json(reg)
         return 0
-    print_table(["year", "project", "name", "department", "planned SEK", "booked SEK", "capital goods t", "green",
-                 "decided by"],
-                [[r["year"], r["project_id"] or "-", r["name"][:40], r["department"] or "-",
+    lab = texts()
+    unit = lab["unit_sek"]
+    print_table([lab["cli_budget_h_year"], lab["cli_inv_h_project"], lab["cli_budget_h_name"], lab["cli_h_department"],
+                 lab.t("cli_inv_h_planned", unit=unit), lab.t("cli_inv_h_booked", unit=unit),
+                 lab["cli_inv_h_capital_goods_t"], lab["cli_inv_h_green"], lab["cli_inv_h_decided_by"]],
+                [[r["year"], r["project_id"] or "-", r["name"][:40], _department(names, r),
                   fmt_number(r["planned_sek"]), fmt_number(r["booked_sek"]), fmt_number(r["capital_goods_t_co2e"], 1),
-                  r["green_category"] or "UNCLASSIFIED", f"{r['decided_by']} {r['decided_at']}" if r["decided_by"]
+                  _green(lab, names, r["green_category"]), f"{r['decided_by']} {r['decided_at']}" if r["decided_by"]
                   else "-"] for r in reg], align="llllrrrll")
     return 0
 
@@ -210,68 +248,81 @@ def cmd_show(args) -> int:
     con = _connect(args)
     try:
         s = summary(con, args.year, budget_id=args.budget, horizon_year=args.horizon)
+        names = _names(con)
     finally:
         con.close()
     if args.json:
         print_json(s)
         return 0
-    print_summary(s)
+    print_summary(s, names)
     return 0
 
 
-def print_summary(s: dict) -> None:
-    """Print the investment summary as text tables."""
+def print_summary(s: dict, names: dict | None = None) -> None:
+    """Print the investment summary as text tables in the CLI's language (money in MSEK/mnkr)."""
+    lab = texts()
+    names = names or {"org": {}, "dept": {}, "green": {}, "category": {}}
+    m = lab["unit_msek"]
     gs = s["green_share"]
-    print("== green share of investments (planned and booked on project codes)")
-    print_table(["year", "planned MSEK", "green MSEK", "green share", "unclassified", "booked MSEK", "booked green"],
+    print(lab["cli_inv_green_share"])
+    print_table([lab["cli_budget_h_year"], lab.t("cli_inv_h_planned", unit=m), lab.t("cli_inv_h_green_money", unit=m),
+                 lab["cli_inv_h_green_share"], lab["cli_inv_h_unclassified"], lab.t("cli_inv_h_booked", unit=m),
+                 lab["cli_inv_h_booked_green"]],
                 [[r["year"], fmt_number(r["planned_sek"] / 1e6, 1), fmt_number(r["planned_green_sek"] / 1e6, 1),
                   fmt_percent(r["planned_green_share"]), fmt_percent(r["planned_unclassified_share"]),
                   fmt_number(r["booked_sek"] / 1e6, 1), fmt_percent(r["booked_green_share"])]
                  for r in gs["by_year"]], align="lrrrrrr")
     if gs["unclassified_projects"]:
-        print(f"to classify: {', '.join(gs['unclassified_projects'])} "
-              "(`klimatspend investments classify PROJECT --category ID --by NAME`)")
+        print(lab.t("cli_inv_to_classify", projects=", ".join(gs["unclassified_projects"])))
     year_rows = [r for r in gs["by_department"] if r["year"] == s["year"]]
     if year_rows:
-        print(f"-- per department {s['year']}")
-        print_table(["department", "planned MSEK", "green share", "booked MSEK", "booked green"],
-                    [[r["department"] or "-", fmt_number(r["planned_sek"] / 1e6, 1), fmt_percent(r["planned_green_share"]),
-                      fmt_number(r["booked_sek"] / 1e6, 1), fmt_percent(r["booked_green_share"])] for r in year_rows],
+        print(lab.t("cli_inv_per_department", year=s["year"]))
+        print_table([lab["cli_h_department"], lab.t("cli_inv_h_planned", unit=m), lab["cli_inv_h_green_share"],
+                     lab.t("cli_inv_h_booked", unit=m), lab["cli_inv_h_booked_green"]],
+                    [[_department(names, r), fmt_number(r["planned_sek"] / 1e6, 1),
+                      fmt_percent(r["planned_green_share"]), fmt_number(r["booked_sek"] / 1e6, 1),
+                      fmt_percent(r["booked_green_share"])] for r in year_rows],
                     align="lrrrr")
     cg = s["capital_goods"]
     print()
-    print("== capital goods (scope 3 category 2) emissions of investment spend")
-    print_table(["year", "booked t CO2e", "estimated t CO2e"],
+    print(lab["cli_inv_capital_goods"])
+    print_table([lab["cli_budget_h_year"], lab["cli_inv_h_booked_t"], lab["cli_inv_h_estimated_t"]],
                 [[r["year"], fmt_number(r["booked_t_co2e"], 1), fmt_number(r["estimated_t_co2e"], 1)]
                  for r in cg["by_year"]], align="lrr")
     if cg["intensity_kg_co2e_per_sek"]:
-        print(f"estimates use the {cg['intensity_year']} capital-goods intensity: "
-              + ", ".join(f"{k} {v * 1000:.1f} kg/kSEK" for k, v in cg["intensity_kg_co2e_per_sek"].items()))
+        print(lab.t("cli_inv_intensity", year=cg["intensity_year"], values=", ".join(
+            f"{lab['cli_fee_all_categories'] if k == 'all' else (names['category'].get(k) or {}).get(lab.lang) or k} "
+            f"{fmt_number(v * 1000, 1)} kg/{lab['unit_tsek']}"
+            for k, v in cg["intensity_kg_co2e_per_sek"].items())))
     g = s["gap"]
     if g:
         print()
-        print(f"== avoided emissions against the budget gap ({g['name']}, {g['unit']})")
-        print_table(["year", "trend", "budget", "gap", "investments avoid", "remaining gap", "with measures"],
+        print(lab.t("cli_inv_gap", name=localised(g, "name", lab.lang), unit=g["unit"]))
+        print_table([lab[f"cli_inv_h_{h}"] for h in ("year", "trend", "budget", "gap", "avoid", "remaining_gap",
+                                                      "with_measures")],
                     [[r["year"], fmt_number(r["trend_t"]), fmt_number(r["budget_t"]), fmt_number(r["gap_t"]),
                       fmt_number(r["abatement_t"]), fmt_number(r["remaining_gap_t"]),
                       fmt_number(r["remaining_gap_with_measures_t"])] for r in g["rows"]], align="lrrrrrr")
-        print(f"the investment plan {'closes the gap from ' + str(g['closes_from']) if g['closes_from'] else 'does not close the gap by ' + str(g['horizon_year'])}"
-              + (f"; with the measures from {g['closes_from_with_measures']}" if g["closes_from_with_measures"]
-                 and g["closes_from_with_measures"] != g["closes_from"] else ""))
+        print((lab.t("cli_inv_closes", year=g["closes_from"]) if g["closes_from"] else
+               lab.t("cli_inv_does_not_close", year=g["horizon_year"]))
+              + (lab.t("cli_inv_closes_with_measures", year=g["closes_from_with_measures"])
+                 if g["closes_from_with_measures"] and g["closes_from_with_measures"] != g["closes_from"] else ""))
     gl = s["green_loans"]
     if gl["projects"]:
         print()
-        print("== green-loan financed projects (impact report)")
-        print_table(["project", "green category", "amount MSEK", "green loan MSEK", "share", "t CO2e/yr",
-                     "attributed t/yr", "t per MSEK"],
-                    [[f"{p['project_id']} {p['name'][:30]}", p["green_category_en"] or p["green_category"],
+        print(lab["cli_inv_green_loans"])
+        print_table([lab["cli_inv_h_project"], lab["cli_inv_h_green_category"], lab.t("cli_inv_h_amount", unit=m),
+                     lab.t("cli_inv_h_green_loan", unit=m), lab["cli_budget_h_share"], lab["cli_inv_h_t_per_year"],
+                     lab["cli_inv_h_attributed"], lab.t("cli_inv_h_t_per_m", unit=m)],
+                    [[f"{p['project_id']} {p['name'][:30]}",
+                      localised(p, "green_category", lab.lang) or _green(lab, names, p["green_category"]),
                       fmt_number(p["amount_sek"] / 1e6, 1), fmt_number(p["green_loan_sek"] / 1e6, 1),
                       fmt_percent(p["financed_share"]), fmt_number(p["expected_reduction_t_per_year"], 1),
                       fmt_number(p["attributed_reduction_t_per_year"], 1), fmt_number(p["t_co2e_per_msek_financed"], 2)]
                      for p in gl["projects"]], align="llrrrrrr")
-        print(f"total green loans {fmt_number(gl['total_green_loan_sek'] / 1e6, 1)} MSEK; attributed avoided "
-              f"emissions {fmt_number(gl['total_attributed_reduction_t_per_year'], 1)} t CO2e a year "
-              f"({fmt_number(gl['t_co2e_per_msek_financed'], 2)} t per MSEK)")
+        print(lab.t("cli_inv_green_loans_total", total=fmt_number(gl["total_green_loan_sek"] / 1e6, 1), unit=m,
+                    t=fmt_number(gl["total_attributed_reduction_t_per_year"], 1),
+                    per=fmt_number(gl["t_co2e_per_msek_financed"], 2)))
 
 
 def cmd_fee(args) -> int:
@@ -282,22 +333,27 @@ def cmd_fee(args) -> int:
     con = _connect(args)
     try:
         f = outputs.carbon_fee(con, args.year, price=args.price, scope=args.scope, categories=cats, fund=args.fund)
+        names = _names(con)
     finally:
         con.close()
     if args.json:
         print_json(f)
         return 0
-    what = f"categories {', '.join(f['categories'])}" if f["categories"] else "all categories"
-    print(f"internal carbon fee {args.year}: {f['price_sek_per_kg_co2e']:g} SEK per kg {'CO2e' if f['scope'] == 'co2e' else 'CO2'} "
-          f"({what})")
-    print_table(["organisation", "department", "t charged", "fee SEK"],
-                [[r["organisation_id"], r["department"], fmt_number(r["emissions_kg"] / 1000, 1),
-                  fmt_number(r["fee_sek"])] for r in sorted(f["departments"], key=lambda r: -r["fee_sek"])] +
-                [["total", "", fmt_number(f["total_emissions_kg"] / 1000, 1), fmt_number(f["total_fee_sek"])]],
+    lab = texts()
+    what = (lab.t("cli_fee_categories", categories=", ".join(f["categories"])) if f["categories"]
+            else lab["cli_fee_all_categories"])
+    print(lab.t("cli_fee_heading", year=args.year, price=fmt_number(f["price_sek_per_kg_co2e"], 2), unit=lab["unit_sek"],
+                gas="CO2e" if f["scope"] == "co2e" else "CO2", what=what))
+    print_table([lab["cli_h_organisation"], lab["cli_h_department"], lab["cli_fee_h_charged"],
+                 lab.t("cli_fee_h_fee", unit=lab["unit_sek"])],
+                [[names["org"].get(r["organisation_id"]) or r["organisation_id"], _department(names, r),
+                  fmt_number(r["emissions_kg"] / 1000, 1), fmt_number(r["fee_sek"])]
+                 for r in sorted(f["departments"], key=lambda r: -r["fee_sek"])] +
+                [[lab["cli_total"], "", fmt_number(f["total_emissions_kg"] / 1000, 1), fmt_number(f["total_fee_sek"])]],
                 align="llrr")
     if f["fund"]:
-        print(f"the fund goes to: {f['fund']}")
+        print(lab.t("cli_fee_fund", fund=f["fund"]))
     if f["share_of_next_year_green_investments"] is not None:
-        print(f"it would pay {fmt_percent(f['share_of_next_year_green_investments'])} of the green investments "
-              f"planned for {args.year + 1} ({fmt_number(f['green_investments_next_year_sek'] / 1e6, 1)} MSEK)")
+        print(lab.t("cli_fee_pays", share=fmt_percent(f["share_of_next_year_green_investments"]), year=args.year + 1,
+                    amount=fmt_number(f["green_investments_next_year_sek"] / 1e6, 1), unit=lab["unit_msek"]))
     return 0

@@ -11,7 +11,7 @@ from ..engine import review
 from ..errors import UsageError
 from ..factors import overrides as ov
 from . import add_db_option, print_json
-from ._output import fmt_number, print_table
+from ._output import fmt_number, print_table, texts
 
 
 def _target(p) -> None:
@@ -106,20 +106,43 @@ def run(args) -> int:
                                                   factor_set_id=set_id or None, factor_code=code or None,
                                                   industry_code=args.industry, exclusion_reason=args.exclude,
                                                   ip=None, **{k: v for k, v in who.items() if k != "overrides_path"})
+        names = _names_of(con)
     finally:
         con.close()
     if args.json:
         print_json(result)
     else:
-        o = result["override"]
-        what = (f"excluded as {o['exclusion_reason']}" if o["exclusion_reason"] else
-                f"{o['category_id']}" + (f", industry {o['industry_code']}" if o["industry_code"] else "")
-                + (f", factor {o['factor_set_id']}:{o['factor_code']}" if o["factor_code"] else ""))
-        print(f"{path}: override {o['override_id']} for account {o['match_value']} of {o['organisation_id']}: {what} "
-              f"({o['author']}, {o['created_at']}); account map now {result['mapping']}")
-        print(f"compute the year again to use it: klimatspend run --year {target['year']}"
-              + (f" --org {target['organisation_id']}" if target["organisation_id"] else ""))
+        _print_decision(names, path=path, result=result, target=target)
     return 0
+
+
+def _names_of(con) -> dict:
+    """Return the names a reader sees: {"org": {id: name}, "category": {id: {sv, en}}}."""
+    from ..organisations import organisation_names
+
+    return {"org": organisation_names(con), "category": {c: {"sv": sv, "en": en} for c, sv, en in con.execute(
+        "select category_id, name_sv, name_en from category").fetchall()}}
+
+
+def _print_decision(names: dict, path: Path, result: dict, target: dict) -> None:
+    """Print a saved decision and what to do next, in the CLI's language."""
+    lab = texts()
+    o = result["override"]
+    # English keeps the category id the person typed (--category; scripts read this line); Swedish names it
+    category = o["category_id"] if lab.lang == "en" else (names["category"].get(o["category_id"]) or {}).get(
+        lab.lang) or o["category_id"]
+    what = (lab.t("cli_mapping_excluded_as", reason=lab.reason(o["exclusion_reason"])) if o["exclusion_reason"]
+            else f"{category}"
+            + (lab.t("cli_mapping_industry", code=o["industry_code"]) if o["industry_code"] else "")
+            + (lab.t("cli_mapping_factor", factor=f"{o['factor_set_id']}:{o['factor_code']}") if o["factor_code"]
+               else ""))
+    organisation = o["organisation_id"] if lab.lang == "en" else names["org"].get(o["organisation_id"]) \
+        or o["organisation_id"]
+    print(lab.t("cli_mapping_saved", path=path, override_id=o["override_id"], account=o["match_value"],
+                organisation=organisation, what=what, author=o["author"], created_at=o["created_at"],
+                mapping=result["mapping"]))
+    print(lab.t("cli_mapping_next", year=target["year"])
+          + (f" --org {target['organisation_id']}" if target["organisation_id"] else ""))
 
 
 def _only_organisation(con, target: dict) -> str:
@@ -145,25 +168,37 @@ def _review(con, target: dict, args) -> int:
         "select mapping_id, mapping_version from run_organisation where run_id = ? and mapping_id is not null "
         "and (? is null or organisation_id = ?)", [target["run_id"], args.org, args.org]).fetchall()})
     maps = ", ".join(used) or f"{target['mapping_id']}@{target['mapping_version']}"
-    print(f"Mapping review {target['year']} (run {target['run_id']}, map {maps}): "
-          f"{totals['accounts']} accounts, {totals['conflicts']} conflicts, "
-          f"unmapped {fmt_number(totals['unmapped_spend_sek'])} {currency} (of which waiting for activity data "
-          f"{fmt_number(totals['needs_activity_data_sek'])}), {totals['suggestions']} suggestions")
+    lab = texts()
+    names = _names_of(con)
+    unit = lab["cli_unit"] if currency == "SEK" else currency
+
+    def category(code):
+        return (names["category"].get(code) or {}).get(lab.lang) or code
+
+    print(lab.t("cli_mapping_heading", year=target["year"], run_id=target["run_id"], maps=maps,
+                accounts=fmt_number(totals["accounts"]), conflicts=fmt_number(totals["conflicts"]),
+                unmapped=fmt_number(totals["unmapped_spend_sek"]), unit=unit,
+                waiting=fmt_number(totals["needs_activity_data_sek"]), suggestions=fmt_number(totals["suggestions"])))
     table = []
     for r in rows:
         factor = (f"{r['factor_code']} {fmt_number(r['factor_value'], 3)}" if r["factor_code"] else
-                  ("needs kWh/litres" if r["needs_activity_data_sek"] else ""))
+                  (lab["cli_mapping_needs_activity"] if r["needs_activity_data_sek"] else ""))
         suggestion = ""
         if r["suggested_rule_id"]:
-            suggestion = (f"exclude: {r['suggested_exclusion_reason']}" if r["suggested_exclusion_reason"] else
-                          f"{r['suggested_category_id']} {r['suggested_industry_code'] or ''}".strip())
+            suggestion = (lab.t("cli_mapping_suggest_exclude", reason=lab.reason(r["suggested_exclusion_reason"]))
+                          if r["suggested_exclusion_reason"] else
+                          f"{category(r['suggested_category_id'])} {r['suggested_industry_code'] or ''}".strip())
         table.append([r["account"], _cut(r["account_name"], 34), fmt_number(r["spend_sek"]),
-                      f"{r['map_prefix'] or '-'} {_cut(r['map_label'], 22)}".strip(), r["category_id"] or
-                      (f"excl. {r['exclusion_reason']}" if r["exclusion_reason"] else ""), r["industry_code"] or "",
-                      factor, r["rule_level"], "CONFLICT" if r["is_conflict"] else "", suggestion,
-                      _cut(r["largest_suppliers"], 30)])
-    print_table(["account", "ledger text", f"spend {currency}", "map row", "category", "NACE", "factor", "rule", "conflict",
-                 "suggestion", "largest suppliers"], table, align="llrllllllll")
+                      f"{r['map_prefix'] or '-'} {_cut(r['map_label'], 22)}".strip(),
+                      category(r["category_id"]) if r["category_id"] else
+                      (lab.t("cli_mapping_excl", reason=lab.reason(r["exclusion_reason"])) if r["exclusion_reason"]
+                       else ""), r["industry_code"] or "",
+                      factor, lab.rule_level(r["rule_level"]), lab["cli_mapping_conflict"] if r["is_conflict"] else "",
+                      suggestion, _cut(r["largest_suppliers"], 30)])
+    print_table([lab["cli_h_account"], lab["cli_h_ledger_text"], lab.t("cli_h_spend", currency=unit),
+                 lab["cli_h_map_row"], lab["cli_h_category"], lab["cli_h_nace"], lab["cli_h_factor"],
+                 lab["cli_h_rule"], lab["cli_h_conflict"], lab["cli_h_suggestion"], lab["cli_h_largest_suppliers"]],
+                table, align="llrllllllll")
     return 0
 
 

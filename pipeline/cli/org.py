@@ -130,13 +130,16 @@ def run(args) -> int:
         if args.json:
             print_json(rows)
         else:
-            print_table(["id", "name", "org number", "kind", "parent", "account map", "country", "factor set",
-                         "default factor"],
-                        [[r["organisation_id"], r["name"], r["org_number"], r["kind"], r["parent_organisation_id"],
-                          (r["mapping_id"] or "(run default)") + (f"@{r['mapping_version']}" if r["mapping_version"]
-                                                                    else ""), r["country"] or "",
+            # the id stays: it is what --org ID takes
+            lab = texts()
+            print_table([lab[f"cli_org_h_{h}"] for h in ("id", "name", "org_number", "kind", "parent", "map",
+                                                         "country", "factor_set", "default_factor")],
+                        [[r["organisation_id"], r["name"], r["org_number"], lab[f"cli_org_kind_{r['kind']}"]
+                          if f"cli_org_kind_{r['kind']}" in lab.keys() else r["kind"], r["parent_organisation_id"],
+                          (r["mapping_id"] or lab["cli_org_run_default"])
+                          + (f"@{r['mapping_version']}" if r["mapping_version"] else ""), r["country"] or "",
                           (r["factor_set"] or organisations.default_factor_set(r["country"])
-                           + " (" + ("country" if r["country"] else "default") + ")")
+                           + " (" + (lab["cli_org_by_country"] if r["country"] else lab["cli_org_by_default"]) + ")")
                           + (f" {r['factor_region']}" if r["factor_region"] else ""),
                           r["default_factor_code"]]
                          for r in rows])

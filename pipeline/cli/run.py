@@ -8,7 +8,7 @@ from ..config import resolve_db_path
 from ..errors import UsageError
 from ..organisations import department_label, department_names, organisation_names
 from . import add_db_option, print_json
-from ._output import fmt_number, fmt_percent, print_table, progress, step, texts
+from ._output import fmt_number, fmt_percent, print_table, progress, step, tail_words, texts
 
 
 def register(sub) -> None:
@@ -198,8 +198,15 @@ def print_department_table(summary: dict) -> None:
                     spend=fmt_number(e.get("estimated_spend", e["estimated_spend_sek"])),
                     gap=lab["cli_estimate_gap"] if e["is_combustion_missing"] else "",
                     what=lab["cli_litres"] if e["energy_kind"] == "fuel" else "kWh"))
-    tail = summary.get("tail_spend", "off")
-    print(lab.t("cli_tail_line", state=lab["cli_off"] if tail == "off" else tail))
+    settings = summary.get("settings")
+    if isinstance(settings, dict):
+        orgs = {o["organisation_id"]: o["name"] for o in summary.get("by_organisation", [])
+                if o.get("name") and not o.get("is_group")}
+        state = tail_words(settings.get("tail_spend"), orgs)
+    else:       # a summary without the run's settings (the demo's): its text
+        tail = summary.get("tail_spend", "off")
+        state = lab["cli_off"] if tail == "off" else tail
+    print(lab.t("cli_tail_line", state=state))
 
 
 def _run_progress():
@@ -236,7 +243,7 @@ def run(args) -> int:
             return 0
         if args.publish_run is not None:
             runs.publish_run(con, args.publish_run)
-            print(f"run {args.publish_run} published: its results are frozen")
+            print(texts().t("cli_run_published", run_id=args.publish_run))
             return 0
         if args.year is None:
             raise UsageError("klimatspend run: give --year YYYY (or --list, --publish-run RUN_ID)")
@@ -260,7 +267,7 @@ def run(args) -> int:
         else:
             print_department_table(summary)
             if args.publish:
-                print(f"run {result.run_id} published: its results are frozen")
+                print(texts().t("cli_run_published", run_id=result.run_id))
         return 0
     finally:
         con.close()

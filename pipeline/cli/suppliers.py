@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..config import resolve_db_path
 from . import add_db_option, print_json
-from ._output import print_table
+from ._output import fmt_number, print_table, texts
 
 
 def register(sub) -> None:
@@ -39,8 +39,8 @@ def run(args) -> int:
             if args.json:
                 print_json(vars(result))
             else:
-                print(f"{result.source_file_name}: {result.rows_loaded} suppliers loaded "
-                      f"({result.rows_new} new)")
+                print(texts().t("cli_suppliers_loaded", file=result.source_file_name,
+                                n=fmt_number(result.rows_loaded), new=fmt_number(result.rows_new)))
             return 0
         prefix = getattr(args, "sni", None)
         cur = con.execute("select org_number, name, sni_code, sni_text from supplier_register "

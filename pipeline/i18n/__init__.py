@@ -124,6 +124,10 @@ NOTE_PATTERNS = [(name, re.compile(pattern)) for name, pattern in (
                  r"quarantined \(already-loaded\): (?P<batches>.*)$"),
     ("departments_from_sie", r"^(?P<n>\d+) department name\(s\) from the file's #OBJEKT added to the department "
                              r"register$"),
+    ("history_loaded", r"^(?P<loaded>\d+) of (?P<read>\d+) rows loaded, (?P<rejected>\d+) quarantined$"),
+    ("history_replaced_by", r"^replaced by batch (?P<batch_id>\d+) \((?P<file>.*)\)$"),
+    ("organisation_registered", r"^organisation (?P<organisation>\S+) was registered with this first ledger; give it a "
+                                r"name with `klimatspend org set (?P=organisation) --name NAME`$"),
 )]
 
 

@@ -216,9 +216,14 @@ def test_cli_show_text_and_json(db, capsys):
     assert main(["budget", "show", "--year", "2025", "--db", str(path)]) == 0
     out = capsys.readouterr().out
     assert "Behind the budget – needs −18 % a year from 2026" in out
-    assert "Ligger efter budgeten – kräver −18 %/år från 2026" in out
     assert "2 of 3 behind or over budget" in out
     assert "three perspectives side by side" in out
+    # in Swedish (--lang sv) the same follow-up in Swedish words only
+    assert main(["budget", "show", "--year", "2025", "--db", str(path), "--lang", "sv"]) == 0
+    out = capsys.readouterr().out
+    assert "Ligger efter budgeten – kräver −18 %/år från 2026" in out
+    assert "2 av 3 efter eller över budget" in out and "tre perspektiv sida vid sida" in out
+    assert "Behind the budget" not in out and "verdict" not in out
     assert main(["budget", "show", "--year", "2025", "--db", str(path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["budgets"][0]["follow_up"]["remaining_t"] == pytest.approx(1775)
