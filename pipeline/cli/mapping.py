@@ -152,6 +152,13 @@ def _only_organisation(con, target: dict) -> str:
     return orgs[0]
 
 
+def _map_row(r: dict) -> str:
+    """The account map's row as read: its prefix and label, or the label once where a text map's key is its label."""
+    if r["map_prefix"] and r["map_label"] and r["map_prefix"].strip().lower() == r["map_label"].strip().lower():
+        return _cut(r["map_label"], 40)
+    return f"{r['map_prefix'] or '-'} {_cut(r['map_label'], 22)}".strip()
+
+
 def _review(con, target: dict, args) -> int:
     from ..engine import marts
 
@@ -189,7 +196,7 @@ def _review(con, target: dict, args) -> int:
                           if r["suggested_exclusion_reason"] else
                           f"{category(r['suggested_category_id'])} {r['suggested_industry_code'] or ''}".strip())
         table.append([r["account"], _cut(r["account_name"], 34), fmt_number(r["spend_sek"]),
-                      f"{r['map_prefix'] or '-'} {_cut(r['map_label'], 22)}".strip(),
+                      _map_row(r),
                       category(r["category_id"]) if r["category_id"] else
                       (lab.t("cli_mapping_excl", reason=lab.reason(r["exclusion_reason"])) if r["exclusion_reason"]
                        else ""), r["industry_code"] or "",
