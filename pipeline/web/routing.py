@@ -22,6 +22,7 @@ import io
 import json
 import logging
 import os
+import secrets
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -385,6 +386,36 @@ def download(data: bytes, filename: str, media_type: str) -> Response:
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in filename)[:120] or "download"
     return Response(data, media_type=media_type,
                     headers={"content-disposition": f'attachment; filename="{safe}"', "cache-control": "no-store"})
+
+
+class UploadRefused(Exception):
+    """A small upload (activity data, a department register) refused before reading: HTTP status and one line."""
+
+    def __init__(self, status: int, problem: str):
+        super().__init__(problem)
+        self.status = status
+        self.problem = problem
+
+
+def save_small_upload(ctx: Ctx, suffixes: tuple[str, ...], wrong_type: str, prefix: str) -> tuple[str, Path]:
+    """Save the request's `file` under the upload folder with a random name (never a path from the file name);
+    return its display name and path. UploadRefused(400/415/413) when there is no file, its type is not one of
+    `suffixes` (`wrong_type` says which are) or it is larger than the upload limit. The caller deletes the file."""
+    file = ctx.files.get("file")
+    if file is None or not getattr(file, "filename", None):
+        raise UploadRefused(400, ctx.t("Choose a file to upload."))
+    name = security.display_file_name(file.filename)
+    suffix = Path(name).suffix.lower()
+    if suffix not in suffixes:
+        raise UploadRefused(415, f"{name}: {wrong_type}")
+    data = file.file.read(ctx.state.config.max_upload_bytes + 1)
+    if len(data) > ctx.state.config.max_upload_bytes:
+        raise UploadRefused(413, f"{name}: " + ctx.t("The selected file is larger than the upload limit."))
+    folder = Path(ctx.state.upload_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{prefix}_{secrets.token_hex(8)}{suffix}"
+    path.write_bytes(data)
+    return name, path
 
 
 def own_batch(ctx: Ctx, batch_id: int) -> dict:

@@ -117,11 +117,7 @@ joined as not materialized (
         f.factor_kg_co2_per_unit,
         alt.alt_min_kg_per_unit,
         alt.alt_max_kg_per_unit,
-        case
-            when l.amounts_include_vat and l.vat_amount is not null then l.amount - l.vat_amount
-            when l.amounts_include_vat then l.amount / (1 + getvariable('vat_rate'))
-            else l.amount
-        end as amount_net
+        amount_net(l.amount, l.vat_amount, l.amounts_include_vat) as amount_net
     from lines as l
     left join key_scopes as ks
         on not l.is_excluded
@@ -155,11 +151,8 @@ priced as not materialized (
 scope_spend as (
     select
         ks.activity_scope_id,
-        sum(cast(case
-                when l.amounts_include_vat and l.vat_amount is not null then l.amount - l.vat_amount
-                when l.amounts_include_vat then l.amount / (1 + getvariable('vat_rate'))
-                else l.amount
-            end as double) * p.sek_per_eur / p.ledger_per_eur) as scope_net_sek,
+        sum(cast(amount_net(l.amount, l.vat_amount, l.amounts_include_vat) as double)
+            * p.sek_per_eur / p.ledger_per_eur) as scope_net_sek,
         count(*) as scope_lines
     from lines as l
     inner join key_scopes as ks

@@ -8,15 +8,11 @@ cover the next time the year is computed.
 
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
-
 from starlette.responses import Response
 
 from ...errors import KlimatspendError
 from ...ingest import activity
-from .. import security
-from ..routing import ANY, Ctx, page
+from ..routing import ANY, Ctx, UploadRefused, page, save_small_upload
 
 ACTIVITY_SUFFIXES = (".csv", ".txt", ".xlsx")
 
@@ -46,22 +42,11 @@ def activity_page(ctx: Ctx) -> Response:
 def activity_submit(ctx: Ctx) -> Response:
     """Check an uploaded activity file; with action=load also load it when the check finds no problem."""
     org = (ctx.form.get("organisation_id") or "").strip().lower()
-    file = ctx.files.get("file")
-    if file is None or not getattr(file, "filename", None):
-        return _render(ctx, status=400, problems=[ctx.t("Choose a file to upload.")], organisation_id=org)
-    name = security.display_file_name(file.filename)
-    suffix = Path(name).suffix.lower()
-    if suffix not in ACTIVITY_SUFFIXES:
-        return _render(ctx, status=415, organisation_id=org,
-                       problems=[f"{name}: " + ctx.t("an activity file is a CSV or xlsx file.")])
-    data = file.file.read(ctx.state.config.max_upload_bytes + 1)
-    if len(data) > ctx.state.config.max_upload_bytes:
-        return _render(ctx, status=413, organisation_id=org,
-                       problems=[f"{name}: " + ctx.t("The selected file is larger than the upload limit.")])
-    folder = Path(ctx.state.upload_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"activity_{secrets.token_hex(8)}{suffix}"
-    path.write_bytes(data)
+    try:
+        name, path = save_small_upload(ctx, ACTIVITY_SUFFIXES, ctx.t("an activity file is a CSV or xlsx file."),
+                                       "activity")
+    except UploadRefused as exc:
+        return _render(ctx, status=exc.status, problems=[exc.problem], organisation_id=org)
     try:
         try:
             rows, problems = activity.check_activity_file(ctx.con, path, organisation_id=org or None,

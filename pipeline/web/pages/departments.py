@@ -7,15 +7,11 @@ where the ledger says 1100. SIE files bring their own names (#OBJEKT) when they 
 
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
-
 from starlette.responses import Response
 
 from ... import organisations
 from ...errors import KlimatspendError
-from .. import security
-from ..routing import ANY, Ctx, own_organisation, page, visible_organisations
+from ..routing import ANY, Ctx, UploadRefused, own_organisation, page, save_small_upload, visible_organisations
 
 DEPARTMENT_SUFFIXES = (".csv", ".txt", ".xlsx")
 
@@ -38,22 +34,11 @@ def departments_page(ctx: Ctx) -> Response:
 def departments_submit(ctx: Ctx) -> Response:
     """Load an uploaded department file (code, name) as the register of the chosen organisation."""
     org = own_organisation(ctx, (ctx.form.get("organisation_id") or "").strip().lower())
-    file = ctx.files.get("file")
-    if file is None or not getattr(file, "filename", None):
-        return _render(ctx, status=400, problems=[ctx.t("Choose a file to upload.")], organisation_id=org)
-    name = security.display_file_name(file.filename)
-    suffix = Path(name).suffix.lower()
-    if suffix not in DEPARTMENT_SUFFIXES:
-        return _render(ctx, status=415, organisation_id=org,
-                       problems=[f"{name}: " + ctx.t("a department file is a CSV or xlsx file.")])
-    data = file.file.read(ctx.state.config.max_upload_bytes + 1)
-    if len(data) > ctx.state.config.max_upload_bytes:
-        return _render(ctx, status=413, organisation_id=org,
-                       problems=[f"{name}: " + ctx.t("The selected file is larger than the upload limit.")])
-    folder = Path(ctx.state.upload_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"departments_{secrets.token_hex(8)}{suffix}"
-    path.write_bytes(data)
+    try:
+        name, path = save_small_upload(ctx, DEPARTMENT_SUFFIXES, ctx.t("a department file is a CSV or xlsx file."),
+                                       "departments")
+    except UploadRefused as exc:
+        return _render(ctx, status=exc.status, problems=[exc.problem], organisation_id=org)
     try:
         rows = organisations.read_department_file(path, display_name=name)
         if not rows:
