@@ -192,8 +192,11 @@ def _mapping(raw: RawTable, opts: IngestOptions, prof: Profile | None) -> Column
 
 def _individual_notes(con: duckdb.DuckDBPyConnection, typed_table: str, currency: str) -> list[str]:
     """Say how many rows are payments to individuals (a redacted supplier name) and that they stay classified."""
-    n, total = con.execute(f"select count(*), sum(amount) from {typed_table} "
-                           "where is_payment_to_individual(supplier_name)").fetchone()
+    # the test is a regular expression on the name: once per distinct name, not per row
+    n, total = con.execute(f"""
+        with names as (select supplier_name, count(*) as n, sum(amount) as total from {typed_table}
+                       where supplier_name is not null group by supplier_name)
+        select sum(n), sum(total) from names where is_payment_to_individual(supplier_name)""").fetchone()
     if not n:
         return []
     return [f"{n} row(s) ({float(total or 0):,.2f} {currency}) are payments to individuals (the supplier's name is "
@@ -475,10 +478,9 @@ def _overlap(con, typed_table: str, opts: IngestOptions, outcome, notes: list[st
 
     errs = outcome.findings[outcome.findings["severity"] == "error"]
     rejected = {int(r) for r in errs["source_row"].dropna()}
-    lines = overlap.lines_table(con, typed_table, opts.organisation_id, rejected, view)
     exclude = [opts.replace_batch_id] if opts.replace_batch_id is not None else []
-    found = overlap.compare(con, lines, opts.organisation_id, exclude,
-                            with_pairs=opts.on_overlap in ("new-rows", "allow"))
+    found = overlap.compare_typed(con, typed_table, opts.organisation_id, rejected, view, exclude,
+                                  with_pairs=opts.on_overlap in ("new-rows", "allow"))
     kind, choice = found.kind, opts.on_overlap
     if kind == "none":
         return found, [], None

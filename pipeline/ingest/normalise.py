@@ -128,20 +128,32 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_MACROS)
 
 
+DECIMAL_SAMPLE = 20_000      # amounts looked at first; a clear verdict there (2 to 1, at least 100) decides
+DECIMAL_SAMPLE_MAX = 200_000  # else this many
+
+
 def detect_decimal_comma(con: duckdb.DuckDBPyConnection, raw_table: str, column: str) -> bool | None:
-    """Return True/False when the amounts show a decimal comma/point (more ',dd' or '.dd' endings), else None."""
-    row = con.execute(
-        f"""with v as (select ks_amount_clean({column}) as a from {raw_table}
-                      where {column} is not null limit 200000)
-            select count(*) filter (where regexp_matches(a, ',[0-9]{{1,2}}[-)]?$')
-                                       or regexp_matches(a, '^[-(]?[0-9]{{1,3}}(\\.[0-9]{{3}})+,')),
-                   count(*) filter (where regexp_matches(a, '\\.[0-9]{{1,2}}[-)]?$')
-                                       or regexp_matches(a, '^[-(]?[0-9]{{1,3}}(,[0-9]{{3}})+\\.'))
-            from v"""
-    ).fetchone()
-    if row[0] == row[1]:
+    """Return True/False when the amounts show a decimal comma/point (more ',dd' or '.dd' endings), else None.
+
+    The first DECIMAL_SAMPLE amounts decide when they are clear; a mixed or undecided sample is widened to
+    DECIMAL_SAMPLE_MAX amounts.
+    """
+    for limit in (DECIMAL_SAMPLE, DECIMAL_SAMPLE_MAX):
+        comma, point, seen = con.execute(
+            f"""with v as (select ks_amount_clean({column}) as a from {raw_table}
+                          where {column} is not null limit {limit})
+                select count(*) filter (where regexp_matches(a, ',[0-9]{{1,2}}[-)]?$')
+                                           or regexp_matches(a, '^[-(]?[0-9]{{1,3}}(\\.[0-9]{{3}})+,')),
+                       count(*) filter (where regexp_matches(a, '\\.[0-9]{{1,2}}[-)]?$')
+                                           or regexp_matches(a, '^[-(]?[0-9]{{1,3}}(,[0-9]{{3}})+\\.')),
+                       count(*)
+                from v"""
+        ).fetchone()
+        if seen < limit or (max(comma, point) >= 100 and max(comma, point) >= 2 * min(comma, point)):
+            break
+    if comma == point:
         return None
-    return row[0] > row[1]
+    return comma > point
 
 
 def _cols(mapping: ColumnMapping, headers: list[str], fld: str) -> list[str]:

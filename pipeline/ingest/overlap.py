@@ -180,6 +180,10 @@ def candidates(con: duckdb.DuckDBPyConnection, lines: str, organisation_id: str,
                exclude: list[int] | tuple[int, ...] = ()) -> list[tuple]:
     """Return the live batches of the organisation whose period meets the dates of `lines` (batch row tuples)."""
     first, last = con.execute(f"select min(day_from), max(day_to) from {lines}").fetchone()
+    return _batches_meeting(con, organisation_id, exclude, first, last)
+
+
+def _batches_meeting(con: duckdb.DuckDBPyConnection, organisation_id: str, exclude, first, last) -> list[tuple]:
     if first is None:
         return []
     return con.execute("""
@@ -188,6 +192,27 @@ def candidates(con: duckdb.DuckDBPyConnection, lines: str, organisation_id: str,
         where organisation_id = ? and status = 'loaded' and not list_contains(?::integer[], batch_id)
           and coalesce(period_start, ?) <= ? and coalesce(period_end, ?) >= ?
         order by batch_id""", [organisation_id, list(exclude), first, last, last, first]).fetchall()
+
+
+def compare_typed(con: duckdb.DuckDBPyConnection, typed_table: str, organisation_id: str, rejected_rows: set[int],
+                  table: str, exclude: list[int] | tuple[int, ...] = (), *, with_pairs: bool = False) -> Overlap:
+    """Compare the typed rows that would load with the loaded batches (lines_table, then compare).
+
+    The keys are computed only when a live batch's period meets the file's dates: a first load, or a year
+    next to the years loaded before, costs one pass over the dates, whatever was loaded before.
+    """
+    first, last = con.execute(f"""
+        select min(coalesce(posting_date, cast(period || '-01' as date))),
+               max(coalesce(posting_date, last_day(cast(period || '-01' as date))))
+        from {typed_table} where amount is not null and account is not null""").fetchone()
+    if not _batches_meeting(con, organisation_id, exclude, first, last):
+        n_rows = con.execute(f"""select count(*) from {typed_table}
+                                 where amount is not null and account is not null
+                                   and source_row not in (select unnest(?::integer[]))""",
+                             [sorted(rejected_rows)]).fetchone()[0]
+        return Overlap(rows=int(n_rows))
+    lines = lines_table(con, typed_table, organisation_id, rejected_rows, table)
+    return compare(con, lines, organisation_id, exclude, with_pairs=with_pairs)
 
 
 def compare(con: duckdb.DuckDBPyConnection, lines: str, organisation_id: str,

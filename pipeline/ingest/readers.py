@@ -234,9 +234,8 @@ def _read_delimited(con, path: Path, *, table: str, display_name: str, opts: Rea
                 # the wrong number of cells, so no row is lost silently.
                 structural = _read_delimited_python(con, src, table=table, delimiter=delimiter, skip=hidx + 1,
                                                     ncols=ncols, display_name=display_name)
-        _check_cell_sizes(con, table, names, display_name, headers)
-        empty = _drop_empty_rows(con, table, names)
-        rows = con.execute(f"select count(*) from {table}").fetchone()[0] + len(structural)
+        rows, empty = _check_cells(con, table, names, display_name, headers, blank_rows=True)
+        rows += len(structural)
     finally:
         if source is not None:
             os.unlink(source)
@@ -311,23 +310,30 @@ def _frame_to_table(con, frame: pd.DataFrame, table: str, ncols: int) -> None:
         con.unregister(name)
 
 
-def _check_cell_sizes(con, table: str, names: list[str], display_name: str, headers: list[str]) -> None:
+def _check_cells(con, table: str, names: list[str], display_name: str, headers: list[str], *,
+                 blank_rows: bool = False) -> tuple[int, int]:
+    """Refuse a cell longer than MAX_CELL_CHARS; with `blank_rows`, delete rows whose cells are all empty (e.g.
+    ';;;;' lines). Returns (rows kept, blank rows deleted).
+
+    One pass over the table: the byte length of a string is stored with it (strlen is free, length() counts
+    characters), and a cell of at most MAX_CELL_CHARS bytes has at most as many characters; the blank test is an
+    OR that stops at a row's first filled cell.
+    """
     if not names:
-        return
-    longest = " , ".join(f"max(length(c{i}))" for i in range(len(names)))
-    row = con.execute(f"select {longest} from {table}").fetchone()
-    for i, n in enumerate(row):
+        return con.execute(f"select count(*) from {table}").fetchone()[0], 0
+    filled = " or ".join(f"nullif(trim({n}), '') is not null" for n in names)
+    blank = f"count(*) filter (where not ({filled}))" if blank_rows else "0"
+    longest = ", ".join(f"max(strlen({n}))" for n in names)
+    total, n_blank, *sizes = con.execute(f"select count(*), {blank}, {longest} from {table}").fetchone()
+    for i, n in enumerate(sizes):
         if n and n > MAX_CELL_CHARS:
-            raise InputFileError(f"{display_name}: column \"{headers[i]}\" holds a cell of {n:,} characters "
-                                 f"(limit {MAX_CELL_CHARS:,}); this does not look like a ledger export")
-
-
-def _drop_empty_rows(con, table: str, names: list[str]) -> int:
-    """Delete rows whose cells are all empty (e.g. ';;;;' lines); return how many there were."""
-    if not names:
-        return 0
-    cond = " and ".join(f"nullif(trim({n}), '') is null" for n in names)
-    return int(con.execute(f"delete from {table} where {cond}").fetchone()[0])
+            chars = con.execute(f"select max(length({names[i]})) from {table}").fetchone()[0]
+            if chars > MAX_CELL_CHARS:
+                raise InputFileError(f"{display_name}: column \"{headers[i]}\" holds a cell of {chars:,} characters "
+                                     f"(limit {MAX_CELL_CHARS:,}); this does not look like a ledger export")
+    if n_blank:
+        con.execute(f"delete from {table} where not ({filled})")
+    return int(total) - int(n_blank), int(n_blank)
 
 
 # --- spreadsheets (xlsx) ---------------------------------------------------------------------------
@@ -458,7 +464,7 @@ def _read_workbook(con, path: Path, *, table: str, display_name: str, opts: Read
     if not len(data):
         raise InputFileError(f"{display_name}: no data rows below the header (row {hidx + 1} of sheet \"{chosen}\")")
     _frame_to_table(con, frame, table, ncols)
-    _check_cell_sizes(con, table, [f"c{i}" for i in range(ncols)], display_name, headers)
+    _check_cells(con, table, [f"c{i}" for i in range(ncols)], display_name, headers)
     notes = []
     if opts.sheet is None and len(names) > 1:
         notes.append(f"read sheet \"{chosen}\" of {len(names)} ({', '.join(names[:6])}); choose another with --sheet")
@@ -551,7 +557,7 @@ def _read_sie(con, path: Path, *, table: str, display_name: str, opts: ReadOptio
     ncols = len(headers)
     frame = pd.DataFrame(ledger.rows, columns=["source_row", *[f"c{i}" for i in range(ncols)]], dtype="object")
     _frame_to_table(con, frame, table, ncols)
-    _check_cell_sizes(con, table, [f"c{i}" for i in range(ncols)], display_name, headers)
+    _check_cells(con, table, [f"c{i}" for i in range(ncols)], display_name, headers)
     findings = []
     for v in ledger.unbalanced:
         text = (f"voucher {v['voucher']} of {v['date']} does not balance: its {v['n_trans']} transactions "

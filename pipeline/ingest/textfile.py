@@ -12,7 +12,9 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
+import queue
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +46,6 @@ class FileScan:
 def scan_file(path: Path) -> FileScan:
     """Read `path` once: sha256, empty lines before the last content, mixed line endings, and whether the bytes
     after a BOM-like prefix are valid UTF-8 (detect_encoding uses it instead of reading the file again)."""
-    h = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8_valid = True
     first_blank = None
@@ -52,31 +53,34 @@ def scan_file(path: Path) -> FileScan:
     offset = 0
     tail = b""
     crlf = lf = cr = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            h.update(chunk)
-            if utf8_valid:
-                try:
-                    decoder.decode(chunk[_bom_prefix_length(chunk)[0]:] if offset == 0 else chunk)
-                except UnicodeDecodeError:
-                    utf8_valid = False
-            buf = tail + chunk
-            if first_blank is None:
-                base = offset - len(tail)
-                for pattern in (b"\n\n", b"\n\r\n"):
-                    pos = buf.find(pattern)
-                    if pos >= 0 and (first_blank is None or base + pos < first_blank):
-                        first_blank = base + pos
-            n_cr = chunk.count(b"\r")
-            cr += n_cr
-            lf += chunk.count(b"\n")
-            if n_cr or tail.endswith(b"\r"):
-                crlf += (buf[len(tail) - 1:] if tail else buf).count(b"\r\n")
-            stripped = chunk.rstrip(b" \t\r\n")
-            if stripped:
-                last_content = offset + len(stripped) - 1
-            offset += len(chunk)
-            tail = buf[-2:]
+    # sha256 releases the GIL: it hashes in a thread while this one looks at the lines
+    hasher = _Hasher()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                hasher.feed(chunk)
+                # an ASCII chunk is valid UTF-8 unless a character was cut at the end of the one before
+                if utf8_valid and not (chunk.isascii() and not decoder.getstate()[0]):
+                    try:
+                        decoder.decode(chunk[_bom_prefix_length(chunk)[0]:] if offset == 0 else chunk)
+                    except UnicodeDecodeError:
+                        utf8_valid = False
+                n_cr = chunk.count(b"\r")
+                n_crlf = chunk.count(b"\r\n") if n_cr else 0
+                cr += n_cr
+                lf += (n_lf := chunk.count(b"\n"))
+                if n_cr or tail.endswith(b"\r"):
+                    crlf += n_crlf + (tail.endswith(b"\r") and chunk.startswith(b"\n"))
+                if first_blank is None:
+                    first_blank = _first_blank(tail, chunk, offset, search_lf=not (n_cr and n_crlf == n_lf),
+                                               search_crlf=bool(n_cr))
+                stripped = chunk.rstrip(b" \t\r\n")
+                if stripped:
+                    last_content = offset + len(stripped) - 1
+                offset += len(chunk)
+                tail = (tail + chunk)[-2:] if len(chunk) < 2 else chunk[-2:]
+    finally:
+        sha256 = hasher.hexdigest()
     if utf8_valid:
         try:
             decoder.decode(b"", final=True)
@@ -84,7 +88,46 @@ def scan_file(path: Path) -> FileScan:
             utf8_valid = False
     inner = first_blank is not None and first_blank + 1 < last_content
     mixed = crlf not in (0, lf) or cr != crlf
-    return FileScan(h.hexdigest(), inner, mixed, utf8_valid)
+    return FileScan(sha256, inner, mixed, utf8_valid)
+
+
+def _first_blank(tail: bytes, chunk: bytes, offset: int, *, search_lf: bool, search_crlf: bool) -> int | None:
+    """Return the file offset of the first empty line ("\\n\\n" or "\\n\\r\\n") starting in `tail` (the last bytes
+    before `chunk`) or in `chunk` (at file offset `offset`), else None. A chunk without CR holds no "\\n\\r\\n",
+    one with only CRLF endings no "\\n\\n": those searches (each a pass over 4 MB) are skipped."""
+    found = []
+    edge = tail + chunk[:2]
+    for pattern, wanted in ((b"\n\n", search_lf), (b"\n\r\n", search_crlf)):
+        pos = edge.find(pattern)
+        if 0 <= pos < len(tail):
+            found.append(offset - len(tail) + pos)
+        if wanted and (pos := chunk.find(pattern)) >= 0:
+            found.append(offset + pos)
+    return min(found) if found else None
+
+
+class _Hasher:
+    """sha256 of the chunks fed to it, computed in a background thread (hashlib releases the GIL)."""
+
+    def __init__(self) -> None:
+        self._sha = hashlib.sha256()
+        self._queue: queue.Queue = queue.Queue(maxsize=4)
+        self._thread = threading.Thread(target=self._run, name="klimatspend-sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            self._sha.update(chunk)
+
+    def feed(self, chunk: bytes) -> None:
+        """Hash `chunk` after the chunks fed before it."""
+        self._queue.put(chunk)
+
+    def hexdigest(self) -> str:
+        """Wait for the chunks fed so far and return the hex digest."""
+        self._queue.put(None)
+        self._thread.join()
+        return self._sha.hexdigest()
 
 
 @dataclass(frozen=True)
