@@ -315,24 +315,27 @@ def _check_cells(con, table: str, names: list[str], display_name: str, headers: 
     """Refuse a cell longer than MAX_CELL_CHARS; with `blank_rows`, delete rows whose cells are all empty (e.g.
     ';;;;' lines). Returns (rows kept, blank rows deleted).
 
-    One pass over the table: the byte length of a string is stored with it (strlen is free, length() counts
-    characters), and a cell of at most MAX_CELL_CHARS bytes has at most as many characters; the blank test is an
-    OR that stops at a row's first filled cell.
+    The byte length of a string is stored with it (strlen is free, length() counts characters), and a cell of at
+    most MAX_CELL_CHARS bytes has at most as many characters. The blank test is a WHERE clause (its ANDs stop at a
+    row's first filled cell; an aggregate FILTER would test every cell) and trims only a cell starting with a space.
     """
     if not names:
         return con.execute(f"select count(*) from {table}").fetchone()[0], 0
-    filled = " or ".join(f"nullif(trim({n}), '') is not null" for n in names)
-    blank = f"count(*) filter (where not ({filled}))" if blank_rows else "0"
     longest = ", ".join(f"max(strlen({n}))" for n in names)
-    total, n_blank, *sizes = con.execute(f"select count(*), {blank}, {longest} from {table}").fetchone()
+    total, *sizes = con.execute(f"select count(*), {longest} from {table}").fetchone()
     for i, n in enumerate(sizes):
         if n and n > MAX_CELL_CHARS:
             chars = con.execute(f"select max(length({names[i]})) from {table}").fetchone()[0]
             if chars > MAX_CELL_CHARS:
                 raise InputFileError(f"{display_name}: column \"{headers[i]}\" holds a cell of {chars:,} characters "
                                      f"(limit {MAX_CELL_CHARS:,}); this does not look like a ledger export")
-    if n_blank:
-        con.execute(f"delete from {table} where not ({filled})")
+    n_blank = 0
+    if blank_rows:
+        # a cell is empty when it is null, '' or only spaces (trim removes spaces)
+        blank = " and ".join(f"({n} is null or {n} = '' or (starts_with({n}, ' ') and trim({n}) = ''))" for n in names)
+        n_blank = con.execute(f"select count(*) from {table} where {blank}").fetchone()[0]
+        if n_blank:
+            con.execute(f"delete from {table} where {blank}")
     return int(total) - int(n_blank), int(n_blank)
 
 

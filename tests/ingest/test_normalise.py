@@ -9,7 +9,8 @@ import duckdb
 import pytest
 
 from pipeline.ingest.columns import map_columns
-from pipeline.ingest.normalise import NormaliseOptions, build_typed, install_macros
+from pipeline.ingest import normalise
+from pipeline.ingest.normalise import NormaliseOptions, build_typed, detect_decimal_comma, install_macros
 
 
 @pytest.fixture(scope="module")
@@ -178,3 +179,27 @@ def test_amounts_in_a_decimal_comma_file_take_the_same_value_on_the_fast_path(db
     """The typed table casts plain values directly; it must agree with the full parser."""
     rows = _typed(db, [["4610", text], ["4610", "1 000,50"], ["4610", "2,25"]], ["Konto", "Belopp"], year=2024)
     assert rows[0]["amount"] == (None if expected is None else Decimal(expected))
+
+
+def test_decimal_convention_widens_an_unclear_sample(db, monkeypatch):
+    """The first DECIMAL_SAMPLE amounts decide only when clear (2 to 1 and at least 100 of them); whole kronor
+    at the top of a file are no verdict, so the wider sample is read: 10 "100" then 150 ",50" amounts is a comma
+    file. With the first sample only (both limits 10), it is undecided (None)."""
+    values = ["100"] * 10 + ["12,50"] * 150
+    db.execute("create or replace temp table dec_raw as select unnest(?::varchar[]) as c0", [values])
+    monkeypatch.setattr(normalise, "DECIMAL_SAMPLE", 10)
+    assert detect_decimal_comma(db, "dec_raw", "c0") is True
+    monkeypatch.setattr(normalise, "DECIMAL_SAMPLE_MAX", 10)
+    assert detect_decimal_comma(db, "dec_raw", "c0") is None
+
+
+def test_periods_and_date_months_are_parsed_per_distinct_value(db):
+    """Period cells and dates are parsed once per distinct value and joined back: every row gets its own month."""
+    rows = _typed(db, [["4610", "1", "2024-03", "2024-03-05"], ["4610", "2", "03/2024", ""], ["4610", "3", "", "2024-04-30"],
+                       ["4610", "4", "13", "2024-05-01"], ["4610", "5", "2024-03", "2024-03-06"]],
+                  ["Konto", "Belopp", "Period", "Datum"], year=2024)
+    assert [r["period"] for r in rows] == ["2024-03", "2024-03", "2024-04", "2024-05", "2024-03"]
+    assert [r["period_month"] for r in rows] == [202403, 202403, None, None, 202403]
+    assert [r["date_month"] for r in rows] == [None, None, 202404, 202405, None]
+    assert [r["chk_period_type"] for r in rows] == [False, False, False, True, False]
+    assert [r["fiscal_year"] for r in rows] == [2024] * 5

@@ -179,6 +179,44 @@ def test_rows_with_only_delimiters_are_not_rows(db, tmp_path):
     assert raw.rows_read == 2 and raw.empty_rows == 2 and [r[0] for r in rows] == [2, 5]
 
 
+def test_cells_starting_with_spaces_keep_their_row(db, tmp_path):
+    """Only rows whose every cell is empty or spaces are dropped; " x" is a filled cell."""
+    path = tmp_path / "s.csv"
+    path.write_text("\n".join([HEADER, LINES[0], "  ; ;;; x", " ;  ;;;", LINES[1]]) + "\n", encoding="utf-8")
+    raw, rows = _read(db, path)
+    assert raw.rows_read == 3 and raw.empty_rows == 1 and [r[0] for r in rows] == [2, 3, 5]
+
+
+def test_cell_limit_counts_characters_not_bytes(db, tmp_path, monkeypatch):
+    """A cell of 25 'ö' is 50 bytes: within a limit of 30 characters; 31 'ö' are not."""
+    monkeypatch.setattr(readers, "MAX_CELL_CHARS", 30)
+    path = tmp_path / "c.csv"
+    path.write_text(f"{HEADER}\n{LINES[0]}\n2024-03-07;4610;X;{'ö' * 25};1\n", encoding="utf-8")
+    raw, _ = _read(db, path)
+    assert raw.rows_read == 2
+    path.write_text(f"{HEADER}\n{LINES[0]}\n2024-03-07;4610;X;{'ö' * 31};1\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="holds a cell of 31 characters"):
+        _read(db, path)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5])
+@pytest.mark.parametrize("text,inner_blank,mixed", [
+    (b"a;b\nc;d\n\ne;f\n", True, False), (b"a;b\r\nc;d\r\n\r\ne;f\r\n", True, False),
+    (b"a;b\r\nc;d\r\ne;f\r\n\r\n", False, False), (b"a;b\nc;d\r\ne;f\n", False, True),
+    (b"a;b\r\nc;d\n\r\ne;f\r\n", True, True), (b"a;b\nc;d\n\n\n", False, False)])
+def test_scan_finds_blank_lines_and_line_endings_across_chunk_borders(tmp_path, monkeypatch, chunk, text, inner_blank,
+                                                                       mixed):
+    """The scan searches each chunk and the bytes across its border; the hash is that of the whole file."""
+    import hashlib
+
+    monkeypatch.setattr(textfile, "CHUNK", chunk)
+    path = tmp_path / "lines.csv"
+    path.write_bytes(text)
+    found = scan_file(path)
+    assert (found.inner_blank_line, found.mixed_line_endings) == (inner_blank, mixed)
+    assert found.sha256 == hashlib.sha256(text).hexdigest()
+
+
 def test_file_with_header_only_is_refused(db, tmp_path):
     path = tmp_path / "h.csv"
     path.write_text(HEADER + "\n", encoding="utf-8")
