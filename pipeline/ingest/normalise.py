@@ -123,8 +123,18 @@ class NormaliseInfo:
     decimal_source: str                # option | numbers | detected | currency default
 
 
+# A connection variable says which set of macros a connection holds (temp macros and variables both belong to
+# the connection): the set is created once per connection, as creating it takes as long as parsing a few hundred
+# thousand amounts. Change the number when a macro changes.
+_MACROS_VERSION = 2
+_MACROS += f"set variable ks_macros_version = {_MACROS_VERSION};\n"
+
+
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the parsing macros (amount, org number, Luhn) on this connection."""
+    """Create the parsing macros (amount, org number, Luhn) on this connection, unless it has them already."""
+    # getvariable() of an unset name is null, not an error (an error would abort a caller's transaction)
+    if con.execute("select getvariable('ks_macros_version')").fetchone()[0] == _MACROS_VERSION:
+        return
     con.execute(_MACROS)
 
 
