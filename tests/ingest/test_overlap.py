@@ -162,3 +162,17 @@ def test_cli_choices(tmp_path, capsys, flags, status):
     capsys.readouterr()
     code = main(["ingest", str(later), "--year", "2024", "--db", db, "--json", *flags])
     assert (code, json.loads(capsys.readouterr().out)["status"]) == (0 if status == "loaded" else 1, status)
+
+
+def test_keys_are_computed_only_when_a_loaded_batch_meets_the_file_dates(con, tmp_path, monkeypatch):
+    """A file of 2025 next to a loaded 2024 batch: no batch's period meets its dates, so no key is computed (the
+    cost of the check does not grow with what was loaded before); a re-export of the 2024 file is compared."""
+    built = []
+    lines_table = overlap.lines_table
+    monkeypatch.setattr(overlap, "lines_table", lambda *a, **k: built.append(a[1]) or lines_table(*a, **k))
+    ingest_file(con, _file(tmp_path, "q1.csv", Q1), IngestOptions(year=2024))
+    later = ingest_file(con, _file(tmp_path, "q1_2025.csv", [r.replace("2024-", "2025-") for r in Q1]),
+                        IngestOptions(year=2025))
+    assert later.status == "loaded" and later.overlap is None and built == []
+    again = ingest_file(con, _file(tmp_path, "q1_crlf.csv", Q1, newline="\r\n"), IngestOptions(year=2024))
+    assert again.status == "duplicate" and len(built) == 1
