@@ -9,7 +9,7 @@ with by_department as (
 
 by_line as (
     select sum(amount_sek) as spend, coalesce(sum(emissions_kg_co2e), 0) as emissions
-    from line_emission
+    from run_line_emission
     where run_id = getvariable('run_id')
 ),
 

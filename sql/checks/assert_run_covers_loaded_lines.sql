@@ -4,7 +4,7 @@ with expected as (
 ),
 
 actual as (
-    select batch_id, source_row from line_emission where run_id = getvariable('run_id')
+    select batch_id, source_row from run_line_emission where run_id = getvariable('run_id')
 ),
 
 final as (

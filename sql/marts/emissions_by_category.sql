@@ -1,7 +1,7 @@
 -- Per run and reporting category: spend and emissions; a category whose net spend is negative is flagged.
 -- Measures: sql/macros/line_measures.sql.
 with lines as (
-    select * from line_emission where rule_level not in ('excluded', 'unmapped')
+    select * from run_line_emission where rule_level not in ('excluded', 'unmapped')
 ),
 
 categories as (

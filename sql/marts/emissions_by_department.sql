@@ -1,7 +1,7 @@
 -- Per run, organisation and department (förvaltning): in-scope spend, emissions with range and scope split,
 -- intensity and share of the total, and the spend-weighted data-quality score (measures: sql/macros).
 with lines as (
-    select * from line_emission
+    select * from run_line_emission
 ),
 
 per_department as (

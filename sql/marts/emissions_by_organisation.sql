@@ -3,7 +3,7 @@
 -- The group rows leave out intra-group purchases (bought from another member of the group), whose
 -- emissions the selling member reports from its own purchases; per-organisation rows keep them.
 with lines as (
-    select * from line_emission
+    select * from run_line_emission
 ),
 
 organisations as (

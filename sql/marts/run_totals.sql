@@ -2,7 +2,7 @@
 -- group_emissions_kg_co2e is the consolidated figure without intra-group purchases.
 -- Measures: sql/macros/line_measures.sql.
 with lines as (
-    select * from line_emission
+    select * from run_line_emission
 ),
 
 runs as (

@@ -1,6 +1,6 @@
 -- Per run: share of spend by rule level (what explains 100 % of loaded spend).
 with lines as (
-    select * from line_emission
+    select * from run_line_emission
 ),
 
 per_level as (

@@ -384,6 +384,33 @@ def test_runs_stored_wide_before_0050_stay_readable_and_verifiable(con):
     assert marts.read(con, "emissions_by_department", result.run_id)
 
 
+def test_runs_stored_before_0075_get_their_organisation_and_stay_verifiable(tmp_path):
+    """A run stored between migrations 0050 and 0075 has no organisation on its lines: 0075 fills it in from the
+    ledger line, the narrow view run_line_emission reads every line as line_emission does, and the published
+    run's checksum (read through the narrow view since 0075) still verifies."""
+    from pipeline import store
+    path = tmp_path / "before_0075.duckdb"
+    con = store.connect(path)
+    seed_reference(con)
+    seed_ledger(con)
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    runs.publish_run(con, result.run_id)
+    departments = marts.read(con, "emissions_by_department", result.run_id)
+    # the database as 0074 left it: run_line without the column, 0075 not applied
+    con.execute("drop view run_line_emission")
+    con.execute("alter table run_line drop column organisation_id")
+    con.execute("delete from schema_migration where migration_id = 75")
+    con.close()
+    con = store.connect(path)
+    assert con.execute("select count(*) from run_line where organisation_id = 'org'").fetchone()[0] == 6
+    cols = ", ".join(c for c, *_ in con.execute("describe run_line_emission").fetchall())
+    assert con.execute(f"select {cols} from run_line_emission order by source_row").fetchall() == \
+        con.execute(f"select {cols} from line_emission order by source_row").fetchall()
+    assert not store_models.run_checks(con)["assert_published_runs_unchanged"]
+    assert marts.read(con, "emissions_by_department", result.run_id) == departments
+    con.close()
+
+
 def test_missing_rates_are_named_before_computing(con):
     seed_reference(con)
     seed_ledger(con)
