@@ -122,9 +122,10 @@ def spend_in_currency(con: duckdb.DuckDBPyConnection, run_id: int) -> dict:
                    coalesce(sum({amount}) filter (where rule_level not in ('excluded', 'unmapped')), 0) as mapped,
                    coalesce(sum({amount}) filter (where is_excluded), 0) as excluded,
                    coalesce(sum({amount}) filter (where rule_level = 'unmapped'), 0) as unmapped"""
-    # SEK amounts are the run's own (no ledger join); a ledger currency's amounts are the ledger line's.
-    # The totals and the departments in one pass (grouping sets); the totals row is the one with grouping id 3.
-    source = "run_line_emission" if currency == "SEK" else "line_emission"
+    # SEK amounts are the run's own, summed per organisation and decision (run_line_total: no ledger join, a few
+    # hundred rows); a ledger currency's amounts are the ledger line's (line_emission). The totals and the departments
+    # in one pass (grouping sets); the totals row is the one with grouping id 3.
+    source = "run_line_total" if currency == "SEK" else "line_emission"
     found = rows(con, f"""select organisation_id, department, {measures},
                                  grouping(organisation_id, department) as grouping_id
                           from {source} where run_id = ?

@@ -398,6 +398,7 @@ def test_runs_stored_before_0075_get_their_organisation_and_stay_verifiable(tmp_
     departments = marts.read(con, "emissions_by_department", result.run_id)
     # the database as 0074 left it: run_line without the column, 0075 not applied
     con.execute("drop view run_line_emission")
+    con.execute("drop view run_line_total")
     con.execute("alter table run_line drop column organisation_id")
     con.execute("delete from schema_migration where migration_id = 75")
     con.close()

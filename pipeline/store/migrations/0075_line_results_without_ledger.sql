@@ -60,3 +60,72 @@ union all by name
 select * exclude (fiscal_year, period, account, committee, cost_centre, project, supplier_name, supplier_org_number,
                   amount_ledger_currency)
 from line_emission_wide;
+
+-- A run's lines summed per organisation and decision (a few hundred rows a run): what the marts that group by
+-- organisation and decision columns only (totals, organisations, departments, categories, coverage) aggregate
+-- instead of a million lines (macro total_measures, the same measures as line_measures). Runs stored wide (before
+-- 0050) are summed per organisation and distinct decision columns, without a decision id.
+create view run_line_total as
+with sums as (
+    select
+        run_id,
+        organisation_id,
+        decision_id,
+        count(*) as n_lines,
+        sum(amount_sek) as amount_sek,
+        sum(abs(amount_sek)) as abs_amount_sek,
+        sum(amount_sek) filter (where amount_sek < 0) as credit_notes_sek,
+        sum(emissions_kg_co2e) as emissions_kg_co2e,
+        sum(emissions_kg_co2) as emissions_kg_co2,
+        sum(emissions_scope1_kg_co2e) as emissions_scope1_kg_co2e,
+        sum(emissions_scope2_kg_co2e) as emissions_scope2_kg_co2e,
+        sum(emissions_scope3_kg_co2e) as emissions_scope3_kg_co2e,
+        sum(emissions_lower_kg_co2e) as emissions_lower_kg_co2e,
+        sum(emissions_upper_kg_co2e) as emissions_upper_kg_co2e
+    from run_line
+    group by run_id, organisation_id, decision_id
+)
+
+select s.*, d.* exclude (run_id, decision_id)
+from sums as s
+inner join run_decision as d on d.run_id = s.run_id and d.decision_id = s.decision_id
+union all by name
+select
+    run_id,
+    organisation_id,
+    group_id,
+    department,
+    supplier_sni_code,
+    industry_code,
+    currency,
+    is_excluded,
+    exclusion_reason,
+    is_intra_group,
+    category_id,
+    is_energy,
+    scope3_category,
+    rule_level,
+    rule_id,
+    method,
+    activity_scope_id,
+    activity_code,
+    factor_set_id,
+    factor_set_version,
+    factor_code,
+    factor_value,
+    fx_rate,
+    price_adjustment,
+    dq_score,
+    count(*) as n_lines,
+    sum(amount_sek) as amount_sek,
+    sum(abs(amount_sek)) as abs_amount_sek,
+    sum(amount_sek) filter (where amount_sek < 0) as credit_notes_sek,
+    sum(emissions_kg_co2e) as emissions_kg_co2e,
+    sum(emissions_kg_co2) as emissions_kg_co2,
+    sum(emissions_scope1_kg_co2e) as emissions_scope1_kg_co2e,
+    sum(emissions_scope2_kg_co2e) as emissions_scope2_kg_co2e,
+    sum(emissions_scope3_kg_co2e) as emissions_scope3_kg_co2e,
+    sum(emissions_lower_kg_co2e) as emissions_lower_kg_co2e,
+    sum(emissions_upper_kg_co2e) as emissions_upper_kg_co2e
+from line_emission_wide
+group by all;
