@@ -376,12 +376,40 @@ def test_runs_stored_wide_before_0050_stay_readable_and_verifiable(con):
     result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
     runs.publish_run(con, result.run_id)
     before = con.execute("select * from line_emission order by source_row").fetchall()
+    departments = marts.read(con, "emissions_by_department", result.run_id, order_by="department")
     con.execute("insert into line_emission_wide select * from line_emission where run_id = ?", [result.run_id])
     con.execute("delete from run_line")
     con.execute("delete from run_decision")
     assert con.execute("select * from line_emission order by source_row").fetchall() == before
     assert not store_models.run_checks(con)["assert_published_runs_unchanged"]
-    assert marts.read(con, "emissions_by_department", result.run_id)
+    # the marts that read the lines summed per decision (run_line_total) sum the wide rows the same way
+    assert marts.read(con, "emissions_by_department", result.run_id, order_by="department") == departments
+
+
+def test_measures_over_decision_sums_equal_the_measures_over_lines(con):
+    """total_measures over run_line_total (the lines summed per organisation and decision) gives what line_measures
+    gives over the lines, per department: spend to the öre, line counts, the weighted data quality, emissions.
+    A credit note (row 9, -500 SEK on account 4610 in department A) shares row 2's decision: the sums net it, and
+    the absolute spend weighs that decision's data quality (4, an account group) with 10,000 + 500 SEK, as line by
+    line: department A = (4 x 10,500 + 3 x 2,500 for food) / 13,000 = 3.8077."""
+    seed_reference(con)
+    seed_ledger(con)
+    con.execute("insert into ledger_line (batch_id, source_row, organisation_id, fiscal_year, period, account, "
+                "department, amount, currency) values (1, 9, 'org', 2024, '2024-06', '4610', 'A', -500.00, 'SEK')")
+    run_id = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0").run_id
+    by_lines = con.execute("""select organisation_id, department, line_measures(l, true) as m from line_emission as l
+                              where run_id = ? group by all order by all""", [run_id]).fetchall()
+    by_sums = con.execute("""select organisation_id, department, total_measures(t, true) as m from run_line_total as t
+                             where run_id = ? group by all order by all""", [run_id]).fetchall()
+    assert len(by_lines) == len(by_sums) == 2
+    assert by_sums[0][2]["dq_score_weighted"] == pytest.approx(49500 / 13000)
+    assert by_sums[0][2]["spend_sek"] == Decimal("12000.00") and by_sums[0][2]["n_lines"] == 4
+    for (org, dep, m), (org2, dep2, m2) in zip(by_lines, by_sums):
+        assert (org, dep) == (org2, dep2)
+        assert m.keys() == m2.keys()
+        for key in m:
+            assert m2[key] == pytest.approx(m[key]), key
+            assert type(m2[key]) is type(m[key]), key
 
 
 def test_runs_stored_before_0075_get_their_organisation_and_stay_verifiable(tmp_path):
