@@ -180,6 +180,25 @@ def test_check_catches_a_duplicated_line(con):
     assert "assert_line_emission_unique" in failures
 
 
+def test_checks_catch_a_lost_line_and_a_lost_decision(con):
+    """Nothing lost: a line missing from run_line is named missing; a decision missing from run_decision loses its
+    lines from the narrow views (missing), and the department mart (lines summed per decision) no longer equals
+    the stored lines."""
+    seed_reference(con)
+    seed_ledger(con)
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    con.execute("delete from run_line where run_id = ? and source_row = 3", [result.run_id])
+    failures = {k: v for k, v in store_models.run_checks(con).items() if v}
+    assert failures["assert_run_covers_loaded_lines"] == [("missing", 1, 3)]
+    assert "assert_spend_reconciles" in failures
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    con.execute("delete from run_decision where run_id = ? and decision_id = (select decision_id from run_line "
+                "where run_id = ? and source_row = 2)", [result.run_id, result.run_id])
+    failures = {k: v for k, v in store_models.run_checks(con).items() if v}
+    assert failures["assert_run_covers_loaded_lines"] == [("missing", 1, 2)]
+    assert "assert_department_totals_equal_lines" in failures
+
+
 def test_models_are_ordered_by_dependency():
     models = store_models.load_models()
     order = [m.name for m in store_models.build_order(models)]
