@@ -69,7 +69,7 @@ def read_runs(con: duckdb.DuckDBPyConnection, name: str, run_ids: list[int], *, 
 def reporting_currency(con: duckdb.DuckDBPyConnection, run_id: int) -> str:
     """Return the currency a run's figures are shown in: its lines' one ledger currency (GBP for a UK council),
     else SEK (the engine's internal currency) when the run mixes currencies. The one home of that rule."""
-    found = [r[0] for r in con.execute("select distinct upper(currency) from line_emission where run_id = ? "
+    found = [r[0] for r in con.execute("select distinct upper(currency) from run_line_emission where run_id = ? "
                                        "and currency is not null", [run_id]).fetchall()]
     return found[0] if len(found) == 1 else "SEK"
 
@@ -122,8 +122,18 @@ def spend_in_currency(con: duckdb.DuckDBPyConnection, run_id: int) -> dict:
                    coalesce(sum({amount}) filter (where rule_level not in ('excluded', 'unmapped')), 0) as mapped,
                    coalesce(sum({amount}) filter (where is_excluded), 0) as excluded,
                    coalesce(sum({amount}) filter (where rule_level = 'unmapped'), 0) as unmapped"""
-    totals = rows(con, f"select {measures} from line_emission where run_id = ?", [run_id], exact=True)[0]
-    departments = rows(con, f"select organisation_id, department, {measures} from line_emission where run_id = ? "
-                            "group by all", [run_id], exact=True)
+    # SEK amounts are the run's own, summed per organisation and decision (run_line_total: no ledger join, a few
+    # hundred rows); a ledger currency's amounts are the ledger line's (line_emission). The totals and the departments
+    # in one pass (grouping sets); the totals row is the one with grouping id 3.
+    source = "run_line_total" if currency == "SEK" else "line_emission"
+    found = rows(con, f"""select organisation_id, department, {measures},
+                                 grouping(organisation_id, department) as grouping_id
+                          from {source} where run_id = ?
+                          group by grouping sets ((organisation_id, department), ())""", [run_id], exact=True)
+    totals = next(r for r in found if r["grouping_id"] == 3)
+    departments = [r for r in found if r["grouping_id"] == 0]
+    for r in found:
+        del r["grouping_id"]
+    del totals["organisation_id"], totals["department"]
     return {"currency": currency, **totals,
             "by_department": {(d["organisation_id"], d["department"]): d for d in departments}}

@@ -223,8 +223,9 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
         # the view line_emission joins them back (migration 0050). The line model is computed once, into a
         # temporary table that both inserts read (computing it twice cost as much as writing it).
         t2 = time.perf_counter()
-        # without the ledger line's own fields (the view reads them from ledger_line)
-        con.execute("create or replace temp table _line_keyed as select * exclude (organisation_id, fiscal_year, "
+        # without the ledger line's own fields (the view reads them from ledger_line) but its organisation (run_line
+        # carries it for the readers that need no other ledger field: the view run_line_emission)
+        con.execute("create or replace temp table _line_keyed as select * exclude (fiscal_year, "
                     "period, account, committee, cost_centre, project, supplier_name, supplier_org_number, "
                     "amount_ledger_currency, real_amount) from int_line__keyed")
         timings["compute_lines"] = time.perf_counter() - t2

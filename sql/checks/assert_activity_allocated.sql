@@ -6,7 +6,7 @@ with scopes as (
 
 allocated as (
     select activity_scope_id, sum(emissions_kg_co2e) as allocated_kg_co2e, count(*) as n_lines
-    from line_emission
+    from run_line_emission
     where run_id = getvariable('run_id') and rule_level = 'activity'
     group by activity_scope_id
 ),

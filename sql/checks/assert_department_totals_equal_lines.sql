@@ -7,9 +7,10 @@ with by_department as (
     where run_id = getvariable('run_id')
 ),
 
+-- the stored lines themselves (the mart sums them per organisation and decision first, run_line_total)
 by_line as (
     select sum(amount_sek) as spend, coalesce(sum(emissions_kg_co2e), 0) as emissions
-    from line_emission
+    from run_line
     where run_id = getvariable('run_id')
 ),
 

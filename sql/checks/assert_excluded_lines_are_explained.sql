@@ -1,7 +1,7 @@
 -- An excluded line has a reason from the fixed vocabulary and no emissions; an unmapped line has a reason
 -- (rule_id) and no emissions; a mapped line has a category.
 select batch_id, source_row, rule_level, exclusion_reason, rule_id, category_id, emissions_kg_co2e
-from line_emission
+from run_line_emission
 where run_id = getvariable('run_id')
   and (
       (rule_level = 'excluded' and (exclusion_reason is null or emissions_kg_co2e <> 0

@@ -2,7 +2,7 @@
 -- every line's decision (rule, category, factor, emissions to the gram). Stored when a run is published;
 -- sql/checks/assert_published_runs_unchanged compares it afterwards.
 with lines as (
-    select * from line_emission
+    select * from run_line_emission
 ),
 
 final as (

@@ -4,7 +4,7 @@
 -- data, supplier-specific factors, lines the alternative has no factor for) keeps the run's figure. Computed over
 -- the stored lines of the run grouped by organisation, category, currency and industry, never stored per line.
 with lines as (
-    select * from line_emission where run_id = getvariable('run_id')
+    select * from run_line_emission where run_id = getvariable('run_id')
 ),
 
 sets as (

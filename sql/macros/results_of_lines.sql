@@ -1,9 +1,11 @@
 -- What differs from line to line of a run (stored per run in run_line): amounts, emissions and bounds, with the
--- key of the line's decision (decisions_of_lines). `lines` names a table of int_line__keyed rows.
+-- key of the line's decision (decisions_of_lines), and the line's organisation (so that readers grouping by it need
+-- not join the ledger line: the view run_line_emission, migration 0075). `lines` names a table of int_line__keyed rows.
 create or replace macro results_of_lines(lines) as table
 select
     batch_id,
     source_row,
+    organisation_id,
     decision_id,
     amount_sek,
     amount_net_sek,

@@ -10,7 +10,7 @@ covered as (
         sum(amount_sek) as covered_spend_sek,
         sum(emissions_kg_co2e) as allocated_kg_co2e,
         count(*) as n_lines
-    from line_emission
+    from run_line_emission
     where rule_level = 'activity'
     group by run_id, activity_scope_id
 ),

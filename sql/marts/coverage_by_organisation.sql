@@ -1,6 +1,6 @@
 -- Per run and organisation: what explains 100 % of loaded spend, by rule level (and exclusion reason).
 with lines as (
-    select * from line_emission
+    select * from run_line_emission
 ),
 
 per_level as (

@@ -1,7 +1,7 @@
 -- Per run and reporting category: spend and emissions; a category whose net spend is negative is flagged.
--- Measures: sql/macros/line_measures.sql.
-with lines as (
-    select * from line_emission where rule_level not in ('excluded', 'unmapped')
+-- Measures: sql/macros/total_measures.sql, over the run's lines summed per organisation and decision (run_line_total).
+with totals as (
+    select * from run_line_total where rule_level not in ('excluded', 'unmapped')
 ),
 
 categories as (
@@ -12,9 +12,9 @@ per_category as (
     select
         run_id,
         category_id,
-        line_measures(lines, true) as m,
-        sum(amount_sek) filter (where amount_sek < 0) as credit_notes_sek
-    from lines
+        total_measures(totals, true) as m,
+        sum(credit_notes_sek) as credit_notes_sek
+    from totals
     group by run_id, category_id
 ),
 

@@ -1,7 +1,8 @@
 -- Per run, organisation and department (förvaltning): in-scope spend, emissions with range and scope split,
 -- intensity and share of the total, and the spend-weighted data-quality score (measures: sql/macros).
-with lines as (
-    select * from line_emission
+-- Reads the run's lines summed per organisation and decision (run_line_total, migration 0075).
+with totals as (
+    select * from run_line_total
 ),
 
 per_department as (
@@ -9,8 +10,8 @@ per_department as (
         run_id,
         organisation_id,
         department,
-        line_measures(lines, true) as m
-    from lines
+        total_measures(totals, true) as m
+    from totals
     group by run_id, organisation_id, department
 ),
 

@@ -2,7 +2,7 @@
 -- quantities x activity factors), supplier_specific (the supplier's own factor), spend (spend x EEIO factor),
 -- spend_fallback (energy spend without activity data: spend-based, low quality), none (unmapped, excluded).
 with lines as (
-    select * from line_emission
+    select * from run_line_emission
 ),
 
 final as (

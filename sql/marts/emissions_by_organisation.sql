@@ -1,9 +1,10 @@
 -- Per run: each organisation, and each consolidated group (a parent organisation with its companies) that has
--- more than one member in the run. Measures: sql/macros/line_measures.sql.
+-- more than one member in the run. Measures: sql/macros/total_measures.sql, over the run's lines summed per
+-- organisation and decision (run_line_total).
 -- The group rows leave out intra-group purchases (bought from another member of the group), whose
 -- emissions the selling member reports from its own purchases; per-organisation rows keep them.
-with lines as (
-    select * from line_emission
+with totals as (
+    select * from run_line_total
 ),
 
 organisations as (
@@ -16,12 +17,12 @@ per_organisation as (
         organisation_id,
         any_value(group_id) as group_id,
         false as is_group,
-        line_measures(lines, true) as m,
+        total_measures(totals, true) as m,
         coalesce(sum(amount_sek) filter (where is_excluded), 0) as excluded_spend_sek,
         coalesce(sum(amount_sek) filter (where is_intra_group and not is_excluded), 0) as intra_group_spend_sek,
-        count(*) as n_lines,
+        cast(sum(n_lines) as bigint) as n_lines,
         count(distinct organisation_id) as n_organisations
-    from lines
+    from totals
     group by run_id, organisation_id
 ),
 
@@ -32,12 +33,12 @@ per_group as (
         group_id as organisation_id,
         group_id,
         true as is_group,
-        line_measures(lines, not lines.is_intra_group) as m,
+        total_measures(totals, not totals.is_intra_group) as m,
         coalesce(sum(amount_sek) filter (where is_excluded), 0) as excluded_spend_sek,
         coalesce(sum(amount_sek) filter (where is_intra_group and not is_excluded), 0) as intra_group_spend_sek,
-        count(*) as n_lines,
+        cast(sum(n_lines) as bigint) as n_lines,
         count(distinct organisation_id) as n_organisations
-    from lines
+    from totals
     group by run_id, group_id
     having count(distinct organisation_id) > 1
 ),

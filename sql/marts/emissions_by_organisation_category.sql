@@ -2,7 +2,7 @@
 -- spend and emissions; credit notes net within their category and a negative net is flagged.
 -- Measures: sql/macros/line_measures.sql.
 with lines as (
-    select * from line_emission where rule_level not in ('excluded', 'unmapped')
+    select * from run_line_emission where rule_level not in ('excluded', 'unmapped')
 ),
 
 categories as (
@@ -11,7 +11,7 @@ categories as (
 
 groups as (
     select run_id, group_id
-    from line_emission
+    from run_line_emission
     group by run_id, group_id
     having count(distinct organisation_id) > 1
 ),

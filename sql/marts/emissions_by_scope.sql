@@ -3,7 +3,7 @@
 -- activity data splits into scope 1 (fuels burnt in own vehicles and boilers), scope 2 (purchased electricity
 -- and heat) and scope 3 category 3 (well-to-tank and losses) or 6 (business travel).
 with lines as (
-    select * from line_emission where rule_level not in ('excluded', 'unmapped')
+    select * from run_line_emission where rule_level not in ('excluded', 'unmapped')
 ),
 
 scope_rows as (

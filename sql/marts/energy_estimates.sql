@@ -3,7 +3,7 @@
 -- estimate (flagged: load kWh or litres to replace it) and what is still without an estimate. For fuels the
 -- estimate covers the supply chain only: burning them (scope 1) is missing until litres are loaded.
 with lines as (
-    select * from line_emission where not is_excluded
+    select * from run_line_emission where not is_excluded
 ),
 
 energy_lines as (

@@ -1,6 +1,6 @@
 -- Per run: excluded spend by reason.
 with lines as (
-    select * from line_emission where is_excluded
+    select * from run_line_emission where is_excluded
 ),
 
 final as (

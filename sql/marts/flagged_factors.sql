@@ -2,7 +2,7 @@
 -- <version>/flagged_factors.csv): 'doubtful' factors are kept as published, 'overridden' ones replaced in the
 -- release; both are listed with the spend and emissions they carry, never used silently.
 with lines as (
-    select * from line_emission where factor_set_id is not null and factor_code is not null
+    select * from run_line_emission where factor_set_id is not null and factor_code is not null
 ),
 
 pricing as (

@@ -1,8 +1,8 @@
 -- Per run: the headline figures. total_emissions_kg_co2e sums every organisation of the run;
 -- group_emissions_kg_co2e is the consolidated figure without intra-group purchases.
--- Measures: sql/macros/line_measures.sql.
-with lines as (
-    select * from line_emission
+-- Measures: sql/macros/total_measures.sql, over the run's lines summed per organisation and decision (run_line_total).
+with sums as (
+    select * from run_line_total
 ),
 
 runs as (
@@ -12,13 +12,13 @@ runs as (
 per_run as (
     select
         run_id,
-        line_measures(lines, true) as m,
+        total_measures(sums, true) as m,
         sum(amount_sek) as loaded_spend_sek,
         coalesce(sum(emissions_kg_co2e) filter (where not is_intra_group), 0) as group_emissions_kg_co2e,
         coalesce(sum(amount_sek) filter (where is_intra_group and not is_excluded), 0) as intra_group_spend_sek,
         coalesce(sum(emissions_kg_co2e) filter (where is_intra_group), 0) as intra_group_emissions_kg_co2e,
         count(distinct organisation_id) as n_organisations
-    from lines
+    from sums
     group by run_id
 ),
 

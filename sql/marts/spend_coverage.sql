@@ -1,6 +1,7 @@
 -- Per run: share of spend by rule level (what explains 100 % of loaded spend).
-with lines as (
-    select * from line_emission
+-- Reads the run's lines summed per organisation and decision (run_line_total, migration 0075).
+with totals as (
+    select * from run_line_total
 ),
 
 per_level as (
@@ -8,10 +9,10 @@ per_level as (
         run_id,
         rule_level,
         sum(amount_sek) as spend_sek,
-        sum(abs(amount_sek)) as gross_spend_sek,
+        sum(abs_amount_sek) as gross_spend_sek,
         coalesce(sum(emissions_kg_co2e), 0) as emissions_kg_co2e,
-        count(*) as n_lines
-    from lines
+        cast(sum(n_lines) as bigint) as n_lines
+    from totals
     group by run_id, rule_level
 ),
 

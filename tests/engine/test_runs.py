@@ -180,6 +180,25 @@ def test_check_catches_a_duplicated_line(con):
     assert "assert_line_emission_unique" in failures
 
 
+def test_checks_catch_a_lost_line_and_a_lost_decision(con):
+    """Nothing lost: a line missing from run_line is named missing; a decision missing from run_decision loses its
+    lines from the narrow views (missing), and the department mart (lines summed per decision) no longer equals
+    the stored lines."""
+    seed_reference(con)
+    seed_ledger(con)
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    con.execute("delete from run_line where run_id = ? and source_row = 3", [result.run_id])
+    failures = {k: v for k, v in store_models.run_checks(con).items() if v}
+    assert failures["assert_run_covers_loaded_lines"] == [("missing", 1, 3)]
+    assert "assert_spend_reconciles" in failures
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    con.execute("delete from run_decision where run_id = ? and decision_id = (select decision_id from run_line "
+                "where run_id = ? and source_row = 2)", [result.run_id, result.run_id])
+    failures = {k: v for k, v in store_models.run_checks(con).items() if v}
+    assert failures["assert_run_covers_loaded_lines"] == [("missing", 1, 2)]
+    assert "assert_department_totals_equal_lines" in failures
+
+
 def test_models_are_ordered_by_dependency():
     models = store_models.load_models()
     order = [m.name for m in store_models.build_order(models)]
@@ -376,12 +395,68 @@ def test_runs_stored_wide_before_0050_stay_readable_and_verifiable(con):
     result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
     runs.publish_run(con, result.run_id)
     before = con.execute("select * from line_emission order by source_row").fetchall()
+    departments = marts.read(con, "emissions_by_department", result.run_id, order_by="department")
     con.execute("insert into line_emission_wide select * from line_emission where run_id = ?", [result.run_id])
     con.execute("delete from run_line")
     con.execute("delete from run_decision")
     assert con.execute("select * from line_emission order by source_row").fetchall() == before
     assert not store_models.run_checks(con)["assert_published_runs_unchanged"]
-    assert marts.read(con, "emissions_by_department", result.run_id)
+    # the marts that read the lines summed per decision (run_line_total) sum the wide rows the same way
+    assert marts.read(con, "emissions_by_department", result.run_id, order_by="department") == departments
+
+
+def test_measures_over_decision_sums_equal_the_measures_over_lines(con):
+    """total_measures over run_line_total (the lines summed per organisation and decision) gives what line_measures
+    gives over the lines, per department: spend to the öre, line counts, the weighted data quality, emissions.
+    A credit note (row 9, -500 SEK on account 4610 in department A) shares row 2's decision: the sums net it, and
+    the absolute spend weighs that decision's data quality (4, an account group) with 10,000 + 500 SEK, as line by
+    line: department A = (4 x 10,500 + 3 x 2,500 for food) / 13,000 = 3.8077."""
+    seed_reference(con)
+    seed_ledger(con)
+    con.execute("insert into ledger_line (batch_id, source_row, organisation_id, fiscal_year, period, account, "
+                "department, amount, currency) values (1, 9, 'org', 2024, '2024-06', '4610', 'A', -500.00, 'SEK')")
+    run_id = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0").run_id
+    by_lines = con.execute("""select organisation_id, department, line_measures(l, true) as m from line_emission as l
+                              where run_id = ? group by all order by all""", [run_id]).fetchall()
+    by_sums = con.execute("""select organisation_id, department, total_measures(t, true) as m from run_line_total as t
+                             where run_id = ? group by all order by all""", [run_id]).fetchall()
+    assert len(by_lines) == len(by_sums) == 2
+    assert by_sums[0][2]["dq_score_weighted"] == pytest.approx(49500 / 13000)
+    assert by_sums[0][2]["spend_sek"] == Decimal("12000.00") and by_sums[0][2]["n_lines"] == 4
+    for (org, dep, m), (org2, dep2, m2) in zip(by_lines, by_sums):
+        assert (org, dep) == (org2, dep2)
+        assert m.keys() == m2.keys()
+        for key in m:
+            assert m2[key] == pytest.approx(m[key]), key
+            assert type(m2[key]) is type(m[key]), key
+
+
+def test_runs_stored_before_0075_get_their_organisation_and_stay_verifiable(tmp_path):
+    """A run stored between migrations 0050 and 0075 has no organisation on its lines: 0075 fills it in from the
+    ledger line, the narrow view run_line_emission reads every line as line_emission does, and the published
+    run's checksum (read through the narrow view since 0075) still verifies."""
+    from pipeline import store
+    path = tmp_path / "before_0075.duckdb"
+    con = store.connect(path)
+    seed_reference(con)
+    seed_ledger(con)
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    runs.publish_run(con, result.run_id)
+    departments = marts.read(con, "emissions_by_department", result.run_id)
+    # the database as 0074 left it: run_line without the column, 0075 not applied
+    con.execute("drop view run_line_emission")
+    con.execute("drop view run_line_total")
+    con.execute("alter table run_line drop column organisation_id")
+    con.execute("delete from schema_migration where migration_id = 75")
+    con.close()
+    con = store.connect(path)
+    assert con.execute("select count(*) from run_line where organisation_id = 'org'").fetchone()[0] == 6
+    cols = ", ".join(c for c, *_ in con.execute("describe run_line_emission").fetchall())
+    assert con.execute(f"select {cols} from run_line_emission order by source_row").fetchall() == \
+        con.execute(f"select {cols} from line_emission order by source_row").fetchall()
+    assert not store_models.run_checks(con)["assert_published_runs_unchanged"]
+    assert marts.read(con, "emissions_by_department", result.run_id) == departments
+    con.close()
 
 
 def test_missing_rates_are_named_before_computing(con):
