@@ -143,13 +143,7 @@ def ledger_checks(*, account_pattern: str | None, period_start: int | None, peri
               raw_column="raw_supplier_org_number"),
         Check(E.ExpectColumnValuesToBeInSet(column="currency", value_set=KNOWN_CURRENCIES), "constraint-error",
               "currency", "error", 'value "{value}" is not a known currency code', raw_column="currency"),
-        # GX's uniqueness on SQL counts with a window over every row, twice (0.8 s at 1 M rows); a semi-join on the
-        # keys seen more than once finds the same rows in a twentieth of that
-        Check(E.UnexpectedRowsExpectation(
-                  unexpected_rows_query="select source_row, duplicate_key from {batch} where duplicate_key in "
-                                        "(select duplicate_key from {batch} group by duplicate_key having count(*) > 1)",
-                  description="duplicate_key is unique"),
-              "unique-error", "invoice_id", "warning",
+        Check(E.ExpectColumnValuesToBeUnique(column="duplicate_key"), "unique-error", "invoice_id", "warning",
               'invoice "{value}" has another line with the same account, supplier and amount',
               raw_column="invoice_id"),
         Check(E.ExpectColumnValuesToBeBetween(column="amount", min_value=-LARGE_AMOUNT, max_value=LARGE_AMOUNT),
@@ -157,12 +151,7 @@ def ledger_checks(*, account_pattern: str | None, period_start: int | None, peri
               raw_column="raw_amount"),
     ]
     if account_pattern:
-        # GX has no regex for the duckdb dialect: the same test (a search, like GX's pandas str.contains) as SQL
-        pattern = account_pattern.replace("'", "''").replace("{", "{{").replace("}", "}}")
-        query = ("select source_row, account from {batch} "
-                 f"where account is not null and not regexp_matches(account, '{pattern}')")
-        checks.insert(2, Check(E.UnexpectedRowsExpectation(unexpected_rows_query=query,
-                                                           description=f"account matches {account_pattern}"),
+        checks.insert(2, Check(E.ExpectColumnValuesToMatchRegex(column="account", regex=account_pattern),
                                "constraint-error", "account", "error",
                                'value "{value}" is not an account number (expected ' + _pattern_words(account_pattern)
                                + ")", raw_column="raw_account"))
@@ -188,64 +177,50 @@ def _pattern_words(pattern: str) -> str:
     return "2-6 digits" if pattern == SWEDISH_ACCOUNT_PATTERN else f"the pattern {pattern}"
 
 
-def validation_view(con: duckdb.DuckDBPyConnection, typed_table: str) -> str:
-    """Create the temp view GX validates (the columns the suite checks, over the typed table); return its name.
+def validation_frame(con: duckdb.DuckDBPyConnection, typed_table: str) -> pd.DataFrame:
+    """Return the columns the suite checks, indexed by source row, in dtypes GX handles fast.
 
-    A view, not a copy: GX's SQL queries read the typed table in place. An out-of-range amount (null in the
-    typed table) is 0 here so that only its own check fails; `duplicate_key` is a 63-bit hash of (invoice,
-    account, amount, supplier), null where any part is missing, so that the uniqueness check groups integers.
+    Text columns with few distinct values (account, currency) come as pandas categoricals (DuckDB
+    ENUMs); `duplicate_key` is a 63-bit hash of (invoice, account, amount, supplier), null where any
+    part is missing, so that GX's uniqueness check runs on integers.
     """
-    view = f"_ks_gx_{typed_table.rsplit('_', 1)[-1]}"
-    con.execute(f"""
-        create or replace temp view {view} as
-        select source_row,
-               account,
-               case when chk_amount_range then 0 else amount end as amount,
-               coalesce(chk_amount_range, false) as chk_amount_range,
-               fiscal_year, date_month, period_month,
-               coalesce(chk_total_row, false) as chk_total_row,
-               coalesce(chk_date_type, false) as chk_date_type,
-               coalesce(chk_period_type, false) as chk_period_type,
-               coalesce(chk_org_invalid, false) as chk_org_invalid,
-               coalesce(chk_org_foreign, false) as chk_org_foreign,
-               currency,
-               case when invoice_id is not null and account is not null and amount is not null
-                         and coalesce(supplier_org_number, supplier_name) is not null
-                    then cast(hash(invoice_id, account, amount, coalesce(supplier_org_number, supplier_name)) >> 1
-                              as bigint)
-               end as duplicate_key
-        from {typed_table}
-    """)
-    return view
+    tag = typed_table.rsplit("_", 1)[-1]
+    enums = {"account": f"_ks_account_{tag}", "currency": f"_ks_currency_{tag}"}
+    try:
+        for col, enum in enums.items():
+            con.execute(f"create or replace temp type {enum} as enum "
+                        f"(select distinct {col} from {typed_table} where {col} is not null order by 1)")
+        frame = con.execute(f"""
+            select source_row,
+                   cast(account as {enums['account']}) as account,
+                   -- an out-of-range amount is null in the typed table; 0 here, so that only its own check fails
+                   case when chk_amount_range then 0 else cast(amount as double) end as amount,
+                   coalesce(chk_amount_range, false) as chk_amount_range,
+                   cast(fiscal_year as double) as fiscal_year,
+                   cast(date_month as double) as date_month, cast(period_month as double) as period_month,
+                   coalesce(chk_total_row, false) as chk_total_row, coalesce(chk_date_type, false) as chk_date_type,
+                   coalesce(chk_period_type, false) as chk_period_type,
+                   coalesce(chk_org_invalid, false) as chk_org_invalid,
+                   coalesce(chk_org_foreign, false) as chk_org_foreign,
+                   cast(currency as {enums['currency']}) as currency,
+                   case when invoice_id is not null and account is not null and amount is not null
+                             and coalesce(supplier_org_number, supplier_name) is not null
+                        then cast(hash(invoice_id, account, amount, coalesce(supplier_org_number, supplier_name)) >> 1
+                                  as bigint)
+                   end as duplicate_key
+            from {typed_table}
+        """).df()
+    finally:
+        for enum in enums.values():
+            con.execute(f"drop type if exists {enum}")
+    for col in ("account", "currency"):
+        if not isinstance(frame[col].dtype, pd.CategoricalDtype):
+            frame[col] = frame[col].astype("category")
+    frame["duplicate_key"] = frame["duplicate_key"].astype("Int64")
+    return frame.set_index("source_row")
 
 
-def _shared_engine_kwargs(con: duckdb.DuckDBPyConnection) -> dict:
-    """SQLAlchemy engine arguments that hand GX the caller's own connection (it alone sees the temp tables).
-
-    GX opens, "closes" and rolls back its connections; on the caller's connection those must do nothing (the
-    caller keeps it, and no transaction of GX's may end one of the caller's). Every query of GX then runs on the
-    same connection, one after another, in this thread.
-    """
-    import duckdb_engine
-    from sqlalchemy.pool import StaticPool
-
-    class _Borrowed(duckdb_engine.ConnectionWrapper):
-        def close(self) -> None:          # the caller's connection stays open
-            pass
-
-        def begin(self) -> None:          # no transaction: the results of a query stay readable after GX's
-            pass                          # "rollback", and the caller's own transaction (if any) is untouched
-
-        def commit(self) -> None:
-            pass
-
-        def rollback(self) -> None:
-            pass
-
-    return {"creator": lambda: _Borrowed(con), "poolclass": StaticPool}
-
-
-def _run_gx(con: duckdb.DuckDBPyConnection, view: str, checks: list[Check], result_format: dict):
+def _run_gx(frame: pd.DataFrame, checks: list[Check], indices: list[int], result_format: dict):
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -254,18 +229,18 @@ def _run_gx(con: duckdb.DuckDBPyConnection, view: str, checks: list[Check], resu
         warnings.simplefilter("ignore")
         ctx = gx.get_context(mode="ephemeral")
         ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
-        source = ctx.data_sources.add_sql("ledger", connection_string="duckdb:///:memory:",
-                                          kwargs=_shared_engine_kwargs(con))
-        batch_def = source.add_table_asset("lines", table_name=view).add_batch_definition_whole_table("batch")
+        batch_def = (ctx.data_sources.add_pandas("ledger").add_dataframe_asset("lines")
+                     .add_batch_definition_whole_dataframe("batch"))
         suite = gx.ExpectationSuite(name="ledger_contract")
-        for i, check in enumerate(checks):
+        for i in indices:
+            check = checks[i]
             expectation = check.expectation.copy(deep=True)   # an expectation belongs to one suite
             expectation.id = None
             expectation.meta = {"check": i, "code": check.code, "field": check.field, "severity": check.severity}
             suite.add_expectation(expectation)
         suite = ctx.suites.add(suite)
         vd = ctx.validation_definitions.add(gx.ValidationDefinition(name="ledger", data=batch_def, suite=suite))
-        result = vd.run(result_format=result_format)
+        result = vd.run(batch_parameters={"dataframe": frame}, result_format=result_format)
     for res in result.results:
         if res.exception_info and res.exception_info.get("raised_exception"):
             raise KlimatspendError(f"validation check {res.expectation_config.type} could not run "
@@ -274,68 +249,50 @@ def _run_gx(con: duckdb.DuckDBPyConnection, view: str, checks: list[Check], resu
     return result, gx.__version__
 
 
-def _failing_rows_query(res, view: str) -> str:
-    """Return the SQL that lists every failing source_row of one expectation result.
+def _index_rows(index_list) -> list[int]:
+    """Return source rows from GX's unexpected_index_list: [{"source_row": [..]}] when unexpected values are
+    excluded (one entry holding every row), else one {"source_row": n, <column>: value} per row."""
+    rows: list[int] = []
+    for entry in index_list or []:
+        value = entry.get("source_row") if isinstance(entry, dict) else entry
+        if isinstance(value, (list, tuple)):
+            rows.extend(int(v) for v in value)
+        else:
+            rows.append(int(value))
+    return rows
 
-    On SQL, GX returns at most a few hundred failing rows; it also returns the query that finds them
-    all (`unexpected_index_query`), and an UnexpectedRowsExpectation is its own query.
+
+def run_suite(frame: pd.DataFrame, checks: list[Check]) -> tuple[pd.DataFrame, dict]:
+    """Run the GX suite on `frame`; return (failing rows as source_row + check index, stored result).
+
+    The result format is COMPLETE with `exclude_unexpected_values`: GX then returns each
+    expectation's failing rows as one list (`unexpected_index_list` = [{"source_row": [...]}]). With
+    the values included it builds, copies and serialises one dict per failing row, which takes
+    minutes when most of a million rows fail (a wrong profile or year); this way about 4 s.
     """
-    config = res.expectation_config
-    if config.type == "unexpected_rows_expectation":
-        return config.kwargs["unexpected_rows_query"].format(batch=view).strip().rstrip(";")
-    query = (res.result or {}).get("unexpected_index_query")
-    if not isinstance(query, str):
-        raise KlimatspendError(f"validation check {config.type} did not say which rows fail; nothing was stored; "
-                               "please report this with the file", code="validation-error")
-    return query.strip().rstrip(";")
-
-
-def _stored_kwargs(kwargs: dict) -> dict:
-    """Return an expectation's arguments as stored with the batch: a query with its braces as written."""
-    out = {k: v for k, v in kwargs.items() if k != "batch_id"}
-    if isinstance(out.get("unexpected_rows_query"), str):
-        out["unexpected_rows_query"] = out["unexpected_rows_query"].format(batch="{batch}")
-    return out
-
-
-def run_suite(con: duckdb.DuckDBPyConnection, view: str, checks: list[Check], rows: int) -> tuple[pd.DataFrame, dict]:
-    """Run the GX suite in DuckDB on `view` (`rows` rows); return (failing rows as source_row + check index, result).
-
-    GX counts the failures of each expectation in SQL; the failing rows themselves are then read with
-    the queries GX gives for them, all in one statement.
-    """
-    result, version = _run_gx(con, view, checks,
+    result, version = _run_gx(frame, checks, list(range(len(checks))),
                               {"result_format": "COMPLETE", "partial_unexpected_count": 0,
-                               "unexpected_index_column_names": ["source_row"],
-                               "return_unexpected_index_query": True, "exclude_unexpected_values": True})
+                               "return_unexpected_index_query": False, "exclude_unexpected_values": True})
     stored = {"suite": "ledger_contract", "engine": f"great_expectations {version}",
               "success": bool(result.success), "statistics": dict(result.statistics), "expectations": []}
-    queries: list[str] = []
+    failing: list[pd.DataFrame] = []
     for res in result.results:
         idx = int((res.expectation_config.meta or {})["check"])
         check = checks[idx]
         info = res.result or {}
-        if res.expectation_config.type == "unexpected_rows_expectation":
-            count = int(info.get("observed_value") or 0)
-            percent = 100.0 * count / rows if rows else 0.0
-        else:
-            count = int(info.get("unexpected_count") or 0)
-            percent = float(info.get("unexpected_percent") or 0.0)
+        rows = _index_rows(info.get("unexpected_index_list"))
         stored["expectations"].append({
             "check": idx, "type": res.expectation_config.type,
-            "kwargs": _stored_kwargs(res.expectation_config.kwargs),
+            "kwargs": {k: v for k, v in res.expectation_config.kwargs.items() if k != "batch_id"},
             "code": check.code, "field": check.field, "severity": check.severity,
-            "success": bool(res.success), "unexpected_count": count, "unexpected_percent": percent,
+            "success": bool(res.success), "unexpected_count": int(info.get("unexpected_count") or 0),
+            "unexpected_percent": float(info.get("unexpected_percent") or 0.0),
         })
-        if count:
-            queries.append(f"select source_row, cast({idx} as bigint) as \"check\" "
-                           f"from ({_failing_rows_query(res, view)}) as failing_{idx}")
-    stored["expectations"].sort(key=lambda e: e["check"])      # the contract's order, whatever order GX ran them in
-    if queries:
-        table = con.execute(" union all ".join(queries)).df()
-        table = table.astype({"source_row": "int64", "check": "int64"})
-    else:
-        table = pd.DataFrame({"source_row": pd.Series(dtype="int64"), "check": pd.Series(dtype="int64")})
+        if rows:
+            failing.append(pd.DataFrame({"source_row": pd.array(rows, dtype="int64"),
+                                         "check": pd.array([idx] * len(rows), dtype="int64")}))
+    table = (pd.concat(failing, ignore_index=True) if failing
+             else pd.DataFrame({"source_row": pd.Series(dtype="int64"), "check": pd.Series(dtype="int64")}))
     return table, stored
 
 
@@ -435,14 +392,10 @@ def validate_batch(con: duckdb.DuckDBPyConnection, typed_table: str, *, account_
     `period_start`/`period_end` are YYYYMM integers. `structural_errors` are rows the reader could not
     split into the header's cells; `reader_findings` come from the reader (e.g. unbalanced SIE vouchers).
     """
-    n_rows = con.execute(f"select count(*) from {typed_table}").fetchone()[0]
+    frame = validation_frame(con, typed_table)
     checks = ledger_checks(account_pattern=account_pattern, period_start=period_start, period_end=period_end)
-    if n_rows:
-        view = validation_view(con, typed_table)
-        try:
-            failing, stored = run_suite(con, view, checks, n_rows)
-        finally:
-            con.execute(f"drop view if exists {view}")
+    if len(frame):
+        failing, stored = run_suite(frame, checks)
     else:
         failing, stored = pd.DataFrame(columns=["source_row", "check"]), {"suite": "ledger_contract",
                                                                         "success": True, "expectations": []}
@@ -473,7 +426,7 @@ def validate_batch(con: duckdb.DuckDBPyConnection, typed_table: str, *, account_
     stored["sql_checks"] = [{"code": b["code"], "severity": b["severity"], "message": b["message"]}
                             for b in batch_level]
     errors = table[table["severity"] == "error"]
-    rows = n_rows + len(structural_errors or [])
+    rows = len(frame) + len(structural_errors or [])
     summary = plain_summary(stored, rejected_rows=int(errors["source_row"].nunique()),
                             warnings=table[table["severity"] != "error"], errors=errors, rows=rows)
     stored["rows_checked"] = int(rows)
