@@ -94,9 +94,11 @@ def test_gx_result_is_stored_with_the_batch_and_summarised(errors_result):
     result = json.loads(result)
     assert result["suite"] == "ledger_contract" and result["engine"].startswith("great_expectations 1.")
     by_type = {(e["type"], e["kwargs"].get("column")): e for e in result["expectations"]}
-    regex = by_type[("expect_column_values_to_match_regex", "account")]
-    assert (regex["code"], regex["severity"], regex["unexpected_count"]) == ("constraint-error", "error", 1)
-    assert regex["sample_values"] == ["46X0"] and regex["kwargs"]["regex"] == "^[0-9]{2,6}$"
+    # the pattern is tried in DuckDB (once per distinct account); GX checks the flag
+    regex = by_type[("expect_column_values_to_be_in_set", "chk_account_pattern")]
+    assert (regex["code"], regex["field"], regex["severity"], regex["unexpected_count"]) == (
+        "constraint-error", "account", "error", 1)
+    assert regex["sample_values"] == ["46X0"] and regex["account_pattern"] == "^[0-9]{2,6}$"
     assert by_type[("expect_column_values_to_not_be_null", "amount")]["unexpected_count"] == 2
     assert summary == r.summary
     assert summary == (
