@@ -239,3 +239,19 @@ def test_the_largest_amount_in_range_loads(con, tmp_path):
     r = ingest_file(con, path, IngestOptions(period="2024-03"))
     assert (r.rows_loaded, r.rows_rejected, r.sum_loaded) == (2, 1, 0.0)
     assert [e.rsplit("(", 1)[-1] for e in r.errors] == ["out-of-range)"]
+
+
+def test_gx_does_not_fingerprint_the_validation_frame():
+    """validate._skip_frame_fingerprint sets GX's HASH_THRESHOLD to 0: this fails if a GX upgrade stops reading it."""
+    import inspect
+
+    import pandas as pd
+    from great_expectations.execution_engine import pandas_execution_engine as engine
+    from great_expectations.execution_engine.pandas_execution_engine import PandasExecutionEngine
+
+    from pipeline.ingest.validate import _skip_frame_fingerprint
+
+    assert "< HASH_THRESHOLD" in inspect.getsource(PandasExecutionEngine.get_batch_data_and_markers)
+    _skip_frame_fingerprint()
+    assert engine.HASH_THRESHOLD == 0
+    assert not pd.DataFrame({"a": [1.0]}).memory_usage().sum() < engine.HASH_THRESHOLD
