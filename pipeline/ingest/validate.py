@@ -196,6 +196,12 @@ def validation_frame(con: duckdb.DuckDBPyConnection, typed_table: str,
     tag = typed_table.rsplit("_", 1)[-1]
     enums = {"account": f"_ks_account_{tag}", "currency": f"_ks_currency_{tag}"}
     if account_pattern:
+        try:
+            con.execute("select regexp_matches('0', ?)", [account_pattern]).fetchall()
+        except duckdb.Error:
+            raise KlimatspendError(f"the account pattern {account_pattern} is not a regular expression klimatspend can "
+                                   "use (RE2 syntax: no look-ahead or back-references); give another pattern",
+                                   code="usage-error") from None
         pattern = "'" + account_pattern.replace("'", "''") + "'"
         bad_accounts = (f"select account from (select distinct account from {typed_table} where account is not null) "
                         f"where not regexp_matches(account, {pattern})")
@@ -227,12 +233,6 @@ def validation_frame(con: duckdb.DuckDBPyConnection, typed_table: str,
                    end as duplicate_key
             from {typed_table}
         """).to_arrow_table()
-    except duckdb.InvalidInputException as exc:
-        if account_pattern and "regex" in str(exc).lower():
-            raise KlimatspendError(f"the account pattern {account_pattern} is not a regular expression klimatspend can "
-                                   "use (RE2 syntax: no look-ahead or back-references); give another pattern",
-                                   code="usage-error") from None
-        raise
     finally:
         for enum in enums.values():
             con.execute(f"drop type if exists {enum}")

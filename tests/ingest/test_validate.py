@@ -255,3 +255,14 @@ def test_gx_does_not_fingerprint_the_validation_frame():
     _skip_frame_fingerprint()
     assert engine.HASH_THRESHOLD == 0
     assert not pd.DataFrame({"a": [1.0]}).memory_usage().sum() < engine.HASH_THRESHOLD
+
+
+def test_an_account_pattern_duckdb_cannot_use_is_named(con, tmp_path):
+    """The pattern is tried in DuckDB (RE2): a look-ahead is refused with a message that says what to do."""
+    from pipeline.errors import KlimatspendError
+
+    path = _file(tmp_path, ["2024-03-05;;4610;Soc;A AB;;F1;;10,00"], "p.csv")
+    with pytest.raises(KlimatspendError) as err:
+        ingest_file(con, path, IngestOptions(period="2024-03", account_pattern="^(?=4)[0-9]+$"))
+    assert str(err.value) == ("the account pattern ^(?=4)[0-9]+$ is not a regular expression klimatspend can use "
+                              "(RE2 syntax: no look-ahead or back-references); give another pattern")
