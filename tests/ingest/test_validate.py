@@ -94,9 +94,11 @@ def test_gx_result_is_stored_with_the_batch_and_summarised(errors_result):
     result = json.loads(result)
     assert result["suite"] == "ledger_contract" and result["engine"].startswith("great_expectations 1.")
     by_type = {(e["type"], e["kwargs"].get("column")): e for e in result["expectations"]}
-    regex = by_type[("expect_column_values_to_match_regex", "account")]
-    assert (regex["code"], regex["severity"], regex["unexpected_count"]) == ("constraint-error", "error", 1)
-    assert regex["sample_values"] == ["46X0"] and regex["kwargs"]["regex"] == "^[0-9]{2,6}$"
+    # the pattern is tried in DuckDB (once per distinct account); GX checks the flag
+    regex = by_type[("expect_column_values_to_be_in_set", "chk_account_pattern")]
+    assert (regex["code"], regex["field"], regex["severity"], regex["unexpected_count"]) == (
+        "constraint-error", "account", "error", 1)
+    assert regex["sample_values"] == ["46X0"] and regex["account_pattern"] == "^[0-9]{2,6}$"
     assert by_type[("expect_column_values_to_not_be_null", "amount")]["unexpected_count"] == 2
     assert summary == r.summary
     assert summary == (
@@ -237,3 +239,30 @@ def test_the_largest_amount_in_range_loads(con, tmp_path):
     r = ingest_file(con, path, IngestOptions(period="2024-03"))
     assert (r.rows_loaded, r.rows_rejected, r.sum_loaded) == (2, 1, 0.0)
     assert [e.rsplit("(", 1)[-1] for e in r.errors] == ["out-of-range)"]
+
+
+def test_gx_does_not_fingerprint_the_validation_frame():
+    """validate._skip_frame_fingerprint sets GX's HASH_THRESHOLD to 0: this fails if a GX upgrade stops reading it."""
+    import inspect
+
+    import pandas as pd
+    from great_expectations.execution_engine import pandas_execution_engine as engine
+    from great_expectations.execution_engine.pandas_execution_engine import PandasExecutionEngine
+
+    from pipeline.ingest.validate import _skip_frame_fingerprint
+
+    assert "< HASH_THRESHOLD" in inspect.getsource(PandasExecutionEngine.get_batch_data_and_markers)
+    _skip_frame_fingerprint()
+    assert engine.HASH_THRESHOLD == 0
+    assert not pd.DataFrame({"a": [1.0]}).memory_usage().sum() < engine.HASH_THRESHOLD
+
+
+def test_an_account_pattern_duckdb_cannot_use_is_named(con, tmp_path):
+    """The pattern is tried in DuckDB (RE2): a look-ahead is refused with a message that says what to do."""
+    from pipeline.errors import KlimatspendError
+
+    path = _file(tmp_path, ["2024-03-05;;4610;Soc;A AB;;F1;;10,00"], "p.csv")
+    with pytest.raises(KlimatspendError) as err:
+        ingest_file(con, path, IngestOptions(period="2024-03", account_pattern="^(?=4)[0-9]+$"))
+    assert str(err.value) == ("the account pattern ^(?=4)[0-9]+$ is not a regular expression klimatspend can use "
+                              "(RE2 syntax: no look-ahead or back-references); give another pattern")
