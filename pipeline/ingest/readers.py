@@ -317,7 +317,8 @@ def _check_cells(con, table: str, names: list[str], display_name: str, headers: 
 
     The byte length of a string is stored with it (strlen is free, length() counts characters), and a cell of at
     most MAX_CELL_CHARS bytes has at most as many characters. The blank test is a WHERE clause (its ANDs stop at a
-    row's first filled cell; an aggregate FILTER would test every cell) and trims only a cell starting with a space.
+    row's first filled cell; an aggregate FILTER would test every cell) and trims only a cell starting with a space
+    or another character that is not printable ASCII.
     """
     if not names:
         return con.execute(f"select count(*) from {table}").fetchone()[0], 0
@@ -331,8 +332,10 @@ def _check_cells(con, table: str, names: list[str], display_name: str, headers: 
                                      f"(limit {MAX_CELL_CHARS:,}); this does not look like a ledger export")
     n_blank = 0
     if blank_rows:
-        # a cell is empty when it is null, '' or only spaces (trim removes spaces)
-        blank = " and ".join(f"({n} is null or {n} = '' or (starts_with({n}, ' ') and trim({n}) = ''))" for n in names)
+        # a cell is empty when it is null, '' or only spaces: trim removes spaces, no-break spaces (160, 8239) and
+        # other Unicode spaces, so it runs only on a cell whose first character is not printable ASCII
+        blank = " and ".join(f"({n} is null or {n} = '' or (unicode({n}) not between 33 and 126 and trim({n}) = ''))"
+                             for n in names)
         n_blank = con.execute(f"select count(*) from {table} where {blank}").fetchone()[0]
         if n_blank:
             con.execute(f"delete from {table} where {blank}")

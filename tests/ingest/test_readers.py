@@ -187,6 +187,15 @@ def test_cells_starting_with_spaces_keep_their_row(db, tmp_path):
     assert raw.rows_read == 3 and raw.empty_rows == 1 and [r[0] for r in rows] == [2, 3, 5]
 
 
+def test_cells_of_no_break_spaces_are_empty(db, tmp_path):
+    """A row of no-break spaces (U+00A0, U+202F, as spreadsheets export them) is as empty as ';;;;'."""
+    path = tmp_path / "n.csv"
+    path.write_text("\n".join([HEADER, LINES[0], "\u00a0;\u202f\u00a0;;;", "\u00a0;;;;\u00a0x", LINES[1]]) + "\n",
+                    encoding="utf-8")
+    raw, rows = _read(db, path)
+    assert raw.rows_read == 3 and raw.empty_rows == 1 and [r[0] for r in rows] == [2, 4, 5]
+
+
 def test_cell_limit_counts_characters_not_bytes(db, tmp_path, monkeypatch):
     """A cell of 25 'ö' is 50 bytes: within a limit of 30 characters; 31 'ö' are not."""
     monkeypatch.setattr(readers, "MAX_CELL_CHARS", 30)
