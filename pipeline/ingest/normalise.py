@@ -224,9 +224,6 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
     declared_year = default_year if opts.year else (str(int(opts.period[:4])) if opts.period else "cast(null as integer)")
     has_currency = bool(_cols(mapping, headers, "currency"))
     has_vat = bool(_cols(mapping, headers, "vat_amount"))
-    has_period = bool(_cols(mapping, headers, "period"))
-    has_date = bool(_cols(mapping, headers, "posting_date"))
-    has_org = bool(_cols(mapping, headers, "supplier_org_number"))
     vat = f"try_cast(ks_amount(raw_vat_amount, {dc}) as decimal(18, 2))" if has_vat else "cast(null as decimal(18, 2))"
     currency = f"upper(coalesce(p.raw_currency, {_sql_text(opts.currency)}))" if has_currency else _sql_text(opts.currency)
     extra_cols = list(mapping.extra)
@@ -243,114 +240,13 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
 
     # Low-cardinality values (accounts, dates, periods, org numbers) are parsed once per distinct value and
     # joined back, with everything that depends only on the value (the month and year of a date); amounts
-    # (nearly one distinct value per row) are parsed in place. A lookup of a column the file does not have
-    # is left out, not joined.
-    if has_date:
-        date_lookup = f"""
-        date_lookup as (
-            select raw_posting_date, posting_date,
-                   strftime(posting_date, '%Y-%m') as date_period,
-                   cast(strftime(posting_date, '%Y%m') as integer) as date_month,
-                   year(posting_date) as date_year
-            from (
-                select
-                    raw_posting_date,
-                    case
-                        when regexp_matches(raw_posting_date, '^[0-9]{{5}}(\\.0+)?$')
-                             and try_cast(raw_posting_date as double) between 20000 and 80000
-                            then cast(date '1899-12-30' + cast(try_cast(raw_posting_date as double) as integer) as date)
-                        -- a two-digit year (01/08/22) is 2022, not the year 22 that %Y would read
-                        when regexp_matches(trim(raw_posting_date),
-                                            '^[0-9]{{1,2}}[./ -]([0-9]{{1,2}}|[A-Za-z]{{3}})[./ -][0-9]{{2}}$')
-                            then cast(try_strptime(trim(raw_posting_date), ['%d/%m/%y', '%d.%m.%y', '%d-%m-%y',
-                                                                            '%d-%b-%y', '%d %b %y']) as date)
-                        else cast(try_strptime(raw_posting_date, {fmt_list}) as date)
-                    end as posting_date
-                from (select distinct {text('posting_date')} as raw_posting_date from {raw_table})
-                where raw_posting_date is not null)
-        ),"""
-        date_join = "left join date_lookup as dl on dl.raw_posting_date = p.raw_posting_date"
-    else:
-        date_lookup = """
-        date_lookup as (
-            select cast(null as varchar) as raw_posting_date, cast(null as date) as posting_date,
-                   cast(null as varchar) as date_period, cast(null as integer) as date_month,
-                   cast(null as bigint) as date_year
-        ),"""
-        date_join = "left join date_lookup as dl on false"
-    if has_period:
-        period_lookup = f"""
-        period_lookup as (
-            select raw_period, parsed_period,
-                   try_cast(substr(parsed_period, 1, 4) as integer) as period_year,
-                   cast(replace(parsed_period, '-', '') as integer) as period_month
-            from (
-                select
-                    raw_period,
-                    case
-                        when period_ym.y <> '' and try_cast(period_ym.m as integer) between 1 and 12
-                            then period_ym.y || '-' || lpad(period_ym.m, 2, '0')
-                        when period_my.y <> '' and try_cast(period_my.m as integer) between 1 and 12
-                            then period_my.y || '-' || lpad(period_my.m, 2, '0')
-                        when regexp_matches(raw_period, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')
-                             and try_cast(substr(raw_period, 6, 2) as integer) between 1 and 12
-                            then substr(raw_period, 1, 7)
-                        when {declared_year} is not null and regexp_matches(raw_period, '^(0?[1-9]|1[0-2])$')
-                            then cast({declared_year} as varchar) || '-' || lpad(raw_period, 2, '0')
-                    end as parsed_period
-                from (
-                    select
-                        raw_period,
-                        regexp_extract(raw_period, '^([0-9]{{4}})[-/. ]?([0-9]{{1,2}})$', ['y', 'm']) as period_ym,
-                        regexp_extract(raw_period, '^([0-9]{{1,2}})[-/. ]([0-9]{{4}})$', ['m', 'y']) as period_my
-                    from (select distinct {text('period')} as raw_period from {raw_table})
-                    where raw_period is not null))
-        ),"""
-        period_join = "left join period_lookup as pl on pl.raw_period = p.raw_period"
-    else:
-        period_lookup = """
-        period_lookup as (
-            select cast(null as varchar) as raw_period, cast(null as varchar) as parsed_period,
-                   cast(null as integer) as period_year, cast(null as integer) as period_month
-        ),"""
-        period_join = "left join period_lookup as pl on false"
-    if has_org:
-        org_lookup = f"""
-        org_lookup as (
-            select raw_supplier_org_number, ks_org_ten(raw_supplier_org_number, org_digits) as org_ten
-            from (select raw_supplier_org_number,
-                         regexp_replace(raw_supplier_org_number, '[^0-9]', '', 'g') as org_digits
-                  from (select distinct {text('supplier_org_number')} as raw_supplier_org_number from {raw_table})
-                  where raw_supplier_org_number is not null)
-        ),
-
-        org_checked as (
-            select
-                raw_supplier_org_number,
-                -- only a valid Swedish number identifies the supplier; the row keeps everything else (a warning)
-                case when org_ok then substr(org_ten, 1, 6) || '-' || substr(org_ten, 7, 4) end as supplier_org_number,
-                not org_ok and not org_foreign as org_invalid,
-                org_foreign
-            from (
-                select
-                    raw_supplier_org_number,
-                    org_ten,
-                    org_ten is not null and ks_luhn_ok(org_ten) as org_ok,
-                    -- a VAT or company number of another country (DE260543043, NO 912345678 MVA): not checkable here
-                    coalesce(regexp_matches(upper(trim(raw_supplier_org_number)),
-                                            '^[A-Z]{{2}}[ -]?[0-9A-Z][0-9A-Z .+*-]+$')
-                             and not (upper(trim(raw_supplier_org_number)) like 'SE%' and org_ten is not null),
-                             false) as org_foreign
-                from org_lookup)
-        ),"""
-        org_join = "left join org_checked as oc on oc.raw_supplier_org_number = p.raw_supplier_org_number"
-    else:
-        org_lookup = """
-        org_checked as (
-            select cast(null as varchar) as raw_supplier_org_number, cast(null as varchar) as supplier_org_number,
-                   false as org_invalid, false as org_foreign
-        ),"""
-        org_join = "left join org_checked as oc on false"
+    # (nearly one distinct value per row) are parsed in place. The lookup of a column the file does not have
+    # is empty: nothing is scanned for it.
+    def distinct(fld: str, name: str) -> str:
+        # the distinct filled cells of a field, or no rows (nothing scanned) when the file has no such column
+        if not _cols(mapping, headers, fld):
+            return f"(select cast(null as varchar) as {name} where false)"
+        return f"(select * from (select distinct {text(fld)} as {name} from {raw_table}) where {name} is not null)"
 
     con.execute(f"""
         create or replace temp table {typed_table} as
@@ -398,9 +294,81 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
                 nullif(account_split.txt, '') as account_name_from_cell
             from accounts
         ),
-        {date_lookup}
-        {period_lookup}
-        {org_lookup}
+
+        date_lookup as (
+            select raw_posting_date, posting_date,
+                   strftime(posting_date, '%Y-%m') as date_period,
+                   cast(strftime(posting_date, '%Y%m') as integer) as date_month,
+                   year(posting_date) as date_year
+            from (
+                select
+                    raw_posting_date,
+                    case
+                        when regexp_matches(raw_posting_date, '^[0-9]{{5}}(\\.0+)?$')
+                             and try_cast(raw_posting_date as double) between 20000 and 80000
+                            then cast(date '1899-12-30' + cast(try_cast(raw_posting_date as double) as integer) as date)
+                        -- a two-digit year (01/08/22) is 2022, not the year 22 that %Y would read
+                        when regexp_matches(trim(raw_posting_date),
+                                            '^[0-9]{{1,2}}[./ -]([0-9]{{1,2}}|[A-Za-z]{{3}})[./ -][0-9]{{2}}$')
+                            then cast(try_strptime(trim(raw_posting_date), ['%d/%m/%y', '%d.%m.%y', '%d-%m-%y',
+                                                                            '%d-%b-%y', '%d %b %y']) as date)
+                        else cast(try_strptime(raw_posting_date, {fmt_list}) as date)
+                    end as posting_date
+                from {distinct('posting_date', 'raw_posting_date')})
+        ),
+
+        period_lookup as (
+            select raw_period, parsed_period,
+                   try_cast(substr(parsed_period, 1, 4) as integer) as period_year,
+                   cast(replace(parsed_period, '-', '') as integer) as period_month
+            from (
+                select
+                    raw_period,
+                    case
+                        when period_ym.y <> '' and try_cast(period_ym.m as integer) between 1 and 12
+                            then period_ym.y || '-' || lpad(period_ym.m, 2, '0')
+                        when period_my.y <> '' and try_cast(period_my.m as integer) between 1 and 12
+                            then period_my.y || '-' || lpad(period_my.m, 2, '0')
+                        when regexp_matches(raw_period, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')
+                             and try_cast(substr(raw_period, 6, 2) as integer) between 1 and 12
+                            then substr(raw_period, 1, 7)
+                        when {declared_year} is not null and regexp_matches(raw_period, '^(0?[1-9]|1[0-2])$')
+                            then cast({declared_year} as varchar) || '-' || lpad(raw_period, 2, '0')
+                    end as parsed_period
+                from (
+                    select
+                        raw_period,
+                        regexp_extract(raw_period, '^([0-9]{{4}})[-/. ]?([0-9]{{1,2}})$', ['y', 'm']) as period_ym,
+                        regexp_extract(raw_period, '^([0-9]{{1,2}})[-/. ]([0-9]{{4}})$', ['m', 'y']) as period_my
+                    from {distinct('period', 'raw_period')}))
+        ),
+
+        org_lookup as (
+            select raw_supplier_org_number, ks_org_ten(raw_supplier_org_number, org_digits) as org_ten
+            from (select raw_supplier_org_number,
+                         regexp_replace(raw_supplier_org_number, '[^0-9]', '', 'g') as org_digits
+                  from {distinct('supplier_org_number', 'raw_supplier_org_number')})
+        ),
+
+        org_checked as (
+            select
+                raw_supplier_org_number,
+                -- only a valid Swedish number identifies the supplier; the row keeps everything else (a warning)
+                case when org_ok then substr(org_ten, 1, 6) || '-' || substr(org_ten, 7, 4) end as supplier_org_number,
+                not org_ok and not org_foreign as org_invalid,
+                org_foreign
+            from (
+                select
+                    raw_supplier_org_number,
+                    org_ten,
+                    org_ten is not null and ks_luhn_ok(org_ten) as org_ok,
+                    -- a VAT or company number of another country (DE260543043, NO 912345678 MVA): not checkable here
+                    coalesce(regexp_matches(upper(trim(raw_supplier_org_number)),
+                                            '^[A-Z]{{2}}[ -]?[0-9A-Z][0-9A-Z .+*-]+$')
+                             and not (upper(trim(raw_supplier_org_number)) like 'SE%' and org_ten is not null),
+                             false) as org_foreign
+                from org_lookup)
+        ),
 
         amounts as (
             select *, {fast} as amount_fast
@@ -448,9 +416,9 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
                 p.chk_total_row
             from parsed as p
             left join account_lookup as al on al.raw_account = p.raw_account
-            {date_join}
-            {period_join}
-            {org_join}
+            left join date_lookup as dl on dl.raw_posting_date = p.raw_posting_date
+            left join period_lookup as pl on pl.raw_period = p.raw_period
+            left join org_checked as oc on oc.raw_supplier_org_number = p.raw_supplier_org_number
         )
 
         select * from final
