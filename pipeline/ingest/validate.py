@@ -202,9 +202,8 @@ def validation_frame(con: duckdb.DuckDBPyConnection, typed_table: str,
             raise KlimatspendError(f"the account pattern {account_pattern} is not a regular expression klimatspend can "
                                    "use (RE2 syntax: no look-ahead or back-references); give another pattern",
                                    code="usage-error") from None
-        pattern = "'" + account_pattern.replace("'", "''") + "'"
         bad_accounts = (f"select account from (select distinct account from {typed_table} where account is not null) "
-                        f"where not regexp_matches(account, {pattern})")
+                        "where not regexp_matches(account, ?)")
         pattern_check = f"coalesce(account in ({bad_accounts}), false) as chk_account_pattern,"
     else:
         pattern_check = ""
@@ -232,7 +231,7 @@ def validation_frame(con: duckdb.DuckDBPyConnection, typed_table: str,
                                   as bigint)
                    end as duplicate_key
             from {typed_table}
-        """).to_arrow_table()
+        """, params=[account_pattern] if account_pattern else None).to_arrow_table()
     finally:
         for enum in enums.values():
             con.execute(f"drop type if exists {enum}")
@@ -241,7 +240,6 @@ def validation_frame(con: duckdb.DuckDBPyConnection, typed_table: str,
     for col in ("account", "currency"):
         if not isinstance(frame[col].dtype, pd.CategoricalDtype):
             frame[col] = frame[col].astype("category")
-    frame["duplicate_key"] = frame["duplicate_key"].astype("Int64")
     frame["source_row"] = frame["source_row"].astype("int64")
     return frame.set_index("source_row")
 
