@@ -12,6 +12,7 @@ import csv
 import io
 import os
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -181,8 +182,8 @@ def _read_delimited(con, path: Path, *, table: str, display_name: str, opts: Rea
     if not any(line.strip() for line in lines):
         raise InputFileError(f"{display_name}: no text rows found")
     delimiter = opts.delimiter or detect_delimiter(lines)
-    csv.field_size_limit(MAX_CELL_CHARS * 4)
-    sample_rows = _sample_rows("\n".join(lines), delimiter, display_name)
+    with _csv_field_limit(MAX_CELL_CHARS * 4):
+        sample_rows = _sample_rows("\n".join(lines), delimiter, display_name)
     if opts.header_row:
         hidx = opts.header_row - 1
         if hidx >= len(sample_rows):
@@ -267,9 +268,26 @@ def _columns_struct(names: list[str]) -> str:
     return "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
 
 
+@contextmanager
+def _csv_field_limit(limit: int):
+    """Python's csv field limit is one setting for the whole process: set it for one read and put the old
+    value back, so that other CSV readers (reference tables, tests) never inherit a ledger read's limit."""
+    before = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
 def _read_delimited_python(con, source: Path, *, table: str, delimiter: str, skip: int, ncols: int,
                            display_name: str) -> list[dict]:
-    csv.field_size_limit(MAX_CELL_CHARS)
+    with _csv_field_limit(MAX_CELL_CHARS):
+        return _read_delimited_python_rows(con, source, table=table, delimiter=delimiter, skip=skip, ncols=ncols,
+                                           display_name=display_name)
+
+
+def _read_delimited_python_rows(con, source: Path, *, table: str, delimiter: str, skip: int, ncols: int,
+                                display_name: str) -> list[dict]:
     good: list[list] = []
     structural: list[dict] = []
     with open(source, "r", encoding="utf-8", errors="replace", newline="") as fh:

@@ -208,6 +208,19 @@ def test_cell_limit_counts_characters_not_bytes(db, tmp_path, monkeypatch):
         _read(db, path)
 
 
+def test_a_read_leaves_the_process_csv_field_limit_as_it_was(db, tmp_path, monkeypatch):
+    """Python's csv field limit is process-wide: a ledger read (here with a small cell limit, through both the
+    sample and the line-by-line reader) must put it back, or a later reference-table read in the same process
+    fails with 'field larger than field limit' (seen in CI)."""
+    import csv
+    before = csv.field_size_limit()
+    monkeypatch.setattr(readers, "MAX_CELL_CHARS", 30)
+    path = tmp_path / "c.csv"
+    path.write_text(f"{HEADER}\n{LINES[0]}\n\n{LINES[1]}\n", encoding="utf-8")   # the inner blank line needs the Python reader
+    _read(db, path)
+    assert csv.field_size_limit() == before
+
+
 @pytest.mark.parametrize("chunk", [1, 2, 3, 5])
 @pytest.mark.parametrize("text,inner_blank,mixed", [
     (b"a;b\nc;d\n\ne;f\n", True, False), (b"a;b\r\nc;d\r\n\r\ne;f\r\n", True, False),
