@@ -219,24 +219,22 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
         timings["pricing"] = time.perf_counter() - t1
         tell("lines")
         t1 = time.perf_counter()
-        # A line's decision (rule, factor, adjustments) is stored once per distinct decision, the line itself narrow:
-        # the view line_emission joins them back (migration 0050). The line model is computed once, into a
-        # temporary table that both inserts read (computing it twice cost as much as writing it).
+        # A line's decision (rule, factor, adjustments) depends only on a few of its fields (its input key,
+        # sql/intermediate/int_line__inputs): the decisions are computed once per distinct input into a temporary
+        # table (int_line_keys__priced), stored once per distinct decision (run_decision), and each line is stored
+        # narrow as its amounts times its key's decision (run_line); the view line_emission joins them back
+        # (migration 0050).
         t2 = time.perf_counter()
-        # without the ledger line's own fields (the view reads them from ledger_line) but its organisation (run_line
-        # carries it for the readers that need no other ledger field: the view run_line_emission)
-        con.execute("create or replace temp table _line_keyed as select * exclude (fiscal_year, "
-                    "period, account, committee, cost_centre, project, supplier_name, supplier_org_number, "
-                    "amount_ledger_currency, real_amount) from int_line__keyed")
-        timings["compute_lines"] = time.perf_counter() - t2
+        con.execute("create or replace temp table _line_keys as select * from int_line_keys__priced")
+        timings["compute_keys"] = time.perf_counter() - t2
         try:
-            for table, source in (("run_decision", "decisions_of_lines('_line_keyed')"),
-                                  ("run_line", "results_of_lines('_line_keyed')")):
+            for table, source in (("run_decision", "decisions_of_keys('_line_keys')"),
+                                  ("run_line", "results_of_lines('int_line__inputs', '_line_keys')")):
                 t2 = time.perf_counter()
                 con.execute(f"insert into {table} by name select getvariable('run_id') as run_id, * from {source}")
                 timings[f"store_{table}"] = time.perf_counter() - t2
         finally:
-            con.execute("drop table if exists _line_keyed")
+            con.execute("drop table if exists _line_keys")
         for table, model in (("run_activity", "int_activity__scopes"),
                              ("run_sensitivity", "int_runs__sensitivity"), ("run_account", "int_accounts__reviewed")):
             t2 = time.perf_counter()

@@ -59,7 +59,7 @@ def build_order(models: dict[str, Model]) -> list[Model]:
     """Return the macros, then the views in dependency order (a model after every model it names); no checks."""
     names = [m for m in models if models[m].layer in LAYERS]
     known = set(names)
-    deps = {n: (set(_WORD.findall(strip_comments(models[n].sql))) & known) - {n} for n in names}
+    deps = {n: (_named_models(models[n].sql) & known) - {n} for n in names}
     ordered: list[str] = []
     visiting: set[str] = set()
 
@@ -81,7 +81,17 @@ def build_order(models: dict[str, Model]) -> list[Model]:
 
 
 _WORD = re.compile(r"\w+")
+_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
+_QUOTED_WORD = re.compile(r"'(\w+)'")
 _COMMENT_OR_STRING = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.S)
+
+
+def _named_models(sql: str) -> set[str]:
+    """Return the words of `sql` outside comments and strings, and the strings that are one word: a table macro
+    reads the model whose name it is given as a string (`line_results('int_line__inputs', ...)`)."""
+    words = set(_WORD.findall(strip_comments(sql)))
+    no_comments = _COMMENT.sub(" ", sql)
+    return words | set(_QUOTED_WORD.findall(no_comments))
 
 
 def strip_comments(sql: str) -> str:

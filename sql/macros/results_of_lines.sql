@@ -1,7 +1,8 @@
 -- What differs from line to line of a run (stored per run in run_line): amounts, emissions and bounds, with the
--- key of the line's decision (decisions_of_lines), and the line's organisation (so that readers grouping by it need
--- not join the ledger line: the view run_line_emission, migration 0075). `lines` names a table of int_line__keyed rows.
-create or replace macro results_of_lines(lines) as table
+-- key of the line's decision (decisions_of_keys), and the line's organisation (so that readers grouping by it need
+-- not join the ledger line: the view run_line_emission, migration 0075). `inputs` names the line inputs
+-- (int_line__inputs), `keys` a table of their decisions (int_line_keys__priced rows); see emissions_of_lines.
+create or replace macro results_of_lines(inputs, keys) as table
 select
     batch_id,
     source_row,
@@ -17,4 +18,4 @@ select
     emissions_scope3_kg_co2e,
     emissions_lower_kg_co2e,
     emissions_upper_kg_co2e
-from query_table(lines)
+from emissions_of_lines(inputs, keys)

@@ -260,9 +260,9 @@ def test_an_unknown_account_is_unmapped_with_its_text_suppliers_and_a_suggestion
 
 
 def test_the_industry_of_the_deciding_rule_is_carried_per_line(run):
-    """int_ledger_lines__classified.industry_code: what pricing by industry (each factor set's crosswalk) reads."""
+    """int_line_keys__classified.industry_code: what pricing by industry (each factor set's crosswalk) reads."""
     con, run_id, accounts = run
-    got = dict(con.execute("select account, industry_code from int_ledger_lines__classified where account in (?, ?, ?)",
+    got = dict(con.execute("select account, industry_code from int_line_keys__classified where account in (?, ?, ?)",
                            [accounts["core_preschool"], accounts["electricity"], "46399"]).fetchall())
     assert got == {accounts["core_preschool"]: "8510", accounts["electricity"]: "3511", "46399": "85100"}
 

@@ -1,4 +1,5 @@
--- Ledger lines with their classification and the rule that decided it (DESIGN.md section 5).
+-- The classification of each distinct line input (int_line__keys: every line with the same input_key is decided
+-- alike) and the rule that decided it (DESIGN.md section 5).
 -- Exclusions first (account map or account prefix, counterparty, supplier, keyword, the keyword table's
 -- exclusions in the account or invoice text); then the first level with a usable factor wins:
 -- supplier-specific -> supplier industry (SNI/NACE) -> organisation keyword rule on the description ->
@@ -8,7 +9,7 @@
 -- default: it waits for activity data (kWh, litres) and is otherwise reported as unmapped; so does spend whose
 -- account text names energy. `industry_code` is the NACE code of what the deciding rule says was bought.
 with lines as (
-    select * from stg_ledger_lines
+    select * from int_line__keys
 ),
 
 organisations as (
@@ -151,29 +152,22 @@ decided as (
 
 final as (
     select
-        batch_id,
-        source_row,
+        input_key,
+        n_lines,
+        amount_net_sek_exact,
         organisation_id,
         organisation_name,
         organisation_kind,
         group_id,
-        fiscal_year,
-        period,
         account,
-        committee,
         coalesce(department,
                  case when organisation_kind = 'company' then organisation_name end,
                  '(okänd förvaltning)') as department,
-        cost_centre,
         project,
         supplier_name,
         supplier_org_number,
         supplier_sni_code,
-        description,
-        amount,
         currency,
-        vat_amount,
-        amounts_include_vat,
         is_intra_group,
         exclusion_reason_found is not null as is_excluded,
         exclusion_reason_found as exclusion_reason,

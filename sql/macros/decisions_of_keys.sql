@@ -1,8 +1,9 @@
 -- The distinct decisions of a run's lines, one row each (stored per run in run_decision): rule, category, method,
 -- factor set, code and value, adjustments, data quality, and what the run derived about the line (group,
--- department, supplier industry). `lines` names a table of int_line__keyed rows: compute_run materialises the
--- line model once and stores it as decisions (this) and narrow lines (results_of_lines).
-create or replace macro decisions_of_lines(lines) as table
+-- department, supplier industry). `keys` names a table of int_line_keys__priced rows (one per distinct line
+-- input; several inputs may share a decision): compute_run materialises them once and stores them as decisions
+-- (this) and, with each line's amounts, as narrow lines (results_of_lines).
+create or replace macro decisions_of_keys(keys) as table
 select distinct
     decision_id,
     group_id,
@@ -28,4 +29,4 @@ select distinct
     fx_rate,
     price_adjustment,
     dq_score
-from query_table(lines)
+from query_table(keys)

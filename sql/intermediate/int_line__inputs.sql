@@ -1,0 +1,47 @@
+-- Each ledger line of the run with the key of what decides it. A line's classification and pricing depend only on
+-- its organisation, account (and account text), department, project, counterparty, supplier, currency and whether
+-- its invoice text (description) hits a keyword or text rule; its amounts are the only per-line part. So the line
+-- model classifies and prices each distinct `input_key` once (int_line__keys -> int_line_keys__classified ->
+-- int_line_keys__priced) and each line is its amounts times what its key decided (macro emissions_of_lines).
+-- `description_key` is the description when it hits a rule (int_descriptions__matched, int_invoice_texts__matched:
+-- matched once per distinct description), else null: descriptions that hit nothing do not split keys.
+-- amount_net_sek_exact = amount_net x SEK per EUR / ledger currency per EUR (spend-year rates), unrounded.
+with lines as (
+    select * from stg_ledger_lines
+),
+
+keyword_hits as (
+    select account, description from int_descriptions__matched
+),
+
+text_hits as (
+    select organisation_id, account, description from int_invoice_texts__matched
+),
+
+fx as (
+    select currency, units_per_eur from stg_exchange_rates where year = getvariable('run_year')
+),
+
+keyed as (
+    select
+        l.*,
+        case when k.account is not null or t.account is not null then l.description end as description_key,
+        amount_net(l.amount, l.vat_amount, l.amounts_include_vat) as amount_net,
+        cast(amount_net(l.amount, l.vat_amount, l.amounts_include_vat) as double)
+            * (select units_per_eur from fx where currency = 'SEK') / r.units_per_eur as amount_net_sek_exact
+    from lines as l
+    left join keyword_hits as k on k.account = l.account and k.description = l.description
+    left join text_hits as t
+        on t.organisation_id = l.organisation_id and t.account = l.account and t.description = l.description
+    left join fx as r on r.currency = l.currency
+),
+
+final as (
+    select
+        *,
+        hash(organisation_id, account, account_name, department, project, counterparty, supplier_name,
+             supplier_org_number, currency, description_key) as input_key
+    from keyed
+)
+
+select * from final
