@@ -41,6 +41,8 @@ def register(sub) -> None:
     p.add_argument("--publish", action="store_true", help="freeze the run: its results never change afterwards")
     p.add_argument("--publish-run", type=int, metavar="RUN_ID", help="freeze an existing run")
     p.add_argument("--list", action="store_true", help="list recorded runs")
+    p.add_argument("--verify", action="store_true",
+                   help="check that every published run's results are unchanged since publication (exit 1 if not)")
     p.add_argument("--note", help="a note stored with the run")
     add_db_option(p)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -222,8 +224,23 @@ def _run_progress():
     return tell
 
 
+def _verify(results: list[dict], *, as_json: bool) -> int:
+    """Print each published run and whether its results are unchanged; 0 when all are, else 1."""
+    if as_json:
+        print_json(results)
+    else:
+        tx = texts()
+        if not results:
+            print(tx.t("cli_run_verify_none"))
+        for r in results:
+            key = "cli_run_verify_unchanged" if r["unchanged"] else "cli_run_verify_changed"
+            print(tx.t(key, run_id=r["run_id"], year=r["year"],
+                       organisation=r["organisation_id"] or tx.t("cli_run_verify_all_organisations")))
+    return 0 if all(r["unchanged"] for r in results) else 1
+
+
 def run(args) -> int:
-    """Compute, publish or list runs."""
+    """Compute, publish, verify or list runs."""
     from .. import store
     from ..engine import runs
 
@@ -241,12 +258,14 @@ def run(args) -> int:
                 print_table(["run", "year", "org", "factors", "mapping", "published", "created", "status"],
                             [[*r[:5], "yes" if r[5] else "no", f"{r[6]:%Y-%m-%d %H:%M}", r[7]] for r in rows])
             return 0
+        if args.verify:
+            return _verify(runs.verify_published_runs(con), as_json=args.json)
         if args.publish_run is not None:
             runs.publish_run(con, args.publish_run)
             print(texts().t("cli_run_published", run_id=args.publish_run))
             return 0
         if args.year is None:
-            raise UsageError("klimatspend run: give --year YYYY (or --list, --publish-run RUN_ID)")
+            raise UsageError("klimatspend run: give --year YYYY (or --list, --verify, --publish-run RUN_ID)")
         if not args.json:
             step("cli_progress_run", year=args.year)
         if not 0 <= args.vat_rate < 1:

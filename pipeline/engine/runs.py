@@ -277,6 +277,21 @@ def publish_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
                 "where run_id = ?", [results_checksum(con, run_id), run_id])
 
 
+def verify_published_runs(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Recompute the checksum of every published run's line results and compare it with the one stored when it was
+    published; one dict per published run (run_id, year, organisation_id, published_at, unchanged). A run checks
+    only the published runs of its own year (sql/checks/assert_published_runs_unchanged); this checks them all."""
+    rows = con.execute(
+        """select r.run_id, r.year, r.organisation_id, r.published_at,
+                  r.results_checksum is not null and c.results_checksum is not distinct from r.results_checksum
+           from run as r
+           left join (select * from int_runs__checksummed
+                      where run_id in (select run_id from run where is_published)) as c on c.run_id = r.run_id
+           where r.is_published
+           order by r.run_id""").fetchall()
+    return [dict(zip(("run_id", "year", "organisation_id", "published_at", "unchanged"), r)) for r in rows]
+
+
 def shown_run_id(con: duckdb.DuckDBPyConnection, year: int, organisation_id: str | None = None) -> int | None:
     """Return the run shown for `year` (None when the year has none). The one rule every view uses.
 

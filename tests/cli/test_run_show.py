@@ -74,6 +74,23 @@ def test_publish_then_show_and_compare(db, capsys):
     assert compared["totals"]["difference_kg_co2e"] == pytest.approx(-125.0)
 
 
+def test_verify_lists_each_published_run_and_fails_on_a_changed_one(db, capsys):
+    assert main(["run", "--verify", "--db", str(db), "--lang", "en"]) == 0
+    assert capsys.readouterr().out.strip() == "no published runs to verify"
+    first = run_json(capsys, "run", "--year", "2024", "--factors", "test@1.0", "--mapping", "map@1.0", "--publish",
+                     "--json", "--db", str(db))
+    assert main(["run", "--verify", "--db", str(db), "--lang", "sv"]) == 0
+    assert capsys.readouterr().out.strip() == \
+        f"körning {first['run_id']} (2024, alla organisationer): oförändrad sedan publiceringen"
+    con = store.connect(db)
+    con.execute("update run_line set emissions_kg_co2e = emissions_kg_co2e * 2 where run_id = ?", [first["run_id"]])
+    con.close()
+    assert main(["run", "--verify", "--db", str(db), "--lang", "en"]) == 1
+    assert "CHANGED since publication" in capsys.readouterr().out
+    assert main(["run", "--verify", "--json", "--db", str(db)]) == 1
+    assert [(r["run_id"], r["unchanged"]) for r in json.loads(capsys.readouterr().out)] == [(first["run_id"], False)]
+
+
 def test_show_views_as_table_and_csv(db, capsys):
     assert main(["run", "--year", "2024", "--factors", "test@1.0", "--mapping", "map@1.0", "--db", str(db)]) == 0
     capsys.readouterr()

@@ -367,6 +367,28 @@ def test_published_run_is_frozen_and_a_change_is_detected(con):
                               settings=runs.RunSettings(use_margins=False))
 
 
+def test_a_run_checks_the_published_runs_of_its_year_and_verify_checks_them_all(con):
+    """A run checks only the published runs of its own year, the ones it could touch (so its cost does not grow
+    with every year published before it); verify_published_runs (`klimatspend run --verify`) checks them all."""
+    seed_reference(con)
+    seed_ledger(con)
+    con.execute("insert into ledger_line (batch_id, source_row, organisation_id, fiscal_year, period, account, "
+                "department, amount, currency) values (1, 8, 'org', 2022, '2022-03', '4610', 'A', 100.00, 'SEK')")
+    first = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    runs.publish_run(con, first.run_id)
+    assert [(r["run_id"], r["year"], r["unchanged"]) for r in runs.verify_published_runs(con)] == \
+        [(first.run_id, 2024, True)]
+    con.execute("update run_line set emissions_kg_co2e = emissions_kg_co2e + 1 where run_id = ? "
+                "and source_row = 2", [first.run_id])
+    other = runs.compute_run(con, 2022, factors="test@1.0", mapping="map@1.0")   # another year: it does not fail
+    runs.publish_run(con, other.run_id)
+    assert [(r["run_id"], r["unchanged"]) for r in runs.verify_published_runs(con)] == \
+        [(first.run_id, False), (other.run_id, True)]
+    with pytest.raises(KlimatspendError, match="assert_published_runs_unchanged"):
+        runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0",
+                         settings=runs.RunSettings(use_margins=False))
+
+
 def test_each_decision_is_stored_once_and_every_line_reads_as_computed(con):
     """Seven lines, six decisions: a line of account 4610 in department A is added to the six, and it shares
     rule, factor and adjustments with row 2; the two food lines (6461, A and B) differ by department, so they
