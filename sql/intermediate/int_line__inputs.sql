@@ -4,18 +4,19 @@
 -- model classifies and prices each distinct `input_key` once (int_line__keys -> int_line_keys__classified ->
 -- int_line_keys__priced) and each line is its amounts times what its key decided (macro emissions_of_lines).
 -- `description_key` is the description when it hits a rule (int_descriptions__matched, int_invoice_texts__matched:
--- matched once per distinct description), else null: descriptions that hit nothing do not split keys.
+-- matched once per distinct description), else null: descriptions that hit nothing do not split keys. What the hit
+-- decides (keyword_*, invoice_text_*) depends only on the key and is carried to int_line__keys.
 -- amount_net_sek_exact = amount_net x SEK per EUR / ledger currency per EUR (spend-year rates), unrounded.
 with lines as (
     select * from stg_ledger_lines
 ),
 
 keyword_hits as (
-    select account, description from int_descriptions__matched
+    select * from int_descriptions__matched
 ),
 
 text_hits as (
-    select organisation_id, account, description from int_invoice_texts__matched
+    select * from int_invoice_texts__matched
 ),
 
 fx as (
@@ -26,6 +27,18 @@ keyed as (
     select
         l.*,
         case when k.account is not null or t.account is not null then l.description end as description_key,
+        -- what the hit decides, carried so that the classification need not match the descriptions again
+        k.keyword_rule_id,
+        k.keyword_category_id,
+        k.keyword_factor_code,
+        k.keyword_industry_code,
+        k.keyword_exclusion_reason,
+        k.keyword_exclusion_rule,
+        t.text_rule_id as invoice_text_rule_id,
+        t.text_category_id as invoice_text_category_id,
+        t.text_industry_code as invoice_text_industry_code,
+        t.text_factor_code as invoice_text_factor_code,
+        t.text_exclusion_reason as invoice_text_exclusion_reason,
         amount_net(l.amount, l.vat_amount, l.amounts_include_vat) as amount_net,
         cast(amount_net(l.amount, l.vat_amount, l.amounts_include_vat) as double)
             * (select units_per_eur from fx where currency = 'SEK') / r.units_per_eur as amount_net_sek_exact

@@ -24,20 +24,12 @@ suppliers as (
     select * from int_suppliers__matched
 ),
 
-descriptions as (
-    select * from int_descriptions__matched
-),
-
 counterparties as (
     select * from int_counterparties__matched
 ),
 
 account_texts as (
     select * from int_account_texts__matched
-),
-
-invoice_texts as (
-    select * from int_invoice_texts__matched
 ),
 
 projects as (
@@ -83,20 +75,16 @@ joined as (
         s.industry_category_id,
         s.industry_factor_code,
         coalesce(s.is_intra_group, false) as is_intra_group,
-        d.keyword_rule_id,
-        d.keyword_category_id,
-        d.keyword_factor_code,
-        d.keyword_industry_code,
-        d.keyword_exclusion_reason,
-        d.keyword_exclusion_rule,
         c.counterparty_exclusion_reason,
         c.counterparty_exclusion_rule,
-        coalesce(t.text_rule_id, i.text_rule_id) as text_rule_id,
-        case when t.text_rule_id is not null then t.text_category_id else i.text_category_id end as text_category_id,
-        case when t.text_rule_id is not null then t.text_industry_code else i.text_industry_code end
+        coalesce(t.text_rule_id, l.invoice_text_rule_id) as text_rule_id,
+        case when t.text_rule_id is not null then t.text_category_id else l.invoice_text_category_id end
+            as text_category_id,
+        case when t.text_rule_id is not null then t.text_industry_code else l.invoice_text_industry_code end
             as text_industry_code,
-        case when t.text_rule_id is not null then t.text_factor_code else i.text_factor_code end as text_factor_code,
-        case when t.text_rule_id is not null then t.text_exclusion_reason else i.text_exclusion_reason end
+        case when t.text_rule_id is not null then t.text_factor_code else l.invoice_text_factor_code end
+            as text_factor_code,
+        case when t.text_rule_id is not null then t.text_exclusion_reason else l.invoice_text_exclusion_reason end
             as text_exclusion_reason,
         p.capital_project_prefix
     from lines as l
@@ -106,14 +94,11 @@ joined as (
         on s.organisation_id = l.organisation_id
        and coalesce(s.supplier_org_number, '') = coalesce(l.supplier_org_number, '')
        and coalesce(s.supplier_name, '') = coalesce(l.supplier_name, '')
-    left join descriptions as d on d.account = l.account and d.description = l.description
     left join counterparties as c on c.organisation_id = l.organisation_id and c.counterparty = l.counterparty
     left join account_texts as t
         on t.organisation_id = l.organisation_id and t.account = l.account
        and t.account_name is not distinct from l.account_name
        and t.text_rule_id is not null
-    left join invoice_texts as i
-        on i.organisation_id = l.organisation_id and i.account = l.account and i.description = l.description
     left join projects as p on p.organisation_id = l.organisation_id and p.project = l.project
 ),
 
