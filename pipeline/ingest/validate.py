@@ -16,6 +16,7 @@ import importlib.util
 import logging
 import sys
 import threading
+import types
 import warnings
 from dataclasses import dataclass, field
 
@@ -105,41 +106,71 @@ _IMPORT_LOCK = threading.Lock()
 
 
 def import_contract():
-    """Import and return the great_expectations module, with scipy.stats loaded only when first used.
+    """Import and return the great_expectations module, with scipy.stats and altair run only when first used.
 
-    GX imports scipy.stats at start-up for two statistical expectations the ledger contract does not use (KL
-    divergence, KS test); that import is 0.8-1.2 s of the 2-3 s GX import. Here scipy.stats is put in place as a
-    lazy module (importlib.util.LazyLoader): GX's `from scipy import stats` binds it without running it, and the
-    first attribute read (e.g. stats.entropy) loads the real module into it.
+    GX imports both at start-up for expectations the ledger contract does not use (KL divergence and KS tests,
+    their charts): about half of GX's 2-3 s import. They are registered as deferred modules first (_defer_module):
+    GX's `from scipy import stats` and `import altair as alt` bind them without running them, and the first read of
+    one of their attributes (stats.entropy, alt.Chart) runs the real module.
     """
     with _IMPORT_LOCK:
         if "great_expectations" not in sys.modules:
-            _lazy_submodule("scipy", "stats")
+            for name in _DEFERRED_MODULES:
+                _defer_module(name)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return importlib.import_module("great_expectations")
 
 
-def _lazy_submodule(package: str, name: str) -> None:
-    """Register `package.name` as a lazy module (loaded on first attribute access) unless it is loaded already."""
-    full = f"{package}.{name}"
-    if full in sys.modules:
+_DEFERRED_MODULES = ("scipy.stats", "altair")
+# what the import system reads from a module already in sys.modules: these do not run a deferred module
+_IMPORT_METADATA = frozenset({"__spec__", "__name__", "__loader__", "__package__", "__path__", "__file__",
+                              "__class__", "__dict__", "__doc__"})
+
+
+class _DeferredModule(types.ModuleType):
+    """A module registered but not run: the first read of an attribute other than its import metadata runs it.
+
+    Like importlib.util.LazyLoader, except that the metadata (`__spec__`) can be read without running the module:
+    an `import altair` of a module already in sys.modules reads `__spec__`, which would run a LazyLoader module.
+    """
+
+    def __getattribute__(self, attr: str):
+        if attr in _IMPORT_METADATA:
+            return types.ModuleType.__getattribute__(self, attr)
+        with _DEFERRED_LOCK:
+            if type(self) is _DeferredModule:
+                spec = types.ModuleType.__getattribute__(self, "__spec__")
+                self.__class__ = types.ModuleType      # from here on an ordinary module, also while it runs
+                try:
+                    spec.loader.exec_module(self)
+                except BaseException:
+                    sys.modules.pop(spec.name, None)
+                    raise
+        return getattr(self, attr)
+
+
+_DEFERRED_LOCK = threading.RLock()
+
+
+def _defer_module(name: str) -> None:
+    """Register module `name` as a _DeferredModule unless it is imported already or cannot be found."""
+    if name in sys.modules:
         return
+    package, _, leaf = name.rpartition(".")
     try:
-        parent = importlib.import_module(package)
-        spec = importlib.util.find_spec(full)
+        parent = importlib.import_module(package) if package else None
+        spec = importlib.util.find_spec(name)
     except ImportError:
         return
-    if spec is None or spec.loader is None:
+    if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
         return
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
     module = importlib.util.module_from_spec(spec)
-    sys.modules[full] = module
-    loader.exec_module(module)
-    # `from scipy import stats` takes the attribute when the package has it; without it, the import system would
-    # look the module up again and read its __spec__, which loads it
-    setattr(parent, name, module)
+    module.__class__ = _DeferredModule
+    sys.modules[name] = module
+    if parent is not None:
+        # `from scipy import stats` takes the package's attribute when it has one (scipy would import it anew)
+        setattr(parent, leaf, module)
 
 
 def _fmt_month(yyyymm: int) -> str:
