@@ -105,7 +105,7 @@ def _import_contract() -> None:
 _IMPORT_LOCK = threading.Lock()
 
 
-def import_contract():
+def import_contract() -> types.ModuleType:
     """Import and return the great_expectations module, with scipy.stats and altair run only when first used.
 
     GX imports both at start-up for expectations the ledger contract does not use (KL divergence and KS tests,
