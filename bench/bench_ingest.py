@@ -139,9 +139,12 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         generate_xlsx(xlsx_path, args.xlsx_lines)
         print(f"generated {xlsx_path} ({xlsx_path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
-    t = time.perf_counter()
-    import great_expectations  # noqa: F401  (import once, outside the timed ingest: a fixed ~3 s start-up)
-    print(f"import great_expectations: {time.perf_counter() - t:.1f} s (not counted below)")
+    t, c = time.perf_counter(), time.process_time()
+    # imported once, outside the timed ingest, the way an ingest imports it (scipy.stats and altair deferred)
+    from pipeline.ingest.validate import import_contract
+    import_contract()
+    print(f"import great_expectations: wall {time.perf_counter() - t:.1f} s, CPU {time.process_time() - c:.1f} s "
+          "(not counted below)")
     if args.only != "xlsx":
         report("csv ", run_one(csv_path, 2024))
     if args.only != "csv":

@@ -12,9 +12,11 @@ mostly negative) run as SQL; lines already loaded in another batch are pipeline.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import logging
 import sys
 import threading
+import types
 import warnings
 from dataclasses import dataclass, field
 
@@ -95,11 +97,80 @@ def prefetch_contract() -> None:
 
 def _import_contract() -> None:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            importlib.import_module("great_expectations")
+        import_contract()
     except Exception:   # noqa: BLE001 - validation imports it again and reports the error there
         pass
+
+
+_IMPORT_LOCK = threading.Lock()
+
+
+def import_contract() -> types.ModuleType:
+    """Import and return the great_expectations module, with scipy.stats and altair run only when first used.
+
+    GX imports both at start-up for expectations the ledger contract does not use (KL divergence and KS tests,
+    their charts): about half of GX's 2-3 s import. They are registered as deferred modules first (_defer_module):
+    GX's `from scipy import stats` and `import altair as alt` bind them without running them, and the first read of
+    one of their attributes (stats.entropy, alt.Chart) runs the real module.
+    """
+    with _IMPORT_LOCK:
+        if "great_expectations" not in sys.modules:
+            for name in _DEFERRED_MODULES:
+                _defer_module(name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return importlib.import_module("great_expectations")
+
+
+_DEFERRED_MODULES = ("scipy.stats", "altair")
+# what the import system reads from a module already in sys.modules: these do not run a deferred module
+_IMPORT_METADATA = frozenset({"__spec__", "__name__", "__loader__", "__package__", "__path__", "__file__",
+                              "__class__", "__dict__", "__doc__"})
+
+
+class _DeferredModule(types.ModuleType):
+    """A module registered but not run: the first read of an attribute other than its import metadata runs it.
+
+    Like importlib.util.LazyLoader, except that the metadata (`__spec__`) can be read without running the module:
+    an `import altair` of a module already in sys.modules reads `__spec__`, which would run a LazyLoader module.
+    """
+
+    def __getattribute__(self, attr: str):
+        if attr in _IMPORT_METADATA:
+            return types.ModuleType.__getattribute__(self, attr)
+        with _DEFERRED_LOCK:
+            if type(self) is _DeferredModule:
+                spec = types.ModuleType.__getattribute__(self, "__spec__")
+                self.__class__ = types.ModuleType      # from here on an ordinary module, also while it runs
+                try:
+                    spec.loader.exec_module(self)
+                except BaseException:
+                    sys.modules.pop(spec.name, None)
+                    raise
+        return getattr(self, attr)
+
+
+_DEFERRED_LOCK = threading.RLock()
+
+
+def _defer_module(name: str) -> None:
+    """Register module `name` as a _DeferredModule unless it is imported already or cannot be found."""
+    if name in sys.modules:
+        return
+    package, _, leaf = name.rpartition(".")
+    try:
+        parent = importlib.import_module(package) if package else None
+        spec = importlib.util.find_spec(name)
+    except ImportError:
+        return
+    if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+        return
+    module = importlib.util.module_from_spec(spec)
+    module.__class__ = _DeferredModule
+    sys.modules[name] = module
+    if parent is not None:
+        # `from scipy import stats` takes the package's attribute when it has one (scipy would import it anew)
+        setattr(parent, leaf, module)
 
 
 def _fmt_month(yyyymm: int) -> str:
@@ -111,8 +182,7 @@ def ledger_checks(*, account_pattern: str | None, period_start: int | None, peri
 
     `period_start`/`period_end` are YYYYMM integers of the declared period (None = not declared).
     """
-    import great_expectations as gx
-
+    gx = import_contract()
     E = gx.expectations
     checks = [
         Check(E.ExpectColumnValuesToBeInSet(column="chk_total_row", value_set=[False]), "total-row", None, "error",
@@ -257,7 +327,7 @@ def _skip_frame_fingerprint() -> None:
 
 
 def _run_gx(frame: pd.DataFrame, checks: list[Check], indices: list[int], result_format: dict):
-    import great_expectations as gx
+    gx = import_contract()
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.validator.v1_validator import Validator
 

@@ -203,3 +203,23 @@ def test_periods_and_date_months_are_parsed_per_distinct_value(db):
     assert [r["date_month"] for r in rows] == [None, None, 202404, 202405, None]
     assert [r["chk_period_type"] for r in rows] == [False, False, False, True, False]
     assert [r["fiscal_year"] for r in rows] == [2024] * 5
+
+
+PLAIN_EDGES = ["12,", ",5", "-0,5", "007,25", "12,345", "1" * 40, "-12", "+12,5", "12.345", "1.5", "0", "-0"]
+
+
+@pytest.mark.parametrize("decimal_comma,expected", [
+    # comma file: "12," and ",5" are not plain (no digit after / before the comma) and take the compacting fast
+    # path (12.00, 0.50); "12,345" is plain: 12.345 rounded to cents = 12.35; "12.345" is a thousands group: 12345
+    (True, ["12.00", "0.50", "-0.50", "7.25", "12.35", None, "-12.00", "12.50", "12345.00", "1.50", "0.00", "0.00"]),
+    # point file: "12," and ",5" are not numbers; "12,345" is a thousands group; "12.345" is plain: 12.35
+    (False, [None, None, "-0.50", "7.25", "12345.00", None, "-12.00", "12.50", "12.35", "1.50", "0.00", "0.00"]),
+])
+def test_plain_amounts_take_the_values_of_the_fast_path(db, decimal_comma, expected):
+    """A plain cell (digits, one decimal separator, a leading minus) is cast without compacting; the values are those
+    the compacting fast path and the full parser gave before, and a plain 40-digit number that no cast can read falls
+    through to the full parser: out of range (no amount, chk_amount_range)."""
+    rows = _typed(db, [["4610", v] for v in PLAIN_EDGES], ["Konto", "Belopp"], year=2024,
+                  decimal_comma=decimal_comma)
+    assert [r["amount"] for r in rows] == [None if e is None else Decimal(e) for e in expected]
+    assert [r["chk_amount_range"] for r in rows] == [v == "1" * 40 for v in PLAIN_EDGES]

@@ -266,3 +266,27 @@ def test_an_account_pattern_duckdb_cannot_use_is_named(con, tmp_path):
         ingest_file(con, path, IngestOptions(period="2024-03", account_pattern="^(?=4)[0-9]+$"))
     assert str(err.value) == ("the account pattern ^(?=4)[0-9]+$ is not a regular expression klimatspend can use "
                               "(RE2 syntax: no look-ahead or back-references); give another pattern")
+
+
+def test_the_contract_import_runs_scipy_stats_and_altair_only_when_used():
+    """import_contract() loads GX without running scipy.stats and altair (GX's KL-divergence and KS-test expectations
+    import them at start-up; the ledger contract never calls them), and a GX module that does use them gets the real
+    modules on first use. In a fresh interpreter: another test of this worker may have imported them already."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from pipeline.ingest.validate import import_contract\n"
+        "gx = import_contract()\n"
+        "ran = lambda: ['scipy.stats._stats_py' in sys.modules, 'altair.vegalite' in sys.modules]\n"
+        "print(gx.__version__.split('.')[0], *ran())\n"
+        "from great_expectations.expectations.core import expect_column_kl_divergence_to_be_less_than as kl\n"
+        "print(round(float(kl.stats.entropy([0.5, 0.5], [0.25, 0.75])), 4), kl.alt.Chart.__name__, *ran())\n"
+        "import altair\n"
+        "print(altair.Chart is kl.alt.Chart)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout.split()
+    # KL divergence of (1/2, 1/2) from (1/4, 3/4) = 1/2 ln 2 + 1/2 ln(2/3) = 0.3466 - 0.2027 = 0.1438
+    assert out == ["1", "False", "False", "0.1438", "Chart", "True", "True", "True"]
