@@ -29,7 +29,9 @@ def main() -> None:
 
     t = time.perf_counter()
     c = time.process_time()
-    import great_expectations  # noqa: F401 - timed on its own: ingest imports it in the background
+    from pipeline.ingest.validate import import_contract
+
+    import_contract()   # timed on its own, imported the way ingest imports it (in the background)
     print(f"import great_expectations: wall {time.perf_counter() - t:.2f} s, CPU {time.process_time() - c:.2f} s")
 
     from pipeline import store
