@@ -1,21 +1,60 @@
--- Every loaded line of the run's year appears in the run's results (and nothing else does): one full join of the
--- loaded lines with the run's lines (a line whose decision is missing is not in run_line_emission: missing).
+-- Nothing lost, nothing doubled, sums reconcile: every loaded line of the run's year is in the run's results
+-- exactly once with a known rule level, nothing else is, and per ledger currency the run's mapped + excluded +
+-- unmapped spend equals the loaded spend to the cent. One full join of the loaded lines with the run's lines
+-- (a line whose decision is missing is not in run_line_emission: missing). Problems, one row each:
+--   missing / unexpected / duplicate / unknown-rule-level  (batch_id, source_row)
+--   spend-mismatch                                          (currency, loaded - run amount in that currency)
 with expected as (
-    select batch_id, source_row from stg_ledger_lines
+    select batch_id, source_row, currency, amount from stg_ledger_lines
 ),
 
 actual as (
-    select batch_id, source_row from run_line_emission where run_id = getvariable('run_id')
+    select
+        batch_id,
+        source_row,
+        count(*) as n_results,
+        bool_and(rule_level in ('supplier', 'supplier_industry', 'account_keyword', 'account_text', 'account',
+                                'account_group', 'default', 'activity', 'excluded', 'unmapped')) as is_level_known
+    from run_line_emission
+    where run_id = getvariable('run_id')
+    group by batch_id, source_row
+),
+
+joined as (
+    select
+        coalesce(e.batch_id, a.batch_id) as batch_id,
+        coalesce(e.source_row, a.source_row) as source_row,
+        e.currency,
+        e.amount,
+        a.batch_id is not null and a.is_level_known as is_counted,
+        case
+            when a.batch_id is null then 'missing'
+            when e.batch_id is null then 'unexpected'
+            when a.n_results > 1 then 'duplicate'
+            when not a.is_level_known then 'unknown-rule-level'
+        end as problem
+    from expected as e
+    full outer join actual as a on a.batch_id = e.batch_id and a.source_row = e.source_row
+),
+
+spend as (
+    select
+        currency,
+        sum(amount) as loaded_amount,
+        coalesce(sum(amount) filter (where is_counted), 0) as run_amount
+    from joined
+    where currency is not null
+    group by currency
 ),
 
 final as (
-    select
-        case when a.batch_id is null then 'missing' else 'unexpected' end as problem,
-        coalesce(e.batch_id, a.batch_id) as batch_id,
-        coalesce(e.source_row, a.source_row) as source_row
-    from expected as e
-    full outer join actual as a on a.batch_id = e.batch_id and a.source_row = e.source_row
-    where a.batch_id is null or e.batch_id is null
+    select problem, batch_id, source_row, null as currency, null as amount_difference
+    from joined
+    where problem is not null
+    union all
+    select 'spend-mismatch', null, null, currency, loaded_amount - run_amount
+    from spend
+    where loaded_amount <> run_amount
 )
 
 select * from final

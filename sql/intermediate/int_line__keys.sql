@@ -2,8 +2,8 @@
 -- line, with its input_key, what its invoice text's hit decides, its number of lines and their net spend in SEK
 -- (what activity data are shared out by).
 -- Grouped by the fields themselves, not only their hash: two inputs whose keys collided would give two rows with
--- one key, each line would then join twice and the run's check assert_line_emission_unique would fail it (never a
--- silent merge).
+-- one key, each line would then join twice and the run's check assert_run_covers_loaded_lines would fail it as a
+-- duplicate (never a silent merge).
 with inputs as (
     select * from int_line__inputs
 ),
