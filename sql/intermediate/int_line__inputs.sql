@@ -1,11 +1,11 @@
 -- Each ledger line of the run with the key of what decides it. A line's classification and pricing depend only on
--- its organisation, account (and account text), department, project, counterparty, supplier, currency and whether
--- its invoice text (description) hits a keyword or text rule; its amounts are the only per-line part. So the line
--- model classifies and prices each distinct `input_key` once (int_line__keys -> int_line_keys__classified ->
+-- its organisation, account (and account text), department, project, counterparty, supplier, currency and which
+-- keyword or text rule its invoice text (description) hits, if any; its amounts are the only per-line part. So the
+-- line model classifies and prices each distinct `input_key` once (int_line__keys -> int_line_keys__classified ->
 -- int_line_keys__priced) and each line is its amounts times what its key decided (macro emissions_of_lines).
--- `description_key` is the description when it hits a rule (int_descriptions__matched, int_invoice_texts__matched:
--- matched once per distinct description), else null: descriptions that hit nothing do not split keys. What the hit
--- decides (keyword_*, invoice_text_*) depends only on the key and is carried to int_line__keys.
+-- The invoice text enters the key only through the rules it hits (int_descriptions__matched,
+-- int_invoice_texts__matched: matched once per distinct description), never as text: a ledger whose invoice texts
+-- are all different still has few keys. What the hit decides (keyword_*, invoice_text_*) is carried along.
 -- amount_net_sek_exact = amount_net x SEK per EUR / ledger currency per EUR (spend-year rates), unrounded.
 with lines as (
     select * from stg_ledger_lines
@@ -26,7 +26,6 @@ fx as (
 keyed as (
     select
         l.*,
-        case when k.account is not null or t.account is not null then l.description end as description_key,
         -- what the hit decides, carried so that the classification need not match the descriptions again
         k.keyword_rule_id,
         k.keyword_category_id,
@@ -53,7 +52,8 @@ final as (
     select
         *,
         hash(organisation_id, account, account_name, department, project, counterparty, supplier_name,
-             supplier_org_number, currency, description_key) as input_key
+             supplier_org_number, currency, keyword_rule_id, keyword_exclusion_rule, invoice_text_rule_id)
+            as input_key
     from keyed
 )
 
