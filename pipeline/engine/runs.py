@@ -129,7 +129,11 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
         raise UsageError(f"--year {year}: no loaded ledger lines for that year; load a ledger with "
                          "`klimatspend ingest FILE` first (see `klimatspend batches`)")
     run_orgs = run_organisations(con, year, organisation_id, default_map)
-    map_id, map_version = default_map or (run_orgs[0].mapping_id, run_orgs[0].mapping_version)
+    # the run's map is the one its organisations used when they all used one (a UK council's own expense-type map,
+    # not the Swedish default nobody used), else the default; each organisation's own is in run_organisation
+    used_maps = {(o.mapping_id, o.mapping_version) for o in run_orgs}
+    map_id, map_version = (next(iter(used_maps)) if len(used_maps) == 1
+                           else default_map or (run_orgs[0].mapping_id, run_orgs[0].mapping_version))
     spec, org_region, country = pricing.run_set_spec(run_orgs, factors)
     run_set = pricing.pricing_set(con, "run", spec, year, region=region or org_region, country=country,
                                   crosswalk=crosswalk)

@@ -20,6 +20,8 @@ def test_uk_profile_assigns_expense_type_map_and_run_classifies(con, fixtures):
     assert any("is now in country GB (from profile uk-council-spend)" in n for n in result.notes)
     run = runs.compute_run(con, 2022)
     assert (run.factor_set_id, run.settings["factor_year"]) == ("defra_sic", 2022)
+    # the run's map is the one its only organisation used, not the Swedish default nobody used
+    assert run.mapping_id == "uk_council_expense_types"
     # every Harrogate expense code is in the crosswalk; electricity, whose map row names no industry, is read by the
     # UK expense-type table (issue 17): electric power (SIC 35.11), priced by Defra as a spend estimate
     assert marts.read(con, "unmapped_accounts", run.run_id) == []
