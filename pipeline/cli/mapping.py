@@ -166,8 +166,10 @@ def _review(con, target: dict, args) -> int:
     totals = review.review_totals(review.review_rows(con, target["run_id"], organisation_id=args.org))
     currency, per_sek = marts.reporting_money(con, target["run_id"])
     if args.json:
+        # amounts in the ledger's currency (`spend`) beside the SEK ones the marts hold (`spend_sek`)
         print_json({"run_id": target["run_id"], "year": target["year"], "organisation_id": target["organisation_id"],
-                    "currency": currency, "totals": totals, "accounts": rows})
+                    "currency": currency, "totals": marts.with_reporting_amounts(totals, per_sek),
+                    "accounts": marts.with_reporting_amounts(rows, per_sek)})
         return 0
     totals, rows = marts.to_currency(totals, per_sek), marts.to_currency(rows, per_sek)
     # the map the organisations used (a UK council's own expense types), else the run's default

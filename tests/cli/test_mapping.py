@@ -43,10 +43,15 @@ def test_review_lists_every_account_largest_first_with_conflicts_and_suggestions
     assert by["64610"]["is_conflict"] and by["64610"]["suggested_rule_id"] == "electricity"
     assert by["46200"]["unmapped_reason"] == "no-account-match" and by["46200"]["suggested_industry_code"] == "8790"
     # district heating (62300) and fuels (69100) are spend estimates under US EPA; electricity waits for kWh
-    assert data["totals"] == {"accounts": 26, "conflicts": 1, "unmapped_accounts": 4,
-                              "unmapped_spend_sek": 124500.0, "needs_activity_data_sek": 56400.0,
-                              "unmapped_without_activity_sek": 68100.0, "suggestions": 2,
-                              "account_text_spend_sek": pytest.approx(1215250.0)}
+    assert data["currency"] == "SEK" and data["totals"] == {
+        "accounts": 26, "conflicts": 1, "unmapped_accounts": 4,
+        "unmapped_spend_sek": 124500.0, "needs_activity_data_sek": 56400.0,
+        "unmapped_without_activity_sek": 68100.0, "suggestions": 2,
+        "account_text_spend_sek": pytest.approx(1215250.0),
+        # the same amounts in the ledger's currency (SEK here)
+        "unmapped_spend": 124500.0, "needs_activity_data": 56400.0, "unmapped_without_activity": 68100.0,
+        "account_text_spend": pytest.approx(1215250.0)}
+    assert all(a["spend"] == pytest.approx(a["spend_sek"]) for a in accounts)
     code, out, _ = run(capsys, "mapping", "review", "--only", "conflicts", "--db", db)
     assert code == 0 and "64610" in out and "CONFLICT" in out and "46350" not in out
 
@@ -90,3 +95,21 @@ def test_mapping_alone_is_the_review(db, capsys):
     code, out, _ = run(capsys, "mapping", "--year", "2016", "--db", db, "--json")
     code_review, out_review, _ = run(capsys, "mapping", "review", "--year", "2016", "--db", db, "--json")
     assert code == code_review == 0 and json.loads(out) == json.loads(out_review)
+
+
+def test_review_of_a_uk_council_gives_its_amounts_in_pounds_beside_the_sek_ones(tmp_path, capsys):
+    """A UK council's review in --json: currency GBP, each amount `X` in pounds beside `X_sek` (the marts' SEK at the
+    run year's rates), so that no program reads SEK under a GBP heading."""
+    db = tmp_path / "k.duckdb"
+    harrogate = next((FIXTURES / "ingest" / "uk").glob("harrogate*.csv"))
+    assert run(capsys, "init", "--db", db)[0] == 0
+    assert run(capsys, "ingest", harrogate, "--org", "harrogate", "--profile", "uk-council-spend", "--db", db)[0] == 0
+    assert run(capsys, "run", "--year", "2022", "--db", db)[0] == 0
+    code, out, _ = run(capsys, "mapping", "review", "--year", "2022", "--db", db, "--json")
+    data = json.loads(out)
+    assert code == 0 and data["currency"] == "GBP"
+    largest = max(data["accounts"], key=lambda a: abs(a["spend_sek"] or 0))
+    rate = largest["spend"] / largest["spend_sek"]                # GBP per SEK of 2022: about 0.08
+    assert 0.05 < rate < 0.12
+    assert all(a["spend"] == pytest.approx(a["spend_sek"] * rate, abs=0.02) for a in data["accounts"])
+    assert data["totals"]["unmapped_spend"] == pytest.approx(data["totals"]["unmapped_spend_sek"] * rate, abs=0.02)
