@@ -10,8 +10,10 @@ process and `--repeat` times (median wall seconds; peak RSS the largest of the r
   file, joins the factor table and groups by department - the least that any pipeline keeping the lines must do;
 - baseline (a), "bare read + group by": the same query straight from the CSV, nothing stored.
 
-Then `klimatspend --help` (median of 5 process starts) and, with `--months`, twelve monthly files loaded one by
-one (the ingest time of each: nothing may grow with what was loaded before).
+Then `klimatspend --help` (median of 5 process starts); with `--months`, twelve monthly files loaded one by
+one (the ingest time of each: nothing may grow with what was loaded before); and with `--years`, that many years
+of `--months` lines each loaded, computed and published one after another (the run time of each: a run must not
+get slower with every year published before it).
 
 Usage:
     python bench/bench_fast_path.py                          # 1M and 5M lines, medians of 3
@@ -84,6 +86,31 @@ def phase_months(lines_per_month: int, folder: Path) -> dict:
     return {"seconds": seconds}
 
 
+def phase_years(n_years: int, lines_per_year: int, folder: Path) -> dict:
+    """Load, compute and publish `n_years` years one after another into a fresh database (the newest year being
+    bench_run.YEAR); return each run's seconds (compute_run, checks included)."""
+    from pipeline import store
+    from pipeline.engine import runs
+    from pipeline.factors import load_reference_data
+    from pipeline.ingest import IngestOptions, batches, ingest_file
+
+    con = store.connect(folder / "years.duckdb")
+    load_reference_data(con)
+    batches.ensure_organisation(con, "bench", "Bench kommun", "municipality", "212000-0000")
+    seconds = []
+    for year in range(bench_run.YEAR - n_years + 1, bench_run.YEAR + 1):
+        path = folder / f"year_{year}.csv"
+        bench_run.generate(path, lines_per_year, seed=0.5 + year / 10000, year=year)
+        result = ingest_file(con, path, IngestOptions(organisation_id="bench", year=year))
+        assert result.status == "loaded", result.as_dict()
+        t0 = time.perf_counter()
+        run = runs.compute_run(con, year, organisation_id="bench")
+        seconds.append(time.perf_counter() - t0)
+        runs.publish_run(con, run.run_id)
+    con.close()
+    return {"seconds": seconds}
+
+
 def measured(argv: list[str], script: Path = Path(__file__)) -> tuple[dict, float]:
     """Run `script argv` in a child process; return (its JSON output, peak RSS of the child in MB)."""
     proc = subprocess.Popen([sys.executable, str(script), *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -113,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lines", type=int, nargs="+", default=[1_000_000, 5_000_000])
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--months", type=int, default=50_000, help="lines per monthly file (0: skip)")
-    p.add_argument("--phase", choices=["stored", "months"], help=argparse.SUPPRESS)
+    p.add_argument("--years", type=int, default=6, help="years published one after another, of --months lines "
+                                                        "each (0: skip)")
+    p.add_argument("--phase", choices=["stored", "months", "years"], help=argparse.SUPPRESS)
     p.add_argument("--file", type=Path, nargs="+", help=argparse.SUPPRESS)
     p.add_argument("--factors", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -123,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.phase == "months":
         print(json.dumps(phase_months(args.months, args.db)))
+        return 0
+    if args.phase == "years":
+        print(json.dumps(phase_years(args.years, args.months, args.db)))
         return 0
 
     la = os.getloadavg()
@@ -174,6 +206,15 @@ def main(argv: list[str] | None = None) -> int:
         secs = months["seconds"]
         print(f"\ntwelve monthly files of {args.months:,} lines, ingest seconds: {[round(x, 2) for x in secs]}")
         print(f"  last three / first three = {sum(secs[-3:]) / sum(secs[:3]):.2f} (goal: about 1)")
+    if args.years and args.months:
+        with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+            years, _ = measured(["--phase", "years", "--years", str(args.years), "--months", str(args.months),
+                                 "--db", tmp])
+        secs = years["seconds"]
+        print(f"\n{args.years} years of {args.months:,} lines, each computed and published after the one before, "
+              f"run seconds: {[round(x, 2) for x in secs]}")
+        half = max(1, len(secs) // 2)
+        print(f"  later half / first half = {sum(secs[-half:]) / sum(secs[:half]):.2f} (goal: about 1)")
     return 0
 
 

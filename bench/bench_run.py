@@ -63,9 +63,10 @@ def ledger_parts(n_lines: int) -> list[Path]:
                                                            for i in range(k)]
 
 
-def generate(path: Path, n_lines: int, seed: float = 0.42, months: tuple[int, int] = (1, 12)) -> None:
+def generate(path: Path, n_lines: int, seed: float = 0.42, months: tuple[int, int] = (1, 12),
+             year: int = YEAR) -> None:
     """Write a Swedish municipal ledger of `n_lines` rows (';', decimal comma, UTF-8) with DuckDB, dated in
-    the months `months` (first, last) of the year."""
+    the months `months` (first, last) of `year`."""
     import duckdb
 
     con = duckdb.connect()
@@ -84,14 +85,14 @@ def generate(path: Path, n_lines: int, seed: float = 0.42, months: tuple[int, in
     n_acc, n_dep = len(accounts), len(DEPARTMENTS)
     import datetime as dt
 
-    end = dt.date(YEAR + 1, 1, 1) if months[1] == 12 else dt.date(YEAR, months[1] + 1, 1)
-    days = (end - dt.date(YEAR, months[0], 1)).days
+    end = dt.date(year + 1, 1, 1) if months[1] == 12 else dt.date(year, months[1] + 1, 1)
+    days = (end - dt.date(year, months[0], 1)).days
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     con.execute(f"""
         copy (
             select
-                strftime(date '{YEAR}-{months[0]:02d}-01' + cast(floor(random() * {days}) as integer), '%Y-%m-%d')
+                strftime(date '{year}-{months[0]:02d}-01' + cast(floor(random() * {days}) as integer), '%Y-%m-%d')
                     as "Bokföringsdatum",
                 a.konto as "Konto",
                 a.kontotext as "Kontotext",
