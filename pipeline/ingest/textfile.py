@@ -17,6 +17,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 CHUNK = 4 * 1024 * 1024
 SAMPLE_BYTES = 256 * 1024
@@ -89,6 +90,43 @@ def scan_file(path: Path) -> FileScan:
     inner = first_blank is not None and first_blank + 1 < last_content
     mixed = crlf not in (0, lf) or cr != crlf
     return FileScan(sha256, inner, mixed, utf8_valid)
+
+
+class ScanInProgress:
+    """scan_file of one file running in a background thread, so that DuckDB reads the file at the same time."""
+
+    def __init__(self, path: Path, then: Callable[[], None] | None = None) -> None:
+        self.path = path
+        self._then = then
+        self._scan: FileScan | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="klimatspend-scan", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._scan = scan_file(self.path)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread by result()
+            self._error = exc
+        if self._then is not None:
+            self._then()
+
+    def result(self) -> FileScan:
+        """Wait for the scan and return it (or raise what it raised)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._scan is not None
+        return self._scan
+
+
+def start_scan(path: Path, then: Callable[[], None] | None = None) -> ScanInProgress:
+    """Start scan_file(`path`) in a background thread and return at once; `then()` runs in that thread after it.
+
+    The scan is Python (it holds the GIL for its byte counts and UTF-8 check) and DuckDB's read of the same file
+    releases the GIL: on two cores the two take the time of the longer one.
+    """
+    return ScanInProgress(path, then)
 
 
 def _first_blank(tail: bytes, chunk: bytes, offset: int, *, search_lf: bool, search_crlf: bool) -> int | None:
@@ -180,6 +218,20 @@ def _has_valid_multibyte_utf8(sample: bytes) -> bool:
     """True when `sample` holds at least one well-formed UTF-8 multi-byte character (e.g. 'ö' as C3 B6)."""
     text = sample.decode("utf-8", errors="replace")
     return any(ord(ch) > 127 and ch != "\ufffd" for ch in text)
+
+
+def guess_plain_utf8(path: Path) -> TextEncoding | None:
+    """Return the encoding plain UTF-8 (no BOM) when the file's first SAMPLE_BYTES are valid UTF-8 without a
+    BOM-like prefix, else None: what detect_encoding returns for the file if the rest is valid UTF-8 too."""
+    with open(path, "rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _bom_prefix_length(sample)[0]:
+        return None
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample)   # not final: the sample may cut a character
+    except UnicodeDecodeError:
+        return None
+    return TextEncoding("utf-8", 0, "utf-8")
 
 
 def detect_encoding(path: Path, scan: FileScan | None = None) -> TextEncoding:
