@@ -47,6 +47,7 @@ class FileScan:
 def scan_file(path: Path) -> FileScan:
     """Read `path` once: sha256, empty lines before the last content, mixed line endings, and whether the bytes
     after a BOM-like prefix are valid UTF-8 (detect_encoding uses it instead of reading the file again)."""
+    import numpy    # here, not at the top: the CLI's parser imports this package
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8_valid = True
     first_blank = None
@@ -69,11 +70,13 @@ def scan_file(path: Path) -> FileScan:
                 n_cr = chunk.count(b"\r")
                 n_crlf = chunk.count(b"\r\n") if n_cr else 0
                 cr += n_cr
-                lf += (n_lf := chunk.count(b"\n"))
+                # the offsets of the chunk's line feeds (NumPy, the GIL released) give their count and the empty lines
+                lf_at = numpy.flatnonzero(numpy.frombuffer(chunk, numpy.uint8) == 10)
+                lf += (n_lf := int(lf_at.size))
                 if n_cr or tail.endswith(b"\r"):
                     crlf += n_crlf + (tail.endswith(b"\r") and chunk.startswith(b"\n"))
                 if first_blank is None:
-                    first_blank = _first_blank(tail, chunk, offset, search_lf=not (n_cr and n_crlf == n_lf),
+                    first_blank = _first_blank(tail, chunk, offset, lf_at, search_lf=not (n_cr and n_crlf == n_lf),
                                                search_crlf=bool(n_cr))
                 stripped = chunk.rstrip(b" \t\r\n")
                 if stripped:
@@ -129,18 +132,28 @@ def start_scan(path: Path, then: Callable[[], None] | None = None) -> ScanInProg
     return ScanInProgress(path, then)
 
 
-def _first_blank(tail: bytes, chunk: bytes, offset: int, *, search_lf: bool, search_crlf: bool) -> int | None:
+def _first_blank(tail: bytes, chunk: bytes, offset: int, lf_at, *, search_lf: bool, search_crlf: bool) -> int | None:
     """Return the file offset of the first empty line ("\\n\\n" or "\\n\\r\\n") starting in `tail` (the last bytes
-    before `chunk`) or in `chunk` (at file offset `offset`), else None. A chunk without CR holds no "\\n\\r\\n",
-    one with only CRLF endings no "\\n\\n": those searches (each a pass over 4 MB) are skipped."""
+    before `chunk`) or in `chunk` (at file offset `offset`; `lf_at`: the offsets of its line feeds), else None. A
+    chunk without CR holds no "\\n\\r\\n", one with only CRLF endings no "\\n\\n": those searches are skipped."""
+    import numpy
+
     found = []
     edge = tail + chunk[:2]
-    for pattern, wanted in ((b"\n\n", search_lf), (b"\n\r\n", search_crlf)):
+    for pattern in (b"\n\n", b"\n\r\n"):
         pos = edge.find(pattern)
         if 0 <= pos < len(tail):
             found.append(offset - len(tail) + pos)
-        if wanted and (pos := chunk.find(pattern)) >= 0:
-            found.append(offset + pos)
+    if (search_lf or search_crlf) and lf_at.size > 1:
+        # line feeds next to each other are "\n\n"; two apart with a CR between them are "\n\r\n"
+        gaps = numpy.diff(lf_at)
+        if search_lf and (hits := numpy.flatnonzero(gaps == 1)).size:
+            found.append(offset + int(lf_at[hits[0]]))
+        if search_crlf:
+            bytes_ = numpy.frombuffer(chunk, numpy.uint8)
+            hits = numpy.flatnonzero((gaps == 2) & (bytes_[lf_at[:-1] + 1] == 13))
+            if hits.size:
+                found.append(offset + int(lf_at[hits[0]]))
     return min(found) if found else None
 
 

@@ -221,11 +221,12 @@ def test_a_read_leaves_the_process_csv_field_limit_as_it_was(db, tmp_path, monke
     assert csv.field_size_limit() == before
 
 
-@pytest.mark.parametrize("chunk", [1, 2, 3, 5])
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 4096])
 @pytest.mark.parametrize("text,inner_blank,mixed", [
     (b"a;b\nc;d\n\ne;f\n", True, False), (b"a;b\r\nc;d\r\n\r\ne;f\r\n", True, False),
     (b"a;b\r\nc;d\r\ne;f\r\n\r\n", False, False), (b"a;b\nc;d\r\ne;f\n", False, True),
-    (b"a;b\r\nc;d\n\r\ne;f\r\n", True, True), (b"a;b\nc;d\n\n\n", False, False)])
+    (b"a;b\r\nc;d\n\r\ne;f\r\n", True, True), (b"a;b\nc;d\n\n\n", False, False),
+    (b"a;b\r\nc;d\r\ne\rf\n\r\n", False, True), (b"a;b\nc;d\n\r\r\ne;f\n", False, True)])
 def test_scan_finds_blank_lines_and_line_endings_across_chunk_borders(tmp_path, monkeypatch, chunk, text, inner_blank,
                                                                        mixed):
     """The scan searches each chunk and the bytes across its border; the hash is that of the whole file."""
