@@ -248,15 +248,7 @@ def _read_delimited_as(con, path: Path, *, table: str, display_name: str, opts: 
         python_read = needs_python or any('"' in line for line in lines[:hidx])
         if not python_read:
             try:
-                con.execute(
-                    f"""create or replace temp table {table} as
-                    select cast(row_number() over () + {hidx + 1} as integer) as source_row, *
-                    from read_csv(?, delim=?, quote='"', escape='"', header=false, skip={hidx + 1},
-                                  all_varchar=true, strict_mode=true, null_padding=false, parallel=false,
-                                  max_line_size={MAX_CELL_CHARS * 4}, auto_detect=false,
-                                  columns={_columns_struct(names)})""",
-                    [str(src), delimiter],
-                )
+                _read_csv_numbered(con, src, table=table, delimiter=delimiter, skip=hidx + 1, names=names)
             except duckdb.Error:
                 # A ragged or otherwise irregular file: Python's csv module tells exactly which row has
                 # the wrong number of cells, so no row is lost silently.
@@ -282,6 +274,31 @@ def _read_delimited_as(con, path: Path, *, table: str, display_name: str, opts: 
     return RawTable(table=table, headers=headers, file_format="csv", rows_read=rows, encoding=used.label,
                     delimiter=delimiter, header_row=hidx + 1, structural_errors=structural, notes=notes,
                     empty_rows=empty)
+
+
+def _read_csv_numbered(con, src: Path, *, table: str, delimiter: str, skip: int, names: list[str]) -> None:
+    """Read the records below the first `skip` lines of `src` into temp table `table` (source_row, c0..cN as text);
+    source_row = skip + 1 + the record's place (record numbers, as a user sees them: a quoted cell over two lines is
+    one record). Raises duckdb.Error when a record does not split into len(names) cells.
+
+    With insertion order preserved DuckDB reads the file in parallel and stores the records in file order: the row
+    ids number them (set before any row is deleted). Otherwise row_number() over the serial read does.
+    """
+    def source(parallel: bool) -> str:
+        return (f"""read_csv(?, delim=?, quote='"', escape='"', header=false, skip={skip}, all_varchar=true,
+                             strict_mode=true, null_padding=false, max_line_size={MAX_CELL_CHARS * 4},
+                             auto_detect=false, columns={_columns_struct(names)}, parallel={str(parallel).lower()})""")
+
+    ordered = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
+    if not ordered:
+        con.execute(f"""create or replace temp table {table} as
+                        select cast(row_number() over () + {skip} as integer) as source_row, * from {source(False)}""",
+                    [str(src), delimiter])
+        return
+    columns = ", ".join(f"{n} varchar" for n in names)
+    con.execute(f"create or replace temp table {table} (source_row integer, {columns})")
+    con.execute(f"insert into {table} ({', '.join(names)}) select * from {source(True)}", [str(src), delimiter])
+    con.execute(f"update {table} set source_row = cast(rowid + {skip + 1} as integer)")
 
 
 def _encoding_from_option(name: str) -> TextEncoding:

@@ -407,3 +407,18 @@ def test_scan_in_progress_raises_the_scans_error_in_the_caller(tmp_path):
     running = textfile.start_scan(tmp_path / "missing.csv")
     with pytest.raises(FileNotFoundError):
         running.result()
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_records_below_title_rows_are_numbered_as_in_the_file(db, tmp_path, ordered):
+    """DuckDB reads in parallel and the row ids number the records when insertion order is preserved (the default),
+    else row_number() over a serial read does: the same numbers. Worked example: title row 1, empty row 2, header
+    row 3; records 4 and 5 ("Social\\nförvaltningen" over file lines 5-6 is record 5), 6 on file line 7."""
+    db.execute(f"set preserve_insertion_order = {str(ordered).lower()}")
+    path = tmp_path / "titled.csv"
+    path.write_text("Leverantörsreskontra 2024;\n;\n" + HEADER + "\n" + LINES[0] + "\n"
+                    + '2024-03-06;6461;"Social\nförvaltningen";Kaffe;12,00\n' + LINES[1] + "\n", encoding="utf-8")
+    raw, rows = _read(db, path, scan=scan_file(path))
+    assert raw.header_row == 3
+    assert [(r[0], r[3]) for r in rows] == [(4, "Socialförvaltningen"), (5, "Social\nförvaltningen"),
+                                            (6, "Servicekontoret")]
