@@ -1,8 +1,11 @@
 """Benchmark: ingest and validate a generated 1,000,000-line Swedish CSV and a 100,000-line xlsx.
 
-Usage: python bench/bench_ingest.py [--lines N] [--xlsx-lines N] [--out DIR] [--keep]
+Usage: python bench/bench_ingest.py [--lines N] [--xlsx-lines N] [--out DIR] [--keep] [--parse-ab N [FILE ...]]
 Prints, per file: total time, the split parse / normalise / validate / load (IngestResult.timings),
 rows per second, peak memory (RSS high-water mark of this process) and the machine load.
+--parse-ab N times the read of the CSV (or of the FILEs, read one after the other) N times each way, alternating:
+the file scan (sha256, UTF-8, line structure) before DuckDB's read, and DuckDB's read while the scan runs (what
+ingest does); it prints each time with the machine's idle share and the medians.
 """
 
 from __future__ import annotations
@@ -119,6 +122,42 @@ def report(label: str, res: dict) -> None:
           f"quarantined {res['rows_rejected']:,}; peak RSS so far {peak_rss_mb():,.0f} MB")
 
 
+def _cpu_ticks() -> list[int]:
+    with open("/proc/stat") as fh:
+        return [int(x) for x in fh.readline().split()[1:]]
+
+
+def parse_ab(paths: list[Path], repeat: int) -> dict[str, list[float]]:
+    """Time reading `paths` into a DuckDB table `repeat` times each way (scan first / read while scanning);
+    return the wall seconds per way."""
+    import statistics
+
+    import duckdb
+
+    from pipeline.ingest import textfile
+    from pipeline.ingest.readers import ReadOptions, read_table
+
+    con = duckdb.connect()
+    times: dict[str, list[float]] = {"scan, then read": [], "read while scanning": []}
+    ways = list(times)
+    for rep in range(repeat):
+        for way in ways if rep % 2 == 0 else ways[::-1]:
+            before, t = _cpu_ticks(), time.perf_counter()
+            for path in paths:
+                scan = textfile.scan_file(path) if way == ways[0] else textfile.start_scan(path)
+                read_table(con, path, table="raw", display_name=path.name, options=ReadOptions(scan=scan))
+                if isinstance(scan, textfile.ScanInProgress):
+                    scan.result()
+            wall = time.perf_counter() - t
+            ticks = [b - a for a, b in zip(before, _cpu_ticks())]
+            times[way].append(wall)
+            print(f"{way:20s} {wall:6.2f} s  (machine idle {(ticks[3] + ticks[4]) / max(sum(ticks), 1):.0%})")
+    for way, walls in times.items():
+        print(f"{way:20s} median {statistics.median(walls):.2f} s, min {min(walls):.2f} s")
+    con.close()
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     """Generate the files (unless present), ingest each one, print figures."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -126,11 +165,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--xlsx-lines", type=int, default=100_000)
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "klimatspend-bench")
     ap.add_argument("--only", choices=["csv", "xlsx"])
+    ap.add_argument("--parse-ab", type=int, metavar="N", help="time the read both ways N times (see above)")
+    ap.add_argument("files", nargs="*", type=Path, help="with --parse-ab: CSV files to read instead of the generated one")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; cpus: {os.cpu_count()}")
     csv_path = args.out / f"ledger_{args.lines}.csv"
     xlsx_path = args.out / f"ledger_{args.xlsx_lines}.xlsx"
+    if args.parse_ab and args.files:
+        parse_ab(args.files, args.parse_ab)
+        return 0
     if args.only != "xlsx" and not csv_path.exists():
         t = time.perf_counter()
         generate_csv(csv_path, args.lines)
@@ -139,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         generate_xlsx(xlsx_path, args.xlsx_lines)
         print(f"generated {xlsx_path} ({xlsx_path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
+    if args.parse_ab:
+        parse_ab([csv_path], args.parse_ab)
+        return 0
     t, c = time.perf_counter(), time.process_time()
     # imported once, outside the timed ingest, the way an ingest imports it (scipy.stats and altair deferred)
     from pipeline.ingest.validate import import_contract

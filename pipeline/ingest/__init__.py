@@ -20,7 +20,7 @@ from ..organisations import load_departments, organisation_names, require_organi
 from ..currencies import KNOWN_CURRENCIES
 from .columns import SWEDISH_ACCOUNT_PATTERN, ColumnMapping, describe_missing, fixed_mapping, map_columns
 from .profiles import Profile, get_profile, recognise_profile, suggest_profiles
-from .textfile import FileScan, scan_file
+from .textfile import FileScan, ScanInProgress, start_scan
 
 if TYPE_CHECKING:   # the CLI's parser imports this package: DuckDB and pandas load when a file is read
     import duckdb
@@ -253,7 +253,7 @@ def _text_account_first(con: duckdb.DuckDBPyConnection, raw: RawTable, raw_table
 
 
 def _raw(con: duckdb.DuckDBPyConnection, path: Path, name: str, opts: IngestOptions, prof: Profile | None,
-         table: str, scan: FileScan | None = None) -> RawTable:
+         table: str, scan: FileScan | ScanInProgress | None = None) -> RawTable:
     import duckdb
     from .readers import read_table
 
@@ -337,22 +337,34 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
     _quiet(con)
     period_start, period_end = declared_bounds(opts)
     org_notes = _check_organisation(con, opts)
-    scan = scan_file(path)
-    # the import of great-expectations (Python) runs while DuckDB reads the file (the GIL released), not during
-    # the scan of its bytes (Python too)
-    prefetch_contract()
-    sha = scan.sha256
-    early = _duplicate_result(con, sha, name, opts)
-    if early is not None:
-        return early
+    # the scan of the file's bytes (sha256, UTF-8, line structure; Python) runs while DuckDB reads the file (the GIL
+    # released); the import of great-expectations (Python too) follows the scan, not competing with it
+    scan = start_scan(path, then=prefetch_contract)
     if opts.replace_batch_id is not None and not opts.dry_run:
-        batches.check_replaceable(con, opts.replace_batch_id, opts.organisation_id)
+        try:
+            batches.check_replaceable(con, opts.replace_batch_id, opts.organisation_id)
+        except KlimatspendError:
+            early = _duplicate_result(con, scan.result().sha256, name, opts)   # its verdict came first
+            if early is not None:
+                return early
+            raise
     tag = uuid.uuid4().hex[:8]
     raw_table, typed_table = f"_raw_{tag}", f"_typed_{tag}"
     tell = progress or (lambda step, facts: None)
     try:
         tell("read", {"bytes": path.stat().st_size})
-        raw = _raw(con, path, name, opts, prof, raw_table, scan)
+        try:
+            raw = _raw(con, path, name, opts, prof, raw_table, scan)
+        except KlimatspendError:
+            # a file loaded before is reported as such, as when it was recognised before reading it
+            early = _duplicate_result(con, scan.result().sha256, name, opts)
+            if early is not None:
+                return early
+            raise
+        sha = scan.result().sha256
+        early = _duplicate_result(con, sha, name, opts)
+        if early is not None:
+            return early
         timings["parse"] = time.perf_counter() - t0
         tell("normalise", {"rows": raw.rows_read})
         opts, prof, mapping, recognised = _recognised_mapping(con, raw, raw_table, opts, prof)

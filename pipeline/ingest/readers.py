@@ -26,7 +26,8 @@ from ..store import finish_pending
 from . import filetype, sie as sie_format
 from .workbook_check import check_workbook
 from .columns import known_header_names, normalise_header
-from .textfile import FileScan, TextEncoding, decode_sample, detect_encoding, scan_file, utf8_copy
+from .textfile import (FileScan, ScanInProgress, TextEncoding, decode_sample, detect_encoding, guess_plain_utf8,
+                       scan_file, utf8_copy)
 
 MAX_FILE_BYTES = 512 * 1024 * 1024      # larger files are refused before reading
 MAX_COLUMNS = 500                        # a ledger has tens of columns; thousands means a broken file
@@ -48,7 +49,7 @@ class ReadOptions:
     known_headers: tuple[str, ...] = ()      # profile headers that help find the header row
     sie_ledger_accounts: str | None = None   # regex of SIE accounts taken as ledger lines
     sie_dimensions: dict[str, int] = field(default_factory=dict)
-    scan: FileScan | None = None             # a pass over the file already made by the caller
+    scan: FileScan | ScanInProgress | None = None   # a pass over the file made (or running) by the caller
     limits: ReadLimits | None = None         # None: the settings (environment) or their defaults
 
 
@@ -169,8 +170,35 @@ def _sample_rows(text: str, delimiter: str, display_name: str) -> list[list[str]
         raise InputFileError(f"{display_name}: cannot split the first rows into columns ({exc})") from None
 
 
+class _GuessWrong(Exception):
+    """The file is not the plain UTF-8 its first bytes suggested: read it again with the scan's encoding."""
+
+
 def _read_delimited(con, path: Path, *, table: str, display_name: str, opts: ReadOptions) -> RawTable:
-    enc = _encoding_from_option(opts.encoding) if opts.encoding else detect_encoding(path, opts.scan)
+    scan = opts.scan
+    if isinstance(scan, ScanInProgress):
+        # While the scan runs, DuckDB reads a file whose first bytes are plain UTF-8 as such; the scan then
+        # confirms the encoding and the line structure, or the file is read again the way it would have been.
+        guess = None if opts.encoding else guess_plain_utf8(path)
+        if guess is not None:
+            try:
+                return _read_delimited_as(con, path, table=table, display_name=display_name, opts=opts, enc=guess,
+                                          scan=None, pending=scan)
+            except _GuessWrong:
+                pass
+            except Exception:
+                if detect_encoding(path, scan.result()) == guess:
+                    raise
+            con.execute(f"drop table if exists {table}")
+        scan = scan.result()
+    enc = _encoding_from_option(opts.encoding) if opts.encoding else detect_encoding(path, scan)
+    return _read_delimited_as(con, path, table=table, display_name=display_name, opts=opts, enc=enc, scan=scan)
+
+
+def _read_delimited_as(con, path: Path, *, table: str, display_name: str, opts: ReadOptions, enc: TextEncoding,
+                       scan: FileScan | None, pending: ScanInProgress | None = None) -> RawTable:
+    """Read delimited text in encoding `enc`. With `pending` (a scan still running, `enc` guessed from the first
+    bytes) DuckDB reads before the scan is known; raises _GuessWrong when the scan finds another encoding."""
     text = decode_sample(path, enc)
     size = path.stat().st_size
     if size > len(text.encode("utf-8", errors="replace")) + 16:
@@ -212,29 +240,29 @@ def _read_delimited(con, path: Path, *, table: str, display_name: str, opts: Rea
         structural: list[dict] = []
         # line structure is the same in an 8-bit transcoded copy; UTF-16 and mixed files are scanned anew
         same_lines = used.codec in ("utf-8", "cp1252", "latin-1")
-        needs_python = (opts.scan.needs_python_reader if opts.scan is not None and same_lines
-                        else _needs_python_reader(src))
-        if needs_python or any('"' in line for line in lines[:hidx]):
+        if pending is not None:
+            needs_python = False    # known when the scan ends, after DuckDB's read
+        else:
+            needs_python = (scan.needs_python_reader if scan is not None and same_lines
+                            else _needs_python_reader(src))
+        python_read = needs_python or any('"' in line for line in lines[:hidx])
+        if not python_read:
+            try:
+                _read_csv_numbered(con, src, table=table, delimiter=delimiter, skip=hidx + 1, names=names)
+            except duckdb.Error:
+                # A ragged or otherwise irregular file: Python's csv module tells exactly which row has
+                # the wrong number of cells, so no row is lost silently.
+                python_read = True
+        if pending is not None:
+            scan = pending.result()
+            if detect_encoding(path, scan) != enc:
+                raise _GuessWrong(display_name)
+            python_read = python_read or scan.needs_python_reader
+        if python_read:
             # DuckDB skips blank lines and miscounts mixed line endings or quoted title rows, which
             # would shift row numbers: read such files with Python's csv module.
             structural = _read_delimited_python(con, src, table=table, delimiter=delimiter, skip=hidx + 1,
                                                 ncols=ncols, display_name=display_name)
-        else:
-            try:
-                con.execute(
-                    f"""create or replace temp table {table} as
-                    select cast(row_number() over () + {hidx + 1} as integer) as source_row, *
-                    from read_csv(?, delim=?, quote='"', escape='"', header=false, skip={hidx + 1},
-                                  all_varchar=true, strict_mode=true, null_padding=false, parallel=false,
-                                  max_line_size={MAX_CELL_CHARS * 4}, auto_detect=false,
-                                  columns={_columns_struct(names)})""",
-                    [str(src), delimiter],
-                )
-            except duckdb.Error:
-                # A ragged or otherwise irregular file: Python's csv module tells exactly which row has
-                # the wrong number of cells, so no row is lost silently.
-                structural = _read_delimited_python(con, src, table=table, delimiter=delimiter, skip=hidx + 1,
-                                                    ncols=ncols, display_name=display_name)
         rows, empty = _check_cells(con, table, names, display_name, headers, blank_rows=True)
         rows += len(structural)
     finally:
@@ -246,6 +274,31 @@ def _read_delimited(con, path: Path, *, table: str, display_name: str, opts: Rea
     return RawTable(table=table, headers=headers, file_format="csv", rows_read=rows, encoding=used.label,
                     delimiter=delimiter, header_row=hidx + 1, structural_errors=structural, notes=notes,
                     empty_rows=empty)
+
+
+def _read_csv_numbered(con, src: Path, *, table: str, delimiter: str, skip: int, names: list[str]) -> None:
+    """Read the records below the first `skip` lines of `src` into temp table `table` (source_row, c0..cN as text);
+    source_row = skip + 1 + the record's place (record numbers, as a user sees them: a quoted cell over two lines is
+    one record). Raises duckdb.Error when a record does not split into len(names) cells.
+
+    With insertion order preserved DuckDB reads the file in parallel and stores the records in file order: the row
+    ids number them (set before any row is deleted). Otherwise row_number() over the serial read does.
+    """
+    def source(parallel: bool) -> str:
+        return (f"""read_csv(?, delim=?, quote='"', escape='"', header=false, skip={skip}, all_varchar=true,
+                             strict_mode=true, null_padding=false, max_line_size={MAX_CELL_CHARS * 4},
+                             auto_detect=false, columns={_columns_struct(names)}, parallel={str(parallel).lower()})""")
+
+    ordered = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
+    if not ordered:
+        con.execute(f"""create or replace temp table {table} as
+                        select cast(row_number() over () + {skip} as integer) as source_row, * from {source(False)}""",
+                    [str(src), delimiter])
+        return
+    columns = ", ".join(f"{n} varchar" for n in names)
+    con.execute(f"create or replace temp table {table} (source_row integer, {columns})")
+    con.execute(f"insert into {table} ({', '.join(names)}) select * from {source(True)}", [str(src), delimiter])
+    con.execute(f"update {table} set source_row = cast(rowid + {skip + 1} as integer)")
 
 
 def _encoding_from_option(name: str) -> TextEncoding:

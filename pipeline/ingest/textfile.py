@@ -17,6 +17,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 CHUNK = 4 * 1024 * 1024
 SAMPLE_BYTES = 256 * 1024
@@ -46,6 +47,7 @@ class FileScan:
 def scan_file(path: Path) -> FileScan:
     """Read `path` once: sha256, empty lines before the last content, mixed line endings, and whether the bytes
     after a BOM-like prefix are valid UTF-8 (detect_encoding uses it instead of reading the file again)."""
+    import numpy    # here, not at the top: the CLI's parser imports this package
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8_valid = True
     first_blank = None
@@ -68,11 +70,13 @@ def scan_file(path: Path) -> FileScan:
                 n_cr = chunk.count(b"\r")
                 n_crlf = chunk.count(b"\r\n") if n_cr else 0
                 cr += n_cr
-                lf += (n_lf := chunk.count(b"\n"))
+                # the offsets of the chunk's line feeds (NumPy, the GIL released) give their count and the empty lines
+                lf_at = numpy.flatnonzero(numpy.frombuffer(chunk, numpy.uint8) == 10)
+                lf += (n_lf := int(lf_at.size))
                 if n_cr or tail.endswith(b"\r"):
                     crlf += n_crlf + (tail.endswith(b"\r") and chunk.startswith(b"\n"))
                 if first_blank is None:
-                    first_blank = _first_blank(tail, chunk, offset, search_lf=not (n_cr and n_crlf == n_lf),
+                    first_blank = _first_blank(tail, chunk, offset, lf_at, search_lf=not (n_cr and n_crlf == n_lf),
                                                search_crlf=bool(n_cr))
                 stripped = chunk.rstrip(b" \t\r\n")
                 if stripped:
@@ -91,18 +95,65 @@ def scan_file(path: Path) -> FileScan:
     return FileScan(sha256, inner, mixed, utf8_valid)
 
 
-def _first_blank(tail: bytes, chunk: bytes, offset: int, *, search_lf: bool, search_crlf: bool) -> int | None:
+class ScanInProgress:
+    """scan_file of one file running in a background thread, so that DuckDB reads the file at the same time."""
+
+    def __init__(self, path: Path, then: Callable[[], None] | None = None) -> None:
+        self.path = path
+        self._then = then
+        self._scan: FileScan | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="klimatspend-scan", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._scan = scan_file(self.path)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread by result()
+            self._error = exc
+        if self._then is not None:
+            self._then()
+
+    def result(self) -> FileScan:
+        """Wait for the scan and return it (or raise what it raised)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._scan is not None
+        return self._scan
+
+
+def start_scan(path: Path, then: Callable[[], None] | None = None) -> ScanInProgress:
+    """Start scan_file(`path`) in a background thread and return at once; `then()` runs in that thread after it.
+
+    The scan is Python (it holds the GIL for its byte counts and UTF-8 check) and DuckDB's read of the same file
+    releases the GIL: on two cores the two take the time of the longer one.
+    """
+    return ScanInProgress(path, then)
+
+
+def _first_blank(tail: bytes, chunk: bytes, offset: int, lf_at, *, search_lf: bool, search_crlf: bool) -> int | None:
     """Return the file offset of the first empty line ("\\n\\n" or "\\n\\r\\n") starting in `tail` (the last bytes
-    before `chunk`) or in `chunk` (at file offset `offset`), else None. A chunk without CR holds no "\\n\\r\\n",
-    one with only CRLF endings no "\\n\\n": those searches (each a pass over 4 MB) are skipped."""
+    before `chunk`) or in `chunk` (at file offset `offset`; `lf_at`: the offsets of its line feeds), else None. A
+    chunk without CR holds no "\\n\\r\\n", one with only CRLF endings no "\\n\\n": those searches are skipped."""
+    import numpy
+
     found = []
     edge = tail + chunk[:2]
-    for pattern, wanted in ((b"\n\n", search_lf), (b"\n\r\n", search_crlf)):
+    for pattern in (b"\n\n", b"\n\r\n"):
         pos = edge.find(pattern)
         if 0 <= pos < len(tail):
             found.append(offset - len(tail) + pos)
-        if wanted and (pos := chunk.find(pattern)) >= 0:
-            found.append(offset + pos)
+    if (search_lf or search_crlf) and lf_at.size > 1:
+        # line feeds next to each other are "\n\n"; two apart with a CR between them are "\n\r\n"
+        gaps = numpy.diff(lf_at)
+        if search_lf and (hits := numpy.flatnonzero(gaps == 1)).size:
+            found.append(offset + int(lf_at[hits[0]]))
+        if search_crlf:
+            bytes_ = numpy.frombuffer(chunk, numpy.uint8)
+            hits = numpy.flatnonzero((gaps == 2) & (bytes_[lf_at[:-1] + 1] == 13))
+            if hits.size:
+                found.append(offset + int(lf_at[hits[0]]))
     return min(found) if found else None
 
 
@@ -180,6 +231,20 @@ def _has_valid_multibyte_utf8(sample: bytes) -> bool:
     """True when `sample` holds at least one well-formed UTF-8 multi-byte character (e.g. 'ö' as C3 B6)."""
     text = sample.decode("utf-8", errors="replace")
     return any(ord(ch) > 127 and ch != "\ufffd" for ch in text)
+
+
+def guess_plain_utf8(path: Path) -> TextEncoding | None:
+    """Return the encoding plain UTF-8 (no BOM) when the file's first SAMPLE_BYTES are valid UTF-8 without a
+    BOM-like prefix, else None: what detect_encoding returns for the file if the rest is valid UTF-8 too."""
+    with open(path, "rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _bom_prefix_length(sample)[0]:
+        return None
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample)   # not final: the sample may cut a character
+    except UnicodeDecodeError:
+        return None
+    return TextEncoding("utf-8", 0, "utf-8")
 
 
 def detect_encoding(path: Path, scan: FileScan | None = None) -> TextEncoding:

@@ -221,11 +221,12 @@ def test_a_read_leaves_the_process_csv_field_limit_as_it_was(db, tmp_path, monke
     assert csv.field_size_limit() == before
 
 
-@pytest.mark.parametrize("chunk", [1, 2, 3, 5])
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 4096])
 @pytest.mark.parametrize("text,inner_blank,mixed", [
     (b"a;b\nc;d\n\ne;f\n", True, False), (b"a;b\r\nc;d\r\n\r\ne;f\r\n", True, False),
     (b"a;b\r\nc;d\r\ne;f\r\n\r\n", False, False), (b"a;b\nc;d\r\ne;f\n", False, True),
-    (b"a;b\r\nc;d\n\r\ne;f\r\n", True, True), (b"a;b\nc;d\n\n\n", False, False)])
+    (b"a;b\r\nc;d\n\r\ne;f\r\n", True, True), (b"a;b\nc;d\n\n\n", False, False),
+    (b"a;b\r\nc;d\r\ne\rf\n\r\n", False, True), (b"a;b\nc;d\n\r\r\ne;f\n", False, True)])
 def test_scan_finds_blank_lines_and_line_endings_across_chunk_borders(tmp_path, monkeypatch, chunk, text, inner_blank,
                                                                        mixed):
     """The scan searches each chunk and the bytes across its border; the hash is that of the whole file."""
@@ -339,3 +340,85 @@ def test_sie_types_without_vouchers_are_refused(tmp_path):
     path.write_bytes(b'#FLAGGA 0\n#SIETYP 2\n#KONTO 1910 "Kassa"\n#UB 0 1910 100.00\n')
     with pytest.raises(sie.SieError, match="SIE 2 file, which holds balances"):
         sie.read_sie(path)
+
+
+# --- reading while the scan runs ------------------------------------------------------------------
+
+_BODY = "".join(f"2024-03-{1 + i % 28:02d};4610;Socialförvaltningen;Faktura {i};{i},50\n" for i in range(12_000))
+_LATE = "2024-03-31;4610;Socialförvaltningen;Åkeri;9,00\n"
+
+
+@pytest.mark.parametrize("name,content", [
+    ("plain utf-8", (HEADER + "\n" + _BODY).encode("utf-8")),
+    ("cp1252 byte after the sample", (HEADER.replace("ö", "o") + "\n" + _BODY.replace("ö", "o")).encode("ascii")
+     + _LATE.encode("cp1252")),
+    ("cp1252 line in utf-8 after the sample", (HEADER + "\n" + _BODY).encode("utf-8") + _LATE.encode("cp1252")),
+    ("empty line after the sample", (HEADER + "\n" + _BODY + "\n" + _LATE).encode("utf-8")),
+    ("CRLF after the sample", (HEADER + "\n" + _BODY).encode("utf-8") + _LATE.replace("\n", "\r\n").encode("utf-8")),
+    ("quoted newline", (HEADER + "\n" + _BODY[:200] + '2024-03-02;4610;"Social\nförvaltningen";"a\n\nb";1,00\n'
+                        + _LATE).encode("utf-8")),
+    ("ragged row", (HEADER + "\n" + _BODY + "2024-03-02;4610;kort\n" + _LATE).encode("utf-8")),
+])
+def test_reading_while_the_scan_runs_reads_what_reading_after_it_does(db, tmp_path, name, content):
+    """DuckDB reads a file whose first 256 KB are plain UTF-8 while the scan runs; when the scan then finds another
+    encoding or a line structure DuckDB numbers differently, the file is read again: the rows, their numbers and
+    what is reported are those of a read after the scan."""
+    path = tmp_path / "ledger.csv"
+    path.write_bytes(content)
+    after = read_table(db, path, table="after", display_name=path.name, options=ReadOptions(scan=scan_file(path)))
+    during = read_table(db, path, table="during", display_name=path.name,
+                        options=ReadOptions(scan=textfile.start_scan(path)))
+    assert (during.rows_read, during.encoding, during.structural_errors, during.notes, during.empty_rows) == \
+           (after.rows_read, after.encoding, after.structural_errors, after.notes, after.empty_rows)
+    assert db.execute("select count(*) from (select * from during except all select * from after)").fetchone()[0] == 0
+    assert db.execute("select count(*) from (select * from after except all select * from during)").fetchone()[0] == 0
+
+
+def test_quoted_cell_over_two_lines_counts_as_one_row(db, tmp_path):
+    """A quoted cell holding a line break is one record: source_row numbers records (header = 1), not file lines,
+    whether DuckDB reads while the scan runs or Python's csv module reads (an empty line makes it the reader).
+
+    File lines: 1 header, 2-3 the row with "Social\\nförvaltningen" (record 2), 4 "Service" (record 3), then in the
+    second file 5 an empty line (record 4, not a row) and 6 "Te" (record 5)."""
+    rows = '2024-03-05;4610;"Social\nförvaltningen";Text;1,00\n2024-03-06;4610;Service;Kaffe;2,00\n'
+    for tail, expected_tail in (("", []), ("\n2024-03-07;4610;Service;Te;3,00\n", [(5, "Te")])):
+        path = tmp_path / f"quoted{len(tail)}.csv"
+        path.write_text(HEADER + "\n" + rows + tail, encoding="utf-8")
+        read_table(db, path, table="q", display_name=path.name, options=ReadOptions(scan=textfile.start_scan(path)))
+        got = db.execute("select source_row, c3 from q order by source_row").fetchall()
+        assert got == [(2, "Text"), (3, "Kaffe"), *expected_tail]
+
+
+def test_guess_plain_utf8_only_for_utf8_without_bom(tmp_path):
+    path = tmp_path / "g.csv"
+    for content, expected in [("Konto;Text\n4610;Köpt vård\n".encode("utf-8"), "utf-8"),
+                              (codecs.BOM_UTF8 + b"Konto;Text\n", None),
+                              ("Konto;Text\n".encode("utf-16"), None),
+                              ("Konto;Text\n4610;Köpt\n".encode("cp1252"), None)]:
+        path.write_bytes(content)
+        found = textfile.guess_plain_utf8(path)
+        assert (found.codec if found else None) == expected
+    # a character cut by the end of the sample is not an error: the scan checks the whole file
+    path.write_bytes(b"a;b\n" + b"x" * (textfile.SAMPLE_BYTES - 5) + "ö".encode("utf-8") + b"\n")
+    assert textfile.guess_plain_utf8(path) == textfile.TextEncoding("utf-8", 0, "utf-8")
+
+
+def test_scan_in_progress_raises_the_scans_error_in_the_caller(tmp_path):
+    running = textfile.start_scan(tmp_path / "missing.csv")
+    with pytest.raises(FileNotFoundError):
+        running.result()
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_records_below_title_rows_are_numbered_as_in_the_file(db, tmp_path, ordered):
+    """DuckDB reads in parallel and the row ids number the records when insertion order is preserved (the default),
+    else row_number() over a serial read does: the same numbers. Worked example: title row 1, empty row 2, header
+    row 3; records 4 and 5 ("Social\\nförvaltningen" over file lines 5-6 is record 5), 6 on file line 7."""
+    db.execute(f"set preserve_insertion_order = {str(ordered).lower()}")
+    path = tmp_path / "titled.csv"
+    path.write_text("Leverantörsreskontra 2024;\n;\n" + HEADER + "\n" + LINES[0] + "\n"
+                    + '2024-03-06;6461;"Social\nförvaltningen";Kaffe;12,00\n' + LINES[1] + "\n", encoding="utf-8")
+    raw, rows = _read(db, path, scan=scan_file(path))
+    assert raw.header_row == 3
+    assert [(r[0], r[3]) for r in rows] == [(4, "Socialförvaltningen"), (5, "Social\nförvaltningen"),
+                                            (6, "Servicekontoret")]
