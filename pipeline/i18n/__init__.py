@@ -113,6 +113,8 @@ class Labels:
 NOTE_PATTERNS = [(name, re.compile(pattern)) for name, pattern in (
     ("no_amount", r"^(?P<n>[\d,]+) row\(s\) have no readable amount \(or one out of range\): they are quarantined "
                   r"and count as 0 in the sums$"),
+    ("empty_rows", r"^(?P<n>[\d,]+) empty row\(s\) skipped: no cell holds anything, so they are not ledger lines "
+                   r"and not counted as read$"),
     ("includes_vat", r'^the amount column "(?P<column>[^"]*)" includes VAT: the batch is marked amounts_include_vat, '
                      r"and VAT is taken off when emissions are computed$"),
     ("loaded_again", r"^(?P<n>[\d,]+) row\(s\) are already loaded in another batch and are loaded again, as asked: "

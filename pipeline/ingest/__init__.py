@@ -406,6 +406,9 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
         if no_amount:
             notes.append(f"{no_amount} row(s) have no readable amount (or one out of range): they are quarantined and "
                          "count as 0 in the sums")
+        if raw.empty_rows:
+            notes.append(f"{raw.empty_rows:,} empty row(s) skipped: no cell holds anything, so they are not ledger "
+                         "lines and not counted as read")
         notes += _sie_notes(raw)
         notes += _individual_notes(con, typed_table, currency)
         notes += _total_row_notes(con, typed_table, outcome)

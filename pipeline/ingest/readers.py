@@ -238,6 +238,7 @@ def _read_delimited_as(con, path: Path, *, table: str, display_name: str, opts: 
         ncols = len(headers)
         names = [f"c{i}" for i in range(ncols)]
         structural: list[dict] = []
+        python_empty = 0
         # line structure is the same in an 8-bit transcoded copy; UTF-16 and mixed files are scanned anew
         same_lines = used.codec in ("utf-8", "cp1252", "latin-1")
         if pending is not None:
@@ -261,10 +262,11 @@ def _read_delimited_as(con, path: Path, *, table: str, display_name: str, opts: 
         if python_read:
             # DuckDB skips blank lines and miscounts mixed line endings or quoted title rows, which
             # would shift row numbers: read such files with Python's csv module.
-            structural = _read_delimited_python(con, src, table=table, delimiter=delimiter, skip=hidx + 1,
-                                                ncols=ncols, display_name=display_name)
+            structural, python_empty = _read_delimited_python(con, src, table=table, delimiter=delimiter,
+                                                              skip=hidx + 1, ncols=ncols, display_name=display_name)
         rows, empty = _check_cells(con, table, names, display_name, headers, blank_rows=True)
         rows += len(structural)
+        empty += python_empty
     finally:
         if source is not None:
             os.unlink(source)
@@ -333,16 +335,19 @@ def _csv_field_limit(limit: int):
 
 
 def _read_delimited_python(con, source: Path, *, table: str, delimiter: str, skip: int, ncols: int,
-                           display_name: str) -> list[dict]:
+                           display_name: str) -> tuple[list[dict], int]:
+    """Read the rows below the first `skip` lines with Python's csv module into `table`; return (rows of the wrong
+    width, empty rows skipped: rows of empty cells, and empty lines before the last content)."""
     with _csv_field_limit(MAX_CELL_CHARS):
         return _read_delimited_python_rows(con, source, table=table, delimiter=delimiter, skip=skip, ncols=ncols,
                                            display_name=display_name)
 
 
 def _read_delimited_python_rows(con, source: Path, *, table: str, delimiter: str, skip: int, ncols: int,
-                                display_name: str) -> list[dict]:
+                                display_name: str) -> tuple[list[dict], int]:
     good: list[list] = []
     structural: list[dict] = []
+    n_empty = trailing = 0      # empty lines count once content follows them (the file's last lines are no rows)
     with open(source, "r", encoding="utf-8", errors="replace", newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         i = 0
@@ -350,8 +355,13 @@ def _read_delimited_python_rows(con, source: Path, *, table: str, delimiter: str
             for i, row in enumerate(reader, start=1):
                 if i <= skip:
                     continue
-                if not row or all(not c.strip() for c in row):
-                    continue  # blank lines are not rows
+                if not row:
+                    trailing += 1
+                    continue  # an empty line is not a row
+                if all(not c.strip() for c in row):
+                    n_empty, trailing = n_empty + trailing + 1, 0
+                    continue  # nor is a row of empty cells
+                n_empty, trailing = n_empty + trailing, 0
                 if len(row) != ncols:
                     structural.append({"source_row": i, "n_cells": len(row), "expected": ncols,
                                        "raw": delimiter.join(row)[:500]})
@@ -366,7 +376,7 @@ def _read_delimited_python_rows(con, source: Path, *, table: str, delimiter: str
     frame = pd.DataFrame(good, columns=["source_row", *[f"c{i}" for i in range(ncols)]], dtype="object")
     frame["source_row"] = frame["source_row"].astype("int32")
     _frame_to_table(con, frame, table, ncols)
-    return structural
+    return structural, n_empty
 
 
 def _frame_to_table(con, frame: pd.DataFrame, table: str, ncols: int) -> None:

@@ -60,6 +60,23 @@ def test_worked_example_reconciles(con, tmp_path):
         (2, Decimal("1234.50")), (4, Decimal("-100.00")), (5, Decimal("-200.00"))]
 
 
+def test_empty_rows_are_skipped_and_said_so(con, tmp_path):
+    """Rows with nothing in any cell (";;;" or blank lines) are not ledger lines: not counted as read, and the
+    result says how many were skipped, in both languages."""
+    from pipeline.i18n import labels
+
+    path = _write(tmp_path, "gaps.csv", "Bokföringsdatum;Konto;Förvaltning;Belopp\n"
+                  "2024-03-05;4610;Socialförvaltningen;100,00\n"
+                  ";;;\n"
+                  "\n"
+                  "2024-03-06;6461;Servicekontoret;50,00\n")
+    r = ingest_file(con, path, IngestOptions(year=2024))
+    assert (r.rows_read, r.rows_loaded, r.rows_rejected, r.sum_loaded) == (2, 2, 0, 150.00)
+    note = next(n for n in r.notes if "empty row" in n)
+    assert note == "2 empty row(s) skipped: no cell holds anything, so they are not ledger lines and not counted as read"
+    assert labels("sv").note(note).startswith("2 tom(ma) rad(er) hoppades över")
+
+
 def test_all_number_and_date_forms_in_one_file(con, tmp_path):
     rows = [("2024-03-05", "1 234,50"), ("20240306", "1\u00a0234,50"), ("07.03.2024", "1.234,50"),
             ("2024-03-08 00:00:00", "-1 234,50"), ("2024-03-09", "1 234,50-"), ("2024-03-10", "(1 234,50)"),

@@ -179,6 +179,15 @@ def test_rows_with_only_delimiters_are_not_rows(db, tmp_path):
     assert raw.rows_read == 2 and raw.empty_rows == 2 and [r[0] for r in rows] == [2, 5]
 
 
+def test_empty_lines_inside_the_data_are_counted_as_empty_rows_trailing_ones_are_not(db, tmp_path):
+    """An empty line inside the data (read by Python's csv module, which keeps line numbers) is skipped and counted
+    like a row of empty cells; the empty lines at the end of the file are no rows at all."""
+    path = tmp_path / "g.csv"
+    path.write_text("\n".join([HEADER, LINES[0], "", ";;;;", LINES[1], "", ""]) + "\n", encoding="utf-8")
+    raw, rows = _read(db, path)
+    assert raw.rows_read == 2 and raw.empty_rows == 2 and [r[0] for r in rows] == [2, 5]
+
+
 def test_cells_starting_with_spaces_keep_their_row(db, tmp_path):
     """Only rows whose every cell is empty or spaces are dropped; " x" is a filled cell."""
     path = tmp_path / "s.csv"
