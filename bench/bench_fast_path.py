@@ -12,8 +12,8 @@ process and `--repeat` times (median wall seconds; peak RSS the largest of the r
 
 Then `klimatspend --help` (median of 5 process starts); with `--months`, twelve monthly files loaded one by
 one (the ingest time of each: nothing may grow with what was loaded before); and with `--years`, that many years
-of `--months` lines each loaded, computed and published one after another (the run time of each: a run must not
-get slower with every year published before it).
+of `--year-lines` lines each loaded, computed and published one after another (the run time of each: a run must
+not get slower with every year stored before it).
 
 Usage:
     python bench/bench_fast_path.py                          # 1M and 5M lines, medians of 3
@@ -140,8 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lines", type=int, nargs="+", default=[1_000_000, 5_000_000])
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--months", type=int, default=50_000, help="lines per monthly file (0: skip)")
-    p.add_argument("--years", type=int, default=6, help="years published one after another, of --months lines "
-                                                        "each (0: skip)")
+    p.add_argument("--years", type=int, default=4, help="years published one after another (0: skip)")
+    p.add_argument("--year-lines", type=int, default=1_000_000, help="lines per year of --years")
     p.add_argument("--phase", choices=["stored", "months", "years"], help=argparse.SUPPRESS)
     p.add_argument("--file", type=Path, nargs="+", help=argparse.SUPPRESS)
     p.add_argument("--factors", type=Path, help=argparse.SUPPRESS)
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(phase_months(args.months, args.db)))
         return 0
     if args.phase == "years":
-        print(json.dumps(phase_years(args.years, args.months, args.db)))
+        print(json.dumps(phase_years(args.years, args.year_lines, args.db)))
         return 0
 
     la = os.getloadavg()
@@ -206,12 +206,12 @@ def main(argv: list[str] | None = None) -> int:
         secs = months["seconds"]
         print(f"\ntwelve monthly files of {args.months:,} lines, ingest seconds: {[round(x, 2) for x in secs]}")
         print(f"  last three / first three = {sum(secs[-3:]) / sum(secs[:3]):.2f} (goal: about 1)")
-    if args.years and args.months:
+    if args.years:
         with tempfile.TemporaryDirectory(dir=OUT) as tmp:
-            years, _ = measured(["--phase", "years", "--years", str(args.years), "--months", str(args.months),
+            years, _ = measured(["--phase", "years", "--years", str(args.years), "--year-lines", str(args.year_lines),
                                  "--db", tmp])
         secs = years["seconds"]
-        print(f"\n{args.years} years of {args.months:,} lines, each computed and published after the one before, "
+        print(f"\n{args.years} years of {args.year_lines:,} lines, each computed and published after the one before, "
               f"run seconds: {[round(x, 2) for x in secs]}")
         half = max(1, len(secs) // 2)
         print(f"  later half / first half = {sum(secs[-half:]) / sum(secs[:half]):.2f} (goal: about 1)")

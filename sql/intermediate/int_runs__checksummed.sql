@@ -8,11 +8,7 @@ with lines as (
 final as (
     select
         run_id,
-        count(*) || ':' || coalesce(sum(amount_sek), 0) || ':'
-            || coalesce(sum(cast(round(emissions_kg_co2e, 3) as decimal(38, 3))), 0) || ':'
-            || coalesce(bit_xor(md5_number_lower(concat_ws('|', batch_id, source_row, rule_level, rule_id,
-                   category_id, factor_code, cast(round(emissions_kg_co2e, 3) as decimal(38, 3))))), 0)
-            as results_checksum
+        lines_checksum(lines) as results_checksum
     from lines
     group by run_id
 )
