@@ -285,23 +285,8 @@ def verify_published_runs(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Recompute the checksum of every published run's line results and compare it with the one stored when it was
     published; one dict per published run (run_id, year, organisation_id, published_at, unchanged). A run checks
     only the published runs of its own year (sql/checks/assert_published_runs_unchanged); this checks them all."""
-    # the lines of the published runs only, filtered before the checksum (macro lines_checksum): a filter on
-    # int_runs__checksummed would checksum every run stored
-    rows = con.execute(
-        """with published as (
-               select run_id, year, organisation_id, published_at, results_checksum from run where is_published
-           ),
-           lines as (
-               select * from run_line_emission where run_id in (select run_id from published)
-           ),
-           sums as (
-               select run_id, lines_checksum(lines) as checksum_now from lines group by run_id
-           )
-           select p.run_id, p.year, p.organisation_id, p.published_at,
-                  p.results_checksum is not null and s.checksum_now is not distinct from p.results_checksum
-           from published as p
-           left join sums as s on s.run_id = p.run_id
-           order by p.run_id""").fetchall()
+    rows = con.execute("select run_id, year, organisation_id, published_at, unchanged "
+                       "from published_runs_verified(null) order by run_id").fetchall()
     return [dict(zip(("run_id", "year", "organisation_id", "published_at", "unchanged"), r)) for r in rows]
 
 

@@ -1,7 +1,7 @@
 -- The checksum of a run's line results (an aggregate over its lines; `line` is the row of run_line_emission as a
 -- struct, as in line_measures): line count, spend, emissions to the gram and an order-independent hash of every
 -- line's decision (rule, category, factor, emissions). Stored when a run is published (int_runs__checksummed) and
--- compared afterwards (sql/checks/assert_published_runs_unchanged, `klimatspend run --verify`).
+-- compared afterwards (macro published_runs_verified).
 create or replace macro lines_checksum(line) as
     count(*) || ':' || coalesce(sum(line.amount_sek), 0) || ':'
         || coalesce(sum(cast(round(line.emissions_kg_co2e, 3) as decimal(38, 3))), 0) || ':'
