@@ -90,22 +90,22 @@ def reporting_money(con: duckdb.DuckDBPyConnection, run_id: int) -> tuple[str, f
 
 def with_reporting_amounts(value, per_sek: float):
     """Return `value` (a mart row, or dicts and lists of them) with each amount `X_sek` also as `X` in the reporting
-    currency (times `per_sek`, to the cent), for output that programs read (`--json`): both keys, never a SEK figure
-    under a GBP heading. A key that exists already is left as it is."""
+    currency (to_currency's conversion, to the cent), for output that programs read (`--json`): both keys, never a
+    SEK figure under a GBP heading. A key that exists already is left as it is."""
     if isinstance(value, list):
         return [with_reporting_amounts(v, per_sek) for v in value]
     if not isinstance(value, dict):
         return value
-    out = {}
-    for key, v in value.items():
-        out[key] = with_reporting_amounts(v, per_sek) if isinstance(v, (dict, list)) else v
+    out = {key: with_reporting_amounts(v, per_sek) if isinstance(v, (dict, list)) else v for key, v in value.items()}
+    converted = to_currency(value, per_sek)
     for key, v in value.items():
         plain = key[:-4]
-        if key.endswith("_sek") and plain not in value and isinstance(v, (int, float, Decimal)) \
-                and not isinstance(v, bool):
-            out[plain] = round(float(v) * per_sek, 2)
-        elif key.endswith("_sek") and plain not in value and v is None:
+        if not key.endswith("_sek") or plain in value:
+            continue
+        if v is None:
             out[plain] = None
+        elif isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+            out[plain] = round(float(converted[key]), 2)
     return out
 
 
