@@ -1,11 +1,52 @@
 -- Nothing lost, nothing doubled, sums reconcile: every loaded line of the run's year is in the run's results
 -- exactly once with a known rule level, nothing else is, and per ledger currency the run's mapped + excluded +
--- unmapped spend equals the loaded spend to the cent. One full join of the loaded lines with the run's lines
--- (a line whose decision is missing is not in run_line_emission: missing). Problems, one row each:
+-- unmapped spend equals the loaded spend to the cent. Problems, one row each:
 --   missing / unexpected / duplicate / unknown-rule-level  (batch_id, source_row)
 --   spend-mismatch                                          (currency, loaded - run amount in that currency)
-with expected as (
+-- First the two sides' fingerprints: the number of lines and the sum of a 64-bit hash of each line's
+-- (batch_id, source_row), summed exactly (HUGEINT). Equal fingerprints and no unknown rule level mean the same
+-- lines, each once (a missing, extra or doubled line changes the count or the sum; two changes that cancel in
+-- both need two hashes summing to the same 64-bit value), and then the spend is the same lines' spend too: the
+-- full join that names each problem line runs only when they differ (it gets no rows otherwise). At 5 M lines
+-- the fingerprints take 0.2 s, the join 1.1 s. A line whose decision is missing is not in run_line_emission:
+-- missing.
+with run_lines as not materialized (
+    select
+        batch_id,
+        source_row,
+        rule_level in ('supplier', 'supplier_industry', 'account_keyword', 'account_text', 'account',
+                       'account_group', 'default', 'activity', 'excluded', 'unmapped') as is_level_known
+    from run_line_emission
+    where run_id = getvariable('run_id')
+),
+
+loaded_lines as not materialized (
     select batch_id, source_row, currency, amount from stg_ledger_lines
+),
+
+loaded_fingerprint as (
+    select count(*) as n_lines, sum(cast(hash(batch_id, source_row) as hugeint)) as line_hash_sum
+    from loaded_lines
+),
+
+run_fingerprint as (
+    select
+        count(*) as n_lines,
+        sum(cast(hash(batch_id, source_row) as hugeint)) as line_hash_sum,
+        coalesce(bool_and(is_level_known), true) as is_level_known
+    from run_lines
+),
+
+fingerprints as (
+    select
+        l.n_lines = r.n_lines and l.line_hash_sum is not distinct from r.line_hash_sum and r.is_level_known
+            as is_same
+    from loaded_fingerprint as l
+    cross join run_fingerprint as r
+),
+
+expected as (
+    select * from loaded_lines where not (select is_same from fingerprints)
 ),
 
 actual as (
@@ -13,10 +54,9 @@ actual as (
         batch_id,
         source_row,
         count(*) as n_results,
-        bool_and(rule_level in ('supplier', 'supplier_industry', 'account_keyword', 'account_text', 'account',
-                                'account_group', 'default', 'activity', 'excluded', 'unmapped')) as is_level_known
-    from run_line_emission
-    where run_id = getvariable('run_id')
+        bool_and(is_level_known) as is_level_known
+    from run_lines
+    where not (select is_same from fingerprints)
     group by batch_id, source_row
 ),
 

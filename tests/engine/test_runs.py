@@ -180,6 +180,29 @@ def test_check_catches_a_duplicated_line(con):
     assert failures["assert_run_covers_loaded_lines"] == [("duplicate", 1, 2, None, None)]
 
 
+def test_check_catches_changes_that_keep_the_line_count(con):
+    """The check compares fingerprints first (line count and a hash sum of the line keys) and names the lines only
+    when they differ: a line swapped for an unknown one (same count), a doubled line with a lost one (same count)
+    and an unknown rule level (same lines) are each still named."""
+    seed_reference(con)
+    seed_ledger(con)
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    con.execute("update run_line set source_row = 99 where run_id = ? and source_row = 3", [result.run_id])
+    rows = {k: v for k, v in store_models.run_checks(con).items() if v}["assert_run_covers_loaded_lines"]
+    assert sorted(r[:3] for r in rows if r[0] != "spend-mismatch") == [("missing", 1, 3), ("unexpected", 1, 99)]
+
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    con.execute("update run_line set source_row = 2 where run_id = ? and source_row = 3", [result.run_id])
+    rows = {k: v for k, v in store_models.run_checks(con).items() if v}["assert_run_covers_loaded_lines"]
+    assert sorted(r[:3] for r in rows if r[0] != "spend-mismatch") == [("duplicate", 1, 2), ("missing", 1, 3)]
+
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    con.execute("update run_decision set rule_level = 'guess' where run_id = ? and decision_id = (select decision_id "
+                "from run_line where run_id = ? and source_row = 2)", [result.run_id, result.run_id])
+    rows = {k: v for k, v in store_models.run_checks(con).items() if v}["assert_run_covers_loaded_lines"]
+    assert ("unknown-rule-level", 1, 2) in [r[:3] for r in rows]
+
+
 def test_checks_catch_a_lost_line_and_a_lost_decision(con):
     """Nothing lost: a line missing from run_line is named missing; a decision missing from run_decision loses its
     lines from the narrow views (missing), and the department mart (lines summed per decision) no longer equals
