@@ -1,6 +1,7 @@
--- Per run and month (YYYY-MM): spend and emissions.
+-- Per run and month (YYYY-MM): spend and emissions. run_line_emission carries each line's period (migration 0084):
+-- no join with the ledger lines.
 with lines as (
-    select * from line_emission where not is_excluded
+    select * from run_line_emission where not is_excluded
 ),
 
 final as (

@@ -2,6 +2,8 @@
 -- ansvar / cost centre. unit_level says which; the parent levels are carried so a report can drill down.
 -- The lines are summed first per unit and the few decision columns the measures read (a few thousand rows), then
 -- measured at the three levels (sql/macros/total_measures.sql: the measures of line_measures over such sums).
+-- The lines come from run_line_emission, which carries each line's committee and cost centre (migration 0084):
+-- no join with the ledger lines.
 with lines as (
     select
         run_id,
@@ -23,7 +25,7 @@ with lines as (
         sum(emissions_scope3_kg_co2e) as emissions_scope3_kg_co2e,
         sum(emissions_lower_kg_co2e) as emissions_lower_kg_co2e,
         sum(emissions_upper_kg_co2e) as emissions_upper_kg_co2e
-    from line_emission
+    from run_line_emission
     group by all
 ),
 

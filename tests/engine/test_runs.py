@@ -506,6 +506,43 @@ def test_runs_stored_before_0075_get_their_organisation_and_stay_verifiable(tmp_
     con.close()
 
 
+def test_runs_stored_before_0084_get_their_units_and_months(tmp_path):
+    """Since 0084 the months and units of a run come from run_line (period, committee, cost centre copied from the
+    ledger line at compute time), not from a join with every ledger line. A run stored before 0084 gets the three
+    fields from its ledger lines: its unit and month marts are what they were, and the published run verifies."""
+    from pipeline import store
+    path = tmp_path / "before_0084.duckdb"
+    con = store.connect(path)
+    seed_reference(con)
+    seed_ledger(con)
+    con.execute("update ledger_line set committee = 'Nämnd ' || department, "
+                "cost_centre = case when source_row % 2 = 0 then '100' end")
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    runs.publish_run(con, result.run_id)
+    order = "unit_level, committee, department, cost_centre"
+    units = marts.read(con, "emissions_by_unit", result.run_id, order_by=order)
+    months = marts.read(con, "emissions_by_month", result.run_id, order_by="period")
+    assert [(u["unit_level"], u["committee"], u["cost_centre"]) for u in units if u["department"] == "A"] == [
+        ("cost_centre", "Nämnd A", "(inget ansvar)"), ("cost_centre", "Nämnd A", "100"), ("department", "Nämnd A", None)]
+    assert [m["period"] for m in months] == ["2024-03", "2024-04"]
+    # the database as 0083 left it: run_line without the three columns, 0084 not applied
+    con.execute("drop view run_line_emission")
+    for column in ("period", "committee", "cost_centre"):
+        con.execute(f"alter table run_line drop column {column}")
+    con.execute("delete from schema_migration where migration_id = 84")
+    con.close()
+    con = store.connect(path)
+    assert con.execute("select count(*) from run_line where period is not null and committee like 'Nämnd %'"
+                       ).fetchone()[0] == 6
+    assert marts.read(con, "emissions_by_unit", result.run_id, order_by=order) == units
+    assert marts.read(con, "emissions_by_month", result.run_id, order_by="period") == months
+    cols = ", ".join(c for c, *_ in con.execute("describe run_line_emission").fetchall())
+    assert con.execute(f"select {cols} from run_line_emission order by source_row").fetchall() == \
+        con.execute(f"select {cols} from line_emission order by source_row").fetchall()
+    assert not store_models.run_checks(con)["assert_published_runs_unchanged"]
+    con.close()
+
+
 def test_missing_rates_are_named_before_computing(con):
     seed_reference(con)
     seed_ledger(con)
