@@ -37,6 +37,14 @@ class FileScan:
     inner_blank_line: bool        # an empty line before the last content (DuckDB would skip it)
     mixed_line_endings: bool      # CRLF and LF (or lone CR) in one file (DuckDB's `skip` miscounts)
     utf8_valid: bool | None = None   # the bytes after the BOM-like prefix are valid UTF-8 (None: not checked)
+    longest_line: int | None = None  # bytes of the longest line, its line break included (None: not measured)
+    has_quote: bool = True           # a double quote anywhere in the file (a quoted cell may span lines)
+
+    def bounds_cells(self, limit: int) -> bool:
+        """True when no cell of the file, read as UTF-8 or an 8-bit encoding, can hold more than `limit` characters:
+        no double quote (so a cell never spans lines) and no line longer than `limit` bytes (a character is at least
+        one byte). Not for UTF-16, whose line feed byte also occurs inside other characters."""
+        return not self.has_quote and self.longest_line is not None and self.longest_line <= limit
 
     @property
     def needs_python_reader(self) -> bool:
@@ -55,6 +63,9 @@ def scan_file(path: Path) -> FileScan:
     offset = 0
     tail = b""
     crlf = lf = cr = 0
+    quotes = 0
+    longest = 0
+    line_start = 0      # offset of the first byte of the current line
     # sha256 releases the GIL: it hashes in a thread while this one looks at the lines
     hasher = _Hasher()
     try:
@@ -73,6 +84,12 @@ def scan_file(path: Path) -> FileScan:
                 # the offsets of the chunk's line feeds (NumPy, the GIL released) give their count and the empty lines
                 lf_at = numpy.flatnonzero(numpy.frombuffer(chunk, numpy.uint8) == 10)
                 lf += (n_lf := int(lf_at.size))
+                quotes += chunk.count(b'"')
+                if n_lf:
+                    # the lines ending in this chunk: from the line start before it to each line feed (included)
+                    longest = max(longest, int(lf_at[0]) + offset + 1 - line_start,
+                                  int(numpy.diff(lf_at).max()) if n_lf > 1 else 0)
+                    line_start = offset + int(lf_at[-1]) + 1
                 if n_cr or tail.endswith(b"\r"):
                     crlf += n_crlf + (tail.endswith(b"\r") and chunk.startswith(b"\n"))
                 if first_blank is None:
@@ -92,7 +109,8 @@ def scan_file(path: Path) -> FileScan:
             utf8_valid = False
     inner = first_blank is not None and first_blank + 1 < last_content
     mixed = crlf not in (0, lf) or cr != crlf
-    return FileScan(sha256, inner, mixed, utf8_valid)
+    longest = max(longest, offset - line_start)     # the last line, when the file does not end with a line feed
+    return FileScan(sha256, inner, mixed, utf8_valid, longest_line=longest, has_quote=quotes > 0)
 
 
 class ScanInProgress:

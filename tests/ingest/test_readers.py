@@ -249,6 +249,40 @@ def test_scan_finds_blank_lines_and_line_endings_across_chunk_borders(tmp_path, 
     assert found.sha256 == hashlib.sha256(text).hexdigest()
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 4096])
+@pytest.mark.parametrize("text,longest,quote", [
+    (b"ab;c\nabcdefghij;k\nx\n", 13, False), (b"a\n\nbcd", 3, False), (b"", 0, False),
+    (b"a;b\r\nc;dddd\r\n", 8, False), (b'a;"b\nc"\n', 5, True)])
+def test_scan_measures_the_longest_line_across_chunk_borders(tmp_path, monkeypatch, chunk, text, longest, quote):
+    """The longest line in bytes (its line feed included; the last line also without one) and whether the file
+    holds a double quote: together they bound every cell (FileScan.bounds_cells)."""
+    monkeypatch.setattr(textfile, "CHUNK", chunk)
+    path = tmp_path / "lines.csv"
+    path.write_bytes(text)
+    found = scan_file(path)
+    assert (found.longest_line, found.has_quote) == (longest, quote)
+    assert found.bounds_cells(longest) is not quote and not found.bounds_cells(longest - 1)
+
+
+def test_cell_limit_holds_when_the_scan_bounds_the_lines(db, tmp_path, monkeypatch):
+    """With the scan of the file (as ingest passes it), cells are not measured when no line is longer than the limit
+    and the file has no quotes; a longer line, or a quoted cell over several short lines, is still measured."""
+    monkeypatch.setattr(readers, "MAX_CELL_CHARS", 60)     # the header line is 48 bytes
+    path = tmp_path / "c.csv"
+    path.write_text(f"{HEADER}\n2024-03-07;4610;X;{'ö' * 5};1\n", encoding="utf-8")
+    assert scan_file(path).bounds_cells(60)
+    raw, _ = _read(db, path, scan=scan_file(path))
+    assert raw.rows_read == 1
+    path.write_text(f"{HEADER}\n2024-03-07;4610;X;{'ö' * 61};1\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="holds a cell of 61 characters"):
+        _read(db, path, scan=scan_file(path))
+    cell = "\n".join(["ööööö"] * 11)      # 65 characters over eleven short lines
+    path.write_text(f'{HEADER}\n2024-03-07;4610;X;"{cell}";1\n', encoding="utf-8")
+    assert not scan_file(path).bounds_cells(60)
+    with pytest.raises(InputFileError, match="holds a cell of 65 characters"):
+        _read(db, path, scan=scan_file(path))
+
+
 def test_file_with_header_only_is_refused(db, tmp_path):
     path = tmp_path / "h.csv"
     path.write_text(HEADER + "\n", encoding="utf-8")
