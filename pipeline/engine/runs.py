@@ -193,7 +193,7 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
              json.dumps(run_settings)]).fetchall()]
         if old:
             ids = ", ".join(map(str, old))
-            for table in ("run_line", "run_decision", "line_emission_wide"):
+            for table in ("run_line", "run_line_sum", "run_decision", "line_emission_wide"):
                 con.execute(f"delete from {table} where run_id in ({ids})")
             con.execute(f"delete from run_organisation where run_id in ({ids})")
             con.execute(f"delete from run_activity where run_id in ({ids})")
@@ -239,7 +239,8 @@ def compute_run(con: duckdb.DuckDBPyConnection, year: int, *, factors: str | Non
                 timings[f"store_{table}"] = time.perf_counter() - t2
         finally:
             con.execute("drop table if exists _line_keys")
-        for table, model in (("run_activity", "int_activity__scopes"),
+        # the lines summed per organisation and decision, read by the marts through run_line_total (migration 0085)
+        for table, model in (("run_line_sum", "int_run_lines__summed"), ("run_activity", "int_activity__scopes"),
                              ("run_sensitivity", "int_runs__sensitivity"), ("run_account", "int_accounts__reviewed")):
             t2 = time.perf_counter()
             con.execute(f"insert into {table} by name select getvariable('run_id') as run_id, * from {model}")
@@ -283,8 +284,9 @@ def publish_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
 
 def verify_published_runs(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Recompute the checksum of every published run's line results and compare it with the one stored when it was
-    published; one dict per published run (run_id, year, organisation_id, published_at, unchanged). A run checks
-    only the published runs of its own year (sql/checks/assert_published_runs_unchanged); this checks them all."""
+    published, and its stored sums (what its totals are read from) with its lines; one dict per published run
+    (run_id, year, organisation_id, published_at, unchanged). A run checks only the published runs of its own year
+    (sql/checks/assert_published_runs_unchanged); this checks them all (macro published_runs_verified)."""
     rows = con.execute("select run_id, year, organisation_id, published_at, unchanged "
                        "from published_runs_verified(null) order by run_id").fetchall()
     return [dict(zip(("run_id", "year", "organisation_id", "published_at", "unchanged"), r)) for r in rows]

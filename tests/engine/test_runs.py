@@ -445,6 +445,7 @@ def test_runs_stored_wide_before_0050_stay_readable_and_verifiable(con):
     departments = marts.read(con, "emissions_by_department", result.run_id, order_by="department")
     con.execute("insert into line_emission_wide select * from line_emission where run_id = ?", [result.run_id])
     con.execute("delete from run_line")
+    con.execute("delete from run_line_sum")      # a wide run has no narrow lines, so no stored sums (0085)
     con.execute("delete from run_decision")
     assert con.execute("select * from line_emission order by source_row").fetchall() == before
     assert not store_models.run_checks(con)["assert_published_runs_unchanged"]
@@ -503,6 +504,58 @@ def test_runs_stored_before_0075_get_their_organisation_and_stay_verifiable(tmp_
         con.execute(f"select {cols} from line_emission order by source_row").fetchall()
     assert not store_models.run_checks(con)["assert_published_runs_unchanged"]
     assert marts.read(con, "emissions_by_department", result.run_id, order_by="department") == departments
+    con.close()
+
+
+def test_run_stores_its_sums_and_a_changed_sum_is_caught(con):
+    """A run stores its lines summed per organisation and decision (run_line_sum, read by the marts through
+    run_line_total): one row per decision of the worked example, equal to the lines. A stored sum that no longer
+    matches its lines fails the run's check; for a published run, the verification says changed."""
+    seed_reference(con)
+    seed_ledger(con)
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    sums = con.execute("select count(*), sum(n_lines), sum(amount_sek) from run_line_sum where run_id = ?",
+                       [result.run_id]).fetchone()
+    decisions = con.execute("select count(distinct decision_id) from run_line where run_id = ?",
+                            [result.run_id]).fetchone()[0]
+    assert sums == (decisions, 6, Decimal("63300.00"))
+    totals = marts.read(con, "run_totals", result.run_id)[0]
+    line_total = con.execute("select sum(emissions_kg_co2e) from run_line where run_id = ?", [result.run_id]).fetchone()[0]
+    assert totals["n_lines"] == 6 and totals["total_emissions_kg_co2e"] == pytest.approx(line_total)
+    runs.publish_run(con, result.run_id)
+    assert [r["unchanged"] for r in runs.verify_published_runs(con)] == [True]
+    con.execute("update run_line_sum set emissions_kg_co2e = emissions_kg_co2e + 1 "
+                "where run_id = ? and emissions_kg_co2e > 0", [result.run_id])
+    failures = {k: v for k, v in store_models.run_checks(con).items() if v}
+    assert "assert_line_sums_equal_lines" in failures and "assert_published_runs_unchanged" in failures
+    assert [r["unchanged"] for r in runs.verify_published_runs(con)] == [False]
+
+
+def test_runs_stored_before_0085_get_their_sums(tmp_path):
+    """0085 stores the sums of every run stored before it, from its lines: the marts read from them are what they
+    were, and a published run still verifies."""
+    from pipeline import store
+    path = tmp_path / "before_0085.duckdb"
+    con = store.connect(path)
+    seed_reference(con)
+    seed_ledger(con)
+    result = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    runs.publish_run(con, result.run_id)
+    read = {name: marts.read(con, name, result.run_id, order_by=order) for name, order in (
+        ("run_totals", None), ("emissions_by_department", "department"), ("emissions_by_category", "category_id"),
+        ("spend_coverage", "rule_level"), ("emissions_by_organisation", "organisation_id"))}
+    # the database as 0084 left it: no stored sums, 0085 not applied
+    con.execute("drop view run_line_total")
+    con.execute("drop table run_line_sum")
+    con.execute("delete from schema_migration where migration_id = 85")
+    con.close()
+    con = store.connect(path)
+    assert con.execute("select sum(n_lines) from run_line_sum").fetchone()[0] == 6
+    for (name, order), rows in zip((("run_totals", None), ("emissions_by_department", "department"),
+                                    ("emissions_by_category", "category_id"), ("spend_coverage", "rule_level"),
+                                    ("emissions_by_organisation", "organisation_id")), read.values()):
+        assert marts.read(con, name, result.run_id, order_by=order) == rows, name
+    assert [r["unchanged"] for r in runs.verify_published_runs(con)] == [True]
     con.close()
 
 
