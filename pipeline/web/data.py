@@ -142,16 +142,22 @@ def drill(con: duckdb.DuckDBPyConnection, run_id: int, filters: dict) -> tuple[s
         join = "left join category c on c.category_id = e.category_id"
     elif level == "account":
         join = "left join ledger_line l on l.batch_id = e.batch_id and l.source_row = e.source_row"
+    # departments and categories are columns of a line's decision: they are read from the run's lines summed per
+    # organisation and decision (run_line_total, a few hundred rows), accounts and suppliers from the lines
+    summed = level in ("department", "category") and set(filters) <= {"department", "category"}
+    source = "run_line_total" if summed else "line_emission"
+    org_number = "null" if summed else "max(e.supplier_org_number)"
+    n_lines = "sum(e.n_lines)" if summed else "count(*)"
     rows = _rows(con, f"""
-        with e as (select * from line_emission where run_id = ?{where})
+        with e as (select * from {source} where run_id = ?{where})
         select {key} as key,
                {label_sv} as label_sv, {label_en} as label_en,
-               max(e.supplier_org_number) as org_number,
+               {org_number} as org_number,
                sum(e.amount_sek) as spend_sek,
                coalesce(sum(e.emissions_kg_co2e), 0) as emissions_kg_co2e,
                sum(e.emissions_lower_kg_co2e) as emissions_lower_kg_co2e,
                sum(e.emissions_upper_kg_co2e) as emissions_upper_kg_co2e,
-               count(*) as n_lines
+               {n_lines} as n_lines
         from e {join}
         group by 1
         order by emissions_kg_co2e desc, spend_sek desc, key""", [run_id, *params])

@@ -508,6 +508,34 @@ def test_drill_down_reaches_ledger_lines_with_their_batch_and_row(web):
     assert "Livsmedel januari" in csv_text and csv_text.splitlines()[0].startswith("batch_id;source_row")
 
 
+def test_drill_by_department_and_category_reads_the_summed_lines(web):
+    """The department and category levels are read from the run's lines summed per decision (run_line_total); they
+    give what summing the lines gives (spend exactly, line counts, emissions and bounds)."""
+    from pipeline.web import data
+    client, state = as_user(web, "rita")
+    con = state.db.cursor()
+    run_id = runs.shown_run_id(con, 2024, "kommun")
+
+    def from_lines(key: str, where: str = "") -> dict:
+        rows = con.execute(f"""select {key}, sum(amount_sek), coalesce(sum(emissions_kg_co2e), 0),
+                                      sum(emissions_lower_kg_co2e), sum(emissions_upper_kg_co2e), count(*)
+                               from line_emission where run_id = ? {where} group by 1""", [run_id]).fetchall()
+        return {r[0]: r[1:] for r in rows}
+
+    for filters, key, where in (({}, f"coalesce(department, '{data.NO_DEPARTMENT}')", ""),
+                                ({"department": "Serviceförvaltningen"}, "coalesce(category_id, rule_level)",
+                                 "and department = 'Serviceförvaltningen'")):
+        level, rows = data.drill(con, run_id, filters)
+        expected = from_lines(key, where)
+        assert level in ("department", "category") and {r["key"] for r in rows} == set(expected)
+        for r in rows:
+            spend, emissions, lower, upper, n = expected[r["key"]]
+            assert (r["spend_sek"], r["n_lines"]) == (spend, n)
+            for got, want in zip((r["emissions_kg_co2e"], r["emissions_lower_kg_co2e"], r["emissions_upper_kg_co2e"]),
+                                 (emissions, lower, upper)):
+                assert got == (None if want is None else pytest.approx(want, rel=1e-9))
+
+
 def test_xss_in_a_ledger_cell_is_rendered_escaped(web):
     client, state = as_user(web, "rita")
     run_id = runs.shown_run_id(state.db.cursor(), 2024, "kommun")
