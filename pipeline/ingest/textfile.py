@@ -63,7 +63,7 @@ def scan_file(path: Path) -> FileScan:
     offset = 0
     tail = b""
     crlf = lf = cr = 0
-    quotes = 0
+    has_quote = False
     longest = 0
     line_start = 0      # offset of the first byte of the current line
     # sha256 releases the GIL: it hashes in a thread while this one looks at the lines
@@ -84,7 +84,7 @@ def scan_file(path: Path) -> FileScan:
                 # the offsets of the chunk's line feeds (NumPy, the GIL released) give their count and the empty lines
                 lf_at = numpy.flatnonzero(numpy.frombuffer(chunk, numpy.uint8) == 10)
                 lf += (n_lf := int(lf_at.size))
-                quotes += chunk.count(b'"')
+                has_quote = has_quote or b'"' in chunk
                 if n_lf:
                     # the lines ending in this chunk: from the line start before it to each line feed (included)
                     longest = max(longest, int(lf_at[0]) + offset + 1 - line_start,
@@ -110,7 +110,7 @@ def scan_file(path: Path) -> FileScan:
     inner = first_blank is not None and first_blank + 1 < last_content
     mixed = crlf not in (0, lf) or cr != crlf
     longest = max(longest, offset - line_start)     # the last line, when the file does not end with a line feed
-    return FileScan(sha256, inner, mixed, utf8_valid, longest_line=longest, has_quote=quotes > 0)
+    return FileScan(sha256, inner, mixed, utf8_valid, longest_line=longest, has_quote=has_quote)
 
 
 class ScanInProgress:

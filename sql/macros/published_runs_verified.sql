@@ -28,14 +28,12 @@ stored_sums as (
     select * from run_line_sum where run_id in (select run_id from published)
 ),
 
-line_sums as (
+summed_lines as (
     select
         run_id,
         organisation_id,
         decision_id,
-        count(*) as n_lines,
-        sum(amount_sek) as amount_sek,
-        sum(emissions_kg_co2e) as emissions_kg_co2e
+        unnest(line_sums(run_line))
     from run_line
     where run_id in (select run_id from published)
     group by run_id, organisation_id, decision_id
@@ -44,7 +42,7 @@ line_sums as (
 sums_changed as (
     select distinct coalesce(s.run_id, l.run_id) as run_id
     from stored_sums as s
-    full outer join line_sums as l
+    full outer join summed_lines as l
         on l.run_id = s.run_id and l.organisation_id is not distinct from s.organisation_id
        and l.decision_id = s.decision_id
     where s.n_lines is distinct from l.n_lines

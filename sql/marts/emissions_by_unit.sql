@@ -1,7 +1,8 @@
 -- Per run and organisational unit at three levels: nämnd (committee) -> förvaltning (department) ->
 -- ansvar / cost centre. unit_level says which; the parent levels are carried so a report can drill down.
--- The lines are summed first per unit and the few decision columns the measures read (a few thousand rows), then
--- measured at the three levels (sql/macros/total_measures.sql: the measures of line_measures over such sums).
+-- The lines are summed first (macro line_sums) per unit and the few decision columns the measures read (a few
+-- thousand rows), then measured at the three levels (sql/macros/total_measures.sql: the measures of line_measures
+-- over such sums).
 -- The lines come from run_line_emission, which carries each line's committee and cost centre (migration 0084):
 -- no join with the ledger lines.
 with lines as (
@@ -15,18 +16,10 @@ with lines as (
         is_excluded,
         method,
         dq_score,
-        count(*) as n_lines,
-        sum(amount_sek) as amount_sek,
-        sum(abs(amount_sek)) as abs_amount_sek,
-        sum(emissions_kg_co2e) as emissions_kg_co2e,
-        sum(emissions_kg_co2) as emissions_kg_co2,
-        sum(emissions_scope1_kg_co2e) as emissions_scope1_kg_co2e,
-        sum(emissions_scope2_kg_co2e) as emissions_scope2_kg_co2e,
-        sum(emissions_scope3_kg_co2e) as emissions_scope3_kg_co2e,
-        sum(emissions_lower_kg_co2e) as emissions_lower_kg_co2e,
-        sum(emissions_upper_kg_co2e) as emissions_upper_kg_co2e
+        unnest(line_sums(run_line_emission))
     from run_line_emission
-    group by all
+    group by run_id, organisation_id, committee_label, department, cost_centre_label, rule_level, is_excluded,
+             method, dq_score
 ),
 
 per_unit as (
