@@ -1,9 +1,9 @@
 -- Per run, organisation and account: how it was classified, spend and emissions. The classification shown (rule
--- level, rule, category, factor, method) is the one most of the account's lines have (on a tie the last in
--- alphabetical order of level, rule, category, factor and method). The lines are summed per classification first,
--- then per account: every step groups by run_id, so a read of one run (where run_id = ?) filters the lines before
--- the ledger join (mode() would read the lines once more per column, and the filter would then wait for the join
--- of every stored run's lines).
+-- level, rule, category, factor, method, and its exclusion reason) is the one most of the account's lines have
+-- (on a tie the last in alphabetical order of level, rule, category, factor and method). The lines are summed per
+-- classification first, then per account: every step groups by run_id, so a read of one run (where run_id = ?)
+-- filters the lines before the ledger join (mode() would read the lines once more per column, and the filter would
+-- then wait for the join of every stored run's lines).
 with lines as (
     select * from line_emission
 ),
@@ -31,9 +31,8 @@ per_account as (
         run_id,
         organisation_id,
         account,
-        arg_max(struct_pack(rule_level, rule_id, category_id, factor_code, method),
+        arg_max(struct_pack(rule_level, rule_id, category_id, factor_code, method, exclusion_reason),
                 struct_pack(n_lines, rule_level, rule_id, category_id, factor_code, method)) as main,
-        max(exclusion_reason) as exclusion_reason,
         min(rule_level) <> max(rule_level) as has_several_rule_levels,
         sum(spend_sek) as spend_sek,
         coalesce(sum(emissions_kg_co2e), 0) as emissions_kg_co2e,
@@ -52,7 +51,7 @@ final as (
         main.category_id,
         main.factor_code,
         main.method,
-        exclusion_reason,
+        main.exclusion_reason,
         has_several_rule_levels,
         spend_sek,
         emissions_kg_co2e,

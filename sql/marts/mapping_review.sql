@@ -30,23 +30,57 @@ pricing as (
     select run_id, factor_set_id, factor_set_version, region, factor_year from run_pricing_set
 ),
 
-per_account as (
+-- The lines are summed once, per account, supplier and classification (one read of the lines and one ledger
+-- join); the choices and the supplier shares are sums of those sums. Every step groups by run_id and no aggregate
+-- reads the lines again (mode() or a distinct aggregate would), so a read of one run (where run_id = ?) filters
+-- the lines before the ledger join, however many runs are stored.
+by_supplier as (
     select
         run_id,
         organisation_id,
         account,
+        coalesce(supplier_name, supplier_org_number) as supplier,
+        rule_level,
+        rule_id,
+        category_id,
+        factor_set_id,
+        factor_set_version,
+        factor_code,
+        is_excluded,
+        supplier_sni_code,
+        max(exclusion_reason) as exclusion_reason,
         sum(amount_sek) as spend_sek,
-        coalesce(sum(emissions_kg_co2e), 0) as emissions_kg_co2e,
-        count(*) as n_lines,
-        coalesce(sum(amount_sek) filter (where rule_level = 'unmapped'), 0) as unmapped_spend_sek,
-        coalesce(sum(amount_sek) filter (where rule_id = 'needs-activity-data'), 0) as needs_activity_data_sek,
-        coalesce(sum(amount_sek) filter (where is_excluded), 0) as excluded_spend_sek,
-        string_agg(distinct rule_level, ', ' order by rule_level) as rule_levels,
-        string_agg(distinct rule_id, ', ' order by rule_id) filter (where rule_level = 'unmapped') as unmapped_reason
+        sum(emissions_kg_co2e) as emissions_kg_co2e,
+        sum(abs(amount_sek)) as weight_sek,
+        count(*) as n_lines
     from lines
-    group by run_id, organisation_id, account
+    group by all
 ),
 
+by_classification as (
+    select
+        run_id,
+        organisation_id,
+        account,
+        rule_level,
+        rule_id,
+        category_id,
+        factor_set_id,
+        factor_set_version,
+        factor_code,
+        is_excluded,
+        supplier_sni_code,
+        max(exclusion_reason) as exclusion_reason,
+        sum(spend_sek) as spend_sek,
+        sum(emissions_kg_co2e) as emissions_kg_co2e,
+        sum(weight_sek) as weight_sek,
+        sum(n_lines) as n_lines
+    from by_supplier
+    group by all
+),
+
+-- per choice (rule level, category, factor): its weight, and the SNI code most of its lines have (on a tie the
+-- last in alphabetical order)
 per_choice as (
     select
         run_id,
@@ -58,18 +92,54 @@ per_choice as (
         factor_set_version,
         factor_code,
         max(exclusion_reason) as exclusion_reason,
-        mode(supplier_sni_code) as supplier_sni_code,
-        sum(abs(amount_sek)) as weight_sek
-    from lines
+        arg_max(supplier_sni_code, struct_pack(n_lines, supplier_sni_code))
+            filter (where supplier_sni_code is not null) as supplier_sni_code,
+        sum(weight_sek) as weight_sek,
+        sum(spend_sek) as spend_sek,
+        sum(emissions_kg_co2e) as emissions_kg_co2e,
+        cast(sum(n_lines) as bigint) as n_lines,
+        coalesce(sum(spend_sek) filter (where rule_level = 'unmapped'), 0) as unmapped_spend_sek,
+        coalesce(sum(spend_sek) filter (where rule_id = 'needs-activity-data'), 0) as needs_activity_data_sek,
+        coalesce(sum(spend_sek) filter (where is_excluded), 0) as excluded_spend_sek,
+        list(rule_id) filter (where rule_level = 'unmapped') as unmapped_rule_ids
+    from by_classification
     group by run_id, organisation_id, account, rule_level, category_id, factor_set_id, factor_set_version, factor_code
 ),
 
-main as (
-    select *
+-- per account: the sums, and the choice with the largest spend (by absolute amount; ties by rule level and factor)
+per_account as (
+    select
+        run_id,
+        organisation_id,
+        account,
+        sum(spend_sek) as spend_sek,
+        coalesce(sum(emissions_kg_co2e), 0) as emissions_kg_co2e,
+        cast(sum(n_lines) as bigint) as n_lines,
+        sum(unmapped_spend_sek) as unmapped_spend_sek,
+        sum(needs_activity_data_sek) as needs_activity_data_sek,
+        sum(excluded_spend_sek) as excluded_spend_sek,
+        array_to_string(list_sort(list_distinct(list(rule_level))), ', ') as rule_levels,
+        nullif(array_to_string(list_sort(list_distinct(flatten(list(unmapped_rule_ids)))), ', '), '')
+            as unmapped_reason,
+        arg_min(struct_pack(rule_level, category_id, factor_set_id, factor_set_version, factor_code,
+                            exclusion_reason, supplier_sni_code),
+                row(-weight_sek, rule_level, factor_code, category_id, factor_set_id, factor_set_version))
+            as main
     from per_choice
-    qualify row_number() over (
-        partition by run_id, organisation_id, account
-        order by weight_sek desc, rule_level, factor_code) = 1
+    group by run_id, organisation_id, account
+),
+
+per_account_main as (
+    select
+        * exclude (main),
+        main.rule_level,
+        main.category_id,
+        main.factor_set_id,
+        main.factor_set_version,
+        main.factor_code,
+        main.exclusion_reason,
+        main.supplier_sni_code
+    from per_account
 ),
 
 supplier_spend as (
@@ -77,11 +147,11 @@ supplier_spend as (
         run_id,
         organisation_id,
         account,
-        coalesce(supplier_name, supplier_org_number) as supplier,
-        sum(amount_sek) as supplier_spend_sek
-    from lines
-    where coalesce(supplier_name, supplier_org_number) is not null
-    group by run_id, organisation_id, account, coalesce(supplier_name, supplier_org_number)
+        supplier,
+        sum(spend_sek) as supplier_spend_sek
+    from by_supplier
+    where supplier is not null
+    group by run_id, organisation_id, account, supplier
     qualify row_number() over (
         partition by run_id, organisation_id, account order by supplier_spend_sek desc, supplier) <= 3
 ),
@@ -112,17 +182,17 @@ final as (
         a.map_is_excluded,
         a.map_source,
         a.is_confirmed,
-        m.rule_level,
+        p.rule_level,
         p.rule_levels,
-        m.category_id,
+        p.category_id,
         -- the industry of what was bought as the deciding rule says: the supplier's (NACE class of its SNI code)
         -- where the supplier's industry priced the account, else the ledger text's, else the map row's
-        case when m.rule_level = 'excluded' then null
-             when m.rule_level = 'supplier_industry' then left(m.supplier_sni_code, 4)
+        case when p.rule_level = 'excluded' then null
+             when p.rule_level = 'supplier_industry' then left(p.supplier_sni_code, 4)
              else coalesce(a.text_industry_code, a.map_industry_code) end as industry_code,
-        m.exclusion_reason,
-        m.factor_set_id,
-        m.factor_code,
+        p.exclusion_reason,
+        p.factor_set_id,
+        p.factor_code,
         f.factor_name,
         f.factor_value,
         f.factor_unit,
@@ -139,15 +209,13 @@ final as (
         a.suggested_factor_code,
         a.suggested_exclusion_reason,
         s.largest_suppliers
-    from per_account as p
+    from per_account_main as p
     left join accounts as a
         on a.run_id = p.run_id and a.organisation_id = p.organisation_id and a.account = p.account
-    left join main as m
-        on m.run_id = p.run_id and m.organisation_id = p.organisation_id and m.account = p.account
     left join pricing as r
-        on r.run_id = p.run_id and r.factor_set_id = m.factor_set_id and r.factor_set_version = m.factor_set_version
+        on r.run_id = p.run_id and r.factor_set_id = p.factor_set_id and r.factor_set_version = p.factor_set_version
     left join factors as f
-        on f.factor_set_id = m.factor_set_id and f.version = m.factor_set_version and f.factor_code = m.factor_code
+        on f.factor_set_id = p.factor_set_id and f.version = p.factor_set_version and f.factor_code = p.factor_code
        and (f.region is null or f.region is not distinct from r.region)
        and (f.factor_year is null or f.factor_year is not distinct from r.factor_year)
     left join suppliers as s

@@ -218,3 +218,46 @@ def test_set_organisation_validates_and_updates(con):
         organisations.set_organisation(con, "x", parent="nope")
     with pytest.raises(UsageError, match="--kind"):
         organisations.set_organisation(con, "x", kind="club")
+
+
+def test_account_marts_show_one_classification_and_read_only_their_own_run(classified, con):
+    """Account 6461 has 11 lines of 10,000 SEK: 4 excluded, each by its own rule (internal twice, pensions,
+    grants); 2 by its account row (food, F2); 3 by supplier rules; 2 by their supplier's industry.
+
+    emissions_by_account shows the combination most lines have: the account row, 2 lines against 1 for each
+    exclusion or supplier rule, and therefore no exclusion reason. Emissions 2 x 10,000 x 0.1 x 0.2 (account row)
+    + 200 + 500 + 500 (supplier rules F2, own factor, F1) + 300 + 200 (industries F3, F2) = 2,100 kg.
+    mapping_review weighs the choices (rule level, category, factor) by spend: the four exclusions are one choice
+    of 40,000 SEK against 20,000 for the account row. Its three largest suppliers tie at 10,000 SEK and are listed
+    in alphabetical order. A second run stored afterwards changes neither mart of the first.
+    """
+    result, _ = classified
+
+    def both(run_id):
+        return ({r["account"]: r for r in marts.read(con, "emissions_by_account", run_id)},
+                {r["account"]: r for r in marts.read(con, "mapping_review", run_id)})
+
+    by_account, review = both(result.run_id)
+    row = by_account["6461"]
+    assert (row["rule_level"], row["rule_id"], row["category_id"], row["factor_code"], row["exclusion_reason"]) == (
+        "account", "6461", "food", "F2", None)
+    assert (row["n_lines"], row["spend_sek"], row["has_several_rule_levels"]) == (11, 110000.0, True)
+    assert row["emissions_kg_co2e"] == pytest.approx(2100.0)
+    assert by_account["5010"]["exclusion_reason"] == "personnel"
+    line = review["6461"]
+    assert (line["rule_level"], line["exclusion_reason"], line["excluded_spend_sek"]) == ("excluded", "pensions",
+                                                                                          40000.0)
+    assert line["rule_levels"] == "account, excluded, supplier, supplier_industry"
+    assert line["largest_suppliers"] == "  taxi älvby ab ; 212000-0001; 556000-0002"
+    assert (line["n_lines"], line["spend_sek"], line["unmapped_spend_sek"]) == (11, 110000.0, 0.0)
+    assert review["6440"]["rule_level"] == "account_keyword"     # a tie of 10,000 SEK: the first rule level
+
+    runs.publish_run(con, result.run_id)
+    add_batch(con, 2)
+    add_lines(con, 2, [dict(source_row=2, account="6461", amount=90000, supplier_name="Ny AB")])
+    second = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0")
+    assert both(result.run_id) == (by_account, review)
+    later_account, later_review = both(second.run_id)
+    assert later_account["6461"]["n_lines"] == 12 and later_account["6461"]["spend_sek"] == 200000.0
+    assert later_review["6461"]["rule_level"] == "account"    # now 110,000 SEK against 40,000 excluded
+    assert later_review["6461"]["largest_suppliers"] == "Ny AB;   taxi älvby ab ; 212000-0001"
