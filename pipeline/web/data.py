@@ -181,26 +181,39 @@ def names_for(con: duckdb.DuckDBPyConnection, run_id: int, filters: dict) -> dic
 
 
 def lines(con: duckdb.DuckDBPyConnection, run_id: int, filters: dict, page: int = 1) -> tuple[int, list[dict]]:
-    """Return (number of lines, one page of them) under `filters`, largest emissions first, with ledger text."""
+    """Return (number of lines, one page of them) under `filters`, largest emissions first, with ledger text.
+
+    The page is chosen from the run's lines without their ledger fields (run_line_emission) unless an account or
+    supplier narrows it; only the page's lines are joined with the ledger, so a page costs about the same however
+    many years are stored.
+    """
     where, params = _filters(filters)
-    total = con.execute(f"select count(*) from line_emission where run_id = ?{where}", [run_id, *params]).fetchone()[0]
+    source = "line_emission" if set(filters) - {"department", "category"} else "run_line_emission"
+    total = con.execute(f"select count(*) from {source} where run_id = ?{where}", [run_id, *params]).fetchone()[0]
     offset = max(0, (page - 1) * LINES_PER_PAGE)
     rows = _rows(con, f"""
-        with e as (select * from line_emission where run_id = ?{where})
+        with page as (
+            select run_id, batch_id, source_row, emissions_kg_co2e, amount_sek
+            from {source} where run_id = ?{where}
+            order by coalesce(emissions_kg_co2e, 0) desc, abs(amount_sek) desc, batch_id, source_row
+            limit {LINES_PER_PAGE} offset {int(offset)}
+        )
         select e.batch_id, e.source_row, l.posting_date, coalesce(l.period, e.period) as period, e.department,
-               e.account, l.account_name, e.supplier_name, e.supplier_org_number, l.description, l.invoice_id,
-               e.amount_sek, e.amount_ledger_currency, e.category_id, e.rule_level, e.rule_id, e.exclusion_reason, e.factor_code,
-               e.factor_value, e.emissions_kg_co2e, e.dq_score, e.organisation_id, f.factor_name,
-               s.currency as factor_currency, s.base_year as factor_base_year
-        from e left join ledger_line l on l.batch_id = e.batch_id and l.source_row = e.source_row
+               l.account, l.account_name, l.supplier_name, l.supplier_org_number, l.description, l.invoice_id,
+               e.amount_sek, l.amount as amount_ledger_currency, e.category_id, e.rule_level, e.rule_id,
+               e.exclusion_reason, e.factor_code, e.factor_value, e.emissions_kg_co2e, e.dq_score, e.organisation_id,
+               f.factor_name, s.currency as factor_currency, s.base_year as factor_base_year
+        from page p
+        join run_line_emission e on e.run_id = p.run_id and e.batch_id = p.batch_id and e.source_row = p.source_row
+        left join ledger_line l on l.batch_id = e.batch_id and l.source_row = e.source_row
         -- the factor's product or industry name and its unit, so a reader sees what was priced, not a code
         left join (select factor_set_id, version, factor_code, min(factor_name) as factor_name
                    from factor group by all) f
                on f.factor_set_id = e.factor_set_id and f.version = e.factor_set_version
               and f.factor_code = e.factor_code
         left join factor_set s on s.factor_set_id = e.factor_set_id and s.version = e.factor_set_version
-        order by coalesce(e.emissions_kg_co2e, 0) desc, abs(e.amount_sek) desc, e.batch_id, e.source_row
-        limit {LINES_PER_PAGE} offset {int(offset)}""", [run_id, *params])
+        order by coalesce(p.emissions_kg_co2e, 0) desc, abs(p.amount_sek) desc, p.batch_id, p.source_row""",
+                 [run_id, *params])
     return total, rows
 
 

@@ -536,6 +536,29 @@ def test_drill_by_department_and_category_reads_the_summed_lines(web):
                 assert got == (None if want is None else pytest.approx(want, rel=1e-9))
 
 
+def test_a_page_of_lines_is_the_largest_lines_with_their_ledger_fields(web):
+    """data.lines picks the page from the run's lines without ledger fields unless an account or supplier narrows
+    it, and joins the ledger for the page only: every filter gives the lines, order and fields of line_emission."""
+    from pipeline.web import data
+    _, state = as_user(web, "rita")
+    con = state.db.cursor()
+    run_id = runs.shown_run_id(con, 2024, "kommun")
+    for filters, where in (({}, ""), ({"department": "Serviceförvaltningen"}, "and department = 'Serviceförvaltningen'"),
+                           ({"department": "Serviceförvaltningen", "category": "food", "account": "64400"},
+                            "and department = 'Serviceförvaltningen' and category_id = 'food' and account = '64400'")):
+        expected = con.execute(f"""select batch_id, source_row, account, supplier_name, amount_sek,
+                                          amount_ledger_currency, rule_id, emissions_kg_co2e
+                                   from line_emission where run_id = ? {where}
+                                   order by coalesce(emissions_kg_co2e, 0) desc, abs(amount_sek) desc, batch_id,
+                                            source_row""", [run_id]).fetchall()
+        total, first = data.lines(con, run_id, filters, 1)
+        _, second = data.lines(con, run_id, filters, 2)
+        assert total == len(expected) and len(first) == min(total, data.LINES_PER_PAGE)
+        got = [(r["batch_id"], r["source_row"], r["account"], r["supplier_name"], r["amount_sek"],
+                r["amount_ledger_currency"], r["rule_id"], r["emissions_kg_co2e"]) for r in first + second]
+        assert got == expected[:2 * data.LINES_PER_PAGE]
+
+
 def test_xss_in_a_ledger_cell_is_rendered_escaped(web):
     client, state = as_user(web, "rita")
     run_id = runs.shown_run_id(state.db.cursor(), 2024, "kommun")
