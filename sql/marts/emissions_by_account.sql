@@ -1,14 +1,15 @@
--- Per run, organisation and account: how it was classified, spend and emissions. The classification shown (rule
--- level, rule, category, factor, method, and its exclusion reason) is the one most of the account's lines have
--- (on a tie the last in alphabetical order of level, rule, category, factor and method). The lines are summed per
--- classification first, then per account: every step groups by run_id, so a read of one run (where run_id = ?)
--- filters the lines before the ledger join (mode() would read the lines once more per column, and the filter would
--- then wait for the join of every stored run's lines).
+-- Per run, organisation and account: how it was classified, spend and emissions. When its lines were classified
+-- in several ways, the classification shown (rule level, category, factor, exclusion reason) is the one with the
+-- largest part of its spend (macro choice_rank, shared with mapping_review), and its rule and method are those of
+-- the rule with the largest part of that (macro rule_rank). The lines are summed per rule first, then per
+-- classification and per account: every step groups by run_id, so a read of one run (where run_id = ?) filters the
+-- lines before the ledger join (mode() would read the lines once more per column, and the filter would then wait
+-- for the join of every stored run's lines).
 with lines as (
     select * from line_emission
 ),
 
-by_classification as (
+by_rule as (
     select
         run_id,
         organisation_id,
@@ -16,14 +17,38 @@ by_classification as (
         rule_level,
         rule_id,
         category_id,
+        factor_set_id,
+        factor_set_version,
         factor_code,
+        exclusion_reason,
         method,
-        max(exclusion_reason) as exclusion_reason,
         sum(amount_sek) as spend_sek,
         sum(emissions_kg_co2e) as emissions_kg_co2e,
+        sum(abs(amount_sek)) as weight_sek,
         count(*) as n_lines
     from lines
-    group by run_id, organisation_id, account, rule_level, rule_id, category_id, factor_code, method
+    group by all
+),
+
+by_choice as (
+    select
+        run_id,
+        organisation_id,
+        account,
+        rule_level,
+        category_id,
+        factor_set_id,
+        factor_set_version,
+        factor_code,
+        exclusion_reason,
+        arg_min(struct_pack(rule_id, method), rule_rank(weight_sek, rule_id)) as main_rule,
+        sum(spend_sek) as spend_sek,
+        sum(emissions_kg_co2e) as emissions_kg_co2e,
+        sum(weight_sek) as weight_sek,
+        sum(n_lines) as n_lines
+    from by_rule
+    group by run_id, organisation_id, account, rule_level, category_id, factor_set_id, factor_set_version, factor_code,
+             exclusion_reason
 ),
 
 per_account as (
@@ -31,13 +56,15 @@ per_account as (
         run_id,
         organisation_id,
         account,
-        arg_max(struct_pack(rule_level, rule_id, category_id, factor_code, method, exclusion_reason),
-                struct_pack(n_lines, rule_level, rule_id, category_id, factor_code, method)) as main,
+        arg_min(struct_pack(rule_level, rule_id := main_rule.rule_id, category_id, factor_code,
+                            method := main_rule.method, exclusion_reason),
+                choice_rank(weight_sek, rule_level, factor_code, category_id, factor_set_id, factor_set_version,
+                            exclusion_reason)) as main,
         min(rule_level) <> max(rule_level) as has_several_rule_levels,
         sum(spend_sek) as spend_sek,
         coalesce(sum(emissions_kg_co2e), 0) as emissions_kg_co2e,
         cast(sum(n_lines) as bigint) as n_lines
-    from by_classification
+    from by_choice
     group by run_id, organisation_id, account
 ),
 

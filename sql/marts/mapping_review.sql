@@ -30,10 +30,10 @@ pricing as (
     select run_id, factor_set_id, factor_set_version, region, factor_year from run_pricing_set
 ),
 
--- The lines are summed once, per account, supplier and classification (one read of the lines and one ledger
--- join); the choices and the supplier shares are sums of those sums. Every step groups by run_id and no aggregate
--- reads the lines again (mode() or a distinct aggregate would), so a read of one run (where run_id = ?) filters
--- the lines before the ledger join, however many runs are stored.
+-- The lines are summed once, per account, supplier and rule (one read of the lines and one ledger join); the rules,
+-- choices and supplier shares are sums of those sums. Every step groups by run_id and no aggregate reads the lines
+-- again (mode() or a distinct aggregate would), so a read of one run (where run_id = ?) filters the lines before the
+-- ledger join, however many runs are stored.
 by_supplier as (
     select
         run_id,
@@ -48,7 +48,7 @@ by_supplier as (
         factor_code,
         is_excluded,
         supplier_sni_code,
-        max(exclusion_reason) as exclusion_reason,
+        exclusion_reason,
         sum(amount_sek) as spend_sek,
         sum(emissions_kg_co2e) as emissions_kg_co2e,
         sum(abs(amount_sek)) as weight_sek,
@@ -57,7 +57,9 @@ by_supplier as (
     group by all
 ),
 
-by_classification as (
+-- per rule: its sums, and the SNI code most of its lines have (a supplier-industry rule has one; on a tie the last
+-- in alphabetical order)
+by_rule as (
     select
         run_id,
         organisation_id,
@@ -68,19 +70,29 @@ by_classification as (
         factor_set_id,
         factor_set_version,
         factor_code,
-        is_excluded,
-        supplier_sni_code,
-        max(exclusion_reason) as exclusion_reason,
+        exclusion_reason,
+        arg_max(supplier_sni_code, struct_pack(n_lines, supplier_sni_code))
+            filter (where supplier_sni_code is not null) as supplier_sni_code,
         sum(spend_sek) as spend_sek,
         sum(emissions_kg_co2e) as emissions_kg_co2e,
         sum(weight_sek) as weight_sek,
-        sum(n_lines) as n_lines
-    from by_supplier
-    group by all
+        cast(sum(n_lines) as bigint) as n_lines,
+        coalesce(sum(spend_sek) filter (where is_excluded), 0) as excluded_spend_sek
+    from (
+        select * exclude (supplier, spend_sek, emissions_kg_co2e, weight_sek, n_lines),
+               sum(spend_sek) as spend_sek,
+               sum(emissions_kg_co2e) as emissions_kg_co2e,
+               sum(weight_sek) as weight_sek,
+               sum(n_lines) as n_lines
+        from by_supplier
+        group by all
+    )
+    group by run_id, organisation_id, account, rule_level, rule_id, category_id, factor_set_id, factor_set_version,
+             factor_code, exclusion_reason
 ),
 
--- per choice (rule level, category, factor): its weight, and the SNI code most of its lines have (on a tie the
--- last in alphabetical order)
+-- per choice (rule level, category, factor, exclusion reason): its sums, and the SNI code of the rule with the
+-- largest part of its spend (macro rule_rank)
 per_choice as (
     select
         run_id,
@@ -91,22 +103,22 @@ per_choice as (
         factor_set_id,
         factor_set_version,
         factor_code,
-        max(exclusion_reason) as exclusion_reason,
-        arg_max(supplier_sni_code, struct_pack(n_lines, supplier_sni_code))
-            filter (where supplier_sni_code is not null) as supplier_sni_code,
+        exclusion_reason,
+        arg_min(supplier_sni_code, rule_rank(weight_sek, rule_id)) as supplier_sni_code,
         sum(weight_sek) as weight_sek,
         sum(spend_sek) as spend_sek,
         sum(emissions_kg_co2e) as emissions_kg_co2e,
         cast(sum(n_lines) as bigint) as n_lines,
         coalesce(sum(spend_sek) filter (where rule_level = 'unmapped'), 0) as unmapped_spend_sek,
         coalesce(sum(spend_sek) filter (where rule_id = 'needs-activity-data'), 0) as needs_activity_data_sek,
-        coalesce(sum(spend_sek) filter (where is_excluded), 0) as excluded_spend_sek,
+        sum(excluded_spend_sek) as excluded_spend_sek,
         list(rule_id) filter (where rule_level = 'unmapped') as unmapped_rule_ids
-    from by_classification
-    group by run_id, organisation_id, account, rule_level, category_id, factor_set_id, factor_set_version, factor_code
+    from by_rule
+    group by run_id, organisation_id, account, rule_level, category_id, factor_set_id, factor_set_version, factor_code,
+             exclusion_reason
 ),
 
--- per account: the sums, and the choice with the largest spend (by absolute amount; ties by rule level and factor)
+-- per account: the sums, and the choice with the largest part of the spend (macro choice_rank)
 per_account as (
     select
         run_id,
@@ -121,9 +133,10 @@ per_account as (
         array_to_string(list_sort(list_distinct(list(rule_level))), ', ') as rule_levels,
         nullif(array_to_string(list_sort(list_distinct(flatten(list(unmapped_rule_ids)))), ', '), '')
             as unmapped_reason,
-        arg_min(struct_pack(rule_level, category_id, factor_set_id, factor_set_version, factor_code,
-                            exclusion_reason, supplier_sni_code),
-                row(-weight_sek, rule_level, factor_code, category_id, factor_set_id, factor_set_version))
+        arg_min(struct_pack(rule_level, category_id, factor_set_id, factor_set_version, factor_code, exclusion_reason,
+                            supplier_sni_code),
+                choice_rank(weight_sek, rule_level, factor_code, category_id, factor_set_id, factor_set_version,
+                            exclusion_reason))
             as main
     from per_choice
     group by run_id, organisation_id, account

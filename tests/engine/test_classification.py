@@ -221,15 +221,19 @@ def test_set_organisation_validates_and_updates(con):
 
 
 def test_account_marts_show_one_classification_and_read_only_their_own_run(classified, con):
-    """Account 6461 has 11 lines of 10,000 SEK: 4 excluded, each by its own rule (internal twice, pensions,
-    grants); 2 by its account row (food, F2); 3 by supplier rules; 2 by their supplier's industry.
+    """Both account marts show the classification (rule level, category, factor, exclusion reason) with the largest
+    part of an account's spend, and the rule with the largest part of that; on a tie the first alphabetically.
 
-    emissions_by_account shows the combination most lines have: the account row, 2 lines against 1 for each
-    exclusion or supplier rule, and therefore no exclusion reason. Emissions 2 x 10,000 x 0.1 x 0.2 (account row)
-    + 200 + 500 + 500 (supplier rules F2, own factor, F1) + 300 + 200 (industries F3, F2) = 2,100 kg.
-    mapping_review weighs the choices (rule level, category, factor) by spend: the four exclusions are one choice
-    of 40,000 SEK against 20,000 for the account row. Its three largest suppliers tie at 10,000 SEK and are listed
-    in alphabetical order. A second run stored afterwards changes neither mart of the first.
+    Account 6461 has 11 lines of 10,000 SEK: 4 excluded (internal twice, by two rules; pensions; grants), 2 by its
+    account row (food, F2), 3 by supplier rules, 2 by their supplier's industry. The choices weigh: account row
+    20,000 SEK, excluded as internal 20,000 (X-INT and the own org number), every other choice 10,000. The tie of
+    20,000 goes to rule level 'account' before 'excluded'. Emissions 2 x 10,000 x 0.1 x 0.2 (account row) + 200 + 500
+    + 500 (supplier rules F2, own factor, F1) + 300 + 200 (industries F3, F2) = 2,100 kg. Account 6440: the keyword
+    rule (F4) and a supplier rule (F2) tie at 10,000 SEK; 'account_keyword' comes first. The three largest
+    suppliers tie at 10,000 SEK and are listed in alphabetical order.
+
+    After 90,000 SEK more on 6461 from a new supplier (by the account row: 110,000 SEK) a second run shows the
+    account row and the new supplier first; the first run's rows stay as they were.
     """
     result, _ = classified
 
@@ -238,19 +242,22 @@ def test_account_marts_show_one_classification_and_read_only_their_own_run(class
                 {r["account"]: r for r in marts.read(con, "mapping_review", run_id)})
 
     by_account, review = both(result.run_id)
+    for account in by_account:          # one rule in both marts
+        assert ([by_account[account][k] for k in ("rule_level", "category_id", "factor_code", "exclusion_reason")]
+                == [review[account][k] for k in ("rule_level", "category_id", "factor_code", "exclusion_reason")])
     row = by_account["6461"]
     assert (row["rule_level"], row["rule_id"], row["category_id"], row["factor_code"], row["exclusion_reason"]) == (
         "account", "6461", "food", "F2", None)
     assert (row["n_lines"], row["spend_sek"], row["has_several_rule_levels"]) == (11, 110000.0, True)
     assert row["emissions_kg_co2e"] == pytest.approx(2100.0)
+    assert (by_account["6440"]["rule_level"], by_account["6440"]["rule_id"]) == ("account_keyword",
+                                                                                 "keyword_rule:K-MEAT")
     assert by_account["5010"]["exclusion_reason"] == "personnel"
     line = review["6461"]
-    assert (line["rule_level"], line["exclusion_reason"], line["excluded_spend_sek"]) == ("excluded", "pensions",
-                                                                                          40000.0)
+    assert (line["rule_level"], line["excluded_spend_sek"]) == ("account", 40000.0)
     assert line["rule_levels"] == "account, excluded, supplier, supplier_industry"
     assert line["largest_suppliers"] == "  taxi älvby ab ; 212000-0001; 556000-0002"
     assert (line["n_lines"], line["spend_sek"], line["unmapped_spend_sek"]) == (11, 110000.0, 0.0)
-    assert review["6440"]["rule_level"] == "account_keyword"     # a tie of 10,000 SEK: the first rule level
 
     runs.publish_run(con, result.run_id)
     add_batch(con, 2)
@@ -259,5 +266,26 @@ def test_account_marts_show_one_classification_and_read_only_their_own_run(class
     assert both(result.run_id) == (by_account, review)
     later_account, later_review = both(second.run_id)
     assert later_account["6461"]["n_lines"] == 12 and later_account["6461"]["spend_sek"] == 200000.0
-    assert later_review["6461"]["rule_level"] == "account"    # now 110,000 SEK against 40,000 excluded
     assert later_review["6461"]["largest_suppliers"] == "Ny AB;   taxi älvby ab ; 212000-0001"
+
+
+def test_an_excluded_account_shows_its_largest_exclusion_reason(con):
+    """Account 6461 with 30,000 SEK excluded as internal (two rules), 20,000 as grants and 10,000 by its account row:
+    both account marts show 'internal' (30,000 SEK), by the rule with the larger part of it (X-INT, 20,000)."""
+    seed_reference(con)
+    seed_rules(con)
+    add_org(con, "org", org_number="212000-0001")
+    add_batch(con, 1)
+    add_lines(con, 1, [
+        dict(source_row=2, account="6461", amount=10000, counterparty="INT-A"),
+        dict(source_row=3, account="6461", amount=10000, counterparty="INT-B"),
+        dict(source_row=4, account="6461", amount=10000, supplier_org_number="212000-0001"),
+        dict(source_row=5, account="6461", amount=-20000, supplier_org_number="802000-0007"),
+        dict(source_row=6, account="6461", amount=10000)])
+    run_id = runs.compute_run(con, 2024, factors="test@1.0", mapping="map@1.0").run_id
+    row = marts.read(con, "emissions_by_account", run_id)[0]
+    assert (row["rule_level"], row["rule_id"], row["exclusion_reason"]) == ("excluded", "exclusion:X-INT", "internal")
+    assert (row["spend_sek"], row["emissions_kg_co2e"]) == (20000.0, pytest.approx(200.0))
+    review = marts.read(con, "mapping_review", run_id)[0]
+    assert (review["rule_level"], review["exclusion_reason"], review["excluded_spend_sek"]) == (
+        "excluded", "internal", 10000.0)
