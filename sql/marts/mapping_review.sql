@@ -57,6 +57,29 @@ by_supplier as (
     group by all
 ),
 
+-- per rule and SNI code (the suppliers summed)
+by_rule_and_industry as (
+    select
+        run_id,
+        organisation_id,
+        account,
+        rule_level,
+        rule_id,
+        category_id,
+        factor_set_id,
+        factor_set_version,
+        factor_code,
+        exclusion_reason,
+        is_excluded,
+        supplier_sni_code,
+        sum(spend_sek) as spend_sek,
+        sum(emissions_kg_co2e) as emissions_kg_co2e,
+        sum(weight_sek) as weight_sek,
+        sum(n_lines) as n_lines
+    from by_supplier
+    group by all
+),
+
 -- per rule: its sums, and the SNI code most of its lines have (a supplier-industry rule has one; on a tie the last
 -- in alphabetical order)
 by_rule as (
@@ -78,15 +101,7 @@ by_rule as (
         sum(weight_sek) as weight_sek,
         cast(sum(n_lines) as bigint) as n_lines,
         coalesce(sum(spend_sek) filter (where is_excluded), 0) as excluded_spend_sek
-    from (
-        select * exclude (supplier, spend_sek, emissions_kg_co2e, weight_sek, n_lines),
-               sum(spend_sek) as spend_sek,
-               sum(emissions_kg_co2e) as emissions_kg_co2e,
-               sum(weight_sek) as weight_sek,
-               sum(n_lines) as n_lines
-        from by_supplier
-        group by all
-    )
+    from by_rule_and_industry
     group by run_id, organisation_id, account, rule_level, rule_id, category_id, factor_set_id, factor_set_version,
              factor_code, exclusion_reason
 ),
