@@ -180,8 +180,9 @@ def names_for(con: duckdb.DuckDBPyConnection, run_id: int, filters: dict) -> dic
     return out
 
 
-def lines(con: duckdb.DuckDBPyConnection, run_id: int, filters: dict, page: int = 1) -> tuple[int, list[dict]]:
-    """Return (number of lines, one page of them) under `filters`, largest emissions first, with ledger text.
+def lines(con: duckdb.DuckDBPyConnection, run_id: int, filters: dict, page: int | None = 1) -> tuple[int, list[dict]]:
+    """Return (number of lines, one page of them, or all of them with `page=None`) under `filters`, largest emissions
+    first, with ledger text.
 
     The page is chosen from the run's lines without their ledger fields (run_line_emission) unless an account or
     supplier narrows it; only the page's lines are joined with the ledger, so a page costs about the same however
@@ -190,13 +191,13 @@ def lines(con: duckdb.DuckDBPyConnection, run_id: int, filters: dict, page: int 
     where, params = _filters(filters)
     source = "line_emission" if set(filters) - {"department", "category"} else "run_line_emission"
     total = con.execute(f"select count(*) from {source} where run_id = ?{where}", [run_id, *params]).fetchone()[0]
-    offset = max(0, (page - 1) * LINES_PER_PAGE)
+    limit = "" if page is None else f"limit {LINES_PER_PAGE} offset {max(0, (int(page) - 1) * LINES_PER_PAGE)}"
     rows = _rows(con, f"""
         with page as (
             select run_id, batch_id, source_row, emissions_kg_co2e, amount_sek
             from {source} where run_id = ?{where}
             order by coalesce(emissions_kg_co2e, 0) desc, abs(amount_sek) desc, batch_id, source_row
-            limit {LINES_PER_PAGE} offset {int(offset)}
+            {limit}
         )
         select e.batch_id, e.source_row, l.posting_date, coalesce(l.period, e.period) as period, e.department,
                l.account, l.account_name, l.supplier_name, l.supplier_org_number, l.description, l.invoice_id,

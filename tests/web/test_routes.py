@@ -538,7 +538,8 @@ def test_drill_by_department_and_category_reads_the_summed_lines(web):
 
 def test_a_page_of_lines_is_the_largest_lines_with_their_ledger_fields(web):
     """data.lines picks the page from the run's lines without ledger fields unless an account or supplier narrows
-    it, and joins the ledger for the page only: every filter gives the lines, order and fields of line_emission."""
+    it, and joins the ledger for the page only: every filter gives the lines, order and fields of line_emission,
+    a page at a time or all at once."""
     from pipeline.web import data
     _, state = as_user(web, "rita")
     con = state.db.cursor()
@@ -554,9 +555,13 @@ def test_a_page_of_lines_is_the_largest_lines_with_their_ledger_fields(web):
         total, first = data.lines(con, run_id, filters, 1)
         _, second = data.lines(con, run_id, filters, 2)
         assert total == len(expected) and len(first) == min(total, data.LINES_PER_PAGE)
-        got = [(r["batch_id"], r["source_row"], r["account"], r["supplier_name"], r["amount_sek"],
-                r["amount_ledger_currency"], r["rule_id"], r["emissions_kg_co2e"]) for r in first + second]
-        assert got == expected[:2 * data.LINES_PER_PAGE]
+        _, everything = data.lines(con, run_id, filters, page=None)     # the CSV of a drill-down's lines
+
+        def fields(rows):
+            return [(r["batch_id"], r["source_row"], r["account"], r["supplier_name"], r["amount_sek"],
+                     r["amount_ledger_currency"], r["rule_id"], r["emissions_kg_co2e"]) for r in rows]
+        assert fields(first + second) == expected[:2 * data.LINES_PER_PAGE]
+        assert fields(everything) == expected
 
 
 def test_xss_in_a_ledger_cell_is_rendered_escaped(web):

@@ -145,8 +145,5 @@ def drill_csv(ctx: Ctx) -> Response:
     filters = {k: ctx.query(k) for k in data.DRILL_LEVELS if ctx.query(k) is not None}
     level, rows = data.drill(ctx.con, run["run_id"], filters)
     if level is None:
-        total, _ = data.lines(ctx.con, run["run_id"], filters, 1)
-        rows = []
-        for p in range(1, math.ceil(total / data.LINES_PER_PAGE) + 1):
-            rows += data.lines(ctx.con, run["run_id"], filters, p)[1]
+        rows = data.lines(ctx.con, run["run_id"], filters, page=None)[1]
     return csv_response(ctx, rows, f"run_{run['run_id']}_{level or 'lines'}.csv")
