@@ -10,6 +10,8 @@ from ..engine import runs as engine_runs
 
 NO_DEPARTMENT = "__none__"
 DRILL_LEVELS = ("department", "category", "account", "supplier")
+# the levels that are columns of a line's decision: read without the ledger join (run_line_total, run_line_emission)
+DECISION_LEVELS = frozenset({"department", "category"})
 LINES_PER_PAGE = 50
 
 
@@ -144,7 +146,7 @@ def drill(con: duckdb.DuckDBPyConnection, run_id: int, filters: dict) -> tuple[s
         join = "left join ledger_line l on l.batch_id = e.batch_id and l.source_row = e.source_row"
     # departments and categories are columns of a line's decision: they are read from the run's lines summed per
     # organisation and decision (run_line_total, a few hundred rows), accounts and suppliers from the lines
-    summed = level in ("department", "category") and set(filters) <= {"department", "category"}
+    summed = level in DECISION_LEVELS and set(filters) <= DECISION_LEVELS
     source = "run_line_total" if summed else "line_emission"
     org_number = "null" if summed else "max(e.supplier_org_number)"
     n_lines = "sum(e.n_lines)" if summed else "count(*)"
@@ -189,8 +191,7 @@ def lines(con: duckdb.DuckDBPyConnection, run_id: int, filters: dict, page: int 
     many years are stored.
     """
     where, params = _filters(filters)
-    source = "line_emission" if set(filters) - {"department", "category"} else "run_line_emission"
-    total = con.execute(f"select count(*) from {source} where run_id = ?{where}", [run_id, *params]).fetchone()[0]
+    source = "run_line_emission" if set(filters) <= DECISION_LEVELS else "line_emission"
     limit = "" if page is None else f"limit {LINES_PER_PAGE} offset {max(0, (int(page) - 1) * LINES_PER_PAGE)}"
     rows = _rows(con, f"""
         with page as (
@@ -215,6 +216,9 @@ def lines(con: duckdb.DuckDBPyConnection, run_id: int, filters: dict, page: int 
         left join factor_set s on s.factor_set_id = e.factor_set_id and s.version = e.factor_set_version
         order by coalesce(p.emissions_kg_co2e, 0) desc, abs(p.amount_sek) desc, p.batch_id, p.source_row""",
                  [run_id, *params])
+    if page is None:
+        return len(rows), rows
+    total = con.execute(f"select count(*) from {source} where run_id = ?{where}", [run_id, *params]).fetchone()[0]
     return total, rows
 
 
