@@ -69,13 +69,40 @@ def phase_stored(files: list[Path], factors: Path, db: Path) -> dict:
     return {"run_s": time.perf_counter() - t0, "by_department": {d: round(v, 1) for d, v in rows}}
 
 
+def floor_read_lines(con, files: list[Path]) -> None:
+    """The floor's one read: the lines, typed, into table `line` of the saved database (parallel, file order)."""
+    con.execute(f"""
+        create table line as
+        select "Konto" as account,
+               "Förvaltning" as department, "Leverantör" as supplier_name, "Organisationsnummer" as supplier_org_number,
+               "Fakturanummer" as invoice_id, 'SEK' as currency, try_cast("Bokföringsdatum" as date) as posting_date,
+               try_cast(replace("Belopp", ',', '.') as decimal(18, 2)) as amount, "Belopp" as raw_amount
+        from read_csv({[str(f) for f in files]}, delim = ';', header = true, all_varchar = true)""")
+
+
+def floor_store_results(con, factors: Path) -> dict:
+    """The floor's per-line results (amount, emissions, low and high bound) stored in `run_line`, then summed per
+    department from them; returns t CO2e per department (the same figures as baseline (s))."""
+    con.execute(f"create table factor as select * from read_csv('{factors}', header = true, "
+                "types = {'account': 'VARCHAR'})")
+    con.execute("""
+        create table run_line as
+        select 1 as run_id, l.rowid as line_id, l.amount, l.amount * 0.1 * f.factor as kg_co2e,
+               l.amount * 0.1 * f.factor * 0.6 as kg_low, l.amount * 0.1 * f.factor * 2.0 as kg_high
+        from line l join factor f on f.account = l.account""")
+    rows = con.execute("""
+        select l.department, sum(r.kg_co2e) / 1000 as t_co2e
+        from run_line r join line l on l.rowid = r.line_id group by all""").fetchall()
+    return {d: round(float(v), 1) for d, v in rows}
+
+
 def phase_floor(files: list[Path], factors: Path, db: Path) -> dict:
     """Reference (f), "the contract's floor": only the per-line work the product's contract requires, each step
     once and nothing else - what no implementation of this contract can go below on this machine.
 
-    The lines are read typed into a table of a saved database (as baseline (s)) with the flags the ledger contract
-    checks computed in the same pass; great-expectations runs klimatspend's own suite on the pandas frame the
-    product builds (its import included: a user pays it); every line's result (amount, emissions, low and high
+    The lines are read typed into a table of a saved database (as baseline (s)); the columns the ledger contract
+    checks go to a temp table, great-expectations runs klimatspend's own suite on the pandas frame the product
+    builds from it (its import included: a user pays it); every line's result (amount, emissions, low and high
     bound) is stored per line, as a run must keep it to trace each figure to its line; then the group-by. Not
     done here and done by the product: encoding and structure checks, quarantine, overlap with loaded batches,
     classification rules, provenance, checks and marts.
@@ -88,16 +115,11 @@ def phase_floor(files: list[Path], factors: Path, db: Path) -> dict:
     t0 = time.perf_counter()
     prefetch_contract()
     con = duckdb.connect(str(db))
-    con.execute(f"""
-        create table line as
-        select "Konto" as account,
-               "Förvaltning" as department, "Leverantör" as supplier_name, "Organisationsnummer" as supplier_org_number,
-               "Fakturanummer" as invoice_id, 'SEK' as currency, try_cast("Bokföringsdatum" as date) as posting_date,
-               try_cast(replace("Belopp", ',', '.') as decimal(18, 2)) as amount, "Belopp" as raw_amount
-        from read_csv({[str(f) for f in files]}, delim = ';', header = true, all_varchar = true)""")
+    floor_read_lines(con, files)
     con.execute("""
         create temp table typed as
-        select cast(rowid + 2 as integer) as source_row, *, year(posting_date) as fiscal_year, year(posting_date) * 100 + month(posting_date) as date_month,
+        select cast(rowid + 2 as integer) as source_row, *, year(posting_date) as fiscal_year,
+               year(posting_date) * 100 + month(posting_date) as date_month,
                null::integer as period_month, false as chk_total_row, posting_date is null as chk_date_type,
                false as chk_period_type, amount is null and raw_amount is not null as chk_amount_range,
                false as chk_org_invalid, false as chk_org_foreign
@@ -106,19 +128,9 @@ def phase_floor(files: list[Path], factors: Path, db: Path) -> dict:
     import_contract()
     failing, _ = run_suite(frame, ledger_checks(account_pattern=SWEDISH_ACCOUNT_PATTERN, period_start=None,
                                                 period_end=None))
-    con.execute(f"create table factor as select * from read_csv('{factors}', header = true, "
-                "types = {'account': 'VARCHAR'})")
-    con.execute("""
-        create table run_line as
-        select 1 as run_id, l.rowid as line_id, l.amount, l.amount * 0.1 * f.factor as kg_co2e,
-               l.amount * 0.1 * f.factor * 0.6 as kg_low, l.amount * 0.1 * f.factor * 2.0 as kg_high
-        from line l join factor f on f.account = l.account""")
-    rows = con.execute("""
-        select l.department, sum(r.kg_co2e) / 1000 as t_co2e
-        from run_line r join line l on l.rowid = r.line_id group by all""").fetchall()
+    by_department = floor_store_results(con, factors)
     con.close()
-    return {"run_s": time.perf_counter() - t0, "failing_rows": len(failing),
-            "by_department": {d: round(float(v), 1) for d, v in rows}}
+    return {"run_s": time.perf_counter() - t0, "failing_rows": len(failing), "by_department": by_department}
 
 
 def phase_months(lines_per_month: int, folder: Path) -> dict:

@@ -32,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+import bench_fast_path  # noqa: E402  (the floor's read and results)
 import bench_run  # noqa: E402  (the ledger generator and the factor table)
 
 OUT = bench_run.OUT
@@ -51,13 +52,7 @@ def phase_floor_sql(files: list[Path], factors: Path, db: Path) -> dict:
 
     agent = f"duckdb_engine/{duckdb_engine.__version__}(sqlalchemy/{sqlalchemy.__version__})"
     con = duckdb.connect(str(db), config={"custom_user_agent": agent})
-    con.execute(f"""
-        create table line as
-        select "Konto" as account,
-               "Förvaltning" as department, "Leverantör" as supplier_name, "Organisationsnummer" as supplier_org_number,
-               "Fakturanummer" as invoice_id, 'SEK' as currency, try_cast("Bokföringsdatum" as date) as posting_date,
-               try_cast(replace("Belopp", ',', '.') as decimal(18, 2)) as amount, "Belopp" as raw_amount
-        from read_csv({[str(f) for f in files]}, delim = ';', header = true, all_varchar = true)""")
+    bench_fast_path.floor_read_lines(con, files)
     # the columns the suite checks (validate.validation_frame's), as a regular table of the main schema
     con.execute(f"""
         create table typed as
@@ -107,19 +102,9 @@ def phase_floor_sql(files: list[Path], factors: Path, db: Path) -> dict:
     if failed:
         raise SystemExit(f"the SQL route could not run {failed}")
     failing = sum(int((r.result or {}).get("unexpected_count") or 0) for r in result.results)
-    con.execute(f"create table factor as select * from read_csv('{factors}', header = true, "
-                "types = {'account': 'VARCHAR'})")
-    con.execute("""
-        create table run_line as
-        select 1 as run_id, l.rowid as line_id, l.amount, l.amount * 0.1 * f.factor as kg_co2e,
-               l.amount * 0.1 * f.factor * 0.6 as kg_low, l.amount * 0.1 * f.factor * 2.0 as kg_high
-        from line l join factor f on f.account = l.account""")
-    rows = con.execute("""
-        select l.department, sum(r.kg_co2e) / 1000 as t_co2e
-        from run_line r join line l on l.rowid = r.line_id group by all""").fetchall()
+    by_department = bench_fast_path.floor_store_results(con, factors)
     con.close()
-    return {"run_s": time.perf_counter() - t0, "failing_rows": failing,
-            "by_department": {d: round(float(v), 1) for d, v in rows}}
+    return {"run_s": time.perf_counter() - t0, "failing_rows": failing, "by_department": by_department}
 
 
 def _timed(argv: list[str], script: Path) -> dict:
