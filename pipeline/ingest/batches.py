@@ -153,25 +153,32 @@ def store_batch(con: duckdb.DuckDBPyConnection, record: BatchRecord, *, raw_tabl
                        t.supplier_org_number, t.invoice_id, t.description, t.amount, t.currency, t.vat_amount, t.extra
                 from {typed_table} t anti join _rejected_rows r using (source_row)
             """, [batch_id, record.organisation_id]).fetchone()[0]
-            # One quarantined row per rejected source row: its first error, plus all its errors as JSON.
+            # One quarantined row per rejected source row: its first error, plus all its errors as JSON. Most rows have
+            # one error: theirs is written from the row itself; only rows with several are grouped (a million rows
+            # each with one error: 1.4 s instead of 4.4 s; the JSON is the same).
             rejected = con.execute(f"""
                 insert into rejected_line (batch_id, source_row, error_code, column_name, value, message, amount, errors,
                                            raw_values)
                 with errs as (
                     select f.*, (?::json ->> f.field) as header,
-                           row_number() over (partition by f.source_row order by {prio}, f.ord) as k
+                           row_number() over (partition by f.source_row order by {prio}, f.ord) as k,
+                           count(*) over (partition by f.source_row) as n_errors
                     from _findings f where f.severity = 'error' and f.source_row is not null
                 ),
                 per_row as (
                     select source_row,
                            to_json(list(struct_pack(code := code, "column" := header, "value" := value, message := message)
                                         order by k)) as errors
-                    from errs group by source_row
+                    from errs where n_errors > 1 group by source_row
                 )
-                select ?, e.source_row, e.code, e.header, e.value, e.message, t.amount, p.errors,
+                select ?, e.source_row, e.code, e.header, e.value, e.message, t.amount,
+                       case when e.n_errors = 1
+                            then to_json([struct_pack(code := e.code, "column" := e.header, "value" := e.value,
+                                                      message := e.message)])
+                            else p.errors end,
                        case when r.source_row is null then json_object('line', e.value) else {raw_json} end
                 from errs e
-                join per_row p using (source_row)
+                left join per_row p using (source_row)
                 left join {typed_table} t using (source_row)
                 left join {raw_table} r on r.source_row = e.source_row
                 where e.k = 1

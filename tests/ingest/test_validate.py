@@ -87,6 +87,24 @@ def test_each_bad_row_is_quarantined_once_and_nothing_else(errors_result):
     assert json.loads(ragged[0]) == {"line": "2024-03-05;;4610;Soc;A AB"}
 
 
+def test_a_quarantined_rows_errors_have_one_form_with_one_error_or_several(errors_result):
+    """A row with one error has its list written from the row itself, a row with several is grouped: both give the
+    same JSON form (a list of code, column, value, message), its first entry being the row's error_code."""
+    con, r = errors_result
+    rows = con.execute("select source_row, error_code, column_name, value, message, errors from rejected_line "
+                       "where batch_id = ? order by 1", [r.batch_id]).fetchall()
+    counts = set()
+    for source_row, code, column, value, message, errors in rows:
+        parsed = json.loads(errors)
+        counts.add(len(parsed) > 1)
+        assert [list(e) for e in parsed] == [["code", "column", "value", "message"]] * len(parsed), source_row
+        assert parsed[0] == {"code": code, "column": column, "value": value, "message": message}, source_row
+    assert counts == {True, False}      # the fixture has rows of both kinds
+    row_3 = con.execute("select errors from rejected_line where batch_id = ? and source_row = 3",
+                        [r.batch_id]).fetchone()[0]
+    assert row_3.startswith('[{"code":"') and row_3.endswith('"}]') and len(json.loads(row_3)) == 1
+
+
 def test_gx_result_is_stored_with_the_batch_and_summarised(errors_result):
     con, r = errors_result
     result, summary = con.execute("select validation_result, validation_summary from ledger_batch where batch_id = ?",
