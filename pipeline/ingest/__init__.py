@@ -492,7 +492,7 @@ def _overlap(con, typed_table: str, opts: IngestOptions, outcome, notes: list[st
     from . import overlap
 
     errs = outcome.findings[outcome.findings["severity"] == "error"]
-    rejected = {int(r) for r in errs["source_row"].dropna()}
+    rejected = errs["source_row"].dropna()
     exclude = [opts.replace_batch_id] if opts.replace_batch_id is not None else []
     found = overlap.compare_typed(con, typed_table, opts.organisation_id, rejected, view, exclude,
                                   with_pairs=opts.on_overlap in ("new-rows", "allow"))
@@ -668,10 +668,12 @@ def _total_row_notes(con, typed_table: str, outcome) -> list[str]:
                          ).fetchall()
     if not totals:
         return []
+    from .overlap import registered_rows
+
     errs = outcome.findings[outcome.findings["severity"] == "error"]
-    rejected = {int(r) for r in errs["source_row"].dropna()}
-    loaded_sum = con.execute(f"select coalesce(sum(amount), 0) from {typed_table} where source_row not in "
-                             f"(select unnest(?::integer[]))", [sorted(rejected)]).fetchone()[0]
+    with registered_rows(con, errs["source_row"].dropna()) as rejected:
+        loaded_sum = con.execute(f"select coalesce(sum(amount), 0) from {typed_table} where source_row not in "
+                                 f"(select source_row from {rejected})").fetchone()[0]
     out = []
     for row, amount in totals:
         verdict = "equals" if amount == loaded_sum else f"differs by {amount - loaded_sum} from"

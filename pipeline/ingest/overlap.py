@@ -21,12 +21,17 @@ process that read an upload (`write_batch_keys`), and a faster ingest path can r
 
 from __future__ import annotations
 
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+
+from ..store import finish_pending
 
 CHOICES = ("ask", "replace", "new-rows", "allow")   # IngestOptions.on_overlap
 REPEATS = 0.9      # a file holding this share of a batch's lines repeats it: replacing the batch is suggested
@@ -102,7 +107,7 @@ class Overlap:
 
     rows: int                                                  # rows of the new file compared (the loadable ones)
     batches: list[BatchOverlap] = field(default_factory=list)  # only batches with at least one shared line
-    pairs: pd.DataFrame | None = None                          # new_row, batch_id, old_row, old_amount, kind
+    pairs: pd.DataFrame | None = None      # new_row, batch_id, old_row, old_amount, kind, message_error/_warning
     shared: int = 0                                            # rows of the new file already loaded in a batch
 
     @property
@@ -135,22 +140,42 @@ class Overlap:
                 "batches": [b.as_dict() for b in self.batches]}
 
 
-def lines_table(con: duckdb.DuckDBPyConnection, typed_table: str, organisation_id: str, rejected_rows: set[int],
+def lines_table(con: duckdb.DuckDBPyConnection, typed_table: str, organisation_id: str, rejected_rows,
                 table: str) -> str:
-    """Create temp table `table`: the key, amount and dates of the typed rows that would load; return its name."""
+    """Create temp table `table`: the key, amount and dates of the typed rows that would load; return its name.
+
+    `rejected_rows`: the source rows quarantined (a set, list, numpy array or pandas Series of integers)."""
     finish = "coalesce(posting_date, last_day(cast(period || '-01' as date)))"
-    con.execute(f"""
-        create or replace temp table {table} as
-        select source_row,
-               line_key(?, account, department, supplier_org_number, supplier_name, invoice_id, posting_date, period)
-                   as line_key,
-               amount,
-               coalesce(posting_date, cast(period || '-01' as date)) as day_from,
-               {finish} as day_to
-        from {typed_table}
-        where amount is not null and account is not null
-          and source_row not in (select unnest(?::integer[]))""", [organisation_id, sorted(rejected_rows)])
+    with registered_rows(con, rejected_rows) as rejected:
+        con.execute(f"""
+            create or replace temp table {table} as
+            select source_row,
+                   line_key(?, account, department, supplier_org_number, supplier_name, invoice_id, posting_date,
+                            period) as line_key,
+                   amount,
+                   coalesce(posting_date, cast(period || '-01' as date)) as day_from,
+                   {finish} as day_to
+            from {typed_table}
+            where amount is not null and account is not null
+              and source_row not in (select source_row from {rejected})""", [organisation_id])
     return table
+
+
+@contextmanager
+def registered_rows(con: duckdb.DuckDBPyConnection, rows):
+    """Register `rows` (source row numbers) as a relation with one column, source_row; yield its name.
+
+    A registered frame, not a list parameter: a million quarantined rows (a wrong year or profile) pass in
+    0.05 s instead of 1 s."""
+    values = rows.to_numpy(dtype="int64") if isinstance(rows, pd.Series) else np.fromiter(rows, dtype=np.int64)
+    name = f"_ks_rejected_{uuid.uuid4().hex[:8]}"
+    finish_pending(con)
+    con.register(name, pd.DataFrame({"source_row": values}))
+    try:
+        yield name
+    finally:
+        finish_pending(con)
+        con.unregister(name)
 
 
 def write_batch_keys(con: duckdb.DuckDBPyConnection, batch_id: int, path: Path) -> Path:
@@ -194,7 +219,7 @@ def _batches_meeting(con: duckdb.DuckDBPyConnection, organisation_id: str, exclu
         order by batch_id""", [organisation_id, list(exclude), first, last, last, first]).fetchall()
 
 
-def compare_typed(con: duckdb.DuckDBPyConnection, typed_table: str, organisation_id: str, rejected_rows: set[int],
+def compare_typed(con: duckdb.DuckDBPyConnection, typed_table: str, organisation_id: str, rejected_rows,
                   table: str, exclude: list[int] | tuple[int, ...] = (), *, with_pairs: bool = False) -> Overlap:
     """Compare the typed rows that would load with the loaded batches (lines_table, then compare).
 
@@ -206,10 +231,10 @@ def compare_typed(con: duckdb.DuckDBPyConnection, typed_table: str, organisation
                max(coalesce(posting_date, last_day(cast(period || '-01' as date))))
         from {typed_table} where amount is not null and account is not null""").fetchone()
     if not _batches_meeting(con, organisation_id, exclude, first, last):
-        n_rows = con.execute(f"""select count(*) from {typed_table}
-                                 where amount is not null and account is not null
-                                   and source_row not in (select unnest(?::integer[]))""",
-                             [sorted(rejected_rows)]).fetchone()[0]
+        with registered_rows(con, rejected_rows) as rejected:
+            n_rows = con.execute(f"""select count(*) from {typed_table}
+                                     where amount is not null and account is not null
+                                       and source_row not in (select source_row from {rejected})""").fetchone()[0]
         return Overlap(rows=int(n_rows))
     lines = lines_table(con, typed_table, organisation_id, rejected_rows, table)
     return compare(con, lines, organisation_id, exclude, with_pairs=with_pairs)
@@ -242,10 +267,30 @@ def compare(con: duckdb.DuckDBPyConnection, lines: str, organisation_id: str,
         shared = con.execute("select count(distinct new_row) from _overlap_matched").fetchone()[0]
         pairs = None
         if with_pairs:
-            # a row that pairs with lines of two batches is named once, with the first batch
-            pairs = con.execute("""select new_row, batch_id, old_row, old_amount, kind from _overlap_matched
-                                   qualify row_number() over (partition by new_row order by batch_id) = 1
-                                   order by new_row""").df()
+            # a row that pairs with lines of two batches is named once, with the first batch; the words of its
+            # finding for either choice (row_findings) are written here, column-wise
+            finish_pending(con)
+            pairs = con.sql("""
+                with first_pair as (
+                    select new_row, batch_id, old_row, old_amount, kind from _overlap_matched
+                    qualify row_number() over (partition by new_row order by batch_id) = 1
+                ),
+                worded as (
+                    select *, case kind
+                                  when 'same' then 'the same line is already loaded in batch ' || batch_id
+                                                   || ' (row ' || old_row || ')'
+                                  else 'the same line is loaded in batch ' || batch_id || ' (row ' || old_row
+                                       || ') with the amount ' || printf('%.2f', old_amount)
+                              end as loaded
+                    from first_pair
+                )
+                select new_row, batch_id, old_row, cast(old_amount as double) as old_amount, kind,
+                       loaded || case kind when 'same' then '; not loaded again'
+                                           else '; not loaded (replace batch ' || batch_id
+                                                || ' to take the new amount)' end as message_error,
+                       loaded || '; loaded again as asked (overlap allowed)' as message_warning
+                from worded
+                order by new_row""").to_arrow_table().to_pandas()
     finally:
         con.execute("drop table if exists _overlap_pairs")
         con.execute("drop table if exists _overlap_matched")
@@ -256,20 +301,15 @@ def row_findings(overlap: Overlap, severity: str) -> pd.DataFrame:
     """Return one finding per row of the new file that is already loaded (FINDING_COLUMNS).
 
     severity "error": the row is quarantined (`--only-new`: load only the new rows), code already-loaded;
-    "warning": the row is loaded again as asked (`--allow-overlap`), code duplicate-of-loaded.
+    "warning": the row is loaded again as asked (`--allow-overlap`), code duplicate-of-loaded. The messages come
+    worded with the pairs (compare): a re-export of a million lines loaded again takes 0.2 s here, where a loop
+    over the rows took 5 s.
     """
-    rows = []
-    for r in (overlap.pairs if overlap.pairs is not None else pd.DataFrame()).itertuples(index=False):
-        where = f"batch {int(r.batch_id)} (row {int(r.old_row)})"
-        loaded = (f"the same line is already loaded in {where}" if r.kind == "same" else
-                  f"the same line is loaded in {where} with the amount {float(r.old_amount):.2f}")
-        if severity == "error":
-            code = "already-loaded"
-            message = loaded + ("; not loaded again" if r.kind == "same" else
-                                f"; not loaded (replace batch {int(r.batch_id)} to take the new amount)")
-        else:
-            code = "duplicate-of-loaded"
-            message = loaded + "; loaded again as asked (overlap allowed)"
-        rows.append({"source_row": int(r.new_row), "severity": severity, "code": code, "field": None,
-                     "value": None, "message": message})
-    return pd.DataFrame(rows, columns=["source_row", "severity", "code", "field", "value", "message"])
+    columns = ["source_row", "severity", "code", "field", "value", "message"]
+    pairs = overlap.pairs
+    if pairs is None or not len(pairs):
+        return pd.DataFrame(columns=columns)
+    code = "already-loaded" if severity == "error" else "duplicate-of-loaded"
+    message = pairs["message_error" if severity == "error" else "message_warning"]
+    return pd.DataFrame({"source_row": pairs["new_row"].astype("int64"), "severity": severity, "code": code,
+                         "field": None, "value": None, "message": message}, columns=columns).reset_index(drop=True)

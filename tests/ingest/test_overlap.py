@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipeline.cli import main
@@ -176,3 +177,18 @@ def test_keys_are_computed_only_when_a_loaded_batch_meets_the_file_dates(con, tm
     assert later.status == "loaded" and later.overlap is None and built == []
     again = ingest_file(con, _file(tmp_path, "q1_crlf.csv", Q1, newline="\r\n"), IngestOptions(year=2024))
     assert again.status == "duplicate" and len(built) == 1
+
+
+def test_a_deliberate_overlap_names_the_loaded_line_of_each_row(con, tmp_path):
+    """Loaded again as asked: a same line and a changed line (its loaded amount with two decimals) each get a
+    warning naming the batch and row they repeat; the changed line quarantined instead names the batch to replace."""
+    ingest_file(con, _file(tmp_path, "q1.csv", Q1), IngestOptions(year=2024))
+    rows = [Q1[0], Q1[2].replace("70,00", "75,00")]
+    again = ingest_file(con, _file(tmp_path, "again.csv", rows), IngestOptions(year=2024, on_overlap="allow"))
+    assert [w for w in again.warnings if "duplicate-of-loaded" in w] == [
+        "again.csv: row 2: the same line is already loaded in batch 1 (row 2); loaded again as asked (overlap "
+        "allowed) (duplicate-of-loaded)",
+        "again.csv: row 3: the same line is loaded in batch 1 (row 4) with the amount 70.00; loaded again as asked "
+        "(overlap allowed) (duplicate-of-loaded)"]
+    assert list(overlap.row_findings(overlap.Overlap(rows=0), "error").columns) == [
+        "source_row", "severity", "code", "field", "value", "message"]
