@@ -123,6 +123,11 @@ def fmt_date(value) -> str:
     return str(value)
 
 
+def fmt_short(text: str, limit: int) -> str:
+    """Return `text` cut to at most `limit` characters, ending in "…" when cut (a long name in a table or chart)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 

@@ -66,3 +66,10 @@ def test_dates_are_iso_in_every_language():
     assert numbers.fmt_date(datetime(2024, 3, 5, 14, 7, 59)) == "2024-03-05 14:07"
     assert numbers.fmt_date(date(2024, 3, 5)) == "2024-03-05"
     assert numbers.fmt_date(None) == ""
+
+
+def test_a_long_name_is_cut_with_an_ellipsis_and_a_short_one_kept():
+    name = "Insurance and pension funding services, except compulsory social security services (66)"
+    assert numbers.fmt_short(name, 40) == "Insurance and pension funding services,…"
+    assert len(numbers.fmt_short(name, 40)) == 40
+    assert numbers.fmt_short("Construction work (45)", 40) == "Construction work (45)"

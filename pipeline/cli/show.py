@@ -10,6 +10,7 @@ from ..config import resolve_db_path
 from ..errors import UsageError
 from . import add_db_option, print_json
 from ..i18n import localised
+from ..numbers import fmt_short
 from ._output import fmt_number, fmt_percent, print_table, tail_words, texts
 
 # view -> (mart, order, [(column, heading)]): headings are catalogue keys cli_h_<heading> in the CLI's language;
@@ -41,7 +42,7 @@ VIEWS = {
                   ("rule_level", "rule"), ("spend_sek", "spend"), ("emissions_t_co2e", "t")]),
     "account": ("emissions_by_account", "spend_sek desc",
                 [("organisation_id", "org"), ("account", "account"), ("rule_level", "rule"),
-                 ("category_id", "category"), ("factor_code", "factor"), ("method", "method"),
+                 ("category_id", "category"), ("factor_name", "factor"), ("method", "method"),
                  ("exclusion_reason", "excluded_as"), ("spend_sek", "spend"), ("emissions_kg_co2e", "kg")]),
     "month": ("emissions_by_month", "period",
               [("period", "month"), ("spend_sek", "spend"), ("emissions_t_co2e", "t")]),
@@ -144,6 +145,8 @@ def _print_view(args, run_id: int, columns, rows: list[dict], currency: str, set
     def cell(key, value, row):
         if key in ("category_name", "label"):      # carried in both languages: category_name_sv, label_en ...
             return localised(row, key, lab.lang) or ""
+        if key == "factor_name":                    # what the account was priced as; the code if it has no name
+            return fmt_short(value, 40) if value else row.get("factor_code") or ""
         if value is None:
             return ""
         if value in NONE_LABELS:                    # emissions_by_unit writes these in Swedish

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from ..numbers import fmt_number, fmt_percent
+from ..numbers import fmt_number, fmt_percent, fmt_short
 
 FONT = "font-family=\"'Segoe UI', 'Helvetica Neue', Arial, sans-serif\""
 INK = "#1f2933"
@@ -44,10 +44,6 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
         if len(ticks) > 50:
             break
     return ticks
-
-
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _text(x: float, y: float, content: str, *, size: int = 12, anchor: str = "start", fill: str = INK,
@@ -98,7 +94,7 @@ def hbar_chart(items: list[dict], *, title: str, lang: str, decimals: int = 1, l
         bw = abs(sx(v) - sx(0))
         label = str(it["label"])
         parts.append(f'<g class="row"><title>{escape(label)}: {escape(fmt_number(v, decimals, lang))}</title>')
-        parts.append(_text(label_width, y + row_h / 2 + 4, _truncate(label, 40), anchor="end"))
+        parts.append(_text(label_width, y + row_h / 2 + 4, fmt_short(label, 40), anchor="end"))
         color = it.get("color", PRIMARY)
         parts.append(f'<rect class="bar" x="{bx:.1f}" y="{y + 4}" width="{max(bw, 0.5):.1f}" height="{row_h - 8}" '
                      f'fill="{color}" data-value="{v!r}" data-label="{escape(label)}"/>')
@@ -161,7 +157,7 @@ def column_chart(items: list[dict], *, title: str, lang: str, decimals: int = 1,
                      f'height="{max(bottom_y - top_y, 0.5):.1f}" fill="{PRIMARY}" data-value="{v!r}" '
                      f'data-label="{escape(label)}"><title>{escape(label)}: '
                      f'{escape(fmt_number(v, decimals, lang))}</title></rect>')
-        parts.append(_text(x + w / 2, y0 + 16, _truncate(label, 10), size=11, anchor="middle", fill=MUTED))
+        parts.append(_text(x + w / 2, y0 + 16, fmt_short(label, 10), size=11, anchor="middle", fill=MUTED))
     parts.append(f'<line x1="{x0}" y1="{sy(0):.1f}" x2="{x1}" y2="{sy(0):.1f}" stroke="{INK}"/>')
     parts.append("</svg>")
     return "".join(parts)
@@ -281,6 +277,6 @@ def share_bar(parts_in: list[dict], *, title: str, lang: str, width: int = 760) 
         col, row = k % 3, k // 3
         lx, ly = col * (width / 3), 46 + row * 20
         parts.append(f'<rect x="{lx:.1f}" y="{ly - 10}" width="12" height="12" fill="{color}"/>')
-        parts.append(_text(lx + 17, ly, f"{_truncate(label, 28)} {fmt_percent(v / total, 1, lang)}", size=11))
+        parts.append(_text(lx + 17, ly, f"{fmt_short(label, 28)} {fmt_percent(v / total, 1, lang)}", size=11))
     parts.append("</svg>")
     return "".join(parts)

@@ -56,8 +56,8 @@ per_account as (
         run_id,
         organisation_id,
         account,
-        arg_min(struct_pack(rule_level, rule_id := main_rule.rule_id, category_id, factor_code,
-                            method := main_rule.method, exclusion_reason),
+        arg_min(struct_pack(rule_level, rule_id := main_rule.rule_id, category_id, factor_set_id,
+                            factor_set_version, factor_code, method := main_rule.method, exclusion_reason),
                 choice_rank(weight_sek, rule_level, factor_code, category_id, factor_set_id, factor_set_version,
                             exclusion_reason)) as main,
         min(rule_level) <> max(rule_level) as has_several_rule_levels,
@@ -68,22 +68,36 @@ per_account as (
     group by run_id, organisation_id, account
 ),
 
+-- the factor's product or industry name, so that a reader sees what the account was priced as, not a code
+factor_names as (
+    select factor_set_id, version, factor_code, min(factor_name) as factor_name
+    from factor
+    group by all
+),
+
 final as (
     select
-        run_id,
-        organisation_id,
-        account,
-        main.rule_level,
-        main.rule_id,
-        main.category_id,
-        main.factor_code,
-        main.method,
-        main.exclusion_reason,
-        has_several_rule_levels,
-        spend_sek,
-        emissions_kg_co2e,
-        n_lines
-    from per_account
+        a.run_id,
+        a.organisation_id,
+        a.account,
+        a.main.rule_level,
+        a.main.rule_id,
+        a.main.category_id,
+        a.main.factor_set_id,
+        a.main.factor_set_version,
+        a.main.factor_code,
+        n.factor_name,
+        a.main.method,
+        a.main.exclusion_reason,
+        a.has_several_rule_levels,
+        a.spend_sek,
+        a.emissions_kg_co2e,
+        a.n_lines
+    from per_account as a
+    left join factor_names as n
+        on n.factor_set_id = a.main.factor_set_id
+       and n.version = a.main.factor_set_version
+       and n.factor_code = a.main.factor_code
 )
 
 select * from final

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -128,6 +129,17 @@ def test_show_speaks_the_cli_language_in_every_view(small_run, capsys, lang, wor
     assert [w for w in words if w not in out] == []
     assert [w for w in other if w in out] == []
     assert snake_case_codes(out) == []
+
+
+def test_show_by_account_names_the_factor_an_account_was_priced_with(small_run, capsys):
+    # the factor's name (the test set's "care"), not its code F1; --json keeps the set, version and code as well
+    out = _words(capsys, "show", "--year", "2024", "--by", "account", "--db", small_run, "--lang", "en")
+    line = next(row for row in out.splitlines() if row.split()[1:2] == ["4610"])
+    assert " care " in line and "F1" not in line
+    assert main(["show", "--year", "2024", "--by", "account", "--json", "--db", str(small_run)]) == 0
+    row = next(r for r in json.loads(capsys.readouterr().out)["rows"] if r["account"] == "4610")
+    assert (row["factor_set_id"], row["factor_set_version"], row["factor_code"], row["factor_name"]) == \
+        ("test", "1.0", "F1", "care")
 
 
 @pytest.mark.parametrize("lang, words, other", [
