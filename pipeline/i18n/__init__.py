@@ -126,6 +126,12 @@ NOTE_PATTERNS = [(name, re.compile(pattern)) for name, pattern in (
                  r"quarantined \(already-loaded\): (?P<batches>.*)$"),
     ("departments_from_sie", r"^(?P<n>\d+) department name\(s\) from the file's #OBJEKT added to the department "
                              r"register$"),
+    ("country_from_currency", r"^organisation (?P<organisation>\S+) is now in country (?P<country>[A-Z]{2}) \(its ledger "
+                              r"is in (?P<currency>[A-Z]{3})\): its runs use the factor set (?P<factors>\S+) unless "
+                              r"`klimatspend org set (?P=organisation) --country CC` or `--factors SET` says otherwise$"),
+    ("country_from_profile", r"^organisation (?P<organisation>\S+) is now in country (?P<country>[A-Z]{2}) \(from profile "
+                             r"(?P<profile>\S+)\): its runs use the factor set (?P<factors>\S+) unless "
+                             r"`klimatspend org set (?P=organisation) --country CC` or `--factors SET` says otherwise$"),
     ("history_loaded", r"^(?P<loaded>\d+) of (?P<read>\d+) rows loaded, (?P<rejected>\d+) quarantined$"),
     ("history_replaced_by", r"^replaced by batch (?P<batch_id>\d+) \((?P<file>.*)\)$"),
     ("organisation_registered", r"^organisation (?P<organisation>\S+) was registered with this first ledger; give it a "

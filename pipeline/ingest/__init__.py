@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..errors import InputFileError, KlimatspendError, MissingColumnError, UsageError
 from ..organisations import load_departments, organisation_names, require_organisation
-from ..currencies import KNOWN_CURRENCIES
+from ..currencies import KNOWN_CURRENCIES, home_country
 from .columns import SWEDISH_ACCOUNT_PATTERN, ColumnMapping, describe_missing, fixed_mapping, map_columns
 from .profiles import Profile, get_profile, recognise_profile, suggest_profiles
 from .textfile import FileScan, ScanInProgress, start_scan
@@ -435,7 +435,9 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, opts: IngestOp
             if prof is not None and prof.account_map:
                 notes += _adopt_account_map(con, opts.organisation_id, prof)
             if prof is not None and prof.country:
-                notes += _adopt_country(con, opts.organisation_id, prof)
+                notes += _adopt_country(con, opts.organisation_id, prof.country, f"from profile {prof.name}")
+            notes += _adopt_country(con, opts.organisation_id, home_country(currency),
+                                    f"its ledger is in {currency}")
             row = batches.store_batch(con, record, raw_table=raw_table, headers=raw.headers, typed_table=typed_table,
                                       findings=outcome.findings, rows_read=raw.rows_read,
                                       replace_batch_id=opts.replace_batch_id, replace_batch_ids=replace_ids)
@@ -595,16 +597,19 @@ def _adopt_account_map(con: duckdb.DuckDBPyConnection, organisation_id: str, pro
             f"change it with `klimatspend org set {organisation_id} --mapping MAP`"]
 
 
-def _adopt_country(con: duckdb.DuckDBPyConnection, organisation_id: str, prof: Profile) -> list[str]:
-    """Give an organisation without a country the profile's (it chooses the default factor set); return a note."""
+def _adopt_country(con: duckdb.DuckDBPyConnection, organisation_id: str, country: str | None, why: str) -> list[str]:
+    """Give an organisation without a country `country` (it chooses the default factor set); return a note when it
+    does. `why` says where the country comes from: a profile, or the currency of the ledger."""
     from ..organisations import default_factor_set, set_organisation
 
+    if not country:
+        return []
     current = con.execute("select country from organisation where organisation_id = ?", [organisation_id]).fetchone()
     if current is None or current[0]:
         return []
-    set_organisation(con, organisation_id, country=prof.country)
-    return [f"organisation {organisation_id} is now in country {prof.country} (from profile {prof.name}): its runs use "
-            f"the factor set {default_factor_set(prof.country)} unless `klimatspend org set {organisation_id} "
+    set_organisation(con, organisation_id, country=country)
+    return [f"organisation {organisation_id} is now in country {country} ({why}): its runs use "
+            f"the factor set {default_factor_set(country)} unless `klimatspend org set {organisation_id} "
             "--country CC` or `--factors SET` says otherwise"]
 
 

@@ -24,7 +24,9 @@ def computed(tmp_path, fixtures, capsys):
     """The fixture ledger computed with the shipped USEEIO set and Kommun-Bas 13 map; returns the run JSON."""
     db = str(tmp_path / "k.duckdb")
     cli_json(capsys, "init", "--db", db)
-    cli_json(capsys, "org", "set", "kommun", "--name", "Lillby kommun", "--org-number", "212000-3997", "--db", db)
+    # the US set by choice: the organisation's setting wins over the country its SEK ledger gives it (SE)
+    cli_json(capsys, "org", "set", "kommun", "--name", "Lillby kommun", "--org-number", "212000-3997",
+             "--factors", "useeio", "--db", db)
     ingested = cli_json(capsys, "ingest", str(fixtures / "engine" / FILES[0]), "--org", "kommun", "--year", "2024",
                         "--db", db)
     assert ingested[0]["rows_loaded"] == 13 if isinstance(ingested, list) else ingested["rows_loaded"] == 13

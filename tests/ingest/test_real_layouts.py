@@ -93,3 +93,37 @@ def test_a_company_is_one_department_and_needs_no_column(con, tmp_path):
     path = tmp_path / "bolag.csv"
     path.write_text("Datum;Konto;Belopp\n2024-03-01;5170;100,00\n", encoding="utf-8")
     assert ingest_file(con, path, IngestOptions(organisation_id="bolaget", year=2024)).rows_loaded == 1
+
+
+def test_a_swedish_ledger_places_its_new_organisation_in_sweden_and_runs_with_swedish_factors(con):
+    # Göteborg's export says nothing of its country, but its amounts are SEK: a municipality registered with it is
+    # priced with EXIOBASE's Swedish region, not the US EPA set the tool falls back to for an unknown country
+    from pipeline.engine import marts, runs
+    from pipeline.factors import load_reference_data
+
+    load_reference_data(con)
+    r = ingest_file(con, LAYOUTS / "goteborg_2024-05.csv", IngestOptions(organisation_id="goteborg", period="2024-05"))
+    assert con.execute("select country from organisation where organisation_id = 'goteborg'").fetchone()[0] == "SE"
+    assert ("organisation goteborg is now in country SE (its ledger is in SEK): its runs use the factor set exiobase "
+            "unless `klimatspend org set goteborg --country CC` or `--factors SET` says otherwise") in r.notes
+    run = runs.compute_run(con, 2024)
+    assert (run.factor_set_id, run.settings["factor_region"]) == ("exiobase", "SE")
+    by_account = {a["account"]: a for a in marts.read(con, "emissions_by_account", run.run_id)}
+    # elderly care bought (46350) is health and social work, priced per EUR of Swedish output; shown by name
+    care = by_account["46350"]
+    assert (care["factor_set_id"], care["factor_code"], care["factor_name"]) == \
+        ("exiobase", "p85", "Health and social work services (85)")
+
+
+def test_an_organisation_with_a_country_keeps_it_and_a_euro_ledger_sets_none(con, tmp_path):
+    from pipeline.organisations import set_organisation
+
+    set_organisation(con, "kommun", country="NO")
+    r = ingest_file(con, LAYOUTS / "goteborg_2024-05.csv", IngestOptions(organisation_id="kommun", period="2024-05"))
+    assert con.execute("select country from organisation where organisation_id = 'kommun'").fetchone()[0] == "NO"
+    assert not any("is now in country" in n for n in r.notes)
+    r = ingest_file(con, LAYOUTS / "umea_2023.csv", IngestOptions(organisation_id="eu", year=2023, currency="EUR",
+                                                                  create_organisation=True))
+    assert r.rows_loaded == r.rows_read
+    assert con.execute("select country from organisation where organisation_id = 'eu'").fetchone()[0] is None
+    assert not any("is now in country" in n for n in r.notes)

@@ -166,11 +166,12 @@ def test_a_group_view_needs_the_parent_and_all_its_companies(web, tmp_path):
     from pipeline.access import auth
     from pipeline.engine import runs
     from pipeline.ingest import IngestOptions, ingest_file
-    from pipeline.organisations import add_organisation
+    from pipeline.organisations import add_organisation, set_organisation
 
     _, state = web
     con = state.db.cursor()
     add_organisation(con, "bolag", name="Lillby Bostäder AB", kind="company", parent=support.ORG)
+    set_organisation(con, "bolag", factor_set="useeio")        # the group's set, as its parent chose (one per run)
     company = support.LEDGER.read_text(encoding="utf-8").replace("F10", "B10")
     path = tmp_path / "bolag.csv"
     path.write_text(company, encoding="utf-8")
