@@ -524,14 +524,21 @@ def _overlap(con, typed_table: str, opts: IngestOptions, outcome, notes: list[st
 
 
 def _add_findings(outcome, extra) -> None:
+    """Add the findings of the overlap with loaded batches to the contract's, and word the summary anew: it counts
+    every quarantined row and warning of the batch, these included."""
     import pandas as pd
+    from .validate import plain_summary
 
     if not len(extra):
         return
     table = pd.concat([outcome.findings, extra], ignore_index=True).astype({"source_row": "Int64"})
     outcome.findings = table.sort_values(["source_row"], kind="stable", na_position="first").reset_index(drop=True)
-    errors = outcome.findings[outcome.findings["severity"] == "error"]
+    is_error = outcome.findings["severity"] == "error"
+    errors = outcome.findings[is_error]
     outcome.success = bool(len(errors) == 0)
+    outcome.summary = outcome.result["summary"] = plain_summary(
+        outcome.result, rejected_rows=int(errors["source_row"].nunique()), warnings=outcome.findings[~is_error],
+        errors=errors, rows=int(outcome.result["rows_checked"]))
 
 
 def overlap_summary(found: overlap.Overlap, held: str = "overlap") -> str:

@@ -99,6 +99,13 @@ def test_a_partial_overlap_suggests_loading_only_the_new_rows(con, tmp_path):
                                "again (already-loaded)"]
     assert (only_new.sum_read, only_new.sum_loaded, only_new.sum_rejected) == (110.0, 40.0, 70.0)
     assert _live_sum(con) == 260.0
+    # the summary counts the row quarantined as already loaded (it said "no rows quarantined": the contract's count),
+    # and the batch stores the same words
+    assert only_new.summary.startswith("15 of 15 checks of the ledger contract passed on 3 rows; 1 row quarantined: "
+                                       "1 with a line already loaded in another batch (only new rows loaded) "
+                                       "(already-loaded)"), only_new.summary
+    assert con.execute("select validation_summary from ledger_batch where batch_id = ?",
+                       [only_new.batch_id]).fetchone()[0] == only_new.summary
 
 
 def test_a_changed_row_is_not_taken_when_only_new_rows_load(con, tmp_path):
@@ -114,6 +121,7 @@ def test_a_deliberate_overlap_loads_every_row(con, tmp_path):
     r = ingest_file(con, _file(tmp_path, "q1_crlf.csv", Q1, newline="\r\n"), IngestOptions(year=2024,
                                                                                         on_overlap="allow"))
     assert (r.status, r.rows_loaded, r.n_warnings) == ("loaded", 3, 4)     # 3 shared rows + the period gap
+    assert "3 × a line that is already loaded in another batch" in r.summary, r.summary
     stored = json.loads(con.execute("select validation_result from ledger_batch where batch_id = ?",
                                     [r.batch_id]).fetchone()[0])
     assert stored["overlap"]["choice"] == "allow" and stored["overlap"]["kind"] == "identical"
