@@ -67,6 +67,9 @@ class Check:
     empty_code: str | None = None       # code (and message) used instead when the raw cell is empty
     empty_message: str | None = None
     detail: dict = field(default_factory=dict)   # stored with the expectation's result (e.g. the account pattern)
+    # columns of other checks: a row failing one of them has its failure of this check reported there, not twice
+    # (an unreadable date is "not a date", not also "no date")
+    superseded_by: tuple[str, ...] = ()
 
 
 @dataclass
@@ -201,7 +204,7 @@ def ledger_checks(*, account_pattern: str | None, period_start: int | None, peri
               "error", 'value "{value}" is not a period (YYYY-MM)', raw_column="raw_period"),
         Check(E.ExpectColumnValuesToNotBeNull(column="fiscal_year"), "missing-cell", "posting_date", "error",
               "no date and no period: the row cannot be placed in a year (pass --year or --period)",
-              raw_column="raw_posting_date"),
+              raw_column="raw_posting_date", superseded_by=("chk_date_type", "chk_period_type")),
         # A supplier number that cannot identify a Swedish supplier keeps its row: the spend stays in the
         # emissions and is classified by its account (and supplier name) instead of the supplier's industry.
         Check(E.ExpectColumnValuesToBeInSet(column="chk_org_invalid", value_set=[False]), "invalid-org-number",
@@ -407,9 +410,25 @@ def run_suite(frame: pd.DataFrame, checks: list[Check]) -> tuple[pd.DataFrame, d
     return table, stored
 
 
+def _without_superseded(failing: pd.DataFrame, checks: list[Check]) -> pd.DataFrame:
+    """Drop the failures of a check on the rows that also fail a check superseding it (Check.superseded_by): the row
+    stays quarantined, by the more precise finding."""
+    column_of = {getattr(c.expectation, "column", None): i for i, c in enumerate(checks)}
+    drop = None
+    for i, check in enumerate(checks):
+        by = [column_of[col] for col in check.superseded_by if col in column_of]
+        if not by or not len(failing):
+            continue
+        covered = failing.loc[failing["check"].isin(by), "source_row"]
+        mask = (failing["check"] == i) & failing["source_row"].isin(covered)
+        drop = mask if drop is None else drop | mask
+    return failing if drop is None else failing[~drop].reset_index(drop=True)
+
+
 def render_findings(con: duckdb.DuckDBPyConnection, typed_table: str, failing: pd.DataFrame,
                     checks: list[Check]) -> pd.DataFrame:
     """Turn (source_row, check) pairs into findings with code, field, quoted value and message (set-based)."""
+    failing = _without_superseded(failing, checks)
     if not len(failing):
         return pd.DataFrame(columns=["check", *FINDING_COLUMNS])
     spec = pd.DataFrame([{"check": i, "code": c.code, "field": c.field, "severity": c.severity,

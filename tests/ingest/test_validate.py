@@ -105,6 +105,27 @@ def test_a_quarantined_rows_errors_have_one_form_with_one_error_or_several(error
     assert row_3.startswith('[{"code":"') and row_3.endswith('"}]') and len(json.loads(row_3)) == 1
 
 
+def test_an_unreadable_date_is_named_once_and_a_row_without_any_date_as_such(con, tmp_path):
+    # no --year or --period: the year of a row comes from its date alone. An unreadable date is "not a date"
+    # (not also "no date and no period"); a row with neither cell filled cannot be placed in a year.
+    r = ingest_file(con, _file(tmp_path, ["2024-03-05;;4610;Soc;A AB;;F1;;10,00", "2024-02-30;;4610;Soc;A AB;;F2;;20,00",
+                                          ";;4610;Soc;A AB;;F3;;30,00"]), IngestOptions())
+    assert (r.rows_loaded, r.rows_rejected) == (1, 2)
+    assert r.errors == [
+        'ledger_2024.csv: row 3, column "Bokföringsdatum": value "2024-02-30" is not a date (type-error)',
+        'ledger_2024.csv: row 4, column "Bokföringsdatum": no date and no period: the row cannot be placed in a year '
+        "(pass --year or --period) (missing-cell)"]
+    errors = dict(con.execute("select source_row, errors from rejected_line where batch_id = ?",
+                              [r.batch_id]).fetchall())
+    assert [e["code"] for e in json.loads(errors[3])] == ["type-error"]
+    # the contract's stored result still counts both rows against the year's expectation
+    result = json.loads(con.execute("select validation_result from ledger_batch where batch_id = ?",
+                                    [r.batch_id]).fetchone()[0])
+    year = next(e for e in result["expectations"] if e["kwargs"].get("column") == "fiscal_year"
+                and e["type"] == "expect_column_values_to_not_be_null")
+    assert year["unexpected_count"] == 2
+
+
 def test_gx_result_is_stored_with_the_batch_and_summarised(errors_result):
     con, r = errors_result
     result, summary = con.execute("select validation_result, validation_summary from ledger_batch where batch_id = ?",
