@@ -41,7 +41,9 @@ class _Parser(argparse.ArgumentParser):
     """ArgumentParser whose usage errors become UsageError (exit code 2, one line, no traceback)."""
 
     def error(self, message: str):  # noqa: D401 - argparse API
-        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+        # main() prints "klimatspend: " before it: name the verb only ("klimatspend: show: argument --year ...")
+        verb = self.prog.removeprefix("klimatspend").strip()
+        raise UsageError(f"{verb + ': ' if verb else ''}{message} (see `{self.prog} --help`)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -49,6 +49,13 @@ def test_unknown_option_is_a_usage_error(capsys):
     err = capsys.readouterr().err
     assert err.startswith("klimatspend: ") and "unrecognized arguments" in err
     assert len(err.strip().splitlines()) == 1
+    assert not err.startswith("klimatspend: klimatspend"), err      # the program is named once
+
+
+def test_a_bad_value_names_the_verb_once(capsys):
+    assert main(["show", "--year", "x"]) == 2
+    assert capsys.readouterr().err.strip() == ("klimatspend: show: argument --year: invalid int value: 'x' "
+                                               "(see `klimatspend show --help`)")
 
 
 def test_missing_file_exits_1_with_one_line(tmp_path, capsys):
