@@ -343,6 +343,7 @@ def _department_sheets(wb: Workbook, data: ReportData, lab: Labels, taken: set[s
         {"key": "rule_level", "label": "rule_level", "format": "rule_level", "width": 18},
         {"key": "exclusion_reason", "label": "exclusion_reason", "format": "reason", "width": 22},
         {"key": "factor_code", "label": "factor_code", "format": "ledger", "width": 12},
+        {"key": "factor_name", "label": "factor_name", "format": "text", "width": 36},
         {"key": "spend_sek", "label": "spend_sek", "format": "sek", "width": 16},
         {"key": "emissions_kg_co2e", "label": "emissions_t", "format": "t", "width": 16},
         {"key": "n_lines", "label": "n_lines", "format": "int", "width": 10},

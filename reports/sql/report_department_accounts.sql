@@ -26,12 +26,19 @@ per_account as (
         account,
         rule_level,
         exclusion_reason,
-        max(factor_code) as factor_code,
+        max(struct_pack(factor_code, factor_set_id, factor_set_version)) filter (where factor_code is not null) as factor,
         sum(amount_sek) as spend_sek,
         coalesce(sum(emissions_kg_co2e), 0) as emissions_kg_co2e,
         count(*) as n_lines
     from lines
     group by organisation_id, department, category_id, account, rule_level, exclusion_reason
+),
+
+-- the factor's product or industry name, beside its code
+factor_names as (
+    select factor_set_id, version, factor_code, min(factor_name) as factor_name
+    from factor
+    group by all
 ),
 
 final as (
@@ -43,12 +50,17 @@ final as (
         n.account_name,
         p.rule_level,
         p.exclusion_reason,
-        p.factor_code,
+        p.factor.factor_code,
+        f.factor_name,
         p.spend_sek,
         p.emissions_kg_co2e,
         p.n_lines
     from per_account as p
     left join account_names as n on n.organisation_id = p.organisation_id and n.account = p.account
+    left join factor_names as f
+        on f.factor_set_id = p.factor.factor_set_id
+       and f.version = p.factor.factor_set_version
+       and f.factor_code = p.factor.factor_code
     order by p.organisation_id, p.department nulls last, p.emissions_kg_co2e desc, p.spend_sek desc, p.account
 )
 

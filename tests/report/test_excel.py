@@ -115,9 +115,17 @@ def test_department_category_supplier_account_sheets_equal_the_marts(wb, db):
     assert sum(r[headers.index("Belopp (kr)")] for r in rows) == pytest.approx(
         sum(float(a["spend_sek"]) for a in accounts))
 
+    # each account's factor by code and by name, as the mart gives them (a reader sees what was priced)
+    by_account = {a["account"]: (a["factor_code"], a["factor_name"]) for a in accounts}
+    assert {r[0].lstrip("'"): (r[headers.index("Faktor")], r[headers.index("Faktorns namn")]) for r in rows} \
+        == by_account
+    assert any(name for _, name in by_account.values())
+
     headers, rows = table(wb["Socialförvaltningen"], "Kategori")
     assert sum(r[headers.index("Utsläpp (t CO₂e)")] for r in rows) == pytest.approx(1.9)
     assert sum(r[headers.index("Belopp (kr)")] for r in rows) == pytest.approx(30000 + 4000 + 80000 + 3000)
+    named = [(r[headers.index("Faktor")], r[headers.index("Faktorns namn")]) for r in rows]
+    assert all(bool(code) == bool(name) for code, name in named) and any(code for code, _ in named), named
 
 
 def test_mapping_review_sheet_lists_every_account_with_text_map_row_classification_and_factor(wb, db):
