@@ -59,7 +59,7 @@ def _words(capsys, *args) -> str:
 
 @pytest.mark.parametrize("lang, words, other", [
     ("sv", ["batch 1: 2 av 5 rader inlästa; 3 i karantän", "summor (SEK): lästa 434,50 = inlästa 1 034,50",
-            "5 rader kontrollerade mot reskontrans regler"], "quarantined"),
+            "rader kontrollerade mot reskontrans regler: 5"], "quarantined"),
     ("en", ["batch 1 loaded 2 of 5 rows; 3 quarantined", "sums (SEK): read 434.50 = loaded 1,034.50",
             "checks of the ledger contract passed"], "karantän"),
 ])
@@ -233,7 +233,7 @@ def test_investments_follow_up_speaks_the_cli_language(investments_db, capsys, l
 
 @pytest.mark.parametrize("lang, words, other", [
     ("sv", ["fil", "i karantän", "inläst", "lästa rader", "belopp inklusive moms", "avgränsare ';'",
-            "decimaltecken 'komma'", "5 rader kontrollerade mot reskontrans regler", "historik",
+            "decimaltecken 'komma'", "rader kontrollerade mot reskontrans regler: 5", "historik",
             "inläst av anna: 2 av 5 rader inlästa, 3 i karantän", "kolumn", "1 034,50"],
      ["rows read", "history", "quarantined"]),
     ("en", ["file", "quarantined", "loaded", "rows read", "amounts include VAT", "delimiter ';'",
