@@ -291,11 +291,16 @@ def list_departments(con: duckdb.DuckDBPyConnection, organisation_id: str) -> li
         "order by department_code", [organisation_id]).fetchall()]
 
 
+# What the engine stores as the department of a line that has none (sql/intermediate/int_line_keys__classified.sql;
+# a test keeps the two equal): a reader sees their own language's words for it, never this stored text
+NO_DEPARTMENT = "(okänd förvaltning)"
+
+
 def department_label(names: dict[tuple[str, str], str], organisation_id: str | None, department: str | None,
                      ) -> str | None:
     """Return what a reader sees for a department: "Centrum (1100)" when the register names the code, else the
-    department as booked; None for no department."""
-    if department is None or department == "":
+    department as booked; None for no department (the engine's NO_DEPARTMENT included: the caller words it)."""
+    if department is None or department == "" or department == NO_DEPARTMENT:
         return None
     name = names.get((organisation_id or "", str(department)))
     if name is None and not organisation_id:

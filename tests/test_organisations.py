@@ -57,3 +57,16 @@ def test_cli_loads_and_lists_the_register_in_swedish(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Älvbybostäder AB: 1 avdelningsnamn inlästa från avdelningar.csv" in out
     assert "kod" in out and "namn" in out and "källa" in out and "Centrum" in out
+
+
+def test_the_engines_placeholder_for_no_department_is_no_department_to_a_reader():
+    """The engine stores NO_DEPARTMENT for a line without one (the SQL says the same text); department_label gives
+    None for it, as for no department at all, so that every reader words it in their own language."""
+    from pipeline.resources import sql_dir
+
+    sql = (sql_dir() / "intermediate" / "int_line_keys__classified.sql").read_text(encoding="utf-8")
+    assert f"'{organisations.NO_DEPARTMENT}'" in sql
+    names = {("kommun", "1100"): "Centrum"}
+    assert organisations.department_label(names, "kommun", organisations.NO_DEPARTMENT) is None
+    assert organisations.department_label(names, "kommun", None) is None
+    assert organisations.department_label(names, "kommun", "1100") == "Centrum (1100)"

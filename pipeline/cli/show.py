@@ -154,7 +154,7 @@ def _print_view(args, run_id: int, columns, rows: list[dict], currency: str, set
         if key == "organisation_id":
             return orgs.get(value) or value
         if key == "department":
-            return department_label(depts, row.get("organisation_id"), value)
+            return department_label(depts, row.get("organisation_id"), value) or lab["unknown_department"]
         if key in ("category_id", "suggested_category_id"):
             return category(value)
         if key == "rule_level":

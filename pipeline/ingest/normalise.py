@@ -35,6 +35,10 @@ DATE_FORMATS = ["%Y-%m-%d", "%Y%m%d", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d
                 "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y", "%d.%m.%y", "%d/%m/%y", "%d %b %Y",
                 "%d-%b-%Y", "%d-%b-%y", "%d %B %Y", "%d %b %y"]
 
+# Organisational dimensions where a lone dash is how an export writes "none" (Calderdale's expense area "-"): read
+# as an empty cell, so that such a line has no department instead of a department named "-"
+PLACEHOLDER_FIELDS = ("department", "committee", "cost_centre", "activity", "project", "counterparty")
+
 _AMOUNT_CLEAN = (r"[\s\x{00A0}\x{202F}\x{2009}']|^(?i:sek|kr|gbp|eur|usd|nok|dkk)\.?|(?i:sek|kr|gbp|eur|usd|nok|dkk)\.?$"
                  r"|[£€$]|:-$")
 _AMOUNT_SHAPE = r"^(?:([-−+]?)([0-9][0-9.,]*)(-?)|\(([0-9][0-9.,]*)\))$"
@@ -192,6 +196,8 @@ def build_typed(con: duckdb.DuckDBPyConnection, raw_table: str, headers: list[st
             return "cast(null as varchar)"
         parts = [f"nullif(case when starts_with({c}, ' ') or ends_with({c}, ' ') then trim({c}) else {c} end, '')"
                  for c in cols]
+        if fld in PLACEHOLDER_FIELDS:
+            parts = [f"nullif(nullif(nullif({p}, '-'), '–'), '—')" for p in parts]
         return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
 
     amount_cols = _cols(mapping, headers, "amount")

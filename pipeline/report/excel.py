@@ -487,7 +487,8 @@ def _budget_sheet(wb: Workbook, data: ReportData, lab: Labels, taken: set[str]) 
             {"key": "verdict", "label": "verdict", "format": "text", "width": 40},
         ]
         rows = [{**r, "organisation_name": data.organisation_name(r.get("organisation_id") or ""),
-                 "department": data.department_name(r.get("organisation_id"), r.get("department")),
+                 "department": data.department_name(r.get("organisation_id"), r.get("department"))
+                 or (lab["unknown_department"] if r.get("department") else None),
                  "deviation_t": r.get("deviation_t", None if r.get("actual_t") is None or r.get("budget_t") is None
                                       else r["actual_t"] - r["budget_t"]),
                  "status_label": lab.status(r.get("status")), "verdict": localised(r, "verdict", lang)}

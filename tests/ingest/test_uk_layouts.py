@@ -154,3 +154,29 @@ def test_an_account_code_next_to_the_expense_type_and_more_amount_and_date_style
 def test_redacted_supplier_names_as_councils_write_them(loaded, supplier, flagged):
     con, _, _ = loaded
     assert con.execute("select is_payment_to_individual(?)", [supplier]).fetchone()[0] is flagged
+
+
+def test_a_dash_for_no_expense_area_is_no_department_worded_in_the_readers_language(loaded, capsys):
+    """Calderdale writes "-" where a payment has no expense area (7 rows, 488,747.43 GBP, all booked on cost codes
+    that are not expense types: unmapped). They load without a department, not in a department named "-", and the
+    run's table words that in the reader's language, never as the engine's stored Swedish placeholder."""
+    from pipeline.cli import _output
+    from pipeline.cli.run import print_department_table, run_summary
+
+    con, results, run_ids = loaded
+    batch = results["calderdale_2022-08_clean.csv"].batch_id
+    no_department = con.execute("select count(*), sum(amount) from ledger_line where batch_id = ? and department is "
+                                "null", [batch]).fetchone()
+    assert no_department == (7, Decimal("488747.43"))
+    assert con.execute("select count(*) from ledger_line where batch_id = ? and department = '-'",
+                       [batch]).fetchone()[0] == 0
+    summary = run_summary(con, run_ids["calderdale_2022-08_clean.csv"])
+    for lang, words in (("en", "(no department)"), ("sv", "(förvaltning saknas)")):
+        before = _output._language["lang"]
+        _output.set_language(lang)
+        try:
+            print_department_table(summary)
+        finally:
+            _output._language["lang"] = before
+        out = capsys.readouterr().out
+        assert words in out and "(okänd förvaltning)" not in out, out
