@@ -15,6 +15,8 @@ rules (documented in docs/ingest.md):
 - Dates: ISO (2024-03-05, with or without a time), 20240305, 05.03.2024, 05/03/2024 (day first),
   5 Mar 2024 / 05-Mar-2024, and Excel serial day numbers; periods 2024-03, 202403, 03/2024, or a
   month number 1-12 when the year is declared.
+- Text cells: trimmed; a lone dash in an organisational dimension (department, committee, cost centre, activity,
+  project, counterparty) is empty (PLACEHOLDER_FIELDS).
 - Organisation numbers: 10 digits (any punctuation), 12 digits with century (16/18/19/20) or a VAT
   number SE…01; normalised to NNNNNN-NNNN and checked with the Luhn digit.
 """
