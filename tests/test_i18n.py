@@ -71,3 +71,15 @@ def test_ingest_notes_read_in_swedish_and_unknown_notes_stay_as_written():
         'the amount column "Belopp" includes VAT: the batch is marked as amounts including VAT, and VAT is taken off '
         'when emissions are computed')
     assert sv.note("something new") == "something new"
+
+
+def test_the_batches_of_an_overlap_note_read_in_the_notes_language():
+    # as ingest writes it (overlap.BatchOverlap.describe) with --only-new; a file name may hold parentheses
+    note = ("only the new rows are loaded: 4,120 row(s) already loaded in another batch are quarantined "
+            "(already-loaded): batch 1 (goteborg (1).csv, 2024-05-01..2024-05-31): 1 new, 4,100 same, 20 changed, "
+            "0 gone; batch 3 (b.csv): 0 new, 0 same, 0 changed, 7 gone")
+    assert i18n.labels("sv").note(note) == (
+        "bara de nya raderna läses in: 4 120 rad(er) som redan finns i en annan batch läggs i karantän (redan "
+        "inläst): batch 1 (goteborg (1).csv, 2024-05-01..2024-05-31): nya 1, oförändrade 4 100, ändrade 20, "
+        "saknas i filen 0; batch 3 (b.csv): nya 0, oförändrade 0, ändrade 0, saknas i filen 7")
+    assert i18n.labels("en").note(note) == note

@@ -98,8 +98,20 @@ class Labels:
         for name, pattern in NOTE_PATTERNS:
             match = pattern.match(text)
             if match:
-                return self.t(f"note_{name}", **match.groupdict())
+                values = match.groupdict()
+                if values.get("n") and self.lang == "sv":          # a count as ingest writes it: 4,120
+                    values["n"] = values["n"].replace(",", " ")
+                if values.get("batches"):
+                    values["batches"] = OVERLAP_BATCH.sub(self._overlap_batch, values["batches"])
+                return self.t(f"note_{name}", **values)
         return text
+
+    def _overlap_batch(self, match: re.Match) -> str:
+        """One loaded batch as an overlap describes it (overlap.BatchOverlap.describe), in this language."""
+        counts = {k: int(match[k].replace(",", "")) for k in ("new", "same", "changed", "gone")}
+        sep = " " if self.lang == "sv" else ","
+        return self.t("note_overlap_batch", batch_id=match["batch_id"], source=match["source"],
+                      **{k: f"{v:,}".replace(",", sep) for k, v in counts.items()})
 
     def status(self, status: str | None) -> str | None:
         """Return the readable name of a budget status (status_<code>), the code itself when unknown, None for None."""
@@ -107,6 +119,10 @@ class Labels:
             return None
         return self._texts.get(f"status_{status}", status)
 
+
+# One loaded batch in an overlap note, as pipeline/ingest/overlap.py BatchOverlap.describe writes it
+OVERLAP_BATCH = re.compile(r"batch (?P<batch_id>\d+) \((?P<source>[^()]*(?:\([^()]*\)[^()]*)*)\): (?P<new>[\d,]+) new, "
+                           r"(?P<same>[\d,]+) same, (?P<changed>[\d,]+) changed, (?P<gone>[\d,]+) gone")
 
 # The ingest notes people read most on the check page, as ingest writes them (pipeline/ingest/__init__.py):
 # each is shown through the catalogue key note_<name> in the reader's language.
