@@ -281,7 +281,8 @@ class Ctx:
         """Return a department as people read it: "Centrum (1100)" when the register names the code."""
         if self._dept_names is None:
             self._dept_names = department_names(self.con)
-        return department_label(self._dept_names, organisation_id, department) or self.t("(no department)")
+        return (department_label(self._dept_names, organisation_id, department)
+                or labels(self.lang)["unknown_department"])
 
     def csrf(self) -> str:
         return security.csrf_token(self.state.secret, self.binding or "")

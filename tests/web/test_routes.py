@@ -465,7 +465,7 @@ def test_dashboard_figures_equal_the_marts(web):
     shown = f"{t:,.1f}".replace(",", "\u00a0").replace(".", ",") if t < 100 else f"{t:,.0f}".replace(",", "\u00a0")
     assert f'<span class="value">{shown} <small>ton CO2e</small>' in page
     for d in deps:
-        assert (d["department"] or "(ingen förvaltning)") in page
+        assert (d["department"] or "(förvaltning saknas)") in page
     assert '<svg viewBox="0 0 1100' in page and 'role="img"' in page
 
 
