@@ -167,7 +167,7 @@ def print_department_table(summary: dict) -> None:
     cur = summary.get("currency", "SEK")
     unit = lab["cli_unit"] if cur == "SEK" else cur
     kunit = lab["cli_unit_thousand"] if cur == "SEK" else lab.t("cli_unit_thousand_of", currency=cur)
-    rows = [[(d["label"] if "label" in d else d["name"]) or lab["unknown_department"], d.get("organisation_name") or d["organisation_id"],
+    rows = [[d["label"] or lab["unknown_department"], d.get("organisation_name") or d["organisation_id"],
              fmt_number(d["spend"]), fmt_number(d["emissions_t_co2e"], 1),
              fmt_number(d["intensity_kg_co2e_per_thousand"], 1), fmt_percent(d["share_of_total"])]
             for d in summary["by_department"]]

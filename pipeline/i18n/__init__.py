@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import UsageError
+from ..numbers import fmt_number
 
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"
@@ -99,8 +100,8 @@ class Labels:
             match = pattern.match(text)
             if match:
                 values = match.groupdict()
-                if values.get("n") and self.lang == "sv":          # a count as ingest writes it: 4,120
-                    values["n"] = values["n"].replace(",", " ")
+                if values.get("n"):                                  # a count as ingest writes it: 4,120
+                    values["n"] = self._count(values["n"])
                 if values.get("batches"):
                     values["batches"] = OVERLAP_BATCH.sub(self._overlap_batch, values["batches"])
                 return self.t(f"note_{name}", **values)
@@ -108,10 +109,12 @@ class Labels:
 
     def _overlap_batch(self, match: re.Match) -> str:
         """One loaded batch as an overlap describes it (overlap.BatchOverlap.describe), in this language."""
-        counts = {k: int(match[k].replace(",", "")) for k in ("new", "same", "changed", "gone")}
-        sep = " " if self.lang == "sv" else ","
         return self.t("note_overlap_batch", batch_id=match["batch_id"], source=match["source"],
-                      **{k: f"{v:,}".replace(",", sep) for k, v in counts.items()})
+                      **{k: self._count(match[k]) for k in ("new", "same", "changed", "gone")})
+
+    def _count(self, text: str) -> str:
+        """A count as ingest writes it in English ("4,120") in this language's plain style ("4 120" in Swedish)."""
+        return fmt_number(int(text.replace(",", "")), 0, "plain_sv" if self.lang == "sv" else "plain")
 
     def status(self, status: str | None) -> str | None:
         """Return the readable name of a budget status (status_<code>), the code itself when unknown, None for None."""

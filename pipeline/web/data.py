@@ -209,9 +209,8 @@ def lines(con: duckdb.DuckDBPyConnection, run_id: int, filters: dict, page: int 
         join run_line_emission e on e.run_id = p.run_id and e.batch_id = p.batch_id and e.source_row = p.source_row
         left join ledger_line l on l.batch_id = e.batch_id and l.source_row = e.source_row
         -- the factor's product or industry name and its unit, so a reader sees what was priced, not a code
-        left join (select factor_set_id, version, factor_code, min(factor_name) as factor_name
-                   from factor group by all) f
-               on f.factor_set_id = e.factor_set_id and f.version = e.factor_set_version
+        left join stg_factor_names f
+               on f.factor_set_id = e.factor_set_id and f.factor_set_version = e.factor_set_version
               and f.factor_code = e.factor_code
         left join factor_set s on s.factor_set_id = e.factor_set_id and s.version = e.factor_set_version
         order by coalesce(p.emissions_kg_co2e, 0) desc, abs(p.amount_sek) desc, p.batch_id, p.source_row""",

@@ -36,9 +36,7 @@ per_account as (
 
 -- the factor's product or industry name, beside its code
 factor_names as (
-    select factor_set_id, version, factor_code, min(factor_name) as factor_name
-    from factor
-    group by all
+    select * from stg_factor_names
 ),
 
 final as (
@@ -59,7 +57,7 @@ final as (
     left join account_names as n on n.organisation_id = p.organisation_id and n.account = p.account
     left join factor_names as f
         on f.factor_set_id = p.factor.factor_set_id
-       and f.version = p.factor.factor_set_version
+       and f.factor_set_version = p.factor.factor_set_version
        and f.factor_code = p.factor.factor_code
     order by p.organisation_id, p.department nulls last, p.emissions_kg_co2e desc, p.spend_sek desc, p.account
 )

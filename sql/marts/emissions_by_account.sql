@@ -70,9 +70,7 @@ per_account as (
 
 -- the factor's product or industry name, so that a reader sees what the account was priced as, not a code
 factor_names as (
-    select factor_set_id, version, factor_code, min(factor_name) as factor_name
-    from factor
-    group by all
+    select * from stg_factor_names
 ),
 
 final as (
@@ -96,7 +94,7 @@ final as (
     from per_account as a
     left join factor_names as n
         on n.factor_set_id = a.main.factor_set_id
-       and n.version = a.main.factor_set_version
+       and n.factor_set_version = a.main.factor_set_version
        and n.factor_code = a.main.factor_code
 )
 
